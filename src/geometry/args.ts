@@ -1,0 +1,147 @@
+/**
+ * Argument checks shared by every op: size-like options (a number for every spatial dimension or
+ * one per dimension), input ranks (batched `N, C, *spatial` or unbatched `C, *spatial`) and
+ * option records. Each failure names the function, the argument path, the value and the rule.
+ */
+import { fail, show } from '../errors.js';
+import { Tensor, checkFloatTensor } from '../tensor.js';
+
+export type SizeArg = number | readonly number[];
+
+/** Options objects: must be a plain object; unknown keys are refused so typos do not pass silently. */
+export function checkOptions<T extends object>(fn: string, options: unknown, known: readonly string[]): T {
+  if (options === undefined || options === null) return {} as T;
+  if (typeof options !== 'object' || Array.isArray(options)) fail(fn, 'options', options, 'must be an object');
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key) && (options as Record<string, unknown>)[key] !== undefined) {
+      fail(fn, key, (options as Record<string, unknown>)[key], `is not an option of ${fn} (its options: ${known.join(', ')})`);
+    }
+  }
+  return options as T;
+}
+
+export interface IntRule {
+  /** smallest allowed value */
+  min: number;
+  /** words for the rule, e.g. 'a positive integer' */
+  words: string;
+}
+
+export const POSITIVE: IntRule = { min: 1, words: 'a positive integer' };
+export const NON_NEGATIVE: IntRule = { min: 0, words: 'a non-negative integer' };
+
+function checkInt(fn: string, path: string, v: unknown, rule: IntRule): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < rule.min) fail(fn, path, v, `must be ${rule.words}`);
+  return v;
+}
+
+/**
+ * A size-like option as one number per spatial dimension. `undefined` gives `fallback` (a
+ * number, or `undefined` when the option is required).
+ */
+export function perDim(
+  fn: string,
+  name: string,
+  value: unknown,
+  d: number,
+  rule: IntRule,
+  fallback?: number,
+): number[] {
+  if (value === undefined) {
+    if (fallback === undefined) fail(fn, name, value, `is required: ${rule.words} or an array of ${d}`);
+    return new Array<number>(d).fill(fallback);
+  }
+  if (typeof value === 'number') {
+    checkInt(fn, name, value, rule);
+    return new Array<number>(d).fill(value);
+  }
+  if (!Array.isArray(value)) fail(fn, name, value, `must be ${rule.words} or an array of ${d} of them`);
+  if (value.length !== d) {
+    fail(fn, name, value, `must have ${d} entr${d === 1 ? 'y' : 'ies'}, one per spatial dimension`);
+  }
+  return value.map((v, i) => checkInt(fn, `${name}[${i}]`, v, rule));
+}
+
+/** Padding that may be a number, per-dimension numbers, or per-dimension `[begin, end]` pairs. */
+export function perDimPairs(fn: string, name: string, value: unknown, d: number): { begin: number[]; end: number[] } {
+  if (value === undefined) return { begin: new Array<number>(d).fill(0), end: new Array<number>(d).fill(0) };
+  if (typeof value === 'number') {
+    checkInt(fn, name, value, NON_NEGATIVE);
+    return { begin: new Array<number>(d).fill(value), end: new Array<number>(d).fill(value) };
+  }
+  if (!Array.isArray(value)) {
+    fail(fn, name, value, `must be a non-negative integer, an array of ${d} of them, or ${d} [begin, end] pairs`);
+  }
+  if (value.length !== d) {
+    fail(fn, name, value, `must have ${d} entr${d === 1 ? 'y' : 'ies'}, one per spatial dimension`);
+  }
+  const begin: number[] = [];
+  const end: number[] = [];
+  value.forEach((v, i) => {
+    if (Array.isArray(v)) {
+      if (v.length !== 2) fail(fn, `${name}[${i}]`, v, 'must be a [begin, end] pair');
+      begin.push(checkInt(fn, `${name}[${i}][0]`, v[0], NON_NEGATIVE));
+      end.push(checkInt(fn, `${name}[${i}][1]`, v[1], NON_NEGATIVE));
+    } else {
+      const p = checkInt(fn, `${name}[${i}]`, v, NON_NEGATIVE);
+      begin.push(p);
+      end.push(p);
+    }
+  });
+  return { begin, end };
+}
+
+export interface Layout {
+  /** number of spatial dimensions */
+  d: number;
+  /** whether the input had a batch dimension */
+  batched: boolean;
+  /** batch size (1 when unbatched) */
+  batch: number;
+  channels: number;
+  /** spatial sizes */
+  spatial: number[];
+}
+
+/**
+ * Reads `(N, C, *spatial)` or `(C, *spatial)` with `d` spatial dimensions from a float tensor.
+ */
+export function checkLayout(fn: string, argument: string, value: unknown, d: number, float = true): Layout {
+  const t = float ? checkFloatTensor(fn, argument, value) : (value as Tensor);
+  if (!(t instanceof Tensor)) fail(fn, argument, value, 'must be a Tensor');
+  const r = t.shape.length;
+  if (r !== d + 1 && r !== d + 2) {
+    fail(
+      fn,
+      `${argument}.shape`,
+      t.shape,
+      `must have ${d + 2} dimensions (N, C, ${spatialNames(d)}) or ${d + 1} without the batch (C, ${spatialNames(d)})`,
+    );
+  }
+  const batched = r === d + 2;
+  return {
+    d,
+    batched,
+    batch: batched ? t.shape[0]! : 1,
+    channels: t.shape[r - d - 1]!,
+    spatial: t.shape.slice(r - d) as number[],
+  };
+}
+
+export function spatialNames(d: number): string {
+  return ['L', 'H, W', 'D, H, W'][d - 1]!;
+}
+
+/** The output shape for a layout: batch (if the input had one), channels, spatial sizes. */
+export function shapeOf(layout: Layout, channels: number, spatial: readonly number[]): number[] {
+  return layout.batched ? [layout.batch, channels, ...spatial] : [channels, ...spatial];
+}
+
+/** Pads per-dimension values to length 3 (leading `fill`), so kernels loop over 3 dims always. */
+export function to3(values: readonly number[], fill: number): [number, number, number] {
+  const out = [fill, fill, fill] as [number, number, number];
+  for (let i = 0; i < values.length; i++) out[3 - values.length + i] = values[i]!;
+  return out;
+}
+
+export { show };

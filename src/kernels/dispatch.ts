@@ -1,0 +1,18 @@
+/**
+ * Which kernel path runs. Every fast kernel has a reference sibling with the same signature in
+ * `kernels/ref/`; the test suite runs over both paths. Until fast kernels land, both paths run the
+ * reference kernels.
+ */
+export type KernelPath = 'fast' | 'reference';
+
+let current: KernelPath = 'fast';
+
+/** Chooses the kernel path for every op from now on ('fast' is the default). */
+export function setKernelPath(path: KernelPath): void {
+  if (path !== 'fast' && path !== 'reference') throw new Error(`setKernelPath: path = ${String(path)} must be 'fast' or 'reference'`);
+  current = path;
+}
+
+export function getKernelPath(): KernelPath {
+  return current;
+}

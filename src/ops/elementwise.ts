@@ -1,0 +1,394 @@
+/**
+ * Element-wise arithmetic with NumPy/PyTorch broadcasting, reductions, reshape and the 2-d matrix
+ * product: what training code needs around the deconvolution ops. Gradient rules are beside each.
+ */
+import { fail, show } from '../errors.js';
+import { record } from '../autograd/tape.js';
+import type { GradTable } from '../autograd/registry.js';
+import { Tensor, allocate, numel, type DType, type TensorData } from '../tensor.js';
+
+declare module '../autograd/registry.js' {
+  interface OpSaved {
+    add: { aShape: readonly number[]; bShape: readonly number[] };
+    sub: { aShape: readonly number[]; bShape: readonly number[] };
+    mul: { a: Tensor; b: Tensor };
+    div: { a: Tensor; b: Tensor };
+    neg: null;
+    pow: { x: Tensor; exponent: number };
+    sqrt: { y: Tensor };
+    abs: { x: Tensor };
+    exp: { y: Tensor };
+    log: { x: Tensor };
+    relu: { x: Tensor };
+    sigmoid: { y: Tensor };
+    tanh: { y: Tensor };
+    sum: { shape: readonly number[]; dims: number[] };
+    mean: { shape: readonly number[]; dims: number[]; count: number };
+    reshape: { shape: readonly number[] };
+    clone: null;
+    matmul: { a: Tensor; b: Tensor };
+    transpose2d: null;
+  }
+}
+
+function resultType(a: DType, b: DType, alwaysFloat: boolean): DType {
+  if (a === 'float64' || b === 'float64') return 'float64';
+  if (a === 'float32' || b === 'float32' || alwaysFloat) return 'float32';
+  return 'int32';
+}
+
+function asTensor(x: Tensor | number, like: Tensor): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x !== 'number') fail('arithmetic', 'other', x, 'must be a Tensor or a number');
+  const data = like.dtype === 'float64' ? new Float64Array([x]) : new Float32Array([x]);
+  return new Tensor(data, []);
+}
+
+/** The broadcast shape of `a` and `b`, as PyTorch defines it. */
+export function broadcastShapes(fn: string, a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      fail(fn, 'other', b, `must broadcast with the shape ${show(a)} (dimension ${i}: ${da} vs ${db})`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** Strides of `shape` broadcast to `outShape` (0 on broadcast dimensions). */
+function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const strides = new Array<number>(outShape.length).fill(0);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const j = outShape.length - shape.length + i;
+    strides[j] = shape[i] === 1 ? 0 : s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+function binary(
+  fn: string,
+  a: Tensor,
+  b: Tensor,
+  dtype: DType,
+  f: (x: number, y: number) => number,
+): Tensor {
+  const shape = broadcastShapes(fn, a.shape, b.shape);
+  const out = allocate(fn, 'other', shape, dtype);
+  const ad = a.data;
+  const bd = b.data;
+  if (a.size === out.length && b.size === out.length) {
+    for (let i = 0; i < out.length; i++) out[i] = f(ad[i]!, bd[i]!);
+  } else if (b.size === 1 && a.size === out.length) {
+    const y = bd[0]!;
+    for (let i = 0; i < out.length; i++) out[i] = f(ad[i]!, y);
+  } else {
+    const sa = broadcastStrides(a.shape, shape);
+    const sb = broadcastStrides(b.shape, shape);
+    const idx = new Array<number>(shape.length).fill(0);
+    let ia = 0;
+    let ib = 0;
+    for (let i = 0; i < out.length; i++) {
+      out[i] = f(ad[ia]!, bd[ib]!);
+      for (let d = shape.length - 1; d >= 0; d--) {
+        idx[d]!++;
+        ia += sa[d]!;
+        ib += sb[d]!;
+        if (idx[d]! < shape[d]!) break;
+        ia -= sa[d]! * shape[d]!;
+        ib -= sb[d]! * shape[d]!;
+        idx[d] = 0;
+      }
+    }
+  }
+  return new Tensor(out, shape);
+}
+
+function unary(x: Tensor, f: (v: number) => number, keepInt = false): Tensor {
+  const dtype: DType = x.dtype === 'int32' && !keepInt ? 'float32' : x.dtype;
+  const out = allocate('arithmetic', 'input', x.shape, dtype);
+  const d = x.data;
+  for (let i = 0; i < out.length; i++) out[i] = f(d[i]!);
+  return new Tensor(out, x.shape);
+}
+
+/** Sums `g` over the dimensions that broadcasting expanded, back to `shape`. */
+export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
+  if (g.shape.length === shape.length && g.shape.every((s, i) => s === shape[i])) return g;
+  const out = allocate('backward', 'gradOutput', shape, g.dtype);
+  const strides = broadcastStrides(shape, g.shape);
+  const idx = new Array<number>(g.shape.length).fill(0);
+  let io = 0;
+  const gd = g.data;
+  for (let i = 0; i < gd.length; i++) {
+    out[io] += gd[i]!;
+    for (let d = g.shape.length - 1; d >= 0; d--) {
+      idx[d]!++;
+      io += strides[d]!;
+      if (idx[d]! < g.shape[d]!) break;
+      io -= strides[d]! * g.shape[d]!;
+      idx[d] = 0;
+    }
+  }
+  return new Tensor(out, shape);
+}
+
+export function add(a: Tensor, other: Tensor | number): Tensor {
+  const b = asTensor(other, a);
+  const y = binary('add', a, b, resultType(a.dtype, b.dtype, false), (x, z) => x + z);
+  return record('add', y, [a, b], () => ({ aShape: a.shape, bShape: b.shape }));
+}
+export function sub(a: Tensor, other: Tensor | number): Tensor {
+  const b = asTensor(other, a);
+  const y = binary('sub', a, b, resultType(a.dtype, b.dtype, false), (x, z) => x - z);
+  return record('sub', y, [a, b], () => ({ aShape: a.shape, bShape: b.shape }));
+}
+export function mul(a: Tensor, other: Tensor | number): Tensor {
+  const b = asTensor(other, a);
+  const y = binary('mul', a, b, resultType(a.dtype, b.dtype, false), (x, z) => x * z);
+  return record('mul', y, [a, b], () => ({ a, b }));
+}
+export function div(a: Tensor, other: Tensor | number): Tensor {
+  const b = asTensor(other, a);
+  const y = binary('div', a, b, resultType(a.dtype, b.dtype, true), (x, z) => x / z);
+  return record('div', y, [a, b], () => ({ a, b }));
+}
+export function neg(x: Tensor): Tensor {
+  return record('neg', unary(x, (v) => -v, true), [x], () => null);
+}
+export function pow(x: Tensor, exponent: number): Tensor {
+  if (typeof exponent !== 'number') fail('pow', 'exponent', exponent, 'must be a number');
+  return record('pow', unary(x, (v) => v ** exponent), [x], () => ({ x, exponent }));
+}
+export function sqrt(x: Tensor): Tensor {
+  const y = unary(x, Math.sqrt);
+  return record('sqrt', y, [x], () => ({ y }));
+}
+export function abs(x: Tensor): Tensor {
+  return record('abs', unary(x, Math.abs, true), [x], () => ({ x }));
+}
+export function exp(x: Tensor): Tensor {
+  const y = unary(x, Math.exp);
+  return record('exp', y, [x], () => ({ y }));
+}
+export function log(x: Tensor): Tensor {
+  return record('log', unary(x, Math.log), [x], () => ({ x }));
+}
+export function relu(x: Tensor): Tensor {
+  return record('relu', unary(x, (v) => (v > 0 ? v : 0), true), [x], () => ({ x }));
+}
+export function sigmoid(x: Tensor): Tensor {
+  const y = unary(x, (v) => 1 / (1 + Math.exp(-v)));
+  return record('sigmoid', y, [x], () => ({ y }));
+}
+export function tanh(x: Tensor): Tensor {
+  const y = unary(x, Math.tanh);
+  return record('tanh', y, [x], () => ({ y }));
+}
+
+function normDims(fn: string, x: Tensor, dims: number | readonly number[] | undefined): number[] {
+  if (dims === undefined) return x.shape.map((_, i) => i);
+  const list = typeof dims === 'number' ? [dims] : [...dims];
+  return list.map((d, i) => {
+    const nd = x.shape.length;
+    if (!Number.isInteger(d) || d < -nd || d >= Math.max(nd, 1)) {
+      fail(fn, typeof dims === 'number' ? 'dims' : `dims[${i}]`, d, `must be an integer in [${-nd}, ${nd - 1}]`);
+    }
+    return d < 0 ? d + nd : d;
+  });
+}
+
+function reduceSum(x: Tensor, dims: number[], keepDims: boolean): Tensor {
+  const keptShape = x.shape.map((s, i) => (dims.includes(i) ? 1 : s));
+  const out = allocate('sum', 'input', keptShape, x.dtype === 'int32' ? 'int32' : x.dtype);
+  const strides = broadcastStrides(keptShape, x.shape);
+  const idx = new Array<number>(x.shape.length).fill(0);
+  let io = 0;
+  const xd = x.data;
+  if (dims.length === x.shape.length) {
+    let s = 0;
+    for (let i = 0; i < xd.length; i++) s += xd[i]!;
+    out[0] = s;
+  } else {
+    for (let i = 0; i < xd.length; i++) {
+      out[io] += xd[i]!;
+      for (let d = x.shape.length - 1; d >= 0; d--) {
+        idx[d]!++;
+        io += strides[d]!;
+        if (idx[d]! < x.shape[d]!) break;
+        io -= strides[d]! * x.shape[d]!;
+        idx[d] = 0;
+      }
+    }
+  }
+  const shape = keepDims ? keptShape : x.shape.filter((_, i) => !dims.includes(i));
+  return new Tensor(out, shape);
+}
+
+/** Sum over `dims` (all by default). */
+export function sum(x: Tensor, dims?: number | readonly number[], keepDims = false): Tensor {
+  const ds = normDims('sum', x, dims);
+  return record('sum', reduceSum(x, ds, keepDims), [x], () => ({ shape: x.shape, dims: ds }));
+}
+
+/** Mean over `dims` (all by default). */
+export function mean(x: Tensor, dims?: number | readonly number[], keepDims = false): Tensor {
+  const ds = normDims('mean', x, dims);
+  const s = reduceSum(x.dtype === 'int32' ? unary(x, (v) => v) : x, ds, keepDims);
+  let count = 1;
+  for (const d of ds) count *= x.shape[d]!;
+  const sd = s.data;
+  for (let i = 0; i < sd.length; i++) sd[i] = sd[i]! / count;
+  return record('mean', s, [x], () => ({ shape: x.shape, dims: ds, count }));
+}
+
+/** Same data, another shape; one entry may be -1. */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  if (!Array.isArray(shape)) fail('reshape', 'shape', shape, 'must be an array of integers');
+  let infer = -1;
+  let known = 1;
+  shape.forEach((s, i) => {
+    if (s === -1 && infer < 0) infer = i;
+    else if (!Number.isInteger(s) || s < 0) fail('reshape', `shape[${i}]`, s, 'must be a non-negative integer or one -1');
+    else known *= s;
+  });
+  const shp = [...shape];
+  if (infer >= 0) {
+    if (known === 0 || x.size % known !== 0) {
+      fail('reshape', 'shape', shape, `cannot hold the ${x.size} elements of shape ${show(x.shape)}`);
+    }
+    shp[infer] = x.size / known;
+  }
+  if (numel(shp) !== x.size) {
+    fail('reshape', 'shape', shape, `must hold the ${x.size} elements of shape ${show(x.shape)}`);
+  }
+  const y = new Tensor(x.data, shp);
+  return record('reshape', y, [x], () => ({ shape: x.shape }));
+}
+
+export function clone(x: Tensor): Tensor {
+  const y = new Tensor(x.data.slice() as TensorData, x.shape);
+  return record('clone', y, [x], () => null);
+}
+
+function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  const m = transA ? a.shape[1]! : a.shape[0]!;
+  const k = transA ? a.shape[0]! : a.shape[1]!;
+  const n = transB ? b.shape[0]! : b.shape[1]!;
+  const out = allocate('matmul', 'other', [m, n], resultType(a.dtype, b.dtype, true));
+  const ad = a.data;
+  const bd = b.data;
+  const as0 = transA ? 1 : k;
+  const as1 = transA ? m : 1;
+  const bs0 = transB ? 1 : n;
+  const bs1 = transB ? k : 1;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += ad[i * as0 + p * as1]! * bd[p * bs0 + j * bs1]!;
+      out[i * n + j] = s;
+    }
+  }
+  return new Tensor(out, [m, n]);
+}
+
+/** `(m, k) @ (k, n) -> (m, n)`. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.shape.length !== 2) fail('matmul', 'input', a.shape, 'must be 2-d');
+  if (!(b instanceof Tensor) || b.shape.length !== 2) fail('matmul', 'other', b, 'must be a 2-d Tensor');
+  if (a.shape[1] !== b.shape[0]) {
+    fail('matmul', 'other.shape[0]', b.shape[0], `must equal input.shape[1] = ${a.shape[1]}`);
+  }
+  return record('matmul', matmulRaw(a, b, false, false), [a, b], () => ({ a, b }));
+}
+
+function transposeRaw(x: Tensor): Tensor {
+  const [r, c] = x.shape as [number, number];
+  const out = allocate('t', 'input', [c, r], x.dtype);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = x.data[i * c + j]!;
+  return new Tensor(out, [c, r]);
+}
+
+export function transpose2d(x: Tensor): Tensor {
+  if (x.shape.length !== 2) fail('t', 'input', x.shape, 'must be 2-d');
+  return record('transpose2d', transposeRaw(x), [x], () => null);
+}
+
+// The rules run under noGrad (see backward.ts), so they may use the ops above freely.
+export const elementwiseRules: Pick<GradTable, keyof GradTable & ElementwiseOp> = {
+  add: (s, g) => [sumToShape(g, s.aShape), sumToShape(g, s.bShape)],
+  sub: (s, g) => [sumToShape(g, s.aShape), sumToShape(neg(g), s.bShape)],
+  mul: (s, g, need) => [
+    need[0] ? sumToShape(mul(g, s.b), s.a.shape) : null,
+    need[1] ? sumToShape(mul(g, s.a), s.b.shape) : null,
+  ],
+  div: (s, g, need) => [
+    need[0] ? sumToShape(div(g, s.b), s.a.shape) : null,
+    need[1] ? sumToShape(neg(div(mul(g, s.a), mul(s.b, s.b))), s.b.shape) : null,
+  ],
+  neg: (_s, g) => [neg(g)],
+  pow: (s, g) => [mul(g, mul(pow(s.x, s.exponent - 1), s.exponent))],
+  sqrt: (s, g) => [div(g, mul(s.y, 2))],
+  abs: (s, g) => [mul(g, unary(s.x, Math.sign))],
+  exp: (s, g) => [mul(g, s.y)],
+  log: (s, g) => [div(g, s.x)],
+  relu: (s, g) => [mul(g, unary(s.x, (v) => (v > 0 ? 1 : 0)))],
+  sigmoid: (s, g) => [mul(g, unary(s.y, (v) => v * (1 - v)))],
+  tanh: (s, g) => [mul(g, unary(s.y, (v) => 1 - v * v))],
+  sum: (s, g) => [expandBack(g, s.shape, s.dims, 1)],
+  mean: (s, g) => [expandBack(g, s.shape, s.dims, 1 / s.count)],
+  reshape: (s, g) => [new Tensor(g.data, s.shape)],
+  clone: (_s, g) => [g],
+  matmul: (s, g, need) => [
+    need[0] ? matmulRaw(g, s.b, false, true) : null,
+    need[1] ? matmulRaw(s.a, g, true, false) : null,
+  ],
+  transpose2d: (_s, g) => [transposeRaw(g)],
+};
+
+type ElementwiseOp =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'neg'
+  | 'pow'
+  | 'sqrt'
+  | 'abs'
+  | 'exp'
+  | 'log'
+  | 'relu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'sum'
+  | 'mean'
+  | 'reshape'
+  | 'clone'
+  | 'matmul'
+  | 'transpose2d';
+
+/** Broadcasts a reduced gradient back over the reduced dimensions, times `scale`. */
+function expandBack(g: Tensor, shape: readonly number[], dims: number[], scale: number): Tensor {
+  const kept = shape.map((s, i) => (dims.includes(i) ? 1 : s));
+  const gk = new Tensor(g.data, kept);
+  const out = allocate('backward', 'gradOutput', shape, g.dtype);
+  const strides = broadcastStrides(kept, shape);
+  const idx = new Array<number>(shape.length).fill(0);
+  let ig = 0;
+  for (let i = 0; i < out.length; i++) {
+    out[i] = gk.data[ig]! * scale;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      idx[d]!++;
+      ig += strides[d]!;
+      if (idx[d]! < shape[d]!) break;
+      ig -= strides[d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
+  return new Tensor(out, shape);
+}

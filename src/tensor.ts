@@ -1,0 +1,339 @@
+/**
+ * The value type: a contiguous row-major array with a shape, a dtype and, when it takes part in
+ * autograd, a tape node. Layout is channels-first as in PyTorch (`N, C, *spatial`).
+ */
+import { DeconvError, fail, show } from './errors.js';
+import type { TapeNode } from './autograd/tape.js';
+import { runBackward } from './autograd/backward.js';
+import * as ew from './ops/elementwise.js';
+import { Rng } from './random.js';
+
+/** `float64` is internal (finite-difference gradient checks); the public dtypes are the other two. */
+export type DType = 'float32' | 'int32' | 'float64';
+export type TensorData = Float32Array | Int32Array | Float64Array;
+export type FloatData = Float32Array | Float64Array;
+
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+/** Largest element count of one tensor: beyond it an op refuses instead of crashing. */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly size: number;
+  readonly data: TensorData;
+  requiresGrad: boolean;
+  grad: Tensor | null = null;
+  /** @internal The tape node of the op that produced this tensor, if it is tracked. */
+  node: TapeNode | null = null;
+
+  /** @internal Wraps `data` (not copied) as a tensor of `shape`; use `tensor()` from outside. */
+  constructor(data: TensorData, shape: readonly number[], requiresGrad = false) {
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.size = data.length;
+    this.dtype = data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'float64';
+    this.requiresGrad = requiresGrad;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Fills `grad` of every tensor created with `requiresGrad: true` that this one depends on. */
+  backward(gradOutput?: Tensor): void {
+    runBackward(this, gradOutput);
+  }
+
+  /** Nested arrays with this tensor's shape (a plain number for a 0-d tensor). */
+  toArray(): unknown {
+    const build = (dim: number, offset: number): unknown => {
+      if (dim === this.shape.length) return this.data[offset];
+      const n = this.shape[dim]!;
+      let stride = 1;
+      for (let i = dim + 1; i < this.shape.length; i++) stride *= this.shape[i]!;
+      const out: unknown[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = build(dim + 1, offset + i * stride);
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) fail('item', 'this', this.shape, 'must have exactly one element');
+    return this.data[0]!;
+  }
+
+  reshape(shape: readonly number[]): Tensor {
+    return ew.reshape(this, shape);
+  }
+  /** A tensor sharing nothing with the tape: same values, no gradient history. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+  clone(): Tensor {
+    return ew.clone(this);
+  }
+  sum(dims?: number | readonly number[], keepDims = false): Tensor {
+    return ew.sum(this, dims, keepDims);
+  }
+  mean(dims?: number | readonly number[], keepDims = false): Tensor {
+    return ew.mean(this, dims, keepDims);
+  }
+  add(other: Tensor | number): Tensor {
+    return ew.add(this, other);
+  }
+  sub(other: Tensor | number): Tensor {
+    return ew.sub(this, other);
+  }
+  mul(other: Tensor | number): Tensor {
+    return ew.mul(this, other);
+  }
+  div(other: Tensor | number): Tensor {
+    return ew.div(this, other);
+  }
+  neg(): Tensor {
+    return ew.neg(this);
+  }
+  pow(exponent: number): Tensor {
+    return ew.pow(this, exponent);
+  }
+  square(): Tensor {
+    return ew.pow(this, 2);
+  }
+  sqrt(): Tensor {
+    return ew.sqrt(this);
+  }
+  abs(): Tensor {
+    return ew.abs(this);
+  }
+  exp(): Tensor {
+    return ew.exp(this);
+  }
+  log(): Tensor {
+    return ew.log(this);
+  }
+  relu(): Tensor {
+    return ew.relu(this);
+  }
+  sigmoid(): Tensor {
+    return ew.sigmoid(this);
+  }
+  tanh(): Tensor {
+    return ew.tanh(this);
+  }
+  /** Matrix product of two 2-d tensors, `(m, k) @ (k, n) -> (m, n)`. */
+  matmul(other: Tensor): Tensor {
+    return ew.matmul(this, other);
+  }
+  /** Transpose of a 2-d tensor. */
+  t(): Tensor {
+    return ew.transpose2d(this);
+  }
+
+  toString(): string {
+    return `Tensor(shape=${show(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+}
+
+/** Number of elements of `shape`. */
+export function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
+
+/** Allocates zeroed storage of `dtype` for `shape`, refusing sizes a tensor cannot hold. */
+export function allocate(fn: string, argument: string, shape: readonly number[], dtype: DType): TensorData {
+  const n = numel(shape);
+  if (!Number.isSafeInteger(n) || n > MAX_ELEMENTS) {
+    throw new DeconvError(
+      fn,
+      argument,
+      `the result of shape ${show(shape)} would have ${n} elements, more than the ${MAX_ELEMENTS} one tensor can hold (check ${argument})`,
+    );
+  }
+  try {
+    return dtype === 'float32' ? new Float32Array(n) : dtype === 'int32' ? new Int32Array(n) : new Float64Array(n);
+  } catch (e) {
+    throw new DeconvError(
+      fn,
+      argument,
+      `the result of shape ${show(shape)} (${n} elements) could not be allocated: ${(e as Error).message}`,
+    );
+  }
+}
+
+/** A float tensor of `shape` with the float type of `like` (float32 unless `like` is float64). */
+export function emptyLike(fn: string, argument: string, shape: readonly number[], like: Tensor): Tensor {
+  return new Tensor(allocate(fn, argument, shape, like.dtype === 'float64' ? 'float64' : 'float32'), shape);
+}
+
+function checkShape(fn: string, shape: unknown): number[] {
+  if (!Array.isArray(shape)) fail(fn, 'shape', shape, 'must be an array of non-negative integers');
+  shape.forEach((s, i) => {
+    if (!Number.isInteger(s) || (s as number) < 0) fail(fn, `shape[${i}]`, s, 'must be a non-negative integer');
+  });
+  return shape as number[];
+}
+
+function checkDtype(fn: string, dtype: unknown): DType {
+  if (dtype === undefined) return 'float32';
+  if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'float64') {
+    fail(fn, 'dtype', dtype, "must be 'float32' or 'int32'");
+  }
+  return dtype;
+}
+
+function inferShape(fn: string, values: unknown): number[] {
+  const shape: number[] = [];
+  let v = values;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    if (v.length === 0) break;
+    v = v[0];
+  }
+  return shape;
+}
+
+function flatten(fn: string, values: unknown, shape: number[], out: number[], dim: number, path: string): void {
+  if (dim === shape.length) {
+    if (typeof values !== 'number') fail(fn, `values${path}`, values, 'must be a number');
+    out.push(values);
+    return;
+  }
+  if (!Array.isArray(values) || values.length !== shape[dim]) {
+    fail(fn, `values${path}`, values, `must be an array of length ${shape[dim]} (nested arrays must be rectangular)`);
+  }
+  for (let i = 0; i < values.length; i++) flatten(fn, values[i], shape, out, dim + 1, `${path}[${i}]`);
+}
+
+function fromValues(fn: string, values: ArrayLike<number>, dtype: DType, shape: readonly number[]): TensorData {
+  const data = allocate(fn, 'shape', shape, dtype);
+  if (dtype === 'int32') {
+    for (let i = 0; i < values.length; i++) {
+      const x = values[i]!;
+      if (!Number.isInteger(x) || x < -(2 ** 31) || x >= 2 ** 31) {
+        fail(fn, `values[${i}]`, x, "must be a 32-bit integer for dtype 'int32'");
+      }
+      data[i] = x;
+    }
+  } else {
+    data.set(values as ArrayLike<number>);
+  }
+  return data;
+}
+
+/**
+ * Creates a tensor from flat values and a shape, or from nested arrays.
+ *
+ * @example
+ *   const x = tensor([[1, 2], [3, 4]]);                        // shape [2, 2]
+ *   const w = tensor(new Float32Array(16), [1, 1, 4, 4], { requiresGrad: true });
+ */
+export function tensor(
+  values: ArrayLike<number> | readonly unknown[] | number,
+  shape?: readonly number[],
+  options: TensorOptions = {},
+): Tensor {
+  const fn = 'tensor';
+  const dtype = checkDtype(fn, options.dtype);
+  let flat: ArrayLike<number>;
+  let shp: number[];
+  if (typeof values === 'number') {
+    flat = [values];
+    shp = shape === undefined ? [] : checkShape(fn, shape);
+  } else if (Array.isArray(values) && (values.length === 0 || Array.isArray(values[0]))) {
+    const inferred = inferShape(fn, values);
+    const out: number[] = [];
+    flatten(fn, values, inferred, out, 0, '');
+    flat = out;
+    shp = shape === undefined ? inferred : checkShape(fn, shape);
+  } else if (values !== null && typeof values === 'object' && typeof (values as ArrayLike<number>).length === 'number') {
+    flat = values as ArrayLike<number>;
+    if (shape === undefined) {
+      if (ArrayBuffer.isView(values)) fail(fn, 'shape', shape, 'must be given with flat values');
+      shp = [flat.length];
+      for (let i = 0; i < flat.length; i++) {
+        if (typeof flat[i] !== 'number') fail(fn, `values[${i}]`, flat[i], 'must be a number');
+      }
+    } else {
+      shp = checkShape(fn, shape);
+    }
+  } else {
+    fail(fn, 'values', values, 'must be an array-like of numbers or nested arrays');
+  }
+  if (numel(shp) !== flat.length) {
+    fail(fn, 'shape', shp, `must hold exactly the ${flat.length} values given (it holds ${numel(shp)})`);
+  }
+  return new Tensor(fromValues(fn, flat, dtype, shp), shp, Boolean(options.requiresGrad));
+}
+
+function filled(fn: string, shape: readonly number[], options: TensorOptions, value: number): Tensor {
+  const shp = checkShape(fn, shape);
+  const dtype = checkDtype(fn, options.dtype);
+  const data = allocate(fn, 'shape', shp, dtype);
+  if (value !== 0) data.fill(value);
+  return new Tensor(data, shp, Boolean(options.requiresGrad));
+}
+
+/** A tensor of zeros. @example zeros([1, 3, 8, 8]) */
+export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  return filled('zeros', shape, options, 0);
+}
+
+/** A tensor of ones. @example ones([2, 2], { requiresGrad: true }) */
+export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  return filled('ones', shape, options, 1);
+}
+
+/** A tensor filled with `value`. */
+export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+  return filled('full', shape, options, value);
+}
+
+export interface RandomOptions {
+  seed?: number;
+  requiresGrad?: boolean;
+  dtype?: 'float32' | 'float64';
+}
+
+function random(fn: string, shape: readonly number[], options: RandomOptions, draw: (r: Rng) => number): Tensor {
+  const shp = checkShape(fn, shape);
+  if (options.seed !== undefined && !Number.isFinite(options.seed)) {
+    fail(fn, 'seed', options.seed, 'must be a finite number');
+  }
+  const dtype = options.dtype === 'float64' ? 'float64' : 'float32';
+  const data = allocate(fn, 'shape', shp, dtype);
+  const rng = new Rng(options.seed);
+  for (let i = 0; i < data.length; i++) data[i] = draw(rng);
+  return new Tensor(data, shp, Boolean(options.requiresGrad));
+}
+
+/** Standard normal samples; the same `seed` gives the same values. @example randn([1, 16, 4, 4], { seed: 0 }) */
+export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  return random('randn', shape, options, (r) => r.normal());
+}
+
+/** Uniform samples in [0, 1); the same `seed` gives the same values. @example rand([8], { seed: 1 }) */
+export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  return random('rand', shape, options, (r) => r.uniform());
+}
+
+/** Checks that `value` is a Tensor, naming `argument` otherwise. */
+export function checkTensor(fn: string, argument: string, value: unknown): Tensor {
+  if (!(value instanceof Tensor)) fail(fn, argument, value, 'must be a Tensor');
+  return value;
+}
+
+/** Checks that `value` is a float tensor. */
+export function checkFloatTensor(fn: string, argument: string, value: unknown): Tensor {
+  const t = checkTensor(fn, argument, value);
+  if (t.dtype === 'int32') fail(fn, `${argument}.dtype`, t.dtype, "must be 'float32'");
+  return t;
+}
