@@ -25,7 +25,7 @@ test('seeded random numbers repeat', () => {
   assert.notDeepEqual(randn([5], { seed: 3 }).data, randn([5], { seed: 4 }).data);
   const u = rand([1000], { seed: 1 }).data;
   assert.ok(u.every((v) => v >= 0 && v < 1));
-  const n = randn([20000], { seed: 2 }).data;
+  const n = Array.from(randn([20000], { seed: 2 }).data);
   const mean = n.reduce((s, v) => s + v, 0) / n.length;
   const varc = n.reduce((s, v) => s + (v - mean) ** 2, 0) / n.length;
   assert.ok(Math.abs(mean) < 0.03 && Math.abs(varc - 1) < 0.05, `mean ${mean} var ${varc}`);

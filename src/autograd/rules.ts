@@ -4,7 +4,9 @@
  */
 import type { GradTable } from './registry.js';
 import { elementwiseRules } from '../ops/elementwise.js';
+import { convRules } from '../ops/conv.js';
 
 export const gradRules: GradTable = {
   ...elementwiseRules,
+  ...convRules,
 };

@@ -16,3 +16,19 @@ export function setKernelPath(path: KernelPath): void {
 export function getKernelPath(): KernelPath {
   return current;
 }
+
+import { convGatherRef, convScatterRef, convWeightRef, channelSumRef } from './ref/conv.js';
+
+/**
+ * The convolution kernels for the current path. Both ops and both directions run on these three
+ * (see kernels/ref/conv.ts). Fast kernels slot in here beside their reference siblings.
+ */
+export function convKernels(): {
+  gather: typeof convGatherRef;
+  scatter: typeof convScatterRef;
+  weight: typeof convWeightRef;
+  channelSum: typeof channelSumRef;
+} {
+  // Only the reference path exists yet: both settings run it.
+  return { gather: convGatherRef, scatter: convScatterRef, weight: convWeightRef, channelSum: channelSumRef };
+}

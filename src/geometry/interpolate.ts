@@ -1,0 +1,465 @@
+/**
+ * Resampling geometry: `interpolate` (every mode) and `pixelShuffle` / `pixelUnshuffle`.
+ *
+ * References: PyTorch `torch.nn.functional.interpolate` and `pixel_shuffle`
+ * (https://pytorch.org/docs/1.13/generated/torch.nn.functional.interpolate.html), ATen's
+ * `UpSample.h`, `UpSampleKernel.cpp` and `AdaptiveAveragePooling.cpp`.
+ *
+ * Every interpolation mode is separable: output index `o` along one spatial dimension reads a few
+ * input indices `i` with weights `w`, and a d-dimensional output element is the sum over the
+ * tensor product of its per-dimension taps. So this module turns the options into, per spatial
+ * dimension, a table of `(source index, weight)` taps for each output index (nearest: 1 tap,
+ * linear: 2, cubic: 4 with indices clamped into the input, area: the adaptive-pooling window).
+ * The backward pass is the adjoint: the same taps transposed (for each input index, the output
+ * indices that read it with their weights), so forward and backward are one kernel run on two
+ * tables, and `<interp(x), y> = <x, interpᵀ(y)>` holds by construction.
+ *
+ * PyTorch rules reproduced here (1.13, `recompute_scale_factor=None`):
+ * - Output size: `size`, or `floor(inputSize * scaleFactor)` computed in double.
+ * - Coordinate scale (input units per output unit), computed in float32:
+ *   `alignCorners`: `(in - 1) / (out - 1)` (0 when `out == 1`); otherwise `1 / scaleFactor` when a
+ *   scale factor was GIVEN (not `in / out`: with `scaleFactor: 1.7` and `in = 5`, `out = 8` but
+ *   the scale is `1 / 1.7`, not `5 / 8`), else `in / out`. 'area' never uses a scale factor: it is
+ *   adaptive average pooling to the output size.
+ * - nearest: `min(floor(o * scale), in - 1)` in float32, except that `out == in` copies and
+ *   `out == 2 * in` takes `o >> 1` (PyTorch's `nearest_idx` shortcuts, whatever the scale).
+ * - nearest-exact: `min(floor((o + 0.5) * scale), in - 1)`, no shortcuts.
+ * - linear: source `x = scale * (o + 0.5) - 0.5` (or `scale * o` with `alignCorners`), clamped
+ *   below at 0, rounded to float32; taps `floor(x)` and `min(floor(x) + 1, in - 1)` with weights
+ *   `1 - λ`, `λ = x - floor(x)`. `out == in` copies.
+ * - cubic: the same source coordinate without the clamp at 0; taps `floor(x) - 1 … floor(x) + 2`,
+ *   each index clamped into `[0, in - 1]` (so border taps repeat an index and their weights add
+ *   up), Keys coefficients with `A = -0.75`.
+ * - area: window `[floor(o * in / out), ceil((o + 1) * in / out))`, each weight `1 / length`.
+ *
+ * One deliberate difference: PyTorch's bicubic backward copies the gradient when the output has
+ * the input's size, even when a scale factor other than 1 made the forward pass resample (e.g.
+ * `in = 5, scaleFactor = 1.1`). That is not the gradient of its own forward pass; here the backward
+ * is always the exact adjoint of the forward.
+ */
+import { fail, show } from '../errors.js';
+import { MAX_ELEMENTS, Tensor, checkFloatTensor, checkTensor, numel } from '../tensor.js';
+import { checkOptions, spatialNames } from './args.js';
+
+export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'trilinear' | 'area';
+
+export const INTERPOLATE_MODES: readonly InterpolateMode[] = [
+  'nearest',
+  'nearest-exact',
+  'linear',
+  'bilinear',
+  'bicubic',
+  'trilinear',
+  'area',
+];
+
+export interface InterpolateOptions {
+  /** Output spatial size: a positive integer for every spatial dimension, or one per dimension. */
+  size?: number | readonly number[];
+  /** Multiplier of the input spatial size: a positive number, or one per dimension. */
+  scaleFactor?: number | readonly number[];
+  /** Default 'nearest'. */
+  mode?: InterpolateMode;
+  /** Only for 'linear', 'bilinear', 'bicubic', 'trilinear'; default false. */
+  alignCorners?: boolean;
+}
+
+/**
+ * One spatial dimension's taps in compressed rows: output index `o` reads input indices
+ * `index[k]` with weights `weight[k]` for `k` in `[start[o], start[o + 1])`.
+ */
+export interface Taps {
+  readonly inSize: number;
+  readonly outSize: number;
+  /** length `outSize + 1` */
+  readonly start: Int32Array;
+  readonly index: Int32Array;
+  readonly weight: Float64Array;
+}
+
+export interface InterpolateGeometry {
+  readonly mode: InterpolateMode;
+  readonly alignCorners: boolean;
+  /** number of spatial dimensions */
+  readonly d: number;
+  readonly batched: boolean;
+  /** batch size times channels: the number of independent planes */
+  readonly planes: number;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  readonly inputSpatial: readonly number[];
+  readonly outputSpatial: readonly number[];
+  /** Per spatial dimension, padded at the front to 3 with 1 → 1 identity taps. */
+  readonly forward: readonly [Taps, Taps, Taps];
+  /** The transposes of `forward`: the taps of the backward pass. */
+  readonly backward: readonly [Taps, Taps, Taps];
+}
+
+const f32 = Math.fround;
+
+/** Spatial dimensions a mode fixes; the other modes take them from the options or the rank. */
+const MODE_DIMS: Partial<Record<InterpolateMode, number>> = { linear: 1, bilinear: 2, bicubic: 2, trilinear: 3 };
+
+function buildTaps(inSize: number, outSize: number, rows: (o: number, push: (i: number, w: number) => void) => void): Taps {
+  const start = new Int32Array(outSize + 1);
+  const index: number[] = [];
+  const weight: number[] = [];
+  const push = (i: number, w: number): void => {
+    if (!(i >= 0 && i < inSize)) throw new Error(`interpolate: internal error, tap index ${i} outside [0, ${inSize})`);
+    index.push(i);
+    weight.push(w);
+  };
+  for (let o = 0; o < outSize; o++) {
+    start[o] = index.length;
+    rows(o, push);
+  }
+  start[outSize] = index.length;
+  return { inSize, outSize, start, index: Int32Array.from(index), weight: Float64Array.from(weight) };
+}
+
+/** For each input index, the output indices that read it and their weights. */
+export function transposeTaps(t: Taps): Taps {
+  const count = new Int32Array(t.inSize + 1);
+  for (let k = 0; k < t.index.length; k++) count[t.index[k]! + 1]!++;
+  for (let i = 0; i < t.inSize; i++) count[i + 1]! += count[i]!;
+  const start = count.slice();
+  const fill = count.slice(0, t.inSize);
+  const index = new Int32Array(t.index.length);
+  const weight = new Float64Array(t.index.length);
+  for (let o = 0; o < t.outSize; o++) {
+    for (let k = t.start[o]!; k < t.start[o + 1]!; k++) {
+      const at = fill[t.index[k]!]!++;
+      index[at] = o;
+      weight[at] = t.weight[k]!;
+    }
+  }
+  return { inSize: t.outSize, outSize: t.inSize, start, index, weight };
+}
+
+/**
+ * PyTorch's coordinate scale (`area_pixel_compute_scale`) in float32. `scaleFactor` is the one the
+ * user gave for this dimension, if any.
+ */
+function coordinateScale(inSize: number, outSize: number, alignCorners: boolean, scaleFactor: number | undefined): number {
+  if (alignCorners) return outSize > 1 ? f32((inSize - 1) / (outSize - 1)) : 0;
+  return scaleFactor !== undefined ? f32(1 / scaleFactor) : f32(inSize / outSize);
+}
+
+/** PyTorch's `area_pixel_compute_source_index`, rounded to float32 as its float kernels do. */
+function sourceCoordinate(scale: number, o: number, alignCorners: boolean, cubic: boolean): number {
+  if (alignCorners) return f32(scale * o);
+  const x = f32(scale * (o + 0.5) - 0.5);
+  return !cubic && x < 0 ? 0 : x;
+}
+
+/** Keys' cubic convolution weights for the 4 taps around a fractional offset `t` in [0, 1). */
+function cubicWeights(t: number): [number, number, number, number] {
+  const A = -0.75;
+  const near = (x: number): number => ((A + 2) * x - (A + 3)) * x * x + 1; // |x| <= 1
+  const far = (x: number): number => ((A * x - 5 * A) * x + 8 * A) * x - 4 * A; // 1 < |x| < 2
+  return [far(t + 1), near(t), near(1 - t), far(2 - t)];
+}
+
+/** The taps of one spatial dimension for `mode`. */
+export function dimensionTaps(
+  mode: InterpolateMode,
+  inSize: number,
+  outSize: number,
+  alignCorners: boolean,
+  scaleFactor: number | undefined,
+): Taps {
+  const last = inSize - 1;
+  switch (mode) {
+    case 'nearest': {
+      const scale = coordinateScale(inSize, outSize, false, scaleFactor);
+      return buildTaps(inSize, outSize, (o, push) => {
+        if (outSize === inSize) push(o, 1);
+        else if (outSize === 2 * inSize) push(o >> 1, 1);
+        else push(Math.min(Math.floor(f32(o * scale)), last), 1);
+      });
+    }
+    case 'nearest-exact': {
+      const scale = coordinateScale(inSize, outSize, false, scaleFactor);
+      return buildTaps(inSize, outSize, (o, push) => push(Math.min(Math.floor(f32((o + 0.5) * scale)), last), 1));
+    }
+    case 'linear':
+    case 'bilinear':
+    case 'trilinear': {
+      const scale = coordinateScale(inSize, outSize, alignCorners, scaleFactor);
+      return buildTaps(inSize, outSize, (o, push) => {
+        if (outSize === inSize) {
+          push(o, 1);
+          return;
+        }
+        const x = sourceCoordinate(scale, o, alignCorners, false);
+        const i0 = Math.min(Math.floor(x), last);
+        const lambda = Math.min(Math.max(f32(x - i0), 0), 1);
+        push(i0, f32(1 - lambda));
+        push(Math.min(i0 + 1, last), lambda);
+      });
+    }
+    case 'bicubic': {
+      const scale = coordinateScale(inSize, outSize, alignCorners, scaleFactor);
+      return buildTaps(inSize, outSize, (o, push) => {
+        const x = sourceCoordinate(scale, o, alignCorners, true);
+        const i0 = Math.floor(x);
+        const w = cubicWeights(f32(x - i0));
+        for (let j = 0; j < 4; j++) push(Math.max(Math.min(i0 - 1 + j, last), 0), w[j]!);
+      });
+    }
+    case 'area':
+      // Adaptive average pooling: exact integer window bounds.
+      return buildTaps(inSize, outSize, (o, push) => {
+        const begin = Math.floor((o * inSize) / outSize);
+        const end = Math.ceil(((o + 1) * inSize) / outSize);
+        for (let i = begin; i < end; i++) push(i, 1 / (end - begin));
+      });
+  }
+}
+
+function identityTaps(): Taps {
+  return { inSize: 1, outSize: 1, start: Int32Array.of(0, 1), index: Int32Array.of(0), weight: Float64Array.of(1) };
+}
+
+/** A per-dimension numeric option: its values, one per spatial dimension, checked by `rule`. */
+function perDimNumbers(
+  fn: string,
+  name: string,
+  value: unknown,
+  d: number,
+  words: string,
+  ok: (v: unknown) => boolean,
+): number[] {
+  if (typeof value === 'number') {
+    if (!ok(value)) fail(fn, name, value, `must be ${words}`);
+    return new Array<number>(d).fill(value);
+  }
+  if (!Array.isArray(value)) fail(fn, name, value, `must be ${words} or an array of them, one per spatial dimension`);
+  if (value.length !== d) fail(fn, name, value, `must have ${d} entr${d === 1 ? 'y' : 'ies'}, one per spatial dimension`);
+  value.forEach((v, i) => {
+    if (!ok(v)) fail(fn, `${name}[${i}]`, v, `must be ${words}`);
+  });
+  return value as number[];
+}
+
+/**
+ * Checks `interpolate`'s arguments and computes its geometry, once.
+ *
+ * Number of spatial dimensions `d`: from `mode` when it is 'linear' (1), 'bilinear' or 'bicubic'
+ * (2), 'trilinear' (3); else the length of `size` or `scaleFactor` when it is an array; else
+ * `input.ndim - 2` (PyTorch's rule). An input of rank `d + 2` is `(N, C, *spatial)`; one of rank
+ * `d + 1` is unbatched `(C, *spatial)` and gives an unbatched output.
+ */
+export function interpolateGeometry(fn: string, inputArg: unknown, optionsArg: unknown): InterpolateGeometry {
+  const input = checkFloatTensor(fn, 'input', inputArg);
+  const options = checkOptions<InterpolateOptions>(fn, optionsArg, ['size', 'scaleFactor', 'mode', 'alignCorners']);
+  const mode = options.mode ?? 'nearest';
+  if (!INTERPOLATE_MODES.includes(mode)) {
+    fail(fn, 'mode', mode, `must be one of ${INTERPOLATE_MODES.map((m) => show(m)).join(', ')}`);
+  }
+  const fixesDims = MODE_DIMS[mode] !== undefined;
+  if (options.alignCorners !== undefined) {
+    if (typeof options.alignCorners !== 'boolean') fail(fn, 'alignCorners', options.alignCorners, 'must be a boolean');
+    if (!fixesDims) {
+      fail(
+        fn,
+        'alignCorners',
+        options.alignCorners,
+        `can only be given with the interpolating modes 'linear', 'bilinear', 'bicubic', 'trilinear' (mode is ${show(mode)}); leave it out`,
+      );
+    }
+  }
+  const alignCorners = options.alignCorners ?? false;
+  const { size, scaleFactor } = options;
+  if (size !== undefined && scaleFactor !== undefined) {
+    fail(fn, 'scaleFactor', scaleFactor, `must not be given together with size = ${show(size)}: give exactly one`);
+  }
+  if (size === undefined && scaleFactor === undefined) {
+    fail(fn, 'size', size, 'is required when scaleFactor is not given: give exactly one of size and scaleFactor');
+  }
+  const sizeName = size !== undefined ? 'size' : 'scaleFactor';
+  const sizeValue: unknown = size ?? scaleFactor;
+
+  // Spatial dimensions and batching.
+  const rank = input.shape.length;
+  let d: number;
+  if (fixesDims) {
+    d = MODE_DIMS[mode]!;
+    if (rank !== d + 1 && rank !== d + 2) {
+      fail(
+        fn,
+        'input.shape',
+        input.shape,
+        `must have ${d + 2} dimensions (N, C, ${spatialNames(d)}) or ${d + 1} (C, ${spatialNames(d)}) for mode ${show(mode)}`,
+      );
+    }
+  } else if (Array.isArray(sizeValue)) {
+    d = sizeValue.length;
+    if (d < 1 || d > 3) fail(fn, sizeName, sizeValue, 'must have 1, 2 or 3 entries, one per spatial dimension');
+    if (rank < 2 || rank > 5) {
+      fail(fn, 'input.shape', input.shape, 'must have 3 to 5 dimensions (N, C, *spatial) or 2 to 4 (C, *spatial)');
+    }
+    if (rank !== d + 1 && rank !== d + 2) {
+      const batchedDims = rank - 2;
+      fail(
+        fn,
+        sizeName,
+        sizeValue,
+        `must have one entry per spatial dimension of input of shape ${show(input.shape)}: ` +
+          (batchedDims >= 1 ? `${batchedDims} for (N, C, *spatial) or ` : '') +
+          `${rank - 1} for unbatched (C, *spatial)`,
+      );
+    }
+  } else {
+    d = rank - 2;
+    if (d < 1 || d > 3) {
+      fail(
+        fn,
+        'input.shape',
+        input.shape,
+        `must have 3 to 5 dimensions (N, C, *spatial) for mode ${show(mode)}; for an unbatched input (C, *spatial) give ${sizeName} as an array with one entry per spatial dimension`,
+      );
+    }
+  }
+  const batched = rank === d + 2;
+  const inputSpatial = input.shape.slice(rank - d);
+  const channels = input.shape[rank - d - 1]!;
+  const batch = batched ? input.shape[0]! : 1;
+
+  // Output size.
+  let outputSpatial: number[];
+  let scales: (number | undefined)[];
+  if (size !== undefined) {
+    outputSpatial = perDimNumbers(fn, 'size', size, d, 'a positive integer', (v) => Number.isInteger(v) && (v as number) > 0);
+    scales = new Array<undefined>(d).fill(undefined);
+  } else {
+    const factors = perDimNumbers(
+      fn,
+      'scaleFactor',
+      scaleFactor,
+      d,
+      'a positive finite number',
+      (v) => typeof v === 'number' && Number.isFinite(v) && v > 0,
+    );
+    outputSpatial = factors.map((s, i) => {
+      const out = Math.floor(inputSpatial[i]! * s);
+      if (out < 1 && inputSpatial[i]! > 0) {
+        fail(
+          fn,
+          Array.isArray(scaleFactor) ? `scaleFactor[${i}]` : 'scaleFactor',
+          s,
+          `gives the output size floor(${inputSpatial[i]} * ${s}) = ${out}: it must be at least 1`,
+        );
+      }
+      return out;
+    });
+    // 'area' recomputes: it pools to the output size and never reads the scale factor.
+    scales = mode === 'area' ? new Array<undefined>(d).fill(undefined) : factors;
+  }
+  if (channels === 0 || inputSpatial.some((s) => s === 0)) {
+    fail(fn, 'input.shape', input.shape, 'must have non-zero channel and spatial sizes (only the batch may be empty)');
+  }
+  const outputShape = batched ? [batch, channels, ...outputSpatial] : [channels, ...outputSpatial];
+  const perPlane = numel(outputSpatial);
+  if (!(perPlane * channels <= MAX_ELEMENTS) || !(numel(outputShape) <= MAX_ELEMENTS)) {
+    fail(
+      fn,
+      sizeName,
+      sizeValue,
+      `gives an output of shape ${show(outputShape)}, more than the ${MAX_ELEMENTS} elements one tensor can hold`,
+    );
+  }
+
+  const taps = inputSpatial.map((n, i) => dimensionTaps(mode, n, outputSpatial[i]!, alignCorners, scales[i]));
+  while (taps.length < 3) taps.unshift(identityTaps());
+  const forward = taps as [Taps, Taps, Taps];
+  const backward = forward.map(transposeTaps) as [Taps, Taps, Taps];
+  return Object.freeze({
+    mode,
+    alignCorners,
+    d,
+    batched,
+    planes: batch * channels,
+    inputShape: Object.freeze([...input.shape]),
+    outputShape: Object.freeze(outputShape),
+    inputSpatial: Object.freeze(inputSpatial),
+    outputSpatial: Object.freeze(outputSpatial),
+    forward: Object.freeze(forward),
+    backward: Object.freeze(backward),
+  });
+}
+
+/**
+ * `pixelShuffle` `(*, C·r², H, W) -> (*, C, H·r, W·r)` and `pixelUnshuffle`, its inverse. Output
+ * element `(b, c, h·r + i, w·r + j)` of the shuffle is input element `(b, c·r² + i·r + j, h, w)`.
+ */
+export interface ShuffleGeometry {
+  readonly factor: number;
+  /** product of the leading (batch) dimensions */
+  readonly batch: number;
+  /** channels of the low-resolution side, `C` (the high-resolution side has `C`, the low `C·r²`) */
+  readonly channels: number;
+  /** height and width of the low-resolution side */
+  readonly height: number;
+  readonly width: number;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+}
+
+/** Checks the arguments of `pixelShuffle` (`unshuffle` false) or `pixelUnshuffle` and sizes the result. */
+export function shuffleGeometry(fn: string, inputArg: unknown, factor: unknown, unshuffle: boolean): ShuffleGeometry {
+  const input = checkTensor(fn, 'input', inputArg);
+  const shape = input.shape;
+  const rank = shape.length;
+  if (rank < 3) {
+    fail(fn, 'input.shape', shape, 'must have at least 3 dimensions (*, C, H, W)');
+  }
+  if (typeof factor !== 'number' || !Number.isInteger(factor) || factor < 1) {
+    fail(fn, 'factor', factor, 'must be a positive integer');
+  }
+  const r = factor;
+  const lead = shape.slice(0, rank - 3);
+  const [c, h, w] = shape.slice(rank - 3) as [number, number, number];
+  if (!unshuffle) {
+    if (c % (r * r) !== 0) {
+      fail(fn, 'input.shape', shape, `must have channels (dimension ${rank - 3}) = ${c} divisible by factor² = ${r * r}`);
+    }
+    const outputShape = [...lead, c / (r * r), h * r, w * r];
+    checkSize(fn, outputShape);
+    return freezeShuffle(r, numel(lead), c / (r * r), h, w, shape, outputShape);
+  }
+  if (h % r !== 0) fail(fn, 'input.shape', shape, `must have height (dimension ${rank - 2}) = ${h} divisible by factor = ${r}`);
+  if (w % r !== 0) fail(fn, 'input.shape', shape, `must have width (dimension ${rank - 1}) = ${w} divisible by factor = ${r}`);
+  const outputShape = [...lead, c * r * r, h / r, w / r];
+  checkSize(fn, outputShape);
+  return freezeShuffle(r, numel(lead), c, h / r, w / r, shape, outputShape);
+}
+
+function checkSize(fn: string, outputShape: number[]): void {
+  // The output has as many elements as the input; only absurd factors on empty inputs overflow.
+  if (!outputShape.every((s) => s <= MAX_ELEMENTS)) {
+    fail(fn, 'factor', outputShape, `gives an output dimension larger than ${MAX_ELEMENTS}`);
+  }
+}
+
+function freezeShuffle(
+  factor: number,
+  batch: number,
+  channels: number,
+  height: number,
+  width: number,
+  inputShape: readonly number[],
+  outputShape: number[],
+): ShuffleGeometry {
+  return Object.freeze({
+    factor,
+    batch,
+    channels,
+    height,
+    width,
+    inputShape: Object.freeze([...inputShape]),
+    outputShape: Object.freeze(outputShape),
+  });
+}
+
+export type { Tensor };

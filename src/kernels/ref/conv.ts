@@ -1,0 +1,148 @@
+/**
+ * Reference convolution kernels: obvious loops, one output (or input) element at a time, over 1 to
+ * 3 spatial dimensions padded to 3. They are the oracle for the fast kernels.
+ *
+ * Three kernels cover both ops in both directions (conv view: x → y, see geometry/conv.ts):
+ *   gather   y[n, o, p] = Σ x[n, c, p·s − pb + k·d] · w[o, c, k]       conv forward, convT input-grad
+ *   scatter  x[n, c, p·s − pb + k·d] += y[n, o, p] · w[o, c, k]         convT forward, conv input-grad
+ *   weight   w'[o, c, k] = Σ x[n, c, p·s − pb + k·d] · y[n, o, p]       both ops' weight gradient
+ * The weight is (yChannels, xChannels / groups, *k) in both ops, PyTorch's layout for each.
+ */
+import { to3 } from '../../geometry/args.js';
+import type { ConvGeometry } from '../../geometry/conv.js';
+import type { FloatData } from '../../tensor.js';
+
+interface Dims {
+  N: number;
+  G: number;
+  cx: number; // x channels per group
+  cy: number; // y channels per group
+  X: [number, number, number];
+  Y: [number, number, number];
+  K: [number, number, number];
+  S: [number, number, number];
+  D: [number, number, number];
+  P: [number, number, number];
+  xPlane: number;
+  yPlane: number;
+  kVol: number;
+}
+
+function dims(g: ConvGeometry): Dims {
+  const X = to3(g.xSize, 1);
+  const Y = to3(g.ySize, 1);
+  const K = to3(g.kernel, 1);
+  return {
+    N: g.batch,
+    G: g.groups,
+    cx: g.xChannels / g.groups,
+    cy: g.yChannels / g.groups,
+    X,
+    Y,
+    K,
+    S: to3(g.stride, 1),
+    D: to3(g.dilation, 1),
+    P: to3(g.padBegin, 0),
+    xPlane: X[0] * X[1] * X[2],
+    yPlane: Y[0] * Y[1] * Y[2],
+    kVol: K[0] * K[1] * K[2],
+  };
+}
+
+/**
+ * Calls `body(yIndex, xIndex, kIndex)` for every (output position, kernel tap) pair that lands
+ * inside x, for one x-plane/y-plane/weight-slice. All three kernels are this one loop.
+ */
+function forEachTap(m: Dims, body: (yi: number, xi: number, ki: number) => void): void {
+  const { X, Y, K, S, D, P } = m;
+  for (let oz = 0; oz < Y[0]; oz++)
+    for (let kz = 0; kz < K[0]; kz++) {
+      const iz = oz * S[0] - P[0] + kz * D[0];
+      if (iz < 0 || iz >= X[0]) continue;
+      for (let oy = 0; oy < Y[1]; oy++)
+        for (let ky = 0; ky < K[1]; ky++) {
+          const iy = oy * S[1] - P[1] + ky * D[1];
+          if (iy < 0 || iy >= X[1]) continue;
+          for (let ox = 0; ox < Y[2]; ox++)
+            for (let kx = 0; kx < K[2]; kx++) {
+              const ix = ox * S[2] - P[2] + kx * D[2];
+              if (ix < 0 || ix >= X[2]) continue;
+              body((oz * Y[1] + oy) * Y[2] + ox, (iz * X[1] + iy) * X[2] + ix, (kz * K[1] + ky) * K[2] + kx);
+            }
+        }
+    }
+}
+
+/** y = conv(x, w) + bias, y fully written. */
+export function convGatherRef(g: ConvGeometry, x: FloatData, w: FloatData, bias: FloatData | null, y: FloatData): void {
+  const m = dims(g);
+  const acc = new Float64Array(m.yPlane);
+  for (let n = 0; n < m.N; n++)
+    for (let gr = 0; gr < m.G; gr++)
+      for (let o = 0; o < m.cy; o++) {
+        const oc = gr * m.cy + o;
+        acc.fill(bias ? bias[oc]! : 0);
+        for (let c = 0; c < m.cx; c++) {
+          const xOff = (n * m.G * m.cx + gr * m.cx + c) * m.xPlane;
+          const wOff = (oc * m.cx + c) * m.kVol;
+          forEachTap(m, (yi, xi, ki) => {
+            acc[yi] += x[xOff + xi]! * w[wOff + ki]!;
+          });
+        }
+        y.set(acc, (n * m.G * m.cy + oc) * m.yPlane);
+      }
+}
+
+/** x = convᵀ(y, w) + bias (bias per x channel), x fully written. */
+export function convScatterRef(g: ConvGeometry, y: FloatData, w: FloatData, bias: FloatData | null, x: FloatData): void {
+  const m = dims(g);
+  const acc = new Float64Array(m.xPlane);
+  for (let n = 0; n < m.N; n++)
+    for (let gr = 0; gr < m.G; gr++)
+      for (let c = 0; c < m.cx; c++) {
+        const xc = gr * m.cx + c;
+        acc.fill(bias ? bias[xc]! : 0);
+        for (let o = 0; o < m.cy; o++) {
+          const oc = gr * m.cy + o;
+          const yOff = (n * m.G * m.cy + oc) * m.yPlane;
+          const wOff = (oc * m.cx + c) * m.kVol;
+          forEachTap(m, (yi, xi, ki) => {
+            acc[xi] += y[yOff + yi]! * w[wOff + ki]!;
+          });
+        }
+        x.set(acc, (n * m.G * m.cx + xc) * m.xPlane);
+      }
+}
+
+/** gw = Σ_n,p x ⊗ y over the taps, gw fully written. */
+export function convWeightRef(g: ConvGeometry, x: FloatData, y: FloatData, gw: FloatData): void {
+  const m = dims(g);
+  const acc = new Float64Array(m.kVol);
+  for (let gr = 0; gr < m.G; gr++)
+    for (let o = 0; o < m.cy; o++) {
+      const oc = gr * m.cy + o;
+      for (let c = 0; c < m.cx; c++) {
+        acc.fill(0);
+        for (let n = 0; n < m.N; n++) {
+          const xOff = (n * m.G * m.cx + gr * m.cx + c) * m.xPlane;
+          const yOff = (n * m.G * m.cy + oc) * m.yPlane;
+          forEachTap(m, (yi, xi, ki) => {
+            acc[ki] += x[xOff + xi]! * y[yOff + yi]!;
+          });
+        }
+        gw.set(acc, (oc * m.cx + c) * m.kVol);
+      }
+    }
+}
+
+/** Sum of `t` (N, C, plane) over N and the plane, per channel. */
+export function channelSumRef(t: FloatData, batch: number, channels: number, plane: number, out: FloatData): void {
+  for (let c = 0; c < channels; c++) {
+    let s = 0;
+    for (let n = 0; n < batch; n++) {
+      const off = (n * channels + c) * plane;
+      for (let i = 0; i < plane; i++) s += t[off + i]!;
+    }
+    out[c] = s;
+  }
+}
