@@ -23,7 +23,8 @@ export class DeconvError extends Error {
 export function show(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<number>).length})`;
+  if (ArrayBuffer.isView(value))
+    return `${value.constructor.name}(${(value as unknown as ArrayLike<number>).length})`;
   if (value !== null && typeof value === 'object') {
     if ('shape' in value && Array.isArray((value as { shape: unknown }).shape)) {
       return `Tensor of shape ${show((value as { shape: unknown }).shape)}`;

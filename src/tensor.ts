@@ -159,7 +159,11 @@ export function allocate(fn: string, argument: string, shape: readonly number[],
     );
   }
   try {
-    return dtype === 'float32' ? new Float32Array(n) : dtype === 'int32' ? new Int32Array(n) : new Float64Array(n);
+    return dtype === 'float32'
+      ? new Float32Array(n)
+      : dtype === 'int32'
+        ? new Int32Array(n)
+        : new Float64Array(n);
   } catch (e) {
     throw new DeconvError(
       fn,
@@ -177,7 +181,8 @@ export function emptyLike(fn: string, argument: string, shape: readonly number[]
 function checkShape(fn: string, shape: unknown): number[] {
   if (!Array.isArray(shape)) fail(fn, 'shape', shape, 'must be an array of non-negative integers');
   shape.forEach((s, i) => {
-    if (!Number.isInteger(s) || (s as number) < 0) fail(fn, `shape[${i}]`, s, 'must be a non-negative integer');
+    if (!Number.isInteger(s) || (s as number) < 0)
+      fail(fn, `shape[${i}]`, s, 'must be a non-negative integer');
   });
   return shape as number[];
 }
@@ -201,19 +206,36 @@ function inferShape(fn: string, values: unknown): number[] {
   return shape;
 }
 
-function flatten(fn: string, values: unknown, shape: number[], out: number[], dim: number, path: string): void {
+function flatten(
+  fn: string,
+  values: unknown,
+  shape: number[],
+  out: number[],
+  dim: number,
+  path: string,
+): void {
   if (dim === shape.length) {
     if (typeof values !== 'number') fail(fn, `values${path}`, values, 'must be a number');
     out.push(values);
     return;
   }
   if (!Array.isArray(values) || values.length !== shape[dim]) {
-    fail(fn, `values${path}`, values, `must be an array of length ${shape[dim]} (nested arrays must be rectangular)`);
+    fail(
+      fn,
+      `values${path}`,
+      values,
+      `must be an array of length ${shape[dim]} (nested arrays must be rectangular)`,
+    );
   }
   for (let i = 0; i < values.length; i++) flatten(fn, values[i], shape, out, dim + 1, `${path}[${i}]`);
 }
 
-function fromValues(fn: string, values: ArrayLike<number>, dtype: DType, shape: readonly number[]): TensorData {
+function fromValues(
+  fn: string,
+  values: ArrayLike<number>,
+  dtype: DType,
+  shape: readonly number[],
+): TensorData {
   const data = allocate(fn, 'shape', shape, dtype);
   if (dtype === 'int32') {
     for (let i = 0; i < values.length; i++) {
@@ -254,7 +276,11 @@ export function tensor(
     flatten(fn, values, inferred, out, 0, '');
     flat = out;
     shp = shape === undefined ? inferred : checkShape(fn, shape);
-  } else if (values !== null && typeof values === 'object' && typeof (values as ArrayLike<number>).length === 'number') {
+  } else if (
+    values !== null &&
+    typeof values === 'object' &&
+    typeof (values as ArrayLike<number>).length === 'number'
+  ) {
     flat = values as ArrayLike<number>;
     if (shape === undefined) {
       if (ArrayBuffer.isView(values)) fail(fn, 'shape', shape, 'must be given with flat values');
@@ -303,7 +329,12 @@ export interface RandomOptions {
   dtype?: 'float32' | 'float64';
 }
 
-function random(fn: string, shape: readonly number[], options: RandomOptions, draw: (r: Rng) => number): Tensor {
+function random(
+  fn: string,
+  shape: readonly number[],
+  options: RandomOptions,
+  draw: (r: Rng) => number,
+): Tensor {
   const shp = checkShape(fn, shape);
   if (options.seed !== undefined && !Number.isFinite(options.seed)) {
     fail(fn, 'seed', options.seed, 'must be a finite number');

@@ -25,7 +25,10 @@ export function gradcheck(
   for (const x of inputs) x.grad = null;
   const y = f(...inputs);
   const rng = new Rng(seed);
-  const g = new Tensor(Float64Array.from({ length: y.size }, () => rng.normal()), y.shape);
+  const g = new Tensor(
+    Float64Array.from({ length: y.size }, () => rng.normal()),
+    y.shape,
+  );
   y.backward(g);
   const dot = (t: Tensor) => {
     let s = 0;

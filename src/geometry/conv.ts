@@ -90,14 +90,20 @@ export function resolveConvPadding(
   if (padding === 'same') {
     stride.forEach((s, i) => {
       if (s !== 1) {
-        fail(fn, 'padding', padding, `is not supported for strided convolutions (stride[${i}] = ${s}); 'same' needs stride 1`);
+        fail(
+          fn,
+          'padding',
+          padding,
+          `is not supported for strided convolutions (stride[${i}] = ${s}); 'same' needs stride 1`,
+        );
       }
     });
     // PyTorch puts the odd extra at the end: total d·(k − 1), begin ⌊total / 2⌋.
     const total = kernel.map((k, i) => dilation[i]! * (k - 1));
     return { begin: total.map((t) => Math.floor(t / 2)), end: total.map((t) => t - Math.floor(t / 2)) };
   }
-  if (typeof padding === 'string') fail(fn, 'padding', padding, "must be a number, an array, [begin, end] pairs, 'same' or 'valid'");
+  if (typeof padding === 'string')
+    fail(fn, 'padding', padding, "must be a number, an array, [begin, end] pairs, 'same' or 'valid'");
   return perDimPairs(fn, 'padding', padding, d);
 }
 
@@ -128,17 +134,24 @@ function convSizes(
 
 function checkGroups(fn: string, groups: unknown): number {
   if (groups === undefined) return 1;
-  if (typeof groups !== 'number' || !Number.isInteger(groups) || groups < 1) fail(fn, 'groups', groups, 'must be a positive integer');
+  if (typeof groups !== 'number' || !Number.isInteger(groups) || groups < 1)
+    fail(fn, 'groups', groups, 'must be a positive integer');
   return groups;
 }
 
 function checkWeight(fn: string, weight: unknown, d: number, transposed: boolean): Tensor {
   const w = weight as Tensor;
-  if (!w || typeof w !== 'object' || !('shape' in w) || !('data' in w)) fail(fn, 'weight', weight, 'must be a Tensor');
+  if (!w || typeof w !== 'object' || !('shape' in w) || !('data' in w))
+    fail(fn, 'weight', weight, 'must be a Tensor');
   if (w.dtype === 'int32') fail(fn, 'weight.dtype', w.dtype, "must be 'float32'");
   if (w.shape.length !== d + 2) {
     const names = transposed ? 'Cin, Cout/groups' : 'Cout, Cin/groups';
-    fail(fn, 'weight.shape', w.shape, `must have ${d + 2} dimensions (${names}, ${['kL', 'kH, kW', 'kD, kH, kW'][d - 1]})`);
+    fail(
+      fn,
+      'weight.shape',
+      w.shape,
+      `must have ${d + 2} dimensions (${names}, ${['kL', 'kH, kW', 'kD, kH, kW'][d - 1]})`,
+    );
   }
   w.shape.slice(2).forEach((k, i) => {
     if (k < 1) fail(fn, `weight.shape[${i + 2}]`, k, 'must be a positive kernel size');
@@ -149,7 +162,8 @@ function checkWeight(fn: string, weight: unknown, d: number, transposed: boolean
 function checkBias(fn: string, bias: unknown, channels: number): Tensor | null {
   if (bias === undefined || bias === null) return null;
   const b = bias as Tensor;
-  if (!b || typeof b !== 'object' || !('shape' in b) || !('data' in b)) fail(fn, 'bias', bias, 'must be a Tensor or null');
+  if (!b || typeof b !== 'object' || !('shape' in b) || !('data' in b))
+    fail(fn, 'bias', bias, 'must be a Tensor or null');
   if (b.dtype === 'int32') fail(fn, 'bias.dtype', b.dtype, "must be 'float32'");
   if (b.shape.length !== 1 || b.shape[0] !== channels) {
     fail(fn, 'bias.shape', b.shape, `must be [${channels}], one value per output channel`);
@@ -165,17 +179,30 @@ export interface CheckedConv {
 }
 
 /** Checks a convolution's arguments and computes its geometry. */
-export function convGeometry(fn: string, input: unknown, weight: unknown, options: ConvOptions, d: number): CheckedConv {
+export function convGeometry(
+  fn: string,
+  input: unknown,
+  weight: unknown,
+  options: ConvOptions,
+  d: number,
+): CheckedConv {
   const layout = checkLayout(fn, 'input', input, d);
   const w = checkWeight(fn, weight, d, false);
   const groups = checkGroups(fn, options.groups);
   const cin = layout.channels;
   const cout = w.shape[0]!;
   const cdim = layout.batched ? 1 : 0;
-  if (cin % groups !== 0) fail(fn, 'groups', groups, `must divide the input channels input.shape[${cdim}] = ${cin}`);
-  if (cout % groups !== 0) fail(fn, 'groups', groups, `must divide the output channels weight.shape[0] = ${cout}`);
+  if (cin % groups !== 0)
+    fail(fn, 'groups', groups, `must divide the input channels input.shape[${cdim}] = ${cin}`);
+  if (cout % groups !== 0)
+    fail(fn, 'groups', groups, `must divide the output channels weight.shape[0] = ${cout}`);
   if (w.shape[1]! * groups !== cin) {
-    fail(fn, 'weight.shape[1]', w.shape[1], `must equal input channels / groups = ${cin} / ${groups} = ${cin / groups}`);
+    fail(
+      fn,
+      'weight.shape[1]',
+      w.shape[1],
+      `must equal input channels / groups = ${cin} / ${groups} = ${cin / groups}`,
+    );
   }
   const kernel = w.shape.slice(2) as number[];
   const stride = perDim(fn, 'stride', options.stride, d, POSITIVE, 1);
@@ -206,10 +233,20 @@ export function convGeometry(fn: string, input: unknown, weight: unknown, option
   return { geometry, layout, weight: w, bias };
 }
 
-function checkOutputPadding(fn: string, a: readonly number[], stride: readonly number[], dilation: readonly number[]): void {
+function checkOutputPadding(
+  fn: string,
+  a: readonly number[],
+  stride: readonly number[],
+  dilation: readonly number[],
+): void {
   a.forEach((v, i) => {
     if (v >= stride[i]! && v >= dilation[i]!) {
-      fail(fn, `outputPadding[${i}]`, v, `must be smaller than stride[${i}] = ${stride[i]} or dilation[${i}] = ${dilation[i]}`);
+      fail(
+        fn,
+        `outputPadding[${i}]`,
+        v,
+        `must be smaller than stride[${i}] = ${stride[i]} or dilation[${i}] = ${dilation[i]}`,
+      );
     }
   });
 }
@@ -236,13 +273,21 @@ function outputPaddingFromSize(
   base: readonly number[],
   stride: readonly number[],
 ): number[] {
-  if (!Array.isArray(outputSize)) fail(fn, 'outputSize', outputSize, `must be an array of ${d} spatial sizes`);
+  if (!Array.isArray(outputSize))
+    fail(fn, 'outputSize', outputSize, `must be an array of ${d} spatial sizes`);
   let sizes = outputSize as number[];
   if (sizes.length === d + 2) sizes = sizes.slice(2);
-  else if (sizes.length !== d) fail(fn, 'outputSize', outputSize, `must have ${d} entries (spatial sizes), or ${d + 2} with N and C in front`);
+  else if (sizes.length !== d)
+    fail(
+      fn,
+      'outputSize',
+      outputSize,
+      `must have ${d} entries (spatial sizes), or ${d + 2} with N and C in front`,
+    );
   const off = outputSize.length - d;
   return sizes.map((s, i) => {
-    if (typeof s !== 'number' || !Number.isInteger(s) || s < 1) fail(fn, `outputSize[${i + off}]`, s, 'must be a positive integer');
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 1)
+      fail(fn, `outputSize[${i + off}]`, s, 'must be a positive integer');
     const lo = base[i]!;
     const hi = base[i]! + stride[i]! - 1;
     if (s < lo || s > hi) {
@@ -272,14 +317,21 @@ export function convTransposeGeometry(
   const groups = checkGroups(fn, options.groups);
   const cin = layout.channels;
   const cdim = layout.batched ? 1 : 0;
-  if (w.shape[0] !== cin) fail(fn, 'weight.shape[0]', w.shape[0], `must equal the input channels input.shape[${cdim}] = ${cin}`);
-  if (cin % groups !== 0) fail(fn, 'groups', groups, `must divide the input channels input.shape[${cdim}] = ${cin}`);
+  if (w.shape[0] !== cin)
+    fail(fn, 'weight.shape[0]', w.shape[0], `must equal the input channels input.shape[${cdim}] = ${cin}`);
+  if (cin % groups !== 0)
+    fail(fn, 'groups', groups, `must divide the input channels input.shape[${cdim}] = ${cin}`);
   const cout = w.shape[1]! * groups;
   const kernel = w.shape.slice(2) as number[];
   const stride = perDim(fn, 'stride', options.stride, d, POSITIVE, 1);
   const dilation = perDim(fn, 'dilation', options.dilation, d, POSITIVE, 1);
   if (typeof options.padding === 'string') {
-    fail(fn, 'padding', options.padding, 'must be a number, an array or [begin, end] pairs (strings are for conv only)');
+    fail(
+      fn,
+      'padding',
+      options.padding,
+      'must be a number, an array or [begin, end] pairs (strings are for conv only)',
+    );
   }
   const pad = perDimPairs(fn, 'padding', options.padding, d);
   const effectiveKernel = effective(kernel, dilation);
@@ -294,7 +346,12 @@ export function convTransposeGeometry(
   const xSize = base.map((b, i) => b + outputPadding[i]!);
   xSize.forEach((o, i) => {
     if (o < 1) {
-      fail(fn, 'padding', options.padding, `is too large: output size ${o} in dimension ${i} (it must be at least 1)`);
+      fail(
+        fn,
+        'padding',
+        options.padding,
+        `is too large: output size ${o} in dimension ${i} (it must be at least 1)`,
+      );
     }
   });
   const bias = checkBias(fn, options.bias, cout);
@@ -325,7 +382,8 @@ function dimsOf(fn: string, args: Record<string, unknown>): number {
   let d = 0;
   for (const [name, v] of Object.entries(args)) {
     if (Array.isArray(v)) {
-      if (d !== 0 && v.length !== d) fail(fn, name, v, `must have ${d} entries like the other per-dimension arguments`);
+      if (d !== 0 && v.length !== d)
+        fail(fn, name, v, `must have ${d} entries like the other per-dimension arguments`);
       d = v.length;
     }
   }
@@ -355,7 +413,13 @@ export function convOutputSize(args: ConvOutputSizeArgs): number[] {
   const fn = 'convOutputSize';
   if (!args || typeof args !== 'object') fail(fn, 'args', args, 'must be an object');
   const padArray = Array.isArray(args.padding) ? args.padding : undefined;
-  const d = dimsOf(fn, { inputSize: args.inputSize, kernelSize: args.kernelSize, stride: args.stride, padding: padArray, dilation: args.dilation });
+  const d = dimsOf(fn, {
+    inputSize: args.inputSize,
+    kernelSize: args.kernelSize,
+    stride: args.stride,
+    padding: padArray,
+    dilation: args.dilation,
+  });
   const inputSize = perDim(fn, 'inputSize', args.inputSize, d, NON_NEGATIVE);
   const kernel = perDim(fn, 'kernelSize', args.kernelSize, d, POSITIVE);
   const stride = perDim(fn, 'stride', args.stride, d, POSITIVE, 1);
@@ -368,7 +432,12 @@ export function convOutputSize(args: ConvOutputSizeArgs): number[] {
     // ceil mode: the last window must start inside the input or the begin padding
     if (args.ceilMode && (o - 1) * stride[k]! >= i + pad.begin[k]!) o--;
     if (o < 1) {
-      fail(fn, `inputSize[${k}]`, i, `is too small: padded to ${i + pad.begin[k]! + pad.end[k]!}, it is smaller than the dilated kernel size ${effK[k]}`);
+      fail(
+        fn,
+        `inputSize[${k}]`,
+        i,
+        `is too small: padded to ${i + pad.begin[k]! + pad.end[k]!}, it is smaller than the dilated kernel size ${effK[k]}`,
+      );
     }
     return o;
   });
@@ -405,14 +474,21 @@ export function convTransposeOutputSize(args: ConvTransposeOutputSizeArgs): numb
   const kernel = perDim(fn, 'kernelSize', args.kernelSize, d, POSITIVE);
   const stride = perDim(fn, 'stride', args.stride, d, POSITIVE, 1);
   const dilation = perDim(fn, 'dilation', args.dilation, d, POSITIVE, 1);
-  if (typeof args.padding === 'string') fail(fn, 'padding', args.padding, 'must be a number, an array or [begin, end] pairs');
+  if (typeof args.padding === 'string')
+    fail(fn, 'padding', args.padding, 'must be a number, an array or [begin, end] pairs');
   const pad = perDimPairs(fn, 'padding', args.padding, d);
   const a = perDim(fn, 'outputPadding', args.outputPadding, d, NON_NEGATIVE, 0);
   checkOutputPadding(fn, a, stride, dilation);
   const base = transposeBaseSizes(inputSize, stride, pad.begin, pad.end, effective(kernel, dilation));
   return base.map((b, i) => {
     const o = b + a[i]!;
-    if (o < 1) fail(fn, 'padding', args.padding, `is too large: output size ${o} in dimension ${i} (it must be at least 1)`);
+    if (o < 1)
+      fail(
+        fn,
+        'padding',
+        args.padding,
+        `is too large: output size ${o} in dimension ${i} (it must be at least 1)`,
+      );
     return o;
   });
 }

@@ -9,7 +9,8 @@ let current: KernelPath = 'fast';
 
 /** Chooses the kernel path for every op from now on ('fast' is the default). */
 export function setKernelPath(path: KernelPath): void {
-  if (path !== 'fast' && path !== 'reference') throw new Error(`setKernelPath: path = ${String(path)} must be 'fast' or 'reference'`);
+  if (path !== 'fast' && path !== 'reference')
+    throw new Error(`setKernelPath: path = ${String(path)} must be 'fast' or 'reference'`);
   current = path;
 }
 

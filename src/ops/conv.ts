@@ -31,7 +31,15 @@ declare module '../autograd/registry.js' {
 }
 
 const CONV_KEYS = ['bias', 'stride', 'padding', 'dilation', 'groups'] as const;
-const CONV_T_KEYS = ['bias', 'stride', 'padding', 'outputPadding', 'groups', 'dilation', 'outputSize'] as const;
+const CONV_T_KEYS = [
+  'bias',
+  'stride',
+  'padding',
+  'outputPadding',
+  'groups',
+  'dilation',
+  'outputSize',
+] as const;
 
 function xShape(g: ConvGeometry): number[] {
   return g.batched ? [g.batch, g.xChannels, ...g.xSize] : [g.xChannels, ...g.xSize];
@@ -46,12 +54,24 @@ function floatOf(...ts: (Tensor | null)[]): Tensor {
 // The three directions, on raw geometry, shared by the forward passes and the gradient rules.
 function gather(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
   const y = emptyLike(g.fn, 'input', yShape(g), floatOf(x, w, bias));
-  convKernels().gather(g, x.data as FloatData, w.data as FloatData, (bias?.data as FloatData) ?? null, y.data as FloatData);
+  convKernels().gather(
+    g,
+    x.data as FloatData,
+    w.data as FloatData,
+    (bias?.data as FloatData) ?? null,
+    y.data as FloatData,
+  );
   return y;
 }
 function scatter(g: ConvGeometry, y: Tensor, w: Tensor, bias: Tensor | null): Tensor {
   const x = emptyLike(g.fn, 'input', xShape(g), floatOf(y, w, bias));
-  convKernels().scatter(g, y.data as FloatData, w.data as FloatData, (bias?.data as FloatData) ?? null, x.data as FloatData);
+  convKernels().scatter(
+    g,
+    y.data as FloatData,
+    w.data as FloatData,
+    (bias?.data as FloatData) ?? null,
+    x.data as FloatData,
+  );
   return x;
 }
 function weightGrad(g: ConvGeometry, x: Tensor, y: Tensor, like: Tensor): Tensor {
@@ -61,11 +81,23 @@ function weightGrad(g: ConvGeometry, x: Tensor, y: Tensor, like: Tensor): Tensor
 }
 function biasGrad(t: Tensor, batch: number, channels: number): Tensor {
   const out = emptyLike('backward', 'bias', [channels], t);
-  convKernels().channelSum(t.data as FloatData, batch, channels, t.size / Math.max(1, batch * channels), out.data as FloatData);
+  convKernels().channelSum(
+    t.data as FloatData,
+    batch,
+    channels,
+    t.size / Math.max(1, batch * channels),
+    out.data as FloatData,
+  );
   return out;
 }
 
-function conv(fn: string, d: number, input: Tensor, weight: Tensor, options: ConvOptions | undefined): Tensor {
+function conv(
+  fn: string,
+  d: number,
+  input: Tensor,
+  weight: Tensor,
+  options: ConvOptions | undefined,
+): Tensor {
   const opts = checkOptions<ConvOptions>(fn, options, CONV_KEYS);
   const { geometry: g, weight: w, bias } = convGeometry(fn, input, weight, opts, d);
   const y = gather(g, input, w, bias);

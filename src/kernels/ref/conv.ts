@@ -74,7 +74,13 @@ function forEachTap(m: Dims, body: (yi: number, xi: number, ki: number) => void)
 }
 
 /** y = conv(x, w) + bias, y fully written. */
-export function convGatherRef(g: ConvGeometry, x: FloatData, w: FloatData, bias: FloatData | null, y: FloatData): void {
+export function convGatherRef(
+  g: ConvGeometry,
+  x: FloatData,
+  w: FloatData,
+  bias: FloatData | null,
+  y: FloatData,
+): void {
   const m = dims(g);
   const acc = new Float64Array(m.yPlane);
   for (let n = 0; n < m.N; n++)
@@ -94,7 +100,13 @@ export function convGatherRef(g: ConvGeometry, x: FloatData, w: FloatData, bias:
 }
 
 /** x = convᵀ(y, w) + bias (bias per x channel), x fully written. */
-export function convScatterRef(g: ConvGeometry, y: FloatData, w: FloatData, bias: FloatData | null, x: FloatData): void {
+export function convScatterRef(
+  g: ConvGeometry,
+  y: FloatData,
+  w: FloatData,
+  bias: FloatData | null,
+  x: FloatData,
+): void {
   const m = dims(g);
   const acc = new Float64Array(m.xPlane);
   for (let n = 0; n < m.N; n++)
@@ -136,7 +148,13 @@ export function convWeightRef(g: ConvGeometry, x: FloatData, y: FloatData, gw: F
 }
 
 /** Sum of `t` (N, C, plane) over N and the plane, per channel. */
-export function channelSumRef(t: FloatData, batch: number, channels: number, plane: number, out: FloatData): void {
+export function channelSumRef(
+  t: FloatData,
+  batch: number,
+  channels: number,
+  plane: number,
+  out: FloatData,
+): void {
   for (let c = 0; c < channels; c++) {
     let s = 0;
     for (let n = 0; n < batch; n++) {
