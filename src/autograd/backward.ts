@@ -31,12 +31,20 @@ export function runBackward(root: Tensor, gradOutput?: Tensor): void {
   let seed: Tensor;
   if (gradOutput === undefined) {
     if (root.size !== 1) {
-      fail(fn, 'gradOutput', gradOutput, `must be given for an output of shape ${show(root.shape)} (only a one-element output may omit it)`);
+      fail(
+        fn,
+        'gradOutput',
+        gradOutput,
+        `must be given for an output of shape ${show(root.shape)} (only a one-element output may omit it)`,
+      );
     }
     seed = new Tensor(root.dtype === 'float64' ? new Float64Array([1]) : new Float32Array([1]), root.shape);
   } else {
     if (!(gradOutput instanceof Tensor)) fail(fn, 'gradOutput', gradOutput, 'must be a Tensor');
-    if (gradOutput.shape.length !== root.shape.length || gradOutput.shape.some((s, i) => s !== root.shape[i])) {
+    if (
+      gradOutput.shape.length !== root.shape.length ||
+      gradOutput.shape.some((s, i) => s !== root.shape[i])
+    ) {
       fail(fn, 'gradOutput', gradOutput.shape, `must have the output's shape ${show(root.shape)}`);
     }
     seed = ofDtype(gradOutput, root);
@@ -55,7 +63,9 @@ export function runBackward(root: Tensor, gradOutput?: Tensor): void {
     if (seen.has(t)) continue;
     seen.add(t);
     stack.push([t, true]);
-    if (t.node) for (const input of t.node.inputs) if (input.requiresGrad && !seen.has(input)) stack.push([input, false]);
+    if (t.node)
+      for (const input of t.node.inputs)
+        if (input.requiresGrad && !seen.has(input)) stack.push([input, false]);
   }
 
   const grads = new Map<Tensor, Tensor>([[root, seed]]);

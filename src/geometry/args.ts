@@ -11,10 +11,16 @@ export type SizeArg = number | readonly number[];
 /** Options objects: must be a plain object; unknown keys are refused so typos do not pass silently. */
 export function checkOptions<T extends object>(fn: string, options: unknown, known: readonly string[]): T {
   if (options === undefined || options === null) return {} as T;
-  if (typeof options !== 'object' || Array.isArray(options)) fail(fn, 'options', options, 'must be an object');
+  if (typeof options !== 'object' || Array.isArray(options))
+    fail(fn, 'options', options, 'must be an object');
   for (const key of Object.keys(options)) {
     if (!known.includes(key) && (options as Record<string, unknown>)[key] !== undefined) {
-      fail(fn, key, (options as Record<string, unknown>)[key], `is not an option of ${fn} (its options: ${known.join(', ')})`);
+      fail(
+        fn,
+        key,
+        (options as Record<string, unknown>)[key],
+        `is not an option of ${fn} (its options: ${known.join(', ')})`,
+      );
     }
   }
   return options as T;
@@ -31,7 +37,8 @@ export const POSITIVE: IntRule = { min: 1, words: 'a positive integer' };
 export const NON_NEGATIVE: IntRule = { min: 0, words: 'a non-negative integer' };
 
 function checkInt(fn: string, path: string, v: unknown, rule: IntRule): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < rule.min) fail(fn, path, v, `must be ${rule.words}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < rule.min)
+    fail(fn, path, v, `must be ${rule.words}`);
   return v;
 }
 
@@ -63,14 +70,24 @@ export function perDim(
 }
 
 /** Padding that may be a number, per-dimension numbers, or per-dimension `[begin, end]` pairs. */
-export function perDimPairs(fn: string, name: string, value: unknown, d: number): { begin: number[]; end: number[] } {
+export function perDimPairs(
+  fn: string,
+  name: string,
+  value: unknown,
+  d: number,
+): { begin: number[]; end: number[] } {
   if (value === undefined) return { begin: new Array<number>(d).fill(0), end: new Array<number>(d).fill(0) };
   if (typeof value === 'number') {
     checkInt(fn, name, value, NON_NEGATIVE);
     return { begin: new Array<number>(d).fill(value), end: new Array<number>(d).fill(value) };
   }
   if (!Array.isArray(value)) {
-    fail(fn, name, value, `must be a non-negative integer, an array of ${d} of them, or ${d} [begin, end] pairs`);
+    fail(
+      fn,
+      name,
+      value,
+      `must be a non-negative integer, an array of ${d} of them, or ${d} [begin, end] pairs`,
+    );
   }
   if (value.length !== d) {
     fail(fn, name, value, `must have ${d} entr${d === 1 ? 'y' : 'ies'}, one per spatial dimension`);

@@ -71,13 +71,7 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
   return strides;
 }
 
-function binary(
-  fn: string,
-  a: Tensor,
-  b: Tensor,
-  dtype: DType,
-  f: (x: number, y: number) => number,
-): Tensor {
+function binary(fn: string, a: Tensor, b: Tensor, dtype: DType, f: (x: number, y: number) => number): Tensor {
   const shape = broadcastShapes(fn, a.shape, b.shape);
   const out = allocate(fn, 'other', shape, dtype);
   const ad = a.data;
@@ -159,11 +153,21 @@ export function div(a: Tensor, other: Tensor | number): Tensor {
   return record('div', y, [a, b], () => ({ a, b }));
 }
 export function neg(x: Tensor): Tensor {
-  return record('neg', unary(x, (v) => -v, true), [x], () => null);
+  return record(
+    'neg',
+    unary(x, (v) => -v, true),
+    [x],
+    () => null,
+  );
 }
 export function pow(x: Tensor, exponent: number): Tensor {
   if (typeof exponent !== 'number') fail('pow', 'exponent', exponent, 'must be a number');
-  return record('pow', unary(x, (v) => v ** exponent), [x], () => ({ x, exponent }));
+  return record(
+    'pow',
+    unary(x, (v) => v ** exponent),
+    [x],
+    () => ({ x, exponent }),
+  );
 }
 export function sqrt(x: Tensor): Tensor {
   const y = unary(x, Math.sqrt);
@@ -180,7 +184,12 @@ export function log(x: Tensor): Tensor {
   return record('log', unary(x, Math.log), [x], () => ({ x }));
 }
 export function relu(x: Tensor): Tensor {
-  return record('relu', unary(x, (v) => (v > 0 ? v : 0), true), [x], () => ({ x }));
+  return record(
+    'relu',
+    unary(x, (v) => (v > 0 ? v : 0), true),
+    [x],
+    () => ({ x }),
+  );
 }
 export function sigmoid(x: Tensor): Tensor {
   const y = unary(x, (v) => 1 / (1 + Math.exp(-v)));
@@ -197,7 +206,12 @@ function normDims(fn: string, x: Tensor, dims: number | readonly number[] | unde
   return list.map((d, i) => {
     const nd = x.shape.length;
     if (!Number.isInteger(d) || d < -nd || d >= Math.max(nd, 1)) {
-      fail(fn, typeof dims === 'number' ? 'dims' : `dims[${i}]`, d, `must be an integer in [${-nd}, ${nd - 1}]`);
+      fail(
+        fn,
+        typeof dims === 'number' ? 'dims' : `dims[${i}]`,
+        d,
+        `must be an integer in [${-nd}, ${nd - 1}]`,
+      );
     }
     return d < 0 ? d + nd : d;
   });
@@ -254,7 +268,8 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   let known = 1;
   shape.forEach((s, i) => {
     if (s === -1 && infer < 0) infer = i;
-    else if (!Number.isInteger(s) || s < 0) fail('reshape', `shape[${i}]`, s, 'must be a non-negative integer or one -1');
+    else if (!Number.isInteger(s) || s < 0)
+      fail('reshape', `shape[${i}]`, s, 'must be a non-negative integer or one -1');
     else known *= s;
   });
   const shp = [...shape];
@@ -337,9 +352,24 @@ export const elementwiseRules: Pick<GradTable, keyof GradTable & ElementwiseOp> 
   abs: (s, g) => [mul(g, unary(s.x, Math.sign))],
   exp: (s, g) => [mul(g, s.y)],
   log: (s, g) => [div(g, s.x)],
-  relu: (s, g) => [mul(g, unary(s.x, (v) => (v > 0 ? 1 : 0)))],
-  sigmoid: (s, g) => [mul(g, unary(s.y, (v) => v * (1 - v)))],
-  tanh: (s, g) => [mul(g, unary(s.y, (v) => 1 - v * v))],
+  relu: (s, g) => [
+    mul(
+      g,
+      unary(s.x, (v) => (v > 0 ? 1 : 0)),
+    ),
+  ],
+  sigmoid: (s, g) => [
+    mul(
+      g,
+      unary(s.y, (v) => v * (1 - v)),
+    ),
+  ],
+  tanh: (s, g) => [
+    mul(
+      g,
+      unary(s.y, (v) => 1 - v * v),
+    ),
+  ],
   sum: (s, g) => [expandBack(g, s.shape, s.dims, 1)],
   mean: (s, g) => [expandBack(g, s.shape, s.dims, 1 / s.count)],
   reshape: (s, g) => [new Tensor(g.data, s.shape)],
