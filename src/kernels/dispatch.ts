@@ -1,7 +1,7 @@
 /**
  * Which kernel path runs. Every fast kernel has a reference sibling with the same signature in
  * `kernels/ref/`; the test suite runs over both paths. Until fast kernels land, both paths run the
- * reference kernels.
+ * reference kernels where no fast kernel exists yet.
  */
 export type KernelPath = 'fast' | 'reference';
 
@@ -19,6 +19,7 @@ export function getKernelPath(): KernelPath {
 }
 
 import { convGatherRef, convScatterRef, convWeightRef, channelSumRef } from './ref/conv.js';
+import { convGatherFast, convScatterFast, convWeightFast } from './fast/conv.js';
 
 /**
  * The convolution kernels for the current path. Both ops and both directions run on these three
@@ -30,6 +31,20 @@ export function convKernels(): {
   weight: typeof convWeightRef;
   channelSum: typeof channelSumRef;
 } {
-  // Only the reference path exists yet: both settings run it.
-  return { gather: convGatherRef, scatter: convScatterRef, weight: convWeightRef, channelSum: channelSumRef };
+  if (current === 'reference') {
+    return {
+      gather: convGatherRef,
+      scatter: convScatterRef,
+      weight: convWeightRef,
+      channelSum: channelSumRef,
+    };
+  }
+  // Fast: im2col/col2im + GEMM for every configuration (Caffe's way). The sub-pixel decomposition
+  // for dilation 1 and stride <= kernel belongs here too once it is faster (performance issue).
+  return {
+    gather: convGatherFast,
+    scatter: convScatterFast,
+    weight: convWeightFast,
+    channelSum: channelSumRef,
+  };
 }
