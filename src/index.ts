@@ -15,3 +15,15 @@ export type {
   ConvTransposeOutputSizeArgs,
   PaddingArg,
 } from './geometry/conv.js';
+export {
+  maxPool1d,
+  maxPool2d,
+  maxPool3d,
+  maxUnpool1d,
+  maxUnpool2d,
+  maxUnpool3d,
+  avgPool1d,
+  avgPool2d,
+  avgPool3d,
+} from './ops/pool.js';
+export type { MaxPoolOptions, MaxPoolResult, MaxUnpoolOptions, AvgPoolOptions } from './ops/pool.js';

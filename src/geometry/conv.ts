@@ -27,6 +27,7 @@
  */
 import { fail, show } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { poolOutputSizes } from './pool.js';
 import { checkLayout, perDim, perDimPairs, POSITIVE, NON_NEGATIVE, type Layout } from './args.js';
 
 export interface ConvGeometry {
@@ -73,6 +74,10 @@ export interface ConvTransposeOptions {
   outputSize?: readonly number[];
 }
 
+function zipPairs(pad: { begin: number[]; end: number[] }): [number, number][] {
+  return pad.begin.map((b, i) => [b, pad.end[i]!]);
+}
+
 function effective(kernel: readonly number[], dilation: readonly number[]): number[] {
   return kernel.map((k, i) => dilation[i]! * (k - 1) + 1);
 }
@@ -105,31 +110,6 @@ export function resolveConvPadding(
   if (typeof padding === 'string')
     fail(fn, 'padding', padding, "must be a number, an array, [begin, end] pairs, 'same' or 'valid'");
   return perDimPairs(fn, 'padding', padding, d);
-}
-
-function convSizes(
-  fn: string,
-  inSize: readonly number[],
-  effK: readonly number[],
-  stride: readonly number[],
-  pb: readonly number[],
-  pe: readonly number[],
-  argument: string,
-  dimOffset: number,
-): number[] {
-  return inSize.map((i, k) => {
-    const padded = i + pb[k]! + pe[k]!;
-    const o = Math.floor((padded - effK[k]!) / stride[k]!) + 1;
-    if (padded < effK[k]! || o < 1) {
-      fail(
-        fn,
-        `${argument}.shape[${k + dimOffset}]`,
-        i,
-        `is too small: padded to ${padded}, it is smaller than the dilated kernel size ${effK[k]}`,
-      );
-    }
-    return o;
-  });
 }
 
 function checkGroups(fn: string, groups: unknown): number {
@@ -210,7 +190,19 @@ export function convGeometry(
   const pad = resolveConvPadding(fn, options.padding, d, kernel, stride, dilation);
   const bias = checkBias(fn, options.bias, cout);
   const effectiveKernel = effective(kernel, dilation);
-  const ySize = convSizes(fn, layout.spatial, effectiveKernel, stride, pad.begin, pad.end, 'input', cdim + 1);
+  const ySize = poolOutputSizes(
+    fn,
+    {
+      inputSize: layout.spatial,
+      kernelSize: kernel,
+      stride,
+      dilation,
+      padding: zipPairs(pad),
+      ceilMode: false,
+    },
+    d,
+    (k) => `input.shape[${k + cdim + 1}]`,
+  );
   const geometry: ConvGeometry = Object.freeze({
     fn,
     d,
@@ -425,22 +417,18 @@ export function convOutputSize(args: ConvOutputSizeArgs): number[] {
   const stride = perDim(fn, 'stride', args.stride, d, POSITIVE, 1);
   const dilation = perDim(fn, 'dilation', args.dilation, d, POSITIVE, 1);
   const pad = resolveConvPadding(fn, args.padding, d, kernel, stride, dilation);
-  const effK = effective(kernel, dilation);
-  return inputSize.map((i, k) => {
-    const span = i + pad.begin[k]! + pad.end[k]! - effK[k]!;
-    let o = (args.ceilMode ? Math.ceil(span / stride[k]!) : Math.floor(span / stride[k]!)) + 1;
-    // ceil mode: the last window must start inside the input or the begin padding
-    if (args.ceilMode && (o - 1) * stride[k]! >= i + pad.begin[k]!) o--;
-    if (o < 1) {
-      fail(
-        fn,
-        `inputSize[${k}]`,
-        i,
-        `is too small: padded to ${i + pad.begin[k]! + pad.end[k]!}, it is smaller than the dilated kernel size ${effK[k]}`,
-      );
-    }
-    return o;
-  });
+  return poolOutputSizes(
+    fn,
+    {
+      inputSize,
+      kernelSize: kernel,
+      stride,
+      dilation,
+      padding: zipPairs(pad),
+      ceilMode: Boolean(args.ceilMode),
+    },
+    d,
+  );
 }
 
 export interface ConvTransposeOutputSizeArgs {

@@ -1,0 +1,442 @@
+/**
+ * All shape arithmetic of the pooling family — max pooling, max unpooling, average pooling — in
+ * 1, 2 and 3 spatial dimensions, computed once per call into a frozen `PoolGeometry` that the op,
+ * the reference kernels and the backward rules read.
+ *
+ * References: PyTorch 1.13 `torch.nn.functional.{max_pool2d, max_unpool2d, avg_pool2d}` docs;
+ * `aten/src/ATen/native/Pool.h` (`pooling_output_shape_pad_lr`, `pool2d_shape_check`,
+ * `pool3d_shape_check`) and `torch/nn/functional.py` (`_unpool_output_size`).
+ *
+ * Sizes per spatial dimension, with the dilated kernel extent `kE = d·(k − 1) + 1`:
+ *   pooling:    o = ⌊(i + pBegin + pEnd − kE [+ s − 1 in ceil mode]) / s⌋ + 1,
+ *               and in ceil mode o − 1 more when the last window would start at or after
+ *               i + pBegin (inside the end padding): every window starts in the input or the
+ *               begin padding.
+ *   unpooling:  o' = (i' − 1)·s − 2p + k (no dilation), or `outputSize` within (o' − s, o' + s).
+ *
+ * Unpooling is pooling read backwards: its input is the pooled tensor and its output the unpooled
+ * one, so in a `maxUnpool` record `inputSize` is the pooled size. Max pooling's gradient is
+ * max unpooling with accumulation, and max unpooling's gradient is a gather at the same indices.
+ *
+ * Windows, per dimension, for output position o (begin = o·s − p):
+ *   max pooling takes the taps begin + j·d (j < k) that lie in [0, i); the padding acts as −∞.
+ *   average pooling sums [max(begin, 0), min(begin + k, i)) and divides by
+ *     `countIncludePad`: the window clipped to [begin, min(begin + k, i + p)), padding included
+ *                        but not the part of a ceil-mode window that hangs past the end padding;
+ *     otherwise:         the number of input elements summed.
+ */
+import { fail, show } from '../errors.js';
+import { Tensor, numel } from '../tensor.js';
+import {
+  checkLayout,
+  checkOptions,
+  perDim,
+  POSITIVE,
+  NON_NEGATIVE,
+  shapeOf,
+  to3,
+  type Layout,
+} from './args.js';
+
+export type Triple = readonly [number, number, number];
+
+export type PoolKind = 'maxPool' | 'avgPool' | 'maxUnpool';
+
+/**
+ * One pooling call. Spatial values are padded at the front to three dimensions (size 1, kernel 1,
+ * stride 1, padding 0, dilation 1), so every kernel loops over (depth, height, width) and a flat
+ * index `(t·H + h)·W + w` into a plane is PyTorch's index for 1, 2 and 3 dimensions alike.
+ */
+export interface PoolGeometry {
+  readonly fn: string;
+  readonly kind: PoolKind;
+  /** number of spatial dimensions, 1 to 3 */
+  readonly d: number;
+  readonly batched: boolean;
+  /** N·C: every kernel loops over these planes independently */
+  readonly planes: number;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  /** spatial size of the op's input (for maxUnpool: the pooled size) */
+  readonly inputSize: Triple;
+  /** spatial size of the op's output (for maxUnpool: the unpooled size) */
+  readonly outputSize: Triple;
+  readonly kernelSize: Triple;
+  readonly stride: Triple;
+  readonly padding: Triple;
+  readonly dilation: Triple;
+  readonly ceilMode: boolean;
+  /** avgPool only (false otherwise): whether the divisor counts the padding */
+  readonly countIncludePad: boolean;
+  /** elements of one plane of the input / of the output */
+  readonly inPlane: number;
+  readonly outPlane: number;
+}
+
+export interface PoolOutputSizeArgs {
+  /** per dimension */
+  inputSize: readonly number[];
+  kernelSize: readonly number[];
+  stride: readonly number[];
+  /** per dimension: one number for both sides, or a [begin, end] pair */
+  padding: readonly (number | readonly [number, number])[];
+  dilation: readonly number[];
+  ceilMode: boolean;
+}
+
+/**
+ * The output size of a pooling (or, with `ceilMode: false`, of a convolution) in each of `d`
+ * dimensions, with PyTorch's ceil-mode rule. The arguments must already be valid integers; an
+ * output size below 1 throws a `DeconvError` naming `inputPath(k)` (by default `inputSize[k]`).
+ *
+ * @example poolOutputSizes('maxPool2d', { inputSize: [5, 5], kernelSize: [2, 2], stride: [2, 2],
+ *   padding: [0, 0], dilation: [1, 1], ceilMode: true }, 2) // [3, 3]
+ */
+export function poolOutputSizes(
+  fn: string,
+  args: PoolOutputSizeArgs,
+  d: number,
+  inputPath: (k: number) => string = (k) => `inputSize[${k}]`,
+): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < d; k++) {
+    const i = args.inputSize[k]!;
+    const s = args.stride[k]!;
+    const p = args.padding[k]!;
+    const [pBegin, pEnd] = typeof p === 'number' ? [p, p] : [p[0], p[1]];
+    const effective = args.dilation[k]! * (args.kernelSize[k]! - 1) + 1;
+    const span = i + pBegin + pEnd - effective;
+    let o = Math.floor((span + (args.ceilMode ? s - 1 : 0)) / s) + 1;
+    // Ceil mode: the last window must start inside the input or the begin padding.
+    if (args.ceilMode && (o - 1) * s >= i + pBegin) o--;
+    if (o < 1) {
+      fail(
+        fn,
+        inputPath(k),
+        i,
+        `is too small: padded to ${i + pBegin + pEnd}, it is smaller than the dilated kernel size ${effective} ` +
+          `(kernelSize ${args.kernelSize[k]}, dilation ${args.dilation[k]}), so the output size would be ${o}`,
+      );
+    }
+    out.push(o);
+  }
+  return out;
+}
+
+/** `name` for a number the user gave for every dimension, `name[k]` for an array entry. */
+function pathOf(name: string, raw: unknown, k: number): string {
+  return Array.isArray(raw) ? `${name}[${k}]` : name;
+}
+
+function checkBoolean(fn: string, name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') fail(fn, name, value, 'must be true or false');
+  return value;
+}
+
+/** The shape index of spatial dimension `k` in the input, for messages. */
+function spatialPath(layout: Layout, k: number): string {
+  return `input.shape[${(layout.batched ? 2 : 1) + k}]`;
+}
+
+/** PyTorch refuses empty channel and spatial dimensions (an empty batch is fine). */
+function checkNonEmpty(fn: string, t: Tensor, layout: Layout): void {
+  const first = layout.batched ? 1 : 0;
+  for (let i = first; i < t.shape.length; i++) {
+    if (t.shape[i] === 0) {
+      fail(
+        fn,
+        `input.shape[${i}]`,
+        0,
+        `must be positive: only the batch dimension may be empty (shape ${show(t.shape)})`,
+      );
+    }
+  }
+}
+
+/** PyTorch: `pad should be smaller than or equal to half of kernel size`, ⌊k / 2⌋ with the undilated k. */
+function checkPadding(
+  fn: string,
+  padding: number[],
+  kernel: number[],
+  rawPadding: unknown,
+  rawKernel: unknown,
+): void {
+  padding.forEach((p, k) => {
+    if (p > Math.floor(kernel[k]! / 2)) {
+      fail(
+        fn,
+        pathOf('padding', rawPadding, k),
+        p,
+        `must be at most half of ${pathOf('kernelSize', rawKernel, k)} = ${kernel[k]} (at most ${Math.floor(kernel[k]! / 2)})`,
+      );
+    }
+  });
+}
+
+/**
+ * With dilation, a window's taps can step over the whole input (e.g. kernel 2, padding 1,
+ * dilation 3 on an input of size 2: taps at −1 and 2). PyTorch returns −∞ there with an index
+ * that points at an unrelated element (or past the plane) and sends that element a gradient, so
+ * such a configuration is refused.
+ */
+function checkWindowsReachInput(
+  fn: string,
+  size: number[],
+  out: number[],
+  kernel: number[],
+  stride: number[],
+  padding: number[],
+  dilation: number[],
+  rawDilation: unknown,
+): void {
+  size.forEach((n, k) => {
+    const dil = dilation[k]!;
+    if (dil === 1) return; // with padding ≤ k/2 every undilated window overlaps the input
+    for (let o = 0; o < out[k]!; o++) {
+      const begin = o * stride[k]! - padding[k]!;
+      const first = begin < 0 ? begin + Math.ceil(-begin / dil) * dil : begin;
+      if (first >= n || first > begin + (kernel[k]! - 1) * dil) {
+        const taps = Array.from({ length: kernel[k]! }, (_, j) => begin + j * dil);
+        fail(
+          fn,
+          pathOf('dilation', rawDilation, k),
+          dil,
+          `leaves window ${o} of spatial dimension ${k} without any input element (taps at ${taps.join(', ')} ` +
+            `for an input of size ${n}); use a smaller dilation or padding`,
+        );
+      }
+    }
+  });
+}
+
+function freeze(g: PoolGeometry): PoolGeometry {
+  return Object.freeze(g);
+}
+
+const MAX_POOL_OPTIONS = [
+  'kernelSize',
+  'stride',
+  'padding',
+  'dilation',
+  'ceilMode',
+  'returnIndices',
+] as const;
+const AVG_POOL_OPTIONS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad'] as const;
+const MAX_UNPOOL_OPTIONS = ['kernelSize', 'stride', 'padding', 'outputSize'] as const;
+
+interface RawPoolOptions {
+  kernelSize?: unknown;
+  stride?: unknown;
+  padding?: unknown;
+  dilation?: unknown;
+  ceilMode?: unknown;
+  returnIndices?: unknown;
+  countIncludePad?: unknown;
+  outputSize?: unknown;
+}
+
+/**
+ * Checks the arguments of `maxPool{d}d` / `avgPool{d}d` and computes their geometry.
+ * Also validates `returnIndices` (max) so the op can read it as a boolean.
+ */
+export function poolGeometry(
+  fn: string,
+  kind: 'maxPool' | 'avgPool',
+  input: unknown,
+  options: unknown,
+  d: number,
+): PoolGeometry {
+  const o = checkOptions<RawPoolOptions>(
+    fn,
+    options,
+    kind === 'maxPool' ? MAX_POOL_OPTIONS : AVG_POOL_OPTIONS,
+  );
+  const layout = checkLayout(fn, 'input', input, d);
+  const x = input as Tensor;
+  checkNonEmpty(fn, x, layout);
+  const kernel = perDim(fn, 'kernelSize', o.kernelSize, d, POSITIVE);
+  // PyTorch: stride=None (or an empty list) means stride = kernel_size.
+  const stride = perDimStride(fn, o.stride, kernel, d);
+  const padding = perDim(fn, 'padding', o.padding, d, NON_NEGATIVE, 0);
+  const dilation =
+    kind === 'maxPool' ? perDim(fn, 'dilation', o.dilation, d, POSITIVE, 1) : new Array<number>(d).fill(1);
+  const ceilMode = checkBoolean(fn, 'ceilMode', o.ceilMode, false);
+  const countIncludePad =
+    kind === 'avgPool' ? checkBoolean(fn, 'countIncludePad', o.countIncludePad, true) : false;
+  if (kind === 'maxPool') checkBoolean(fn, 'returnIndices', o.returnIndices, false);
+  checkPadding(fn, padding, kernel, o.padding, o.kernelSize);
+  const size = layout.spatial;
+  if (kind === 'avgPool' && d === 3) {
+    // PyTorch's avg_pool3d (pool3d_shape_check with check_input_size) wants the unpadded input at
+    // least as large as the kernel; avg_pool1d and avg_pool2d do not.
+    size.forEach((n, k) => {
+      if (n < kernel[k]!) {
+        fail(
+          fn,
+          spatialPath(layout, k),
+          n,
+          `must be at least ${pathOf('kernelSize', o.kernelSize, k)} = ${kernel[k]} (avgPool3d does not count padding here, as PyTorch)`,
+        );
+      }
+    });
+  }
+  const outSize = poolOutputSizes(
+    fn,
+    { inputSize: size, kernelSize: kernel, stride, padding, dilation, ceilMode },
+    d,
+    (k) => spatialPath(layout, k),
+  );
+  if (kind === 'maxPool')
+    checkWindowsReachInput(fn, size, outSize, kernel, stride, padding, dilation, o.dilation);
+  return freeze({
+    fn,
+    kind,
+    d,
+    batched: layout.batched,
+    planes: layout.batch * layout.channels,
+    inputShape: x.shape,
+    outputShape: Object.freeze(shapeOf(layout, layout.channels, outSize)),
+    inputSize: to3(size, 1),
+    outputSize: to3(outSize, 1),
+    kernelSize: to3(kernel, 1),
+    stride: to3(stride, 1),
+    padding: to3(padding, 0),
+    dilation: to3(dilation, 1),
+    ceilMode,
+    countIncludePad,
+    inPlane: numel(size),
+    outPlane: numel(outSize),
+  });
+}
+
+/** `stride`, defaulting to `kernelSize` when absent or an empty array (PyTorch's `stride=[]`). */
+function perDimStride(fn: string, raw: unknown, kernel: number[], d: number): number[] {
+  if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) return kernel;
+  return perDim(fn, 'stride', raw, d, POSITIVE);
+}
+
+/**
+ * Checks the arguments of `maxUnpool{d}d` and computes its geometry. Does not look at the values
+ * of `indices` (the op checks them before it writes anything).
+ */
+export function maxUnpoolGeometry(
+  fn: string,
+  input: unknown,
+  indices: unknown,
+  options: unknown,
+  d: number,
+): PoolGeometry {
+  const o = checkOptions<RawPoolOptions>(fn, options, MAX_UNPOOL_OPTIONS);
+  const layout = checkLayout(fn, 'input', input, d);
+  const x = input as Tensor;
+  checkNonEmpty(fn, x, layout);
+  if (!(indices instanceof Tensor)) fail(fn, 'indices', indices, 'must be a Tensor');
+  if (indices.dtype !== 'int32') fail(fn, 'indices.dtype', indices.dtype, "must be 'int32'");
+  if (indices.shape.length !== x.shape.length || indices.shape.some((s, i) => s !== x.shape[i])) {
+    fail(fn, 'indices.shape', indices.shape, `must equal input.shape = ${show(x.shape)}`);
+  }
+  const kernel = perDim(fn, 'kernelSize', o.kernelSize, d, POSITIVE);
+  const stride = perDimStride(fn, o.stride, kernel, d);
+  const padding = perDim(fn, 'padding', o.padding, d, NON_NEGATIVE, 0);
+  const size = layout.spatial;
+  // PyTorch's default: the size the matching pooling (with dilation 1) came from, (i − 1)·s − 2p + k.
+  const fallback = size.map((n, k) => (n - 1) * stride[k]! - 2 * padding[k]! + kernel[k]!);
+  let outSize: number[];
+  if (o.outputSize === undefined) {
+    fallback.forEach((n, k) => {
+      if (n < 1) {
+        fail(
+          fn,
+          pathOf('padding', o.padding, k),
+          padding[k],
+          `is too large: the output size (${size[k]} - 1)·${stride[k]} - 2·${padding[k]} + ${kernel[k]} = ${n} must be at least 1`,
+        );
+      }
+    });
+    outSize = fallback;
+  } else {
+    outSize = unpoolOutputSize(fn, o.outputSize, layout, fallback, stride, d);
+  }
+  return freeze({
+    fn,
+    kind: 'maxUnpool',
+    d,
+    batched: layout.batched,
+    planes: layout.batch * layout.channels,
+    inputShape: x.shape,
+    outputShape: Object.freeze(shapeOf(layout, layout.channels, outSize)),
+    inputSize: to3(size, 1),
+    outputSize: to3(outSize, 1),
+    kernelSize: to3(kernel, 1),
+    stride: to3(stride, 1),
+    padding: to3(padding, 0),
+    dilation: [1, 1, 1],
+    ceilMode: false,
+    countIncludePad: false,
+    inPlane: numel(size),
+    outPlane: numel(outSize),
+  });
+}
+
+/**
+ * `outputSize` of max unpooling: spatial sizes (a number for every dimension, or `d` numbers), or
+ * `d + 2` numbers with N and C in front, as PyTorch accepts (`output_size=x.shape`). PyTorch
+ * ignores those two; here they must match the input (N taken as 1 for an unbatched input) so a
+ * mix-up does not pass silently. Each spatial size must lie strictly between default − stride and
+ * default + stride, PyTorch's range.
+ */
+function unpoolOutputSize(
+  fn: string,
+  raw: unknown,
+  layout: Layout,
+  fallback: number[],
+  stride: number[],
+  d: number,
+): number[] {
+  let spatial: unknown = raw;
+  let offset = 0;
+  if (Array.isArray(raw) && raw.length === d + 2) {
+    const lead = [layout.batched ? layout.batch : 1, layout.channels];
+    for (let i = 0; i < 2; i++) {
+      if (raw[i] !== lead[i]) {
+        fail(
+          fn,
+          `outputSize[${i}]`,
+          raw[i],
+          `must equal the input's ${i === 0 ? 'batch size' : 'channel count'} ${lead[i]} when outputSize gives N and C in front of the ${d} spatial size${d === 1 ? '' : 's'}`,
+        );
+      }
+    }
+    spatial = raw.slice(2);
+    offset = 2;
+  } else if (Array.isArray(raw) && raw.length !== d) {
+    fail(
+      fn,
+      'outputSize',
+      raw,
+      `must have ${d} entries (spatial sizes) or ${d + 2} (N, C and the spatial sizes)`,
+    );
+  }
+  const sizes = Array.isArray(spatial)
+    ? spatial.map((v: unknown, k) => {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+          fail(fn, `outputSize[${k + offset}]`, v, 'must be a positive integer');
+        }
+        return v;
+      })
+    : perDim(fn, 'outputSize', spatial, d, POSITIVE);
+  sizes.forEach((n, k) => {
+    const lo = fallback[k]! - stride[k]!;
+    const hi = fallback[k]! + stride[k]!;
+    if (!(n > lo && n < hi)) {
+      fail(
+        fn,
+        Array.isArray(raw) ? `outputSize[${k + offset}]` : 'outputSize',
+        n,
+        `must lie strictly between ${lo} and ${hi} (the default size ${fallback[k]} ± stride ${stride[k]})`,
+      );
+    }
+  });
+  return sizes;
+}
