@@ -27,3 +27,10 @@ export {
   avgPool3d,
 } from './ops/pool.js';
 export type { MaxPoolOptions, MaxPoolResult, MaxUnpoolOptions, AvgPoolOptions } from './ops/pool.js';
+export { interpolate } from './ops/interpolate.js';
+export type { InterpolateMode, InterpolateOptions } from './ops/interpolate.js';
+export { pixelShuffle, pixelUnshuffle } from './ops/shuffle.js';
+export { readPng, writePng, encodePng, makeGrid } from './io/png.js';
+export type { GridOptions } from './io/png.js';
+export { bilinearFiller } from './nn/init.js';
+export type { FillerOptions } from './nn/init.js';

@@ -16,32 +16,40 @@
  *
  * PyTorch rules reproduced here (1.13, `recompute_scale_factor=None`):
  * - Output size: `size`, or `floor(inputSize * scaleFactor)` computed in double.
- * - Coordinate scale (input units per output unit), computed in float32:
+ * - Coordinate scale (input units per output unit), rounded to float32:
  *   `alignCorners`: `(in - 1) / (out - 1)` (0 when `out == 1`); otherwise `1 / scaleFactor` when a
  *   scale factor was GIVEN (not `in / out`: with `scaleFactor: 1.7` and `in = 5`, `out = 8` but
  *   the scale is `1 / 1.7`, not `5 / 8`), else `in / out`. 'area' never uses a scale factor: it is
  *   adaptive average pooling to the output size.
- * - nearest: `min(floor(o * scale), in - 1)` in float32, except that `out == in` copies and
- *   `out == 2 * in` takes `o >> 1` (PyTorch's `nearest_idx` shortcuts, whatever the scale).
- * - nearest-exact: `min(floor((o + 0.5) * scale), in - 1)`, no shortcuts.
- * - linear: source `x = scale * (o + 0.5) - 0.5` (or `scale * o` with `alignCorners`), clamped
- *   below at 0, rounded to float32; taps `floor(x)` and `min(floor(x) + 1, in - 1)` with weights
- *   `1 - λ`, `λ = x - floor(x)`. `out == in` copies.
+ * - nearest: `min(floor(o * scale), in - 1)`, the product rounded to float32, with no shortcut
+ *   for `out == in` or `out == 2 * in` (see below).
+ * - nearest-exact: `min(floor((o + 0.5) * scale), in - 1)`, the product rounded to float32.
+ * - linear: source `x = scale * (o + 0.5) - 0.5` (or `scale * o` with `alignCorners`) in double,
+ *   clamped below at 0; taps `floor(x)` and `min(floor(x) + 1, in - 1)` with weights `1 - λ` and
+ *   `λ = x - floor(x)`, both rounded to float32. `out == in` copies.
  * - cubic: the same source coordinate without the clamp at 0; taps `floor(x) - 1 … floor(x) + 2`,
  *   each index clamped into `[0, in - 1]` (so border taps repeat an index and their weights add
  *   up), Keys coefficients with `A = -0.75`.
  * - area: window `[floor(o * in / out), ceil((o + 1) * in / out))`, each weight `1 / length`.
  *
- * One deliberate difference: PyTorch's bicubic backward copies the gradient when the output has
- * the input's size, even when a scale factor other than 1 made the forward pass resample (e.g.
- * `in = 5, scaleFactor = 1.1`). That is not the gradient of its own forward pass; here the backward
- * is always the exact adjoint of the forward.
+ * Where PyTorch 1.13 disagrees with itself, the forward pass follows its kernel for ordinary
+ * contiguous `(N, C, *spatial)` tensors and the backward pass is always the exact adjoint of the
+ * forward pass. This only matters when a scale factor is given whose rounded output size equals the
+ * input size (or twice it, for 'nearest') although the factor is not 1 (or 2), e.g. `in = 10,
+ * scaleFactor = 1.05` or `in = 5, scaleFactor = 2.18`:
+ * - 'nearest': PyTorch's generic forward kernel computes `floor(o * scale)` (here too), but its
+ *   backward kernel and its channels-last forward kernel (which a 2-d or 3-d input with a single
+ *   channel also takes) use `nearest_idx`, whose shortcuts copy when `out == in` and take `o >> 1`
+ *   when `out == 2 * in`, so its gradient is not the gradient of its generic forward.
+ * - 'bicubic': PyTorch's backward copies the gradient when the output has the input's size in both
+ *   dimensions, while its forward resamples with `1 / scaleFactor`.
  */
 import { fail, show } from '../errors.js';
-import { MAX_ELEMENTS, Tensor, checkFloatTensor, checkTensor, numel } from '../tensor.js';
+import { MAX_ELEMENTS, checkFloatTensor, checkTensor, numel } from '../tensor.js';
 import { checkOptions, spatialNames } from './args.js';
 
-export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'trilinear' | 'area';
+export type InterpolateMode =
+  'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'trilinear' | 'area';
 
 export const INTERPOLATE_MODES: readonly InterpolateMode[] = [
   'nearest',
@@ -98,14 +106,24 @@ export interface InterpolateGeometry {
 const f32 = Math.fround;
 
 /** Spatial dimensions a mode fixes; the other modes take them from the options or the rank. */
-const MODE_DIMS: Partial<Record<InterpolateMode, number>> = { linear: 1, bilinear: 2, bicubic: 2, trilinear: 3 };
+const MODE_DIMS: Partial<Record<InterpolateMode, number>> = {
+  linear: 1,
+  bilinear: 2,
+  bicubic: 2,
+  trilinear: 3,
+};
 
-function buildTaps(inSize: number, outSize: number, rows: (o: number, push: (i: number, w: number) => void) => void): Taps {
+function buildTaps(
+  inSize: number,
+  outSize: number,
+  rows: (o: number, push: (i: number, w: number) => void) => void,
+): Taps {
   const start = new Int32Array(outSize + 1);
   const index: number[] = [];
   const weight: number[] = [];
   const push = (i: number, w: number): void => {
-    if (!(i >= 0 && i < inSize)) throw new Error(`interpolate: internal error, tap index ${i} outside [0, ${inSize})`);
+    if (!(i >= 0 && i < inSize))
+      throw new Error(`interpolate: internal error, tap index ${i} outside [0, ${inSize})`);
     index.push(i);
     weight.push(w);
   };
@@ -140,15 +158,23 @@ export function transposeTaps(t: Taps): Taps {
  * PyTorch's coordinate scale (`area_pixel_compute_scale`) in float32. `scaleFactor` is the one the
  * user gave for this dimension, if any.
  */
-function coordinateScale(inSize: number, outSize: number, alignCorners: boolean, scaleFactor: number | undefined): number {
+function coordinateScale(
+  inSize: number,
+  outSize: number,
+  alignCorners: boolean,
+  scaleFactor: number | undefined,
+): number {
   if (alignCorners) return outSize > 1 ? f32((inSize - 1) / (outSize - 1)) : 0;
   return scaleFactor !== undefined ? f32(1 / scaleFactor) : f32(inSize / outSize);
 }
 
-/** PyTorch's `area_pixel_compute_source_index`, rounded to float32 as its float kernels do. */
+/**
+ * PyTorch's `area_pixel_compute_source_index`: the float32 `scale` times the output index, in
+ * double (its CPU kernels do not round this product to float32; only the scale is float32).
+ */
 function sourceCoordinate(scale: number, o: number, alignCorners: boolean, cubic: boolean): number {
-  if (alignCorners) return f32(scale * o);
-  const x = f32(scale * (o + 0.5) - 0.5);
+  if (alignCorners) return scale * o;
+  const x = scale * (o + 0.5) - 0.5;
   return !cubic && x < 0 ? 0 : x;
 }
 
@@ -172,15 +198,13 @@ export function dimensionTaps(
   switch (mode) {
     case 'nearest': {
       const scale = coordinateScale(inSize, outSize, false, scaleFactor);
-      return buildTaps(inSize, outSize, (o, push) => {
-        if (outSize === inSize) push(o, 1);
-        else if (outSize === 2 * inSize) push(o >> 1, 1);
-        else push(Math.min(Math.floor(f32(o * scale)), last), 1);
-      });
+      return buildTaps(inSize, outSize, (o, push) => push(Math.min(Math.floor(f32(o * scale)), last), 1));
     }
     case 'nearest-exact': {
       const scale = coordinateScale(inSize, outSize, false, scaleFactor);
-      return buildTaps(inSize, outSize, (o, push) => push(Math.min(Math.floor(f32((o + 0.5) * scale)), last), 1));
+      return buildTaps(inSize, outSize, (o, push) =>
+        push(Math.min(Math.floor(f32((o + 0.5) * scale)), last), 1),
+      );
     }
     case 'linear':
     case 'bilinear':
@@ -193,7 +217,7 @@ export function dimensionTaps(
         }
         const x = sourceCoordinate(scale, o, alignCorners, false);
         const i0 = Math.min(Math.floor(x), last);
-        const lambda = Math.min(Math.max(f32(x - i0), 0), 1);
+        const lambda = f32(Math.min(Math.max(x - i0, 0), 1));
         push(i0, f32(1 - lambda));
         push(Math.min(i0 + 1, last), lambda);
       });
@@ -203,7 +227,7 @@ export function dimensionTaps(
       return buildTaps(inSize, outSize, (o, push) => {
         const x = sourceCoordinate(scale, o, alignCorners, true);
         const i0 = Math.floor(x);
-        const w = cubicWeights(f32(x - i0));
+        const w = cubicWeights(x - i0);
         for (let j = 0; j < 4; j++) push(Math.max(Math.min(i0 - 1 + j, last), 0), w[j]!);
       });
     }
@@ -218,7 +242,13 @@ export function dimensionTaps(
 }
 
 function identityTaps(): Taps {
-  return { inSize: 1, outSize: 1, start: Int32Array.of(0, 1), index: Int32Array.of(0), weight: Float64Array.of(1) };
+  return {
+    inSize: 1,
+    outSize: 1,
+    start: Int32Array.of(0, 1),
+    index: Int32Array.of(0),
+    weight: Float64Array.of(1),
+  };
 }
 
 /** A per-dimension numeric option: its values, one per spatial dimension, checked by `rule`. */
@@ -234,8 +264,10 @@ function perDimNumbers(
     if (!ok(value)) fail(fn, name, value, `must be ${words}`);
     return new Array<number>(d).fill(value);
   }
-  if (!Array.isArray(value)) fail(fn, name, value, `must be ${words} or an array of them, one per spatial dimension`);
-  if (value.length !== d) fail(fn, name, value, `must have ${d} entr${d === 1 ? 'y' : 'ies'}, one per spatial dimension`);
+  if (!Array.isArray(value))
+    fail(fn, name, value, `must be ${words} or an array of them, one per spatial dimension`);
+  if (value.length !== d)
+    fail(fn, name, value, `must have ${d} entr${d === 1 ? 'y' : 'ies'}, one per spatial dimension`);
   value.forEach((v, i) => {
     if (!ok(v)) fail(fn, `${name}[${i}]`, v, `must be ${words}`);
   });
@@ -252,14 +284,20 @@ function perDimNumbers(
  */
 export function interpolateGeometry(fn: string, inputArg: unknown, optionsArg: unknown): InterpolateGeometry {
   const input = checkFloatTensor(fn, 'input', inputArg);
-  const options = checkOptions<InterpolateOptions>(fn, optionsArg, ['size', 'scaleFactor', 'mode', 'alignCorners']);
+  const options = checkOptions<InterpolateOptions>(fn, optionsArg, [
+    'size',
+    'scaleFactor',
+    'mode',
+    'alignCorners',
+  ]);
   const mode = options.mode ?? 'nearest';
   if (!INTERPOLATE_MODES.includes(mode)) {
     fail(fn, 'mode', mode, `must be one of ${INTERPOLATE_MODES.map((m) => show(m)).join(', ')}`);
   }
   const fixesDims = MODE_DIMS[mode] !== undefined;
   if (options.alignCorners !== undefined) {
-    if (typeof options.alignCorners !== 'boolean') fail(fn, 'alignCorners', options.alignCorners, 'must be a boolean');
+    if (typeof options.alignCorners !== 'boolean')
+      fail(fn, 'alignCorners', options.alignCorners, 'must be a boolean');
     if (!fixesDims) {
       fail(
         fn,
@@ -272,10 +310,20 @@ export function interpolateGeometry(fn: string, inputArg: unknown, optionsArg: u
   const alignCorners = options.alignCorners ?? false;
   const { size, scaleFactor } = options;
   if (size !== undefined && scaleFactor !== undefined) {
-    fail(fn, 'scaleFactor', scaleFactor, `must not be given together with size = ${show(size)}: give exactly one`);
+    fail(
+      fn,
+      'scaleFactor',
+      scaleFactor,
+      `must not be given together with size = ${show(size)}: give exactly one`,
+    );
   }
   if (size === undefined && scaleFactor === undefined) {
-    fail(fn, 'size', size, 'is required when scaleFactor is not given: give exactly one of size and scaleFactor');
+    fail(
+      fn,
+      'size',
+      size,
+      'is required when scaleFactor is not given: give exactly one of size and scaleFactor',
+    );
   }
   const sizeName = size !== undefined ? 'size' : 'scaleFactor';
   const sizeValue: unknown = size ?? scaleFactor;
@@ -295,9 +343,15 @@ export function interpolateGeometry(fn: string, inputArg: unknown, optionsArg: u
     }
   } else if (Array.isArray(sizeValue)) {
     d = sizeValue.length;
-    if (d < 1 || d > 3) fail(fn, sizeName, sizeValue, 'must have 1, 2 or 3 entries, one per spatial dimension');
+    if (d < 1 || d > 3)
+      fail(fn, sizeName, sizeValue, 'must have 1, 2 or 3 entries, one per spatial dimension');
     if (rank < 2 || rank > 5) {
-      fail(fn, 'input.shape', input.shape, 'must have 3 to 5 dimensions (N, C, *spatial) or 2 to 4 (C, *spatial)');
+      fail(
+        fn,
+        'input.shape',
+        input.shape,
+        'must have 3 to 5 dimensions (N, C, *spatial) or 2 to 4 (C, *spatial)',
+      );
     }
     if (rank !== d + 1 && rank !== d + 2) {
       const batchedDims = rank - 2;
@@ -330,7 +384,14 @@ export function interpolateGeometry(fn: string, inputArg: unknown, optionsArg: u
   let outputSpatial: number[];
   let scales: (number | undefined)[];
   if (size !== undefined) {
-    outputSpatial = perDimNumbers(fn, 'size', size, d, 'a positive integer', (v) => Number.isInteger(v) && (v as number) > 0);
+    outputSpatial = perDimNumbers(
+      fn,
+      'size',
+      size,
+      d,
+      'a positive integer',
+      (v) => Number.isInteger(v) && (v as number) > 0,
+    );
     scales = new Array<undefined>(d).fill(undefined);
   } else {
     const factors = perDimNumbers(
@@ -357,7 +418,12 @@ export function interpolateGeometry(fn: string, inputArg: unknown, optionsArg: u
     scales = mode === 'area' ? new Array<undefined>(d).fill(undefined) : factors;
   }
   if (channels === 0 || inputSpatial.some((s) => s === 0)) {
-    fail(fn, 'input.shape', input.shape, 'must have non-zero channel and spatial sizes (only the batch may be empty)');
+    fail(
+      fn,
+      'input.shape',
+      input.shape,
+      'must have non-zero channel and spatial sizes (only the batch may be empty)',
+    );
   }
   const outputShape = batched ? [batch, channels, ...outputSpatial] : [channels, ...outputSpatial];
   const perPlane = numel(outputSpatial);
@@ -407,7 +473,12 @@ export interface ShuffleGeometry {
 }
 
 /** Checks the arguments of `pixelShuffle` (`unshuffle` false) or `pixelUnshuffle` and sizes the result. */
-export function shuffleGeometry(fn: string, inputArg: unknown, factor: unknown, unshuffle: boolean): ShuffleGeometry {
+export function shuffleGeometry(
+  fn: string,
+  inputArg: unknown,
+  factor: unknown,
+  unshuffle: boolean,
+): ShuffleGeometry {
   const input = checkTensor(fn, 'input', inputArg);
   const shape = input.shape;
   const rank = shape.length;
@@ -422,23 +493,45 @@ export function shuffleGeometry(fn: string, inputArg: unknown, factor: unknown, 
   const [c, h, w] = shape.slice(rank - 3) as [number, number, number];
   if (!unshuffle) {
     if (c % (r * r) !== 0) {
-      fail(fn, 'input.shape', shape, `must have channels (dimension ${rank - 3}) = ${c} divisible by factor² = ${r * r}`);
+      fail(
+        fn,
+        'input.shape',
+        shape,
+        `must have channels (dimension ${rank - 3}) = ${c} divisible by factor² = ${r * r}`,
+      );
     }
     const outputShape = [...lead, c / (r * r), h * r, w * r];
-    checkSize(fn, outputShape);
+    checkSize(fn, r, outputShape);
     return freezeShuffle(r, numel(lead), c / (r * r), h, w, shape, outputShape);
   }
-  if (h % r !== 0) fail(fn, 'input.shape', shape, `must have height (dimension ${rank - 2}) = ${h} divisible by factor = ${r}`);
-  if (w % r !== 0) fail(fn, 'input.shape', shape, `must have width (dimension ${rank - 1}) = ${w} divisible by factor = ${r}`);
+  if (h % r !== 0)
+    fail(
+      fn,
+      'input.shape',
+      shape,
+      `must have height (dimension ${rank - 2}) = ${h} divisible by factor = ${r}`,
+    );
+  if (w % r !== 0)
+    fail(
+      fn,
+      'input.shape',
+      shape,
+      `must have width (dimension ${rank - 1}) = ${w} divisible by factor = ${r}`,
+    );
   const outputShape = [...lead, c * r * r, h / r, w / r];
-  checkSize(fn, outputShape);
+  checkSize(fn, r, outputShape);
   return freezeShuffle(r, numel(lead), c, h / r, w / r, shape, outputShape);
 }
 
-function checkSize(fn: string, outputShape: number[]): void {
+function checkSize(fn: string, factor: number, outputShape: number[]): void {
   // The output has as many elements as the input; only absurd factors on empty inputs overflow.
   if (!outputShape.every((s) => s <= MAX_ELEMENTS)) {
-    fail(fn, 'factor', outputShape, `gives an output dimension larger than ${MAX_ELEMENTS}`);
+    fail(
+      fn,
+      'factor',
+      factor,
+      `gives the output shape ${show(outputShape)}, a dimension larger than ${MAX_ELEMENTS}`,
+    );
   }
 }
 
@@ -461,5 +554,3 @@ function freezeShuffle(
     outputShape: Object.freeze(outputShape),
   });
 }
-
-export type { Tensor };

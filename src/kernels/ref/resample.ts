@@ -42,10 +42,10 @@ export function resample(
           let sum = 0;
           for (let k0 = a0; k0 < b0; k0++) {
             const w0 = t0.weight[k0]!;
-            const r0 = si + t0.index[k0]! * in1;
+            const r0 = t0.index[k0]! * in1;
             for (let k1 = a1; k1 < b1; k1++) {
               const w01 = w0 * t1.weight[k1]!;
-              const r1 = (r0 + t1.index[k1]!) * in2;
+              const r1 = si + (r0 + t1.index[k1]!) * in2;
               let row = 0;
               for (let k2 = a2; k2 < b2; k2++) row += t2.weight[k2]! * src[r1 + t2.index[k2]!]!;
               sum += w01 * row;
