@@ -34,3 +34,4 @@ export { readPng, writePng, encodePng, makeGrid } from './io/png.js';
 export type { GridOptions } from './io/png.js';
 export { bilinearFiller } from './nn/init.js';
 export type { FillerOptions } from './nn/init.js';
+export * from './viz/index.js';

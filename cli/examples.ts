@@ -1,0 +1,218 @@
+/**
+ * The examples of every command's `--help`, in one table: the help prints them and the tests run
+ * every one of them (test/cli.test.ts), so each example in the help is known to work. Paths are
+ * relative to the working directory; input files come from the repository (assets/photo.png).
+ */
+
+export type CommandName = 'shape' | 'solve' | 'explain' | 'matrix' | 'checkerboard' | 'upsample';
+
+export interface Example {
+  /** the arguments after `deconv` */
+  readonly args: readonly string[];
+  /** what it shows */
+  readonly note: string;
+  /** the file it writes, if any */
+  readonly writes?: string;
+}
+
+export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
+  shape: [
+    {
+      args: ['shape', 'convTranspose', '--input', '16', '--kernel', '3', '--stride', '2', '--padding', '1'],
+      note: '16 → 31: why a stride-2 deconvolution does not double',
+    },
+    {
+      args: [
+        'shape',
+        'convTranspose',
+        '--input',
+        '16',
+        '--kernel',
+        '3',
+        '--stride',
+        '2',
+        '--padding',
+        '1',
+        '--output-padding',
+        '1',
+      ],
+      note: '16 → 32 with output padding 1',
+    },
+    {
+      args: ['shape', 'conv', '--input', '32x24', '--kernel', '3', '--stride', '2', '--padding', '1'],
+      note: 'per dimension: 32×24 → 16×12',
+    },
+    {
+      args: ['shape', 'pool', '--input', '7', '--kernel', '2', '--ceil-mode'],
+      note: 'max pooling 7 → 4 with ceil mode',
+    },
+  ],
+  solve: [
+    { args: ['solve', '--in', '7', '--out', '28'], note: 'every way to take 7 to 28, simplest first' },
+    {
+      args: ['solve', '--in', '16', '--out', '32', '--kernel', '4', '--stride', '2'],
+      note: 'kernel and stride fixed: the padding and output padding that fit',
+    },
+    { args: ['solve', '--in', '7x7', '--out', '14x15', '--limit', '3'], note: 'per dimension, the first 3' },
+  ],
+  explain: [
+    {
+      args: [
+        'explain',
+        'convTranspose',
+        '--input',
+        '2',
+        '--kernel',
+        '3',
+        '--stride',
+        '2',
+        '-o',
+        'transposed.svg',
+      ],
+      note: 'the scatter and the direct view side by side (SVG animates in a browser)',
+      writes: 'transposed.svg',
+    },
+    {
+      args: [
+        'explain',
+        'convTranspose',
+        '--input',
+        '3',
+        '--kernel',
+        '3',
+        '--stride',
+        '2',
+        '--padding',
+        '1',
+        '--output-padding',
+        '1',
+        '-o',
+        'output-padding.svg',
+      ],
+      note: 'what output padding adds',
+      writes: 'output-padding.svg',
+    },
+    {
+      args: [
+        'explain',
+        'convTranspose',
+        '--input',
+        '2',
+        '--kernel',
+        '3',
+        '--stride',
+        '2',
+        '--order',
+        'input',
+        '-o',
+        'stamps.svg',
+      ],
+      note: 'one frame per input cell: each stamps the kernel',
+      writes: 'stamps.svg',
+    },
+    {
+      args: [
+        'explain',
+        'conv',
+        '--input',
+        '5',
+        '--kernel',
+        '3',
+        '--stride',
+        '2',
+        '--padding',
+        '1',
+        '-o',
+        'conv.gif',
+      ],
+      note: 'a strided, padded convolution',
+      writes: 'conv.gif',
+    },
+    {
+      args: ['explain', 'dilated', '--input', '7', '--kernel', '3', '--dilation', '2', '-o', 'dilated.svg'],
+      note: 'a dilated (atrous) convolution',
+      writes: 'dilated.svg',
+    },
+    {
+      args: ['explain', 'maxUnpool', '--input', '2', '--kernel', '2', '-o', 'unpool.svg'],
+      note: 'max unpooling',
+      writes: 'unpool.svg',
+    },
+    {
+      args: ['explain', 'nearest', '--input', '3', '--scale', '2', '-o', 'nearest.svg'],
+      note: 'nearest upsampling',
+      writes: 'nearest.svg',
+    },
+    {
+      args: ['explain', 'bilinear', '--input', '3', '--scale', '2', '-o', 'bilinear.svg'],
+      note: 'bilinear upsampling',
+      writes: 'bilinear.svg',
+    },
+    {
+      args: ['explain', 'pixelShuffle', '--input', '2', '--scale', '2', '-o', 'shuffle.svg'],
+      note: 'pixel shuffle',
+      writes: 'shuffle.svg',
+    },
+  ],
+  matrix: [
+    {
+      args: ['matrix', '--input', '4', '--kernel', '3', '-o', 'matrix.png'],
+      note: 'C (4×16) and Cᵀ, with C as text',
+      writes: 'matrix.png',
+    },
+    {
+      args: [
+        'matrix',
+        '--input',
+        '5',
+        '--kernel',
+        '3',
+        '--stride',
+        '2',
+        '--padding',
+        '1',
+        '--row',
+        '4',
+        '-o',
+        'matrix.svg',
+      ],
+      note: 'a strided, padded convolution; row 4 highlighted',
+      writes: 'matrix.svg',
+    },
+  ],
+  checkerboard: [
+    {
+      args: ['checkerboard', '--kernel', '3', '--stride', '2', '--layers', '3', '-o', 'checkerboard.png'],
+      note: 'the checkerboard of three stacked k3 s2 layers',
+      writes: 'checkerboard.png',
+    },
+    {
+      args: ['checkerboard', '--kernel', '4', '--stride', '2', '--padding', '1', '-o', 'even.png'],
+      note: 'kernel divisible by stride: even',
+      writes: 'even.png',
+    },
+  ],
+  upsample: [
+    {
+      args: ['upsample', 'assets/photo.png', 'photo-bilinear.png', '--method', 'bilinear', '--scale', '2'],
+      note: 'bilinear interpolation',
+      writes: 'photo-bilinear.png',
+    },
+    {
+      args: ['upsample', 'assets/photo.png', 'photo-deconv.png', '--method', 'convTranspose', '--scale', '2'],
+      note: 'a transposed convolution with the bilinear kernel (FCN)',
+      writes: 'photo-deconv.png',
+    },
+    {
+      args: ['upsample', 'assets/photo.png', 'photo-shuffle.png', '--method', 'pixelShuffle', '--scale', '3'],
+      note: 'pixel shuffle of the channels repeated r² times (an ICNR-initialised sub-pixel layer)',
+      writes: 'photo-shuffle.png',
+    },
+  ],
+};
+
+/** The `Examples:` section of a command's help. */
+export function examplesHelp(command: CommandName): string {
+  const lines = EXAMPLES[command].map((e) => `  $ deconv ${e.args.join(' ')}\n      ${e.note}`);
+  return `\nExamples:\n${lines.join('\n')}\n`;
+}

@@ -1,0 +1,156 @@
+/**
+ * `deconv`: the command line. Argument parsing by commander; every command's help lists runnable
+ * examples (cli/examples.ts, all run by the tests). Exit codes: 0 done, 2 for a DeconvError (an
+ * invalid value: its message is printed without a stack trace) or a command-line syntax error
+ * (commander's message), 1 for anything unexpected.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ANIMATION_OPS, DeconvError } from './api.js';
+import {
+  checkerboardCommand,
+  explainCommand,
+  matrixCommand,
+  shapeCommand,
+  solveCommand,
+  upsampleCommand,
+  type Options,
+} from './commands.js';
+import { EXAMPLES, examplesHelp } from './examples.js';
+import { processIo, type CliIo } from './io.js';
+
+const SIZE = '7 or 7x9 (one per dimension)';
+
+function program(io: CliIo): Command {
+  const p = new Command('deconv')
+    .description(
+      'Convolution arithmetic for your own parameters: sizes, solver, animations, the matrix view, checkerboards.',
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError('(add --help for usage and examples)')
+    .showSuggestionAfterError(true);
+  p.addHelpText(
+    'after',
+    '\nEvery command lists runnable examples: deconv <command> --help\n' +
+      [EXAMPLES.shape[0]!, EXAMPLES.solve[0]!].map((e) => `  $ deconv ${e.args.join(' ')}\n`).join(''),
+  );
+  const sub = (name: string): Command =>
+    p
+      .command(name)
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+      .showHelpAfterError('(add --help for usage and examples)');
+
+  sub('shape')
+    .description('output size per dimension, with the formula filled in')
+    .addArgument(p.createArgument('<op>', 'the layer').choices(['conv', 'convTranspose', 'pool']))
+    .requiredOption('--input <size>', `input size: ${SIZE}`)
+    .requiredOption('--kernel <size>', 'kernel size')
+    .option('--stride <size>', 'stride (default 1; pool: the kernel size)')
+    .option('--padding <size>', "padding (conv also 'same' or 'valid')")
+    .option('--output-padding <size>', 'output padding (convTranspose)')
+    .option('--dilation <size>', 'dilation (default 1)')
+    .option('--ceil-mode', 'round up (pool)')
+    .addHelpText('after', examplesHelp('shape'))
+    .action((op: string, opts: Options) => shapeCommand(op, opts, io));
+
+  sub('solve')
+    .description(
+      'every transposed-convolution configuration from --in to --out, simplest first, with PyTorch, TF.js, ONNX and Keras calls',
+    )
+    .requiredOption('--in <size>', `input size: ${SIZE}`)
+    .requiredOption('--out <size>', 'wanted output size')
+    .option('--kernel <size>', 'fix the kernel size')
+    .option('--stride <size>', 'fix the stride')
+    .option('--padding <size>', 'fix the padding')
+    .option('--output-padding <size>', 'fix the output padding')
+    .option('--dilation <size>', 'fix the dilation')
+    .option('--limit <n>', 'show at most n configurations (default 10)')
+    .addHelpText('after', examplesHelp('solve'))
+    .action((opts: Options) => solveCommand(opts, io));
+
+  sub('explain')
+    .description(
+      'an animation in the style of conv_arithmetic, for any parameters (SVG animates in a browser; GIF anywhere)',
+    )
+    .addArgument(p.createArgument('<op>', 'the operation').choices([...ANIMATION_OPS]))
+    .requiredOption('--input <size>', `input size: ${SIZE}`)
+    .option('--kernel <size>', 'kernel size (maxUnpool: the pooling window)')
+    .option('--stride <size>', 'stride')
+    .option('--padding <size>', 'padding')
+    .option('--output-padding <size>', 'output padding (convTranspose)')
+    .option('--dilation <size>', 'dilation (dilated: default 2)')
+    .option('--scale <factor>', 'scale factor (nearest, bilinear, pixelShuffle; default 2)')
+    .addOption(
+      new Option('--order <order>', 'convTranspose frames: one per output cell or per input cell').choices([
+        'output',
+        'input',
+      ]),
+    )
+    .option('--frame-ms <ms>', 'milliseconds per frame (default 800)')
+    .requiredOption('-o, --output <file>', 'file.svg or file.gif')
+    .addHelpText('after', examplesHelp('explain'))
+    .action((op: string, opts: Options) => explainCommand(op, opts, io));
+
+  sub('matrix')
+    .description(
+      'the convolution as a matrix: C and Cᵀ as pictures (and text when small), one row highlighted',
+    )
+    .requiredOption('--input <size>', `input size: ${SIZE}`)
+    .requiredOption('--kernel <size>', 'kernel size')
+    .option('--stride <size>', 'stride')
+    .option('--padding <size>', 'padding')
+    .option('--dilation <size>', 'dilation')
+    .option('--row <r>', 'the highlighted row of C (an output cell; default the middle one)')
+    .requiredOption('-o, --output <file>', 'file.png or file.svg')
+    .addHelpText('after', examplesHelp('matrix'))
+    .action((opts: Options) => matrixCommand(opts, io));
+
+  sub('checkerboard')
+    .description(
+      'kernel taps per output pixel of stacked transposed convolutions (Odena et al. 2016), with the fixes',
+    )
+    .requiredOption('--kernel <size>', 'kernel size')
+    .requiredOption('--stride <size>', 'stride')
+    .option('--padding <size>', 'padding')
+    .option('--dilation <size>', 'dilation')
+    .option('--layers <n>', 'stacked layers (default 1)')
+    .option('--input <size>', 'input size of the first layer (default 6)')
+    .requiredOption('-o, --output <file>', 'file.png or file.svg')
+    .addHelpText('after', examplesHelp('checkerboard'))
+    .action((opts: Options) => checkerboardCommand(opts, io));
+
+  sub('upsample')
+    .description("upsample a PNG image with one of the library's methods")
+    .argument('<in>', 'input .png')
+    .argument('<out>', 'output .png')
+    .addOption(
+      new Option('--method <method>', 'how')
+        .choices(['nearest', 'nearest-exact', 'bilinear', 'bicubic', 'area', 'convTranspose', 'pixelShuffle'])
+        .default('bilinear'),
+    )
+    .option('--scale <factor>', 'scale factor (default 2)')
+    .addHelpText('after', examplesHelp('upsample'))
+    .action((inPath: string, outPath: string, opts: Options) => upsampleCommand(inPath, outPath, opts, io));
+  return p;
+}
+
+/**
+ * Runs `deconv` with `argv` (the arguments after the program name) and returns the exit code.
+ *
+ * @example await main(['shape', 'conv', '--input', '7', '--kernel', '3']) // prints 5, returns 0
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  try {
+    await program(io).parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof DeconvError) {
+      io.err(`error: ${e.message}\n`);
+      return 2;
+    }
+    io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Rasterises a scene frame to RGBA: axis-aligned rectangles, 1-pixel-grid lines, nearest-neighbour
+ * image blits and text in the built-in 3×5 bitmap font. No anti-aliasing, so a picture uses few
+ * colours and encodes exactly into a GIF palette.
+ */
+import { GLYPH_HEIGHT, GLYPH_WIDTH, fontScale, glyph, textWidth } from './font.js';
+import { visibleAt, type RgbaImage, type Scene, type Shape } from './scene.js';
+
+const colors = new Map<string, [number, number, number]>();
+
+/** `#rrggbb` (or `#rgb`) → [r, g, b]. */
+export function parseColor(color: string): [number, number, number] {
+  let c = colors.get(color);
+  if (c) return c;
+  let hex = color.replace('#', '');
+  if (hex.length === 3) hex = [...hex].map((h) => h + h).join('');
+  const v = Number.parseInt(hex, 16);
+  c = Number.isNaN(v) || hex.length !== 6 ? [255, 0, 255] : [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+  colors.set(color, c);
+  return c;
+}
+
+/** A blank RGBA image of one colour. */
+export function blankImage(width: number, height: number, color = '#ffffff'): RgbaImage {
+  const data = new Uint8ClampedArray(width * height * 4);
+  const [r, g, b] = parseColor(color);
+  for (let p = 0; p < width * height; p++) {
+    data[4 * p] = r;
+    data[4 * p + 1] = g;
+    data[4 * p + 2] = b;
+    data[4 * p + 3] = 255;
+  }
+  return { width, height, data };
+}
+
+/** Packs an opaque colour into one 32-bit word in the platform's byte order, as RGBA bytes. */
+function packed(rgb: readonly number[]): number {
+  const key = (rgb[0]! << 16) | (rgb[1]! << 8) | rgb[2]!;
+  let v = words.get(key);
+  if (v === undefined) {
+    const bytes = new Uint8Array([rgb[0]!, rgb[1]!, rgb[2]!, 255]);
+    v = new Uint32Array(bytes.buffer)[0]!;
+    words.set(key, v);
+  }
+  return v;
+}
+const words = new Map<number, number>();
+
+class Canvas {
+  private readonly words: Uint32Array;
+  constructor(readonly img: RgbaImage) {
+    this.words = new Uint32Array(img.data.buffer, img.data.byteOffset, img.width * img.height);
+  }
+
+  fill(x0: number, y0: number, x1: number, y1: number, rgb: readonly number[]): void {
+    const { width, height } = this.img;
+    const ax = Math.max(0, Math.round(x0));
+    const bx = Math.min(width, Math.round(x1));
+    const ay = Math.max(0, Math.round(y0));
+    const by = Math.min(height, Math.round(y1));
+    if (ax >= bx) return;
+    const v = packed(rgb);
+    for (let y = ay; y < by; y++) this.words.fill(v, y * width + ax, y * width + bx);
+  }
+
+  line(
+    x1: number,
+    y1: number,
+    x2: number,
+    y2: number,
+    rgb: readonly number[],
+    width: number,
+    dashed: boolean,
+  ): void {
+    const ax = Math.round(x1);
+    const ay = Math.round(y1);
+    const bx = Math.round(x2);
+    const by = Math.round(y2);
+    const steps = Math.max(Math.abs(bx - ax), Math.abs(by - ay), 1);
+    const half = Math.floor((width - 1) / 2);
+    for (let k = 0; k <= steps; k++) {
+      if (dashed && k % 6 >= 3) continue;
+      const x = Math.round(ax + ((bx - ax) * k) / steps);
+      const y = Math.round(ay + ((by - ay) * k) / steps);
+      this.fill(x - half, y - half, x - half + width, y - half + width, rgb);
+    }
+  }
+
+  text(
+    s: string,
+    x: number,
+    y: number,
+    size: number,
+    rgb: readonly number[],
+    anchor: string,
+    bold: boolean,
+  ): void {
+    const scale = fontScale(size);
+    const w = textWidth(s, size);
+    let left = anchor === 'middle' ? x - w / 2 : anchor === 'end' ? x - w : x;
+    left = Math.round(left);
+    const top = Math.round(y - (GLYPH_HEIGHT * scale) / 2);
+    for (const ch of s) {
+      const g = glyph(ch);
+      for (let r = 0; r < GLYPH_HEIGHT; r++) {
+        for (let c = 0; c < GLYPH_WIDTH; c++) {
+          if (!g[r * GLYPH_WIDTH + c]) continue;
+          const px = left + c * scale;
+          const py = top + r * scale;
+          this.fill(px, py, px + scale + (bold ? 1 : 0), py + scale, rgb);
+        }
+      }
+      left += (GLYPH_WIDTH + 1) * scale;
+    }
+  }
+
+  blit(src: RgbaImage, x: number, y: number, w: number, h: number): void {
+    const { width, height, data } = this.img;
+    const ax = Math.max(0, Math.round(x));
+    const bx = Math.min(width, Math.round(x + w));
+    const ay = Math.max(0, Math.round(y));
+    const by = Math.min(height, Math.round(y + h));
+    for (let py = ay; py < by; py++) {
+      const sy = Math.min(src.height - 1, Math.floor(((py - y) * src.height) / h));
+      for (let px = ax; px < bx; px++) {
+        const sx = Math.min(src.width - 1, Math.floor(((px - x) * src.width) / w));
+        const s = 4 * (sy * src.width + sx);
+        const o = 4 * (py * width + px);
+        const alpha = src.data[s + 3]! / 255;
+        for (let k = 0; k < 3; k++)
+          data[o + k] = Math.round(src.data[s + k]! * alpha + data[o + k]! * (1 - alpha));
+        data[o + 3] = 255;
+      }
+    }
+  }
+
+  draw(shape: Shape): void {
+    switch (shape.kind) {
+      case 'rect': {
+        if (shape.fill)
+          this.fill(shape.x, shape.y, shape.x + shape.w, shape.y + shape.h, parseColor(shape.fill));
+        if (shape.stroke) {
+          const c = parseColor(shape.stroke);
+          const sw = Math.max(1, Math.round(shape.strokeWidth ?? 1));
+          const x0 = Math.round(shape.x);
+          const y0 = Math.round(shape.y);
+          const x1 = Math.round(shape.x + shape.w) - 1;
+          const y1 = Math.round(shape.y + shape.h) - 1;
+          const dashed = shape.dashed === true;
+          for (let k = 0; k < sw; k++) {
+            this.line(x0, y0 + k, x1, y0 + k, c, 1, dashed);
+            this.line(x0, y1 - k, x1, y1 - k, c, 1, dashed);
+            this.line(x0 + k, y0, x0 + k, y1, c, 1, dashed);
+            this.line(x1 - k, y0, x1 - k, y1, c, 1, dashed);
+          }
+        }
+        break;
+      }
+      case 'text':
+        this.text(
+          shape.text,
+          shape.x,
+          shape.y,
+          shape.size,
+          parseColor(shape.fill),
+          shape.anchor ?? 'start',
+          shape.bold === true,
+        );
+        break;
+      case 'line':
+        this.line(
+          shape.x1,
+          shape.y1,
+          shape.x2,
+          shape.y2,
+          parseColor(shape.stroke),
+          Math.max(1, Math.round(shape.width ?? 1)),
+          false,
+        );
+        break;
+      case 'image':
+        this.blit(shape.image, shape.x, shape.y, shape.w, shape.h);
+        break;
+    }
+  }
+}
+
+/**
+ * Frame `frame` of a scene as an RGBA image of the scene's size.
+ *
+ * @example
+ *   import { buildAnimation, animationScene, rasterize } from 'deconv';
+ *   const scene = animationScene(buildAnimation({ op: 'conv', inputSize: 4 }));
+ *   const last = rasterize(scene, scene.frameCount - 1); // { width, height, data: Uint8ClampedArray }
+ */
+export function rasterize(scene: Scene, frame = 0): RgbaImage {
+  // the leading shapes shown in every frame are drawn once per scene and copied
+  let base = bases.get(scene);
+  if (!base) {
+    const canvas = new Canvas(blankImage(scene.width, scene.height, scene.background));
+    let end = 0;
+    while (end < scene.shapes.length && !scene.shapes[end]!.frames) canvas.draw(scene.shapes[end++]!);
+    base = { image: canvas.img, end };
+    bases.set(scene, base);
+  }
+  const img: RgbaImage = {
+    width: scene.width,
+    height: scene.height,
+    data: new Uint8ClampedArray(base.image.data),
+  };
+  const canvas = new Canvas(img);
+  for (let i = base.end; i < scene.shapes.length; i++) {
+    const s = scene.shapes[i]!;
+    if (visibleAt(s, frame)) canvas.draw(s);
+  }
+  return img;
+}
+
+const bases = new WeakMap<Scene, { image: RgbaImage; end: number }>();

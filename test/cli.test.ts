@@ -1,0 +1,194 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../cli/main.js';
+import { EXAMPLES, type CommandName } from '../cli/examples.js';
+import type { CliIo } from '../cli/io.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Runs the CLI in-process in `cwd`, capturing its output. */
+async function run(
+  args: readonly string[],
+  cwd: string,
+): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), cwd, isTTY: false };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+function workdir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'deconv-cli-'));
+  mkdirSync(join(dir, 'assets'));
+  copyFileSync(join(root, 'assets', 'photo.png'), join(dir, 'assets', 'photo.png'));
+  return dir;
+}
+
+function checkFile(path: string): void {
+  const bytes = readFileSync(path);
+  if (path.endsWith('.png'))
+    assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], path);
+  else if (path.endsWith('.gif')) {
+    assert.equal(bytes.subarray(0, 6).toString('latin1'), 'GIF89a', path);
+    assert.equal(bytes[bytes.length - 1], 0x3b, `${path}: GIF trailer`);
+  } else if (path.endsWith('.svg')) {
+    const text = bytes.toString('utf8');
+    assert.ok(text.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'), path);
+    assert.ok(text.trimEnd().endsWith('</svg>'), path);
+  } else assert.fail(`unexpected output ${path}`);
+}
+
+test('every example in the help runs and writes what it says', async () => {
+  const dir = workdir();
+  try {
+    for (const [command, examples] of Object.entries(EXAMPLES) as [
+      CommandName,
+      (typeof EXAMPLES)[CommandName],
+    ][]) {
+      const help = await run([command, '--help'], dir);
+      assert.equal(help.code, 0);
+      for (const e of examples) {
+        assert.ok(
+          help.out.includes(`$ deconv ${e.args.join(' ')}`),
+          `help of ${command} lists ${e.args.join(' ')}`,
+        );
+        const r = await run(e.args, dir);
+        assert.equal(r.code, 0, `deconv ${e.args.join(' ')}: ${r.err}`);
+        assert.equal(r.err, '');
+        assert.ok(r.out.length > 0);
+        if (e.writes) checkFile(join(dir, e.writes));
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('shape: the output sizes, computed independently', async () => {
+  const dir = tmpdir();
+  // o = s(i − 1) − 2p + k + a
+  let r = await run(EXAMPLES.shape[0]!.args, dir);
+  assert.match(r.out, new RegExp(`output size: ${2 * (16 - 1) - 2 * 1 + 3 + 0}\\n`));
+  assert.match(r.out, /can also be 32/);
+  r = await run(EXAMPLES.shape[1]!.args, dir);
+  assert.match(r.out, new RegExp(`output size: ${2 * (16 - 1) - 2 * 1 + 3 + 1}\\n`));
+  assert.match(r.out, /= 2·\(16 − 1\) − 2·1 \+ 3 \+ 1 = 32/);
+  // ⌊(i + 2p − k) / s⌋ + 1 per dimension
+  r = await run(EXAMPLES.shape[2]!.args, dir);
+  const h = Math.floor((32 + 2 - 3) / 2) + 1;
+  const w = Math.floor((24 + 2 - 3) / 2) + 1;
+  assert.match(r.out, new RegExp(`output size: ${h}×${w}\\n`));
+  assert.match(r.out, /H: .*= 16\n/);
+  assert.match(r.out, /W: .*= 12\n/);
+  // ceil mode: ⌈(7 − 2) / 2⌉ + 1
+  r = await run(EXAMPLES.shape[3]!.args, dir);
+  assert.match(r.out, new RegExp(`output size: ${Math.ceil((7 - 2) / 2) + 1}\\n`));
+  r = await run(['shape', 'conv', '--input', '7', '--kernel', '3', '--padding', 'same'], dir);
+  assert.match(r.out, /output size: 7\n/);
+});
+
+test('solve: 7 → 28 starts with kernel 4, stride 4, padding 0, with the four framework calls', async () => {
+  const r = await run(EXAMPLES.solve[0]!.args, tmpdir());
+  assert.equal(r.code, 0);
+  const first = r.out.split('\n\n')[1]!;
+  assert.match(first, /^1\. kernel 4, stride 4, padding 0, output padding 0, dilation 1\n/);
+  assert.ok(4 * (7 - 1) + 4 === 28);
+  assert.match(first, /PyTorch +nn\.ConvTranspose2d\(in_channels, out_channels, kernel_size=4, stride=4\)/);
+  assert.match(
+    first,
+    /TF\.js +tf\.layers\.conv2dTranspose\(\{ filters, kernelSize: 4, strides: 4, padding: 'valid' \}\)/,
+  );
+  assert.match(
+    first,
+    /ONNX +ConvTranspose\(kernel_shape=\[4, 4\], strides=\[4, 4\], pads=\[0, 0, 0, 0\], output_padding=\[0, 0\], dilations=\[1, 1\]\)/,
+  );
+  assert.match(
+    first,
+    /Keras +keras\.layers\.Conv2DTranspose\(filters, kernel_size=4, strides=4, padding="valid"\)/,
+  );
+  const fixed = await run(EXAMPLES.solve[1]!.args, tmpdir());
+  // 16 → 32 with k4 s2: 2·15 − 2p + 4 + a = 32 → p = 1, a = 0 first
+  assert.match(fixed.out, /1\. kernel 4, stride 2, padding 1, output padding 0, dilation 1\n/);
+  assert.match(fixed.out, /padding: 'same'/);
+  const limited = await run(EXAMPLES.solve[2]!.args, tmpdir());
+  assert.equal(limited.out.match(/^\d+\. /gm)?.length, 3);
+  // what a framework cannot express is said
+  const odd = await run(
+    ['solve', '--in', '16', '--out', '32', '--kernel', '3', '--stride', '2', '--limit', '1'],
+    tmpdir(),
+  );
+  assert.match(odd.out, /output padding 1/);
+  assert.match(odd.out, /TF\.js +cannot express it/);
+});
+
+test('explain: the transposed animation prints the 5×5 output of i=2, k=3, s=2', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deconv-cli-'));
+  try {
+    const r = await run(
+      ['explain', 'convTranspose', '--input', '2', '--kernel', '3', '--stride', '2', '-o', 'a.svg'],
+      dir,
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /input 2×2 → output 5×5/);
+    assert.match(r.out, /25 frames \(one per output cell\)/);
+    const rows = r.out.split('output (last frame):\n')[1]!.trim().split('\n');
+    assert.equal(rows.length, 5);
+    checkFile(join(dir, 'a.svg'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('errors: DeconvError messages without a stack, exit code 2; bad syntax exit code 2', async () => {
+  const dir = tmpdir();
+  let r = await run(['shape', 'conv', '--input', '7x', '--kernel', '3'], dir);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^error: deconv shape: --input = '7x' must be a positive integer/);
+  assert.doesNotMatch(r.err, /\n\s+at /);
+  r = await run(
+    ['shape', 'convTranspose', '--input', '4', '--kernel', '3', '--stride', '2', '--output-padding', '2'],
+    dir,
+  );
+  assert.equal(r.code, 2);
+  assert.match(r.err, /outputPadding\[0\] = 2 must be smaller than stride\[0\] = 2/);
+  r = await run(['explain', 'convTranspose', '--input', '2', '-o', 'x.txt'], dir);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--output = 'x.txt' must end in .svg or .gif/);
+  r = await run(['shape', 'deconvolve', '--input', '7', '--kernel', '3'], dir);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /value 'deconvolve' is invalid for argument 'op'/);
+  r = await run(['solve', '--in', '7'], dir);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /required option '--out <size>' not specified/);
+  r = await run(['frobnicate'], dir);
+  assert.equal(r.code, 2);
+  r = await run(['upsample', 'missing.png', 'out.png'], dir);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /readPng: source = .* could not be read/);
+});
+
+test('the bin runs as a process: shebang, output, exit codes', () => {
+  const bin = join(root, 'cli', 'deconv.ts');
+  assert.ok(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n'));
+  const ok = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', bin, 'shape', 'conv', '--input', '7', '--kernel', '3'],
+    { cwd: root, encoding: 'utf8' },
+  );
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /output size: 5\n/);
+  const bad = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', bin, 'shape', 'conv', '--input', '2', '--kernel', '3'],
+    { cwd: root, encoding: 'utf8' },
+  );
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^error: convOutputSize: inputSize\[0\] = 2 is too small/);
+  assert.doesNotMatch(bad.stderr, /\n\s+at /);
+});

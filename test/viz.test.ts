@@ -1,0 +1,481 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  conv2d,
+  convOutputSize,
+  convTranspose2d,
+  convTransposeOutputSize,
+  DeconvError,
+  maxPool2d,
+  maxUnpool2d,
+  tensor,
+} from '../src/index.js';
+import { interpolate } from '../src/ops/interpolate.js';
+import { pixelShuffle } from '../src/ops/shuffle.js';
+import {
+  animationScene,
+  animationToGif,
+  animationToSvg,
+  buildAnimation,
+  checkerboard,
+  checkerboardScene,
+  colormap,
+  finalOutput,
+  frameworkSnippets,
+  heatmap,
+  matrixScene,
+  matrixText,
+  matrixView,
+  rasterize,
+  sceneToSvg,
+  sizeFormula,
+  type Animation,
+} from '../src/viz/index.js';
+
+function transposeOf(a: Animation): Float32Array {
+  const [ih, iw] = a.inputSize as [number, number];
+  const [kh, kw] = a.kernelSize as [number, number];
+  const y = convTranspose2d(tensor(a.input, [1, 1, ih, iw]), tensor(a.kernel!, [1, 1, kh, kw]), {
+    stride: [...a.stride],
+    padding: [...a.padding],
+    outputPadding: [...a.outputPadding],
+    dilation: [...a.dilation],
+  });
+  return y.data as Float32Array;
+}
+
+test('convTranspose i=2, k=3, s=2, p=0: ends on the 5×5 output of convTranspose2d, in both frame orders', () => {
+  for (const order of ['output', 'input'] as const) {
+    const a = buildAnimation({
+      op: 'convTranspose',
+      inputSize: 2,
+      kernelSize: 3,
+      stride: 2,
+      padding: 0,
+      order,
+    });
+    assert.deepEqual(a.outputSize, [5, 5]);
+    assert.deepEqual(
+      a.views.map((v) => v.id),
+      ['scatter', 'direct'],
+    );
+    const expected = transposeOf(a);
+    assert.equal(expected.length, 25);
+    assert.deepEqual(Array.from(finalOutput(a)), Array.from(expected));
+    assert.equal(a.frames.length, order === 'output' ? 25 : 4);
+    // every cell's sum, spelled out: out[o] = Σ in[i]·w[k] over o = i·s + k
+    const sums = new Array<number>(25).fill(0);
+    for (let r = 0; r < 2; r++) {
+      for (let c = 0; c < 2; c++) {
+        for (let u = 0; u < 3; u++) {
+          for (let v = 0; v < 3; v++)
+            sums[(2 * r + u) * 5 + 2 * c + v]! += a.input[r * 2 + c]! * a.kernel![u * 3 + v]!;
+        }
+      }
+    }
+    assert.deepEqual(Array.from(finalOutput(a)), sums);
+  }
+});
+
+test('convTranspose: the two views mark the same contributions in every frame', () => {
+  const a = buildAnimation({
+    op: 'convTranspose',
+    inputSize: [3, 2],
+    kernelSize: [3, 2],
+    stride: [2, 3],
+    padding: [1, 0],
+    outputPadding: [1, 2],
+  });
+  const [scatter, direct] = a.views as [Animation['views'][0], Animation['views'][0]];
+  const directInput = direct.grids.find((g) => g.id === 'direct.input')!;
+  a.frames.forEach((f, t) => {
+    const inputs = new Set(f.contributions.map((c) => c.input));
+    const scatterRead = new Set(
+      scatter.marks[t]!.filter((m) => m.grid === 'scatter.input' && m.level === 'read').map((m) => m.cell),
+    );
+    assert.deepEqual(scatterRead, inputs, `frame ${t}: scatter view`);
+    // the direct view reads the zero-inserted cells that hold exactly those inputs
+    const directRead = direct.marks[t]!.filter((m) => m.grid === 'direct.input' && m.level === 'read').map(
+      (m) => m.cell,
+    );
+    assert.deepEqual(
+      new Set(directRead.map((cell) => directInput.values[cell])),
+      new Set([...inputs].map((i) => a.input[i])),
+    );
+    assert.equal(directRead.length, inputs.size, `frame ${t}: direct view`);
+    for (const cell of directRead) assert.equal(directInput.kinds[cell], 'data');
+  });
+  assert.deepEqual(Array.from(finalOutput(a)), Array.from(transposeOf(a)));
+});
+
+test('convTranspose: final output equals convTranspose2d and the direct grid is s(i − 1) + 1 + 2(d(k − 1) − p) + a, for many parameters', () => {
+  let checked = 0;
+  for (const i of [1, 2, 3]) {
+    for (const k of [1, 2, 3, 4]) {
+      for (const s of [1, 2, 3]) {
+        for (const d of [1, 2]) {
+          for (let p = 0; p <= d * (k - 1) + 1; p++) {
+            for (let a = 0; a < Math.max(s, d); a++) {
+              const opts = {
+                inputSize: i,
+                kernelSize: k,
+                stride: s,
+                padding: p,
+                outputPadding: a,
+                dilation: d,
+              };
+              let size: number[];
+              try {
+                size = convTransposeOutputSize(opts);
+              } catch (e) {
+                assert.ok(e instanceof DeconvError);
+                continue;
+              }
+              const anim = buildAnimation({ op: 'convTranspose', ...opts });
+              assert.deepEqual(anim.outputSize, [size[0], size[0]]);
+              assert.deepEqual(
+                Array.from(finalOutput(anim)),
+                Array.from(transposeOf(anim)),
+                JSON.stringify(opts),
+              );
+              const side = s * (i - 1) + 1 + 2 * (d * (k - 1) - p) + a;
+              assert.deepEqual(anim.direct!.size, [side, side], JSON.stringify(opts));
+              const grid = anim.views[1]!.grids[0]!;
+              assert.equal(grid.rows, side);
+              if (p <= d * (k - 1)) {
+                // nothing cropped: every input cell and every inserted zero is in the grid
+                const count = (kind: string): number => grid.kinds.filter((x) => x === kind).length;
+                assert.equal(count('data'), i * i);
+                assert.equal(count('inserted'), (s * (i - 1) + 1) ** 2 - i * i);
+              }
+              checked++;
+            }
+          }
+        }
+      }
+    }
+  }
+  assert.ok(checked > 150, `checked ${checked}`);
+});
+
+test('the direct view of i=2, k=3, s=2, p=0 is the 7×7 zero-inserted input padded by 2 with the flipped kernel', () => {
+  const a = buildAnimation({ op: 'convTranspose', inputSize: 2, kernelSize: 3, stride: 2 });
+  const g = a.views[1]!.grids[0]!;
+  assert.equal(g.rows, 2 * (2 - 1) + 1 + 2 * (3 - 0 - 1) + 0);
+  const kinds = (r: number, c: number): string => g.kinds[r * g.cols + c]!;
+  assert.equal(kinds(2, 2), 'data');
+  assert.equal(kinds(2, 3), 'inserted');
+  assert.equal(kinds(2, 4), 'data');
+  assert.equal(kinds(0, 0), 'padding');
+  assert.deepEqual(a.direct!.padBegin, [2, 2]);
+  const flipped = a.views[1]!.grids[1]!.values;
+  const k = a.kernel!;
+  for (let t = 0; t < 9; t++) assert.equal(flipped[t], k[8 - t]);
+});
+
+test('conv and dilated conv end on conv2d', () => {
+  for (const [op, opts] of [
+    ['conv', { inputSize: 5, kernelSize: 3, stride: 2, padding: 1 }],
+    ['conv', { inputSize: [4, 6], kernelSize: [2, 3], stride: [1, 2] }],
+    ['dilated', { inputSize: 7, kernelSize: 3 }],
+    ['dilated', { inputSize: 6, kernelSize: 2, dilation: 3, padding: 1 }],
+  ] as const) {
+    const a = buildAnimation({ op, ...opts });
+    const [ih, iw] = a.inputSize as [number, number];
+    const y = conv2d(tensor(a.input, [1, 1, ih, iw]), tensor(a.kernel!, [1, 1, ...a.kernelSize!]), {
+      stride: [...a.stride],
+      padding: [...a.padding],
+      dilation: [...a.dilation],
+    });
+    assert.deepEqual(a.outputSize, y.shape.slice(2));
+    assert.deepEqual(Array.from(finalOutput(a)), Array.from(y.data));
+    assert.deepEqual(
+      a.outputSize,
+      convOutputSize({
+        inputSize: [ih, iw],
+        kernelSize: [...a.kernelSize!],
+        stride: [...a.stride],
+        padding: [...a.padding],
+        dilation: [...a.dilation],
+      }),
+    );
+  }
+});
+
+test('maxUnpool ends on maxUnpool2d of the pooled sample', () => {
+  const a = buildAnimation({ op: 'maxUnpool', inputSize: 3, kernelSize: 2 });
+  assert.deepEqual(a.outputSize, [6, 6]);
+  const x = tensor(a.input, [1, 1, 3, 3]);
+  const idx = tensor(a.indices!, [1, 1, 3, 3], { dtype: 'int32' });
+  const y = maxUnpool2d(x, idx, { kernelSize: 2 });
+  assert.deepEqual(Array.from(finalOutput(a)), Array.from(y.data));
+  // the values are the maxima of their windows
+  const sample = new Float32Array(36);
+  for (let r = 0; r < 6; r++)
+    for (let c = 0; c < 6; c++) sample[r * 6 + c] = ((r * 5 + c * 3 + r * c) % 9) + 1;
+  const pooled = maxPool2d(tensor(sample, [1, 1, 6, 6]), { kernelSize: 2, returnIndices: true });
+  assert.deepEqual(Array.from(a.input), Array.from(pooled.output.data));
+});
+
+test('nearest, bilinear and pixelShuffle end on interpolate and pixelShuffle', () => {
+  const n = buildAnimation({ op: 'nearest', inputSize: 3, scale: 2 });
+  const xn = tensor(n.input, [1, 1, 3, 3]);
+  assert.deepEqual(
+    Array.from(finalOutput(n)),
+    Array.from(interpolate(xn, { scaleFactor: 2, mode: 'nearest' }).data),
+  );
+  assert.equal(n.frames.length, 9);
+  const b = buildAnimation({ op: 'bilinear', inputSize: [2, 3], scale: 2 });
+  const yb = interpolate(tensor(b.input, [1, 1, 2, 3]), { scaleFactor: 2, mode: 'bilinear' });
+  finalOutput(b).forEach((v, i) =>
+    assert.ok(Math.abs(v - yb.data[i]!) < 1e-6, `bilinear ${i}: ${v} vs ${yb.data[i]}`),
+  );
+  const s = buildAnimation({ op: 'pixelShuffle', inputSize: 2, scale: 3 });
+  assert.equal(s.channels, 9);
+  const ys = pixelShuffle(tensor(s.input, [1, 9, 2, 2]), 3);
+  assert.deepEqual(Array.from(finalOutput(s)), Array.from(ys.data));
+});
+
+test('animation arguments are checked with DeconvError', () => {
+  assert.throws(
+    () => buildAnimation({ op: 'convTranspose', inputSize: 2, kernelSize: 3, stride: 2, outputPadding: 2 }),
+    (e: unknown) => {
+      return e instanceof DeconvError && e.argument === 'outputPadding';
+    },
+  );
+  assert.throws(
+    () => buildAnimation({ op: 'nearest', inputSize: 2, kernelSize: 3 }),
+    (e: unknown) => e instanceof DeconvError && e.argument === 'kernelSize',
+  );
+  assert.throws(
+    () => buildAnimation({ op: 'conv', inputSize: 2, kernelSize: 3 }),
+    (e: unknown) => e instanceof DeconvError,
+  );
+  assert.throws(() => buildAnimation({ op: 'conv', inputSize: 64, kernelSize: 1 }), /more frames/);
+  assert.throws(
+    () => buildAnimation({ op: 'bogus' as 'conv', inputSize: 2 }),
+    (e: unknown) => e instanceof DeconvError && e.argument === 'op',
+  );
+});
+
+test('SVG animates (SMIL) and a single frame is still; GIF has its header', () => {
+  const a = buildAnimation({ op: 'convTranspose', inputSize: 2, kernelSize: 3, stride: 2 });
+  const svg = animationToSvg(a);
+  assert.ok(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'));
+  assert.ok(svg.trimEnd().endsWith('</svg>'));
+  assert.ok(svg.includes('<animate attributeName="visibility"'));
+  const still = animationToSvg(a, { frame: 24 });
+  assert.ok(!still.includes('<animate'));
+  // the last frame shows the output's values
+  for (const v of finalOutput(a)) assert.ok(still.includes(`>${v}</text>`), `value ${v}`);
+  const gif = animationToGif(buildAnimation({ op: 'conv', inputSize: 3, kernelSize: 2 }));
+  assert.equal(String.fromCharCode(...gif.subarray(0, 6)), 'GIF89a');
+  assert.equal(gif[gif.length - 1], 0x3b);
+  const scene = animationScene(a);
+  const img = rasterize(scene, 0);
+  assert.equal(img.data.length, scene.width * scene.height * 4);
+});
+
+/** Independent 1-d count: the number of i in [0, n) with 0 ≤ j − i·s + p < k. */
+function counts1d(n: number, k: number, s: number, p: number): number[] {
+  const o = s * (n - 1) - 2 * p + k;
+  return Array.from({ length: o }, (_, j) => {
+    let c = 0;
+    for (let i = 0; i < n; i++) if (j - i * s + p >= 0 && j - i * s + p < k) c++;
+    return c;
+  });
+}
+
+/** Stacked 1-d: each layer scatters its input's counts with a ones kernel. */
+function stacked1d(n: number, k: number, s: number, p: number, layers: number): number[] {
+  let x = new Array<number>(n).fill(1);
+  for (let l = 0; l < layers; l++) {
+    const o = s * (x.length - 1) - 2 * p + k;
+    const y = new Array<number>(o).fill(0);
+    x.forEach((v, i) => {
+      for (let t = 0; t < k; t++) {
+        const j = i * s - p + t;
+        if (j >= 0 && j < o) y[j]! += v;
+      }
+    });
+    x = y;
+  }
+  return x;
+}
+
+test('checkerboard counts of k3 s2 match the hand-derived pattern', () => {
+  const r = checkerboard({ kernelSize: 3, stride: 2, inputSize: 5 });
+  const c = counts1d(5, 3, 2, 0);
+  assert.deepEqual(c, [1, 1, 2, 1, 2, 1, 2, 1, 2, 1, 1]);
+  assert.deepEqual(r.size, [11, 11]);
+  for (let y = 0; y < 11; y++) for (let x = 0; x < 11; x++) assert.equal(r.counts[y * 11 + x], c[y]! * c[x]!);
+  assert.equal(r.even, false);
+  assert.equal(r.min, 1);
+  assert.equal(r.max, 4);
+  assert.deepEqual(r.interior, [
+    [1, 10],
+    [1, 10],
+  ]);
+  assert.match(r.verdict, /checkerboard/);
+  assert.match(r.fixes.join('\n'), /kernelSize 4 with stride 2/);
+  assert.match(r.fixes.join('\n'), /resize, then convolve/);
+  assert.match(r.fixes.join('\n'), /ICNR/);
+  // stacked layers, padding: separable products of the 1-d counts
+  const r3 = checkerboard({ kernelSize: 3, stride: 2, padding: 1, layers: 3, inputSize: [4, 5] });
+  const rows = stacked1d(4, 3, 2, 1, 3);
+  const cols = stacked1d(5, 3, 2, 1, 3);
+  assert.deepEqual(r3.size, [rows.length, cols.length]);
+  rows.forEach((a, y) => cols.forEach((b, x) => assert.equal(r3.counts[y * cols.length + x], a * b)));
+  // a kernel divisible by the stride is even in the interior
+  const even = checkerboard({ kernelSize: 4, stride: 2, padding: 1, layers: 2 });
+  assert.equal(even.even, true);
+  assert.equal(even.min, 16); // (2 taps per dimension per layer)² over 2 layers
+  const scene = checkerboardScene(r3);
+  assert.ok(rasterize(scene).width > 0);
+});
+
+test('heat maps: sizes and colour ends', () => {
+  const img = heatmap([0, 1, 2, 3, 4, 5], 2, 3, { scale: 4 });
+  assert.equal(img.width, 12);
+  assert.equal(img.height, 8);
+  assert.equal(img.data.length, 12 * 8 * 4);
+  assert.deepEqual(Array.from(img.data.subarray(0, 4)), [...colormap('viridis', 0), 255]);
+  const last = 4 * (8 * 12 - 1);
+  assert.deepEqual(Array.from(img.data.subarray(last, last + 4)), [...colormap('viridis', 1), 255]);
+  const div = heatmap([-2, 0, 1, 2], 1, 4, { colormap: 'diverging' });
+  assert.deepEqual(Array.from(div.data.subarray(4, 7)), [247, 247, 247]); // 0 is white
+  assert.throws(
+    () => heatmap([1, 2, 3], 2, 2),
+    (e: unknown) => e instanceof DeconvError && e.argument === 'values',
+  );
+});
+
+test('matrix view: C is (outputs × inputs), Cᵀ its transpose, the row lists its input cells', () => {
+  const v = matrixView({ inputSize: 4, kernelSize: 3, row: 1 });
+  assert.equal(v.matrix.rows, 4);
+  assert.equal(v.matrix.cols, 16);
+  assert.deepEqual(
+    v.rowEntries.map((e) => e.col),
+    [1, 2, 3, 5, 6, 7, 9, 10, 11],
+  );
+  const text = matrixText(v).split('\n');
+  assert.equal(text.length, 4);
+  assert.equal(matrixText(v, true).split('\n').length, 16);
+  const scene = matrixScene(v);
+  assert.ok(sceneToSvg(scene).includes('data-grid="input"'));
+});
+
+test('the filled-in formulas evaluate to the library sizes', () => {
+  for (let i = 1; i <= 9; i++) {
+    for (let k = 1; k <= 4; k++) {
+      for (let s = 1; s <= 3; s++) {
+        for (let d = 1; d <= 2; d++) {
+          for (let p = 0; p <= 2; p++) {
+            const kE = d * (k - 1) + 1;
+            if (i + 2 * p >= kE) {
+              const conv = convOutputSize({
+                inputSize: i,
+                kernelSize: k,
+                stride: s,
+                padding: p,
+                dilation: d,
+              })[0];
+              assert.equal(
+                sizeFormula({ op: 'conv', inputSize: i, kernelSize: k, stride: s, padding: p, dilation: d })
+                  .value,
+                conv,
+              );
+              if (2 * p <= k) {
+                const pool = convOutputSize({
+                  inputSize: i,
+                  kernelSize: k,
+                  stride: s,
+                  padding: p,
+                  dilation: d,
+                  ceilMode: true,
+                })[0];
+                const f = sizeFormula({
+                  op: 'pool',
+                  inputSize: i,
+                  kernelSize: k,
+                  stride: s,
+                  padding: p,
+                  dilation: d,
+                  ceilMode: true,
+                });
+                assert.equal(f.value, pool, `pool ${i} ${k} ${s} ${p} ${d}`);
+              }
+            }
+            for (let a = 0; a < Math.max(s, d); a++) {
+              let t: number;
+              try {
+                t = convTransposeOutputSize({
+                  inputSize: i,
+                  kernelSize: k,
+                  stride: s,
+                  padding: p,
+                  outputPadding: a,
+                  dilation: d,
+                })[0]!;
+              } catch {
+                continue;
+              }
+              const f = sizeFormula({
+                op: 'convTranspose',
+                inputSize: i,
+                kernelSize: k,
+                stride: s,
+                padding: p,
+                outputPadding: a,
+                dilation: d,
+              });
+              assert.equal(f.value, t);
+              assert.ok(f.filled.endsWith(`= ${t}`));
+            }
+          }
+        }
+      }
+    }
+  }
+});
+
+test('framework calls: what TF.js and Keras can express', () => {
+  const cfg = (
+    k: number,
+    s: number,
+    p: number,
+    a: number,
+    d = 1,
+  ): Parameters<typeof frameworkSnippets>[0] => ({
+    kernelSize: [k],
+    stride: [s],
+    padding: [p],
+    outputPadding: [a],
+    dilation: [d],
+  });
+  const same = frameworkSnippets(cfg(4, 2, 1, 0), [16]);
+  assert.deepEqual(same.pytorch, {
+    ok: true,
+    code: 'nn.ConvTranspose2d(in_channels, out_channels, kernel_size=4, stride=2, padding=1)',
+  });
+  assert.ok(same.tfjs.ok && same.tfjs.code.includes("padding: 'same'"));
+  assert.ok(same.keras.ok && same.keras.code.includes('padding="same"'));
+  assert.ok(same.onnx.ok && same.onnx.code.includes('pads=[1, 1, 1, 1]'));
+  const valid = frameworkSnippets(cfg(4, 4, 0, 0), [7]);
+  assert.ok(valid.tfjs.ok && valid.tfjs.code.includes("padding: 'valid'"));
+  // 16 → 32 with k3 s2 p1 a1: TensorFlow's 'same' pads 0 before, PyTorch pads 1: not expressible
+  const odd = frameworkSnippets(cfg(3, 2, 1, 1), [16]);
+  assert.equal(odd.tfjs.ok, false);
+  assert.equal(odd.keras.ok, false);
+  assert.ok(odd.pytorch.ok && odd.pytorch.code.includes('output_padding=1'));
+  // k3 s2 p1 a0 (16 → 31) is Keras 'same' with output_padding=0
+  const keras = frameworkSnippets(cfg(3, 2, 1, 0), [16]);
+  assert.ok(
+    keras.keras.ok && keras.keras.code.includes('padding="same", output_padding=0'),
+    JSON.stringify(keras.keras),
+  );
+  assert.equal(keras.tfjs.ok, false);
+  const dil = frameworkSnippets(cfg(3, 2, 0, 0, 2), [5]);
+  assert.equal(dil.tfjs.ok, false);
+  assert.equal(dil.keras.ok, false);
+});
