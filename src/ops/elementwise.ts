@@ -422,3 +422,294 @@ function expandBack(g: Tensor, shape: readonly number[], dims: number[], scale: 
   }
   return new Tensor(out, shape);
 }
+
+// ------------------------------------------------------------------------------------------------
+// Ops for training (nn/): leaky ReLU, softplus, log-softmax, the negative log-likelihood gather and
+// batch normalisation. Their rules are in `trainingRules` below (a table of its own, beside
+// `elementwiseRules`, so the ops above stay untouched).
+
+declare module '../autograd/registry.js' {
+  interface OpSaved {
+    leakyRelu: { x: Tensor; negativeSlope: number };
+    softplus: { x: Tensor };
+    logSoftmax: { y: Tensor; dim: number };
+    nll: {
+      shape: readonly number[];
+      target: Int32Array;
+      weight: Float64Array | null;
+      ignoreIndex: number;
+    };
+    batchNorm: {
+      x: Tensor;
+      weight: Tensor | null;
+      hasBias: boolean;
+      mean: Float64Array;
+      invstd: Float64Array;
+      /** statistics of this batch (true) or the running statistics (false): the gradient differs */
+      batchStats: boolean;
+    };
+  }
+}
+
+function floatDtype(x: Tensor): DType {
+  return x.dtype === 'float64' ? 'float64' : 'float32';
+}
+
+function checkFloat(fn: string, argument: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) fail(fn, argument, x, 'must be a Tensor');
+  if (x.dtype === 'int32') fail(fn, `${argument}.dtype`, x.dtype, "must be 'float32'");
+  return x;
+}
+
+/** `x` for `x > 0`, `negativeSlope · x` otherwise (PyTorch's `leaky_relu`, default slope 0.01). */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  checkFloat('leakyRelu', 'input', x);
+  if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope))
+    fail('leakyRelu', 'negativeSlope', negativeSlope, 'must be a finite number');
+  const y = unary(x, (v) => (v > 0 ? v : v * negativeSlope));
+  return record('leakyRelu', y, [x], () => ({ x, negativeSlope }));
+}
+
+/**
+ * `log(1 + exp(x))`, computed as `max(x, 0) + log1p(exp(−|x|))` so it neither overflows nor loses
+ * the small values (no linear cut-off at `x > 20` as `torch.nn.functional.softplus` has: the
+ * difference there is below float32 resolution). Gradient `sigmoid(x)`.
+ */
+export function softplus(x: Tensor): Tensor {
+  checkFloat('softplus', 'input', x);
+  const y = unary(x, (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))));
+  return record('softplus', y, [x], () => ({ x }));
+}
+
+/** Sizes around `dim`: (outer, n, inner) with `shape = (...outer, n, ...inner)`. */
+function around(shape: readonly number[], dim: number): [number, number, number] {
+  let outer = 1;
+  let inner = 1;
+  for (let i = 0; i < dim; i++) outer *= shape[i]!;
+  for (let i = dim + 1; i < shape.length; i++) inner *= shape[i]!;
+  return [outer, shape[dim]!, inner];
+}
+
+/** `x − log Σ exp(x)` along `dim` (the max is subtracted first, so large logits do not overflow). */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  const fn = 'logSoftmax';
+  checkFloat(fn, 'input', x);
+  const nd = x.shape.length;
+  if (!Number.isInteger(dim) || dim < -Math.max(nd, 1) || dim >= Math.max(nd, 1))
+    fail(fn, 'dim', dim, `must be an integer in [${-Math.max(nd, 1)}, ${Math.max(nd, 1) - 1}]`);
+  const d = dim < 0 ? dim + Math.max(nd, 1) : dim;
+  const shape = nd === 0 ? [1] : x.shape;
+  const [outer, n, inner] = around(shape, d);
+  const out = allocate(fn, 'input', x.shape, floatDtype(x));
+  const xd = x.data;
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      let max = -Infinity;
+      for (let k = 0; k < n; k++) max = Math.max(max, xd[base + k * inner]!);
+      let s = 0;
+      for (let k = 0; k < n; k++) s += Math.exp(xd[base + k * inner]! - max);
+      const lse = max + Math.log(s);
+      for (let k = 0; k < n; k++) out[base + k * inner] = xd[base + k * inner]! - lse;
+    }
+  const y = new Tensor(out, x.shape);
+  return record('logSoftmax', y, [x], () => ({ y, dim: d }));
+}
+
+/**
+ * The negative log-likelihood of each target, without reduction: from log-probabilities
+ * `(N, C, *)` and class indices `(N, *)` (int32), `loss[n, *] = −weight[t] · input[n, t, *]` with
+ * `t = target[n, *]`, and 0 where `t === ignoreIndex`. Targets must be valid class indices or
+ * `ignoreIndex` (the caller checks them and names the offending one; here they are asserted).
+ */
+export function nll(input: Tensor, target: Tensor, weight: Float64Array | null, ignoreIndex: number): Tensor {
+  const fn = 'nll';
+  checkFloat(fn, 'input', input);
+  const [N, C, inner] = around(input.shape, 1);
+  const td = target.data as Int32Array;
+  if (!(td instanceof Int32Array) || td.length !== N * inner)
+    fail(fn, 'target', target, `must be int32 with ${N * inner} elements`);
+  const out = allocate(fn, 'target', target.shape, floatDtype(input));
+  const xd = input.data;
+  for (let n = 0; n < N; n++)
+    for (let i = 0; i < inner; i++) {
+      const t = td[n * inner + i]!;
+      if (t === ignoreIndex) continue;
+      if (t < 0 || t >= C) fail(fn, `target[${n * inner + i}]`, t, `must be in [0, ${C - 1}]`);
+      out[n * inner + i] = -(weight ? weight[t]! : 1) * xd[(n * C + t) * inner + i]!;
+    }
+  const y = new Tensor(out, target.shape);
+  return record('nll', y, [input], () => ({ shape: input.shape, target: td.slice(), weight, ignoreIndex }));
+}
+
+export interface BatchNormArgs {
+  /** per-channel scale `(C)`, or null for 1 */
+  weight?: Tensor | null;
+  /** per-channel shift `(C)`, or null for 0 */
+  bias?: Tensor | null;
+  /** `(C)`, updated in place when `training` (not differentiable) */
+  runningMean?: Tensor | null;
+  /** `(C)`, updated in place with the unbiased batch variance when `training` */
+  runningVar?: Tensor | null;
+  /** normalise with this batch's statistics (and update the running ones) instead of the running ones */
+  training: boolean;
+  /** weight of the new batch in the running averages; default 0.1 */
+  momentum?: number;
+  /** added to the variance; default 1e-5 */
+  eps?: number;
+}
+
+/**
+ * Batch normalisation over `(N, C, *)`, as `torch.nn.functional.batch_norm`:
+ * `y = (x − mean) / sqrt(var + eps) · weight + bias` per channel. In training mode `mean` and the
+ * biased `var` are this batch's (over N and every spatial position), and the running statistics
+ * (if given) become `(1 − momentum) · running + momentum · batch` with the unbiased variance; in
+ * eval mode the running statistics are used. Statistics are accumulated in float64. Differentiable
+ * in `input`, `weight` and `bias`.
+ */
+export function batchNorm(input: Tensor, args: BatchNormArgs): Tensor {
+  const fn = 'batchNorm';
+  checkFloat(fn, 'input', input);
+  if (input.shape.length < 2) fail(fn, 'input', input.shape, 'must be (N, C, *) with at least 2 dimensions');
+  const [N, C, inner] = around(input.shape, 1);
+  const perChannel = (name: string, t: Tensor | null | undefined): Tensor | null => {
+    if (t === undefined || t === null) return null;
+    checkFloat(fn, name, t);
+    if (t.size !== C) fail(fn, name, t.shape, `must have the ${C} elements of the input's channels`);
+    return t;
+  };
+  const weight = perChannel('weight', args.weight);
+  const bias = perChannel('bias', args.bias);
+  const runningMean = perChannel('runningMean', args.runningMean);
+  const runningVar = perChannel('runningVar', args.runningVar);
+  const { training, momentum = 0.1, eps = 1e-5 } = args;
+  if ((runningMean === null) !== (runningVar === null))
+    fail(fn, 'runningVar', args.runningVar, 'must be given together with runningMean');
+  if (!training && runningMean === null)
+    fail(fn, 'runningMean', args.runningMean, 'is required in eval mode (training: false)');
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))
+    fail(fn, 'momentum', momentum, 'must be a number in [0, 1]');
+  if (typeof eps !== 'number' || !(eps > 0)) fail(fn, 'eps', eps, 'must be a positive number');
+  const count = N * inner;
+  if (training && count <= 1)
+    fail(fn, 'input', input.shape, 'must have more than one value per channel in training mode');
+
+  const xd = input.data;
+  const mean = new Float64Array(C);
+  const invstd = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    if (training) {
+      let s = 0;
+      for (let n = 0; n < N; n++) for (let i = 0, b = (n * C + c) * inner; i < inner; i++) s += xd[b + i]!;
+      const m = s / count;
+      let v = 0;
+      for (let n = 0; n < N; n++)
+        for (let i = 0, b = (n * C + c) * inner; i < inner; i++) v += (xd[b + i]! - m) ** 2;
+      mean[c] = m;
+      invstd[c] = 1 / Math.sqrt(v / count + eps);
+      if (runningMean && runningVar) {
+        runningMean.data[c] = (1 - momentum) * runningMean.data[c]! + momentum * m;
+        runningVar.data[c] = (1 - momentum) * runningVar.data[c]! + (momentum * v) / (count - 1);
+      }
+    } else {
+      mean[c] = runningMean!.data[c]!;
+      invstd[c] = 1 / Math.sqrt(runningVar!.data[c]! + eps);
+    }
+  }
+  const out = allocate(fn, 'input', input.shape, floatDtype(input));
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++) {
+      const a = invstd[c]! * (weight ? weight.data[c]! : 1);
+      const b = (bias ? bias.data[c]! : 0) - mean[c]! * a;
+      for (let i = 0, base = (n * C + c) * inner; i < inner; i++) out[base + i] = xd[base + i]! * a + b;
+    }
+  const y = new Tensor(out, input.shape);
+  const inputs = [input, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return record('batchNorm', y, inputs, () => ({
+    x: input,
+    weight,
+    hasBias: bias !== null,
+    mean,
+    invstd,
+    batchStats: training,
+  }));
+}
+
+function batchNormBackward(s: OpSavedBatchNorm, g: Tensor, need: readonly boolean[]): (Tensor | null)[] {
+  const [N, C, inner] = around(s.x.shape, 1);
+  const count = N * inner;
+  const xd = s.x.data;
+  const gd = g.data;
+  const gx = need[0] ? allocate('backward', 'gradOutput', s.x.shape, floatDtype(s.x)) : null;
+  const gw = s.weight ? allocate('backward', 'gradOutput', [C], floatDtype(s.weight)) : null;
+  const gb = s.hasBias ? allocate('backward', 'gradOutput', [C], floatDtype(s.x)) : null;
+  for (let c = 0; c < C; c++) {
+    const m = s.mean[c]!;
+    const is = s.invstd[c]!;
+    // sum of dy and of dy · xhat over the channel
+    let sumG = 0;
+    let sumGX = 0;
+    for (let n = 0; n < N; n++)
+      for (let i = 0, b = (n * C + c) * inner; i < inner; i++) {
+        sumG += gd[b + i]!;
+        sumGX += gd[b + i]! * (xd[b + i]! - m) * is;
+      }
+    if (gw) gw[c] = sumGX;
+    if (gb) gb[c] = sumG;
+    if (!gx) continue;
+    const w = s.weight ? s.weight.data[c]! : 1;
+    for (let n = 0; n < N; n++)
+      for (let i = 0, b = (n * C + c) * inner; i < inner; i++) {
+        // batch statistics: the mean and variance depend on x too, which removes the projections
+        // of dy on 1 and on xhat: dx = invstd · w · (dy − mean(dy) − xhat · mean(dy · xhat))
+        gx[b + i] = s.batchStats
+          ? is * w * (gd[b + i]! - sumG / count - (xd[b + i]! - m) * is * (sumGX / count))
+          : is * w * gd[b + i]!;
+      }
+  }
+  const grads: (Tensor | null)[] = [gx ? new Tensor(gx, s.x.shape) : null];
+  if (gw) grads.push(new Tensor(gw, s.weight!.shape));
+  if (gb) grads.push(new Tensor(gb, [C]));
+  return grads;
+}
+
+type OpSavedBatchNorm = Parameters<GradTable['batchNorm']>[0];
+
+export const trainingRules: Pick<GradTable, 'leakyRelu' | 'softplus' | 'logSoftmax' | 'nll' | 'batchNorm'> = {
+  leakyRelu: (s, g) => [
+    mul(
+      g,
+      unary(s.x, (v) => (v > 0 ? 1 : s.negativeSlope)),
+    ),
+  ],
+  softplus: (s, g) => [mul(g, sigmoid(s.x))],
+  logSoftmax: (s, g) => {
+    // dx = g − softmax · Σ g along dim
+    const [outer, n, inner] = around(s.y.shape.length === 0 ? [1] : s.y.shape, s.dim);
+    const out = allocate('backward', 'gradOutput', s.y.shape, floatDtype(s.y));
+    const yd = s.y.data;
+    const gd = g.data;
+    for (let o = 0; o < outer; o++)
+      for (let i = 0; i < inner; i++) {
+        const base = o * n * inner + i;
+        let sg = 0;
+        for (let k = 0; k < n; k++) sg += gd[base + k * inner]!;
+        for (let k = 0; k < n; k++)
+          out[base + k * inner] = gd[base + k * inner]! - Math.exp(yd[base + k * inner]!) * sg;
+      }
+    return [new Tensor(out, s.y.shape)];
+  },
+  nll: (s, g) => {
+    const [N, C, inner] = around(s.shape, 1);
+    const out = allocate('backward', 'gradOutput', s.shape, floatDtype(g));
+    const gd = g.data;
+    for (let n = 0; n < N; n++)
+      for (let i = 0; i < inner; i++) {
+        const t = s.target[n * inner + i]!;
+        if (t === s.ignoreIndex || t < 0 || t >= C) continue;
+        out[(n * C + t) * inner + i] = -(s.weight ? s.weight[t]! : 1) * gd[n * inner + i]!;
+      }
+    return [new Tensor(out, s.shape)];
+  },
+  batchNorm: batchNormBackward,
+};
