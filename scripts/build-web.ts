@@ -1,0 +1,99 @@
+/**
+ * Builds the explorer (web/) into static files in web/dist/: index.html, style.css, main.js (one
+ * ESM bundle of web/main.ts and the library, made by esbuild) and the sample photo.
+ *
+ *     npm run build:web            # → web/dist/, open it with any static file server
+ *
+ * The page imports only the package's public entry (src/index.ts). Node-only modules that the entry
+ * may re-export (PNG files through pngjs and node:zlib, node:fs) are replaced by empty stubs: the
+ * page never calls them and esbuild drops what is unused.
+ */
+import { build, type Plugin } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The repository: the nearest folder above this script with web/index.html (also when run from dist/scripts). */
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'web', 'index.html'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('build-web: cannot find web/index.html above this script');
+    dir = up;
+  }
+}
+
+const ROOT = findRoot();
+export const WEB_DIR = join(ROOT, 'web');
+export const WEB_DIST = join(WEB_DIR, 'dist');
+/** The demo's sample photo; copied into the site as photo.png when it exists. */
+const PHOTO = join(ROOT, 'assets', 'photo.png');
+
+const NODE_ONLY = new Set([...builtinModules, 'pngjs']);
+
+/** Resolves Node built-ins and Node-only packages to an empty module. */
+const nodeStubs: Plugin = {
+  name: 'node-stubs',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      const bare = args.path.replace(/^node:/, '');
+      const pkg = bare.split('/')[0]!;
+      if (args.path.startsWith('node:') || NODE_ONLY.has(bare) || NODE_ONLY.has(pkg)) {
+        return { path: args.path, namespace: 'node-stub' };
+      }
+      return undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, () => ({
+      contents: 'module.exports = {};',
+      loader: 'js',
+    }));
+  },
+};
+
+export interface BuildWebOptions {
+  /** output folder, default web/dist */
+  outDir?: string;
+  minify?: boolean;
+  /** print what was written */
+  quiet?: boolean;
+}
+
+/** Builds the site; returns the folder it wrote. */
+export async function buildWeb(options: BuildWebOptions = {}): Promise<string> {
+  const outDir = options.outDir ?? WEB_DIST;
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  await build({
+    entryPoints: [join(WEB_DIR, 'main.ts')],
+    outfile: join(outDir, 'main.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: true,
+    minify: options.minify ?? true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [nodeStubs],
+  });
+  await copyFile(join(WEB_DIR, 'index.html'), join(outDir, 'index.html'));
+  await copyFile(join(WEB_DIR, 'style.css'), join(outDir, 'style.css'));
+  const photo = existsSync(PHOTO);
+  if (photo) await copyFile(PHOTO, join(outDir, 'photo.png'));
+  if (!options.quiet) {
+    console.log(
+      `explorer built into ${outDir}${photo ? '' : ' (no assets/photo.png yet: the page draws its own sample)'}`,
+    );
+  }
+  return outDir;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  buildWeb().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,403 @@
+/**
+ * The explorer in a real browser: builds the site, serves it on 127.0.0.1, drives Debian's
+ * Chromium headless through playwright-core, changes parameters, and checks what the page shows
+ * against the library computed here in Node, independently of the page. Screenshots go to
+ * test-artifacts/. Skipped when /usr/bin/chromium is not installed.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { buildWeb } from '../scripts/build-web.js';
+import { listen, staticServer } from '../scripts/serve-web.js';
+import {
+  DeconvError,
+  conv2d,
+  convOutputSize,
+  convTranspose2d,
+  convTransposeOutputSize,
+  encodePng,
+  frameworkSnippets,
+  ones,
+  rand,
+  tensor,
+  zeros,
+} from '../src/index.js';
+// TODO(lead): from '../src/index.js' once exported there
+import { convMatrix } from '../src/matrix/convMatrix.js';
+import { solveConvTranspose } from '../src/geometry/solver.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
+
+/** Waits until the element's text satisfies `ok`; fails with the text it last had. */
+async function waitText(
+  page: Page,
+  testId: string,
+  ok: (text: string) => boolean,
+  what: string,
+): Promise<string> {
+  const el = page.getByTestId(testId);
+  const deadline = Date.now() + 5000;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = ((await el.textContent()) ?? '').trim();
+    if (ok(text)) return text;
+    await page.waitForTimeout(50);
+  }
+  assert.fail(`${testId}: expected ${what}, the page shows ${JSON.stringify(text)}`);
+}
+
+function dimsText(rows: number, cols: number): string {
+  return `${rows} × ${cols}`;
+}
+
+async function setSlider(page: Page, key: string, value: number): Promise<void> {
+  await page.getByTestId(`slider-${key}`).fill(String(value));
+}
+
+test('explorer in Chromium', { timeout: 60_000 }, async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.skip(
+      `${CHROMIUM} is not installed: the browser tests need Debian's chromium (apt-get install chromium)`,
+    );
+    return;
+  }
+  const site = await mkdtemp(join(tmpdir(), 'deconv-site-'));
+  const profile = await mkdtemp(join(tmpdir(), 'deconv-chromium-'));
+  await mkdir(ARTIFACTS, { recursive: true });
+  let server: Server | null = null;
+  let context: BrowserContext | null = null;
+  const problems: string[] = [];
+  try {
+    await buildWeb({ outDir: site, quiet: true });
+    server = staticServer(site);
+    const url = await listen(server, 0, '127.0.0.1');
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+      viewport: { width: 1400, height: 1000 },
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    });
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+
+    await t.test(
+      'default: transposed convolution 2 → 5 (k 3, s 2), sizes and C as the library computes them',
+      async () => {
+        const [o] = convTransposeOutputSize({ inputSize: 2, kernelSize: 3, stride: 2 });
+        await waitText(page, 'output-size', (s) => s === `${o} × ${o}`, `${o} × ${o}`);
+        const C = convMatrix([1, o!, o!], ones([1, 1, 3, 3]), { stride: 2 });
+        await waitText(
+          page,
+          'matrix-c-dims',
+          (s) => s === dimsText(C.rows, C.cols),
+          dimsText(C.rows, C.cols),
+        );
+        await waitText(
+          page,
+          'matrix-ct-dims',
+          (s) => s === dimsText(C.cols, C.rows),
+          dimsText(C.cols, C.rows),
+        );
+        assert.equal(await page.getByTestId('error').isVisible(), false);
+        // the layer in PyTorch, as the library writes it
+        const layer = {
+          kernelSize: [3, 3],
+          stride: [2, 2],
+          padding: [0, 0],
+          outputPadding: [0, 0],
+          dilation: [1, 1],
+        };
+        const pytorch = frameworkSnippets(layer, [2, 2], { in: 1, out: 1 }).pytorch;
+        assert.ok(pytorch.ok);
+        await waitText(page, 'call-pytorch', (s) => s === pytorch.code, pytorch.code);
+        await page.waitForSelector('body[data-photo="loaded"]', { timeout: 10_000 });
+        await page.screenshot({ path: join(ARTIFACTS, 'explorer-default.png'), fullPage: true });
+      },
+    );
+
+    await t.test('sliders: convTranspose sizes and C follow the library', async () => {
+      const cases = [
+        { input: 4, kernel: 4, stride: 2, padding: 1, outputPadding: 0, dilation: 1, groups: 1 },
+        { input: 3, kernel: 3, stride: 3, padding: 1, outputPadding: 2, dilation: 1, groups: 2 },
+        { input: 5, kernel: 2, stride: 1, padding: 0, outputPadding: 1, dilation: 2, groups: 1 },
+      ];
+      for (const c of cases) {
+        for (const [key, value] of Object.entries(c)) await setSlider(page, key, value);
+        const size = convTransposeOutputSize({
+          inputSize: [c.input, c.input],
+          kernelSize: c.kernel,
+          stride: c.stride,
+          padding: c.padding,
+          outputPadding: c.outputPadding,
+          dilation: c.dilation,
+        });
+        await waitText(page, 'output-size', (s) => s === size.join(' × '), size.join(' × '));
+        const C = convMatrix([c.groups, ...size], ones([c.groups, 1, c.kernel, c.kernel]), {
+          stride: c.stride,
+          padding: c.padding,
+          dilation: c.dilation,
+          groups: c.groups,
+        });
+        // the page's C maps the transposed conv's output back to its input: rows = input cells
+        if (C.rows === c.groups * c.input * c.input) {
+          await waitText(
+            page,
+            'matrix-c-dims',
+            (s) => s === dimsText(C.rows, C.cols),
+            dimsText(C.rows, C.cols),
+          );
+          await waitText(
+            page,
+            'matrix-ct-dims',
+            (s) => s === dimsText(C.cols, C.rows),
+            dimsText(C.cols, C.rows),
+          );
+        } else {
+          // outputPadding ≥ stride (allowed by dilation): no C links the two sizes, and the page says so
+          await waitText(page, 'matrix-c-dims', (s) => s === '', 'no matrix');
+        }
+      }
+      await page.screenshot({ path: join(ARTIFACTS, 'explorer-sliders.png') });
+    });
+
+    await t.test('conv and dilated conv: sizes and C follow the library', async () => {
+      await page.getByTestId('op').selectOption('conv');
+      const c = { input: 7, kernel: 3, stride: 2, padding: 1, dilation: 2, groups: 1 };
+      for (const [key, value] of Object.entries(c)) await setSlider(page, key, value);
+      const size = convOutputSize({ inputSize: [7, 7], kernelSize: 3, stride: 2, padding: 1, dilation: 2 });
+      await waitText(page, 'output-size', (s) => s === size.join(' × '), size.join(' × '));
+      const C = convMatrix([1, 7, 7], ones([1, 1, 3, 3]), { stride: 2, padding: 1, dilation: 2 });
+      await waitText(page, 'matrix-c-dims', (s) => s === dimsText(C.rows, C.cols), dimsText(C.rows, C.cols));
+      await waitText(page, 'matrix-ct-dims', (s) => s === dimsText(C.cols, C.rows), dimsText(C.cols, C.rows));
+      // hovering a row of C names the output cell and the input cells feeding it
+      await page.getByTestId('matrix-c').hover({ position: { x: 3, y: 3 } });
+      await waitText(page, 'matrix-hover', (s) => s.startsWith('row 0 of C'), 'row 0 of C …');
+
+      await page.getByTestId('op').selectOption('dilated');
+      await setSlider(page, 'groups', 3);
+      await setSlider(page, 'dilation', 3);
+      await setSlider(page, 'stride', 1);
+      const s3 = convOutputSize({ inputSize: [7, 7], kernelSize: 3, stride: 1, padding: 1, dilation: 3 });
+      await waitText(page, 'output-size', (s) => s === s3.join(' × '), s3.join(' × '));
+      const C3 = convMatrix([3, 7, 7], ones([3, 1, 3, 3]), { stride: 1, padding: 1, dilation: 3, groups: 3 });
+      await waitText(
+        page,
+        'matrix-c-dims',
+        (s) => s === dimsText(C3.rows, C3.cols),
+        dimsText(C3.rows, C3.cols),
+      );
+      await page.screenshot({ path: join(ARTIFACTS, 'explorer-dilated.png') });
+    });
+
+    await t.test('the animation advances by itself and by the step button', async () => {
+      await page.getByTestId('op').selectOption('convTranspose');
+      for (const [key, value] of Object.entries({
+        input: 3,
+        kernel: 3,
+        stride: 2,
+        padding: 0,
+        outputPadding: 0,
+        dilation: 1,
+        groups: 1,
+      })) {
+        await setSlider(page, key, value);
+      }
+      await page.getByTestId('speed').selectOption('80');
+      const first = await waitText(
+        page,
+        'frame-counter',
+        (s) => /^frame \d+ \/ 49$/.test(s),
+        'frame n / 49 (7×7 output)',
+      );
+      await waitText(page, 'frame-counter', (s) => s !== first, `a frame other than "${first}"`);
+      assert.equal(await page.getByTestId('view-scatter').count(), 1);
+      assert.equal(await page.getByTestId('view-direct').count(), 1);
+      // pause, then step
+      if ((await page.getByTestId('play').getAttribute('data-state')) === 'playing')
+        await page.getByTestId('play').click();
+      const paused = ((await page.getByTestId('frame-counter').textContent()) ?? '').trim();
+      await page.waitForTimeout(300);
+      assert.equal(
+        ((await page.getByTestId('frame-counter').textContent()) ?? '').trim(),
+        paused,
+        'paused animation moved',
+      );
+      const n = Number(/frame (\d+)/.exec(paused)![1]);
+      await page.getByTestId('step').click();
+      await waitText(
+        page,
+        'frame-counter',
+        (s) => s === `frame ${(n % 49) + 1} / 49`,
+        `frame ${(n % 49) + 1} / 49`,
+      );
+      await page.screenshot({ path: join(ARTIFACTS, 'explorer-animation.png') });
+    });
+
+    await t.test(
+      'the animation for i 2, k 3, s 2, p 0 ends on the 5×5 output of convTranspose2d',
+      async () => {
+        for (const [key, value] of Object.entries({
+          input: 2,
+          kernel: 3,
+          stride: 2,
+          padding: 0,
+          outputPadding: 0,
+        })) {
+          await setSlider(page, key, value);
+        }
+        await waitText(page, 'frame-counter', (s) => / \/ 25$/.test(s), 'frame n / 25');
+        if ((await page.getByTestId('play').getAttribute('data-state')) === 'playing')
+          await page.getByTestId('play').click();
+        await page.getByTestId('frame-slider').fill('24');
+        await waitText(page, 'frame-counter', (s) => s === 'frame 25 / 25', 'frame 25 / 25');
+        const texts = (grid: string): Promise<number[]> =>
+          page.$$eval(`svg[data-grid="${grid}"] .values text`, (ts) => ts.map((e) => Number(e.textContent)));
+        const input = await texts('scatter.input');
+        const kernel = await texts('scatter.kernel');
+        assert.equal(input.length, 4);
+        assert.equal(kernel.length, 9);
+        const expected = Array.from(
+          convTranspose2d(tensor(input, [1, 2, 2]), tensor(kernel, [1, 1, 3, 3]), { stride: 2 }).data,
+        );
+        assert.deepEqual(await texts('scatter.output'), expected);
+        assert.deepEqual(await texts('direct.output'), expected);
+        await page.screenshot({ path: join(ARTIFACTS, 'explorer-last-frame.png') });
+      },
+    );
+
+    await t.test(
+      'a refused combination shows the DeconvError message and the page keeps working',
+      async () => {
+        for (const [key, value] of Object.entries({
+          input: 3,
+          kernel: 3,
+          stride: 2,
+          padding: 0,
+          dilation: 1,
+        })) {
+          await setSlider(page, key, value);
+        }
+        await setSlider(page, 'outputPadding', 2);
+        let expected = '';
+        try {
+          convTranspose2d(zeros([1, 3, 3]), ones([1, 1, 3, 3]), { stride: 2, outputPadding: 2 });
+        } catch (err) {
+          assert.ok(err instanceof DeconvError);
+          expected = err.message;
+        }
+        assert.match(expected, /outputPadding/);
+        const shown = await waitText(page, 'error', (s) => s.includes(expected), expected);
+        assert.ok(await page.getByTestId('error').isVisible());
+        assert.ok(shown.includes(expected));
+        await page.screenshot({ path: join(ARTIFACTS, 'explorer-error.png') });
+        // back to an allowed value: the message goes, the size comes back
+        await setSlider(page, 'outputPadding', 1);
+        const [o] = convTransposeOutputSize({ inputSize: 3, kernelSize: 3, stride: 2, outputPadding: 1 });
+        await waitText(page, 'output-size', (s) => s === `${o} × ${o}`, `${o} × ${o}`);
+        assert.equal(await page.getByTestId('error').isVisible(), false);
+
+        // groups that do not divide the channels: conv2d's own message
+        await page.getByTestId('op').selectOption('conv');
+        await setSlider(page, 'groups', 2);
+        let groupsMessage = '';
+        try {
+          conv2d(zeros([3, 8, 8]), ones([3, 1, 3, 3]), { groups: 2 });
+        } catch (err) {
+          groupsMessage = (err as Error).message;
+        }
+        assert.match(groupsMessage, /groups/);
+        // the photo has 3 channels: its panel shows the refusal
+        await waitText(
+          page,
+          'image-status',
+          (s) => s.includes('groups = 2 must divide'),
+          'the groups message',
+        );
+      },
+    );
+
+    await t.test('solver: the table is solveConvTranspose, and a row loads its configuration', async () => {
+      await page.getByTestId('solver-in').fill('7');
+      await page.getByTestId('solver-out').fill('28');
+      const configs = solveConvTranspose({ inputSize: 7, outputSize: 28, maxResults: 500 });
+      await waitText(page, 'solver-summary', (s) => s.includes('take 7 to 28'), 'take 7 to 28');
+      const rows = page.getByTestId('solver-row');
+      const first = (await rows.first().locator('td').allTextContents()).slice(1, 6).map(Number);
+      const c0 = configs[0]!;
+      assert.deepEqual(first, [
+        c0.kernelSize[0],
+        c0.stride[0],
+        c0.padding[0],
+        c0.outputPadding[0],
+        c0.dilation[0],
+      ]);
+      await rows.nth(2).click();
+      const c2 = configs[2]!;
+      const size = convTransposeOutputSize({
+        inputSize: [7, 7],
+        kernelSize: c2.kernelSize[0]!,
+        stride: c2.stride[0]!,
+        padding: c2.padding[0]!,
+        outputPadding: c2.outputPadding[0]!,
+        dilation: c2.dilation[0]!,
+      });
+      assert.deepEqual(size, [28, 28]);
+      await waitText(page, 'output-size', (s) => s === '28 × 28', '28 × 28');
+      assert.equal(await page.getByTestId('op').inputValue(), 'convTranspose');
+      await page.screenshot({ path: join(ARTIFACTS, 'explorer-solver.png') });
+    });
+
+    await t.test('an image the user chooses goes through the op', async () => {
+      for (const [key, value] of Object.entries({
+        kernel: 4,
+        stride: 2,
+        padding: 1,
+        outputPadding: 0,
+        dilation: 1,
+        groups: 3,
+      })) {
+        await setSlider(page, key, value);
+      }
+      const png = encodePng(rand([3, 20, 30], { seed: 1 }));
+      await page
+        .getByTestId('image-file')
+        .setInputFiles({ name: 'noise.png', mimeType: 'image/png', buffer: png });
+      const size = convTransposeOutputSize({ inputSize: [20, 30], kernelSize: 4, stride: 2, padding: 1 });
+      await waitText(
+        page,
+        'image-input-label',
+        (s) => s.includes('noise.png') && s.includes('20×30'),
+        'input 20×30 (noise.png)',
+      );
+      const shown = await page.getByTestId('image-output').getAttribute('data-size');
+      assert.equal(shown, size.join('x'));
+    });
+
+    assert.deepEqual(problems, [], 'the page logged errors');
+  } finally {
+    await context?.close();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await rm(site, { recursive: true, force: true });
+    await rm(profile, { recursive: true, force: true });
+  }
+});

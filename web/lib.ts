@@ -1,0 +1,40 @@
+/**
+ * Everything the explorer takes from the library, in one place. The page uses only the package's
+ * public entry, like any user of deconv.
+ */
+export {
+  DeconvError,
+  Tensor,
+  tensor,
+  zeros,
+  conv2d,
+  convTranspose2d,
+  convOutputSize,
+  convTransposeOutputSize,
+  maxPool2d,
+  maxUnpool2d,
+  interpolate,
+  pixelShuffle,
+  pixelUnshuffle,
+  bilinearFiller,
+  buildAnimation,
+  sizeFormulaLines,
+  checkerboard,
+  colormap,
+  frameworkSnippets,
+  THEME,
+} from '../src/index.js';
+export type {
+  Animation,
+  AnimationOp,
+  AnimationGrid,
+  AnimationOptions,
+  FrameOrder,
+  MarkLevel,
+  FormulaArgs,
+  Snippet,
+} from '../src/index.js';
+// TODO(lead): import these from '../src/index.js' too once the entry exports them
+export { convMatrix } from '../src/matrix/convMatrix.js';
+export { solveConvTranspose } from '../src/geometry/solver.js';
+export type { ConvTransposeConfig } from '../src/geometry/solver.js';
