@@ -26,10 +26,9 @@ import {
   rand,
   tensor,
   zeros,
+  convMatrix,
+  solveConvTranspose,
 } from '../src/index.js';
-// TODO(lead): from '../src/index.js' once exported there
-import { convMatrix } from '../src/matrix/convMatrix.js';
-import { solveConvTranspose } from '../src/geometry/solver.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');

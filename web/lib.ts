@@ -34,7 +34,5 @@ export type {
   FormulaArgs,
   Snippet,
 } from '../src/index.js';
-// TODO(lead): import these from '../src/index.js' too once the entry exports them
-export { convMatrix } from '../src/matrix/convMatrix.js';
-export { solveConvTranspose } from '../src/geometry/solver.js';
-export type { ConvTransposeConfig } from '../src/geometry/solver.js';
+export { convMatrix, solveConvTranspose } from '../src/index.js';
+export type { ConvTransposeConfig } from '../src/index.js';
