@@ -2,7 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test/fixtures/**', 'web/dist/**', 'test-artifacts/**'] },
+  {
+    ignores: ['dist/**', 'out/**', 'node_modules/**', 'test/fixtures/**', 'web/dist/**', 'test-artifacts/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -82,6 +82,9 @@ test('bad arguments throw DeconvError naming the argument', () => {
     () => x.mul(2).backward(tensor([1, 2, 3])),
     (e: unknown) => e instanceof DeconvError && e.argument === 'gradOutput',
   );
-  assert.throws(() => tensor([1]).backward(), (e: unknown) => e instanceof DeconvError && e.argument === 'this');
+  assert.throws(
+    () => tensor([1]).backward(),
+    (e: unknown) => e instanceof DeconvError && e.argument === 'this',
+  );
   assert.ok(new Tensor(new Float32Array(1), [1]) instanceof Tensor);
 });
