@@ -70,7 +70,10 @@ export const FAMILIES: readonly Family[] = [
   { file: 'fold.json', tolerance: { atol: 1e-5, rtol: 1e-5 } },
 ];
 
+/** `DECONV_FIXTURE_DIR` points the replay at another generated set (e.g. a fresh seed). */
 export function fixturePath(file: string): URL {
+  const dir = process.env['DECONV_FIXTURE_DIR'];
+  if (dir) return new URL(file, `file://${dir.endsWith('/') ? dir : `${dir}/`}`);
   return new URL(`./fixtures/${file}`, import.meta.url);
 }
 

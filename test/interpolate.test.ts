@@ -264,6 +264,18 @@ test('interpolate: the backward pass is the adjoint of the forward pass', () => 
     fc.property(config, ({ shape, options, seed }) => {
       const x = f64(shape, seed);
       const y = interpolate(x, options);
+      // PyTorch's own non-adjoint corners, which deconv reproduces (tested below): a given scale
+      // factor whose output size equals the input size (or twice it, for 'nearest').
+      const factors = options.scaleFactor as number[] | undefined;
+      const quirk =
+        factors !== undefined &&
+        (options.mode === 'nearest' || options.mode === 'bicubic') &&
+        factors.some((_, i) => {
+          const n = x.shape[x.shape.length - factors.length + i]!;
+          const o = y.shape[y.shape.length - factors.length + i]!;
+          return o === n || (options.mode === 'nearest' && o === 2 * n);
+        });
+      if (quirk) return;
       const g = f64([...y.shape], seed + 1, false);
       y.backward(g);
       let lhs = 0;
@@ -274,6 +286,46 @@ test('interpolate: the backward pass is the adjoint of the forward pass', () => 
     }),
     { numRuns: 150, seed: 42 },
   );
+});
+
+test("interpolate reproduces PyTorch 1.13's non-adjoint corners (values printed by torch 1.13)", () => {
+  // F.interpolate(arange(4·C).reshape(1, C, 2, 2), scale_factor=2.3, mode='nearest'): output 4×4.
+  // torch: C = 2 → first row [0, 0, 0, 1] (floor(o / 2.3)); C = 1 → [0, 0, 1, 1] (channels-last
+  // kernel, o >> 1); the gradient of ones is 4 everywhere in both (backward uses o >> 1).
+  for (const [c, row] of [
+    [2, [0, 0, 0, 1]],
+    [1, [0, 0, 1, 1]],
+  ] as const) {
+    const x = tensor(
+      Float32Array.from({ length: 4 * c }, (_, i) => i),
+      [1, c, 2, 2],
+      { requiresGrad: true },
+    );
+    const y = interpolate(x, { scaleFactor: 2.3, mode: 'nearest' });
+    assert.deepEqual([...y.data.slice(0, 4)], row, `C = ${c}`);
+    y.backward(tensor(new Float32Array(y.size).fill(1), [...y.shape]));
+    assert.deepEqual([...x.grad!.data.slice(0, 4)], [4, 4, 4, 4], `C = ${c}`);
+  }
+  // 1-d never takes the shortcut forward: torch gives [0, 0, 0, 1, 1, 2], gradient [2, 2, 2].
+  const x1 = tensor([0, 1, 2], [1, 1, 3], { requiresGrad: true });
+  const y1 = interpolate(x1, { scaleFactor: 2.3, mode: 'nearest' });
+  assert.deepEqual([...y1.data], [0, 0, 0, 1, 1, 2]);
+  y1.backward(tensor(new Float32Array(6).fill(1), [1, 1, 6]));
+  assert.deepEqual([...x1.grad!.data], [2, 2, 2]);
+  // bicubic, 10 → 10 with scale 1.05: torch resamples forward but copies the gradient.
+  const xb = tensor(
+    Float32Array.from({ length: 20 }, (_, i) => i % 10),
+    [1, 2, 10, 1],
+    { requiresGrad: true },
+  );
+  const yb = interpolate(xb, { scaleFactor: [1.05, 1], mode: 'bicubic' });
+  assert.ok(Math.abs(yb.data[0]! - -0.017016887664794922) < 1e-6, `bicubic forward ${yb.data[0]}`);
+  const gb = tensor(
+    Float32Array.from({ length: 20 }, (_, i) => i % 10),
+    [1, 2, 10, 1],
+  );
+  yb.backward(gb);
+  assert.deepEqual([...xb.grad!.data], [...gb.data]);
 });
 
 // --- pixel shuffle ------------------------------------------------------------------------------

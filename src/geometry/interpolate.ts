@@ -32,9 +32,9 @@
  *   up), Keys coefficients with `A = -0.75`.
  * - area: window `[floor(o * in / out), ceil((o + 1) * in / out))`, each weight `1 / length`.
  *
- * Where PyTorch 1.13 disagrees with itself, the forward pass follows its kernel for ordinary
- * contiguous `(N, C, *spatial)` tensors and the backward pass is always the exact adjoint of the
- * forward pass. This only matters when a scale factor is given whose rounded output size equals the
+ * Where PyTorch 1.13 disagrees with itself, deconv reproduces PyTorch's values (the contract asks
+ * for them), so in these corners the backward pass is not the adjoint of the forward pass, exactly
+ * as in PyTorch. This only matters when a scale factor is given whose rounded output size equals the
  * input size (or twice it, for 'nearest') although the factor is not 1 (or 2), e.g. `in = 10,
  * scaleFactor = 1.05` or `in = 5, scaleFactor = 2.18`:
  * - 'nearest': PyTorch's generic forward kernel computes `floor(o * scale)` (here too), but its
@@ -184,6 +184,16 @@ function cubicWeights(t: number): [number, number, number, number] {
   const near = (x: number): number => ((A + 2) * x - (A + 3)) * x * x + 1; // |x| <= 1
   const far = (x: number): number => ((A * x - 5 * A) * x + 8 * A) * x - 4 * A; // 1 < |x| < 2
   return [far(t + 1), near(t), near(1 - t), far(2 - t)];
+}
+
+/**
+ * PyTorch's `nearest_idx`: a copy when `out == in`, `o >> 1` when `out == 2·in`, else the
+ * 'nearest' rule. Its backward kernel (and its channels-last forward kernel) map this way.
+ */
+export function nearestIdxTaps(inSize: number, outSize: number, scaleFactor: number | undefined): Taps {
+  if (outSize === inSize) return buildTaps(inSize, outSize, (o, push) => push(o, 1));
+  if (outSize === 2 * inSize) return buildTaps(inSize, outSize, (o, push) => push(o >> 1, 1));
+  return dimensionTaps('nearest', inSize, outSize, false, scaleFactor);
 }
 
 /** The taps of one spatial dimension for `mode`. */
@@ -437,9 +447,25 @@ export function interpolateGeometry(fn: string, inputArg: unknown, optionsArg: u
   }
 
   const taps = inputSpatial.map((n, i) => dimensionTaps(mode, n, outputSpatial[i]!, alignCorners, scales[i]));
-  while (taps.length < 3) taps.unshift(identityTaps());
-  const forward = taps as [Taps, Taps, Taps];
-  const backward = forward.map(transposeTaps) as [Taps, Taps, Taps];
+  // PyTorch 1.13's own disagreements, reproduced so that outputs and gradients equal its values
+  // (see the header): 'nearest' backward always, and its forward for a single channel in 2-d/3-d
+  // (the channels-last kernel), map with `nearest_idx`'s shortcuts; 'bicubic' backward copies when
+  // every output size equals the input size.
+  const shortcut =
+    mode === 'nearest' ? inputSpatial.map((n, i) => nearestIdxTaps(n, outputSpatial[i]!, scales[i])) : null;
+  const forwardTaps = shortcut && d >= 2 && channels === 1 ? shortcut : taps;
+  const backwardSource =
+    shortcut ??
+    (mode === 'bicubic' && inputSpatial.every((n, i) => n === outputSpatial[i])
+      ? inputSpatial.map((n) => nearestIdxTaps(n, n, undefined))
+      : taps);
+  const pad3 = (ts: Taps[]): [Taps, Taps, Taps] => {
+    const out = [...ts];
+    while (out.length < 3) out.unshift(identityTaps());
+    return out as [Taps, Taps, Taps];
+  };
+  const forward = pad3(forwardTaps);
+  const backward = pad3(backwardSource).map(transposeTaps) as [Taps, Taps, Taps];
   return Object.freeze({
     mode,
     alignCorners,
