@@ -4,7 +4,8 @@
  * relative to the working directory; input files come from the repository (assets/photo.png).
  */
 
-export type CommandName = 'shape' | 'solve' | 'explain' | 'matrix' | 'checkerboard' | 'upsample';
+export type CommandName =
+  'shape' | 'solve' | 'explain' | 'matrix' | 'checkerboard' | 'upsample' | 'train' | 'visualize';
 
 export interface Example {
   /** the arguments after `deconv` */
@@ -207,6 +208,49 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
       args: ['upsample', 'assets/photo.png', 'photo-shuffle.png', '--method', 'pixelShuffle', '--scale', '3'],
       note: 'pixel shuffle of the channels repeated r² times (an ICNR-initialised sub-pixel layer)',
       writes: 'photo-shuffle.png',
+    },
+  ],
+  train: [
+    {
+      args: [
+        'train',
+        '--model',
+        'classifier',
+        '--epochs',
+        '1',
+        '--train-size',
+        '640',
+        '--test-size',
+        '500',
+        '--out',
+        'trained',
+      ],
+      note: 'a quick run on 640 digits (the shipped weights: deconv train --out models, see models/README.md)',
+      writes: 'trained/loss.png',
+    },
+    {
+      args: [
+        'train',
+        '--model',
+        'ae-convT',
+        '--epochs',
+        '1',
+        '--train-size',
+        '320',
+        '--test-size',
+        '100',
+        '--out',
+        'trained',
+      ],
+      note: 'the autoencoder with the transposed-convolution decoder',
+      writes: 'trained/loss.png',
+    },
+  ],
+  visualize: [
+    {
+      args: ['visualize', '--images', '300', '--channels', '4', '--out', 'report'],
+      note: 'the report for the shipped weights: report/index.html (no arguments: all channels, into .)',
+      writes: 'report/deconvnet-layer2.png',
     },
   ],
 };

@@ -17,13 +17,15 @@ import {
 } from './commands.js';
 import { EXAMPLES, examplesHelp } from './examples.js';
 import { processIo, type CliIo } from './io.js';
+import { MODEL_NAMES, trainCommand } from './train.js';
+import { visualizeCommand } from './visualize.js';
 
 const SIZE = '7 or 7x9 (one per dimension)';
 
 function program(io: CliIo): Command {
   const p = new Command('deconv')
     .description(
-      'Convolution arithmetic for your own parameters: sizes, solver, animations, the matrix view, checkerboards.',
+      'Convolution arithmetic for your own parameters: sizes, solver, animations, the matrix view, checkerboards; training on MNIST and the DeconvNet.',
     )
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
@@ -132,6 +134,36 @@ function program(io: CliIo): Command {
     .option('--scale <factor>', 'scale factor (default 2)')
     .addHelpText('after', examplesHelp('upsample'))
     .action((inPath: string, outPath: string, opts: Options) => upsampleCommand(inPath, outPath, opts, io));
+
+  sub('train')
+    .description(
+      'train on the MNIST digits: a small CNN classifier and three autoencoders whose decoders upsample by max unpooling, transposed convolution, nearest + conv',
+    )
+    .addOption(new Option('--model <name>', 'what to train').choices([...MODEL_NAMES, 'all']).default('all'))
+    .option('--epochs <n>', 'passes over the training digits (default: classifier 2, autoencoders 1)')
+    .option('--batch-size <n>', 'digits per step (default 64)')
+    .option('--lr <rate>', 'peak learning rate of Adam (default: classifier 0.004, autoencoders 0.005)')
+    .option('--seed <n>', 'seed of the initial weights and the shuffling (default 0)')
+    .option('--train-size <n>', 'train on the first n of the 60000 training digits')
+    .option('--test-size <n>', 'measure on the first n of the 10000 test digits')
+    .option('--out <dir>', 'folder for <model>.safetensors and loss.png (default ./deconv-train)')
+    .addHelpText('after', examplesHelp('train'))
+    .action((opts: Options) => trainCommand(opts, io));
+
+  sub('visualize')
+    .description(
+      "the DeconvNet of Zeiler & Fergus for the trained classifier (top-9 activations projected to pixels), and the autoencoders' decoders compared; one HTML report",
+    )
+    .option('--weights <file>', 'the classifier (default: the shipped models/classifier.safetensors)')
+    .option(
+      '--autoencoders <dir>',
+      'folder with ae-unpool, ae-convT, ae-nearest .safetensors (default: the shipped models/)',
+    )
+    .option('--out <dir>', 'folder for index.html and the PNGs (default: the current folder)')
+    .option('--images <n>', 'test digits searched for the top activations (default 2000)')
+    .option('--channels <k>', 'channels shown per conv layer (default: all, at most 16)')
+    .addHelpText('after', examplesHelp('visualize'))
+    .action((opts: Options) => visualizeCommand(opts, io));
   return p;
 }
 

@@ -45,3 +45,15 @@ export { convMatrix, ConvMatrix, MAX_MATRIX_ENTRIES, MAX_DENSE_ELEMENTS } from '
 export type { ConvMatrixOptions, ConvMatrixEntry, ConvMatrixCoords } from './matrix/convMatrix.js';
 export { solveConvTranspose, hasEvenOverlap, SOLVER_MAX_RESULTS } from './geometry/solver.js';
 export type { SolveConvTransposeArgs, ConvTransposeConfig } from './geometry/solver.js';
+export { loadMnist, parseIdx, mnistDirectory } from './data/mnist.js';
+export type { LoadMnistOptions, MnistData, MnistSplit, IdxArray } from './data/mnist.js';
+export {
+  convFront,
+  deconvnetForward,
+  deconvnetProject,
+  receptiveField,
+  topActivations,
+  isolate,
+  selectImages,
+} from './viz/deconvnet.js';
+export type { DeconvNetLayer, DeconvNetTrace, PixelWindow, Activation } from './viz/deconvnet.js';
