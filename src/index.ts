@@ -57,3 +57,4 @@ export {
   selectImages,
 } from './viz/deconvnet.js';
 export type { DeconvNetLayer, DeconvNetTrace, PixelWindow, Activation } from './viz/deconvnet.js';
+export { ready, releaseWasmMemory } from './kernels/wasm/loader.js';

@@ -1,0 +1,12 @@
+/** Register tile and cache blocking of the GEMM (asm/gemm.ts), shared by the packing code. */
+
+/** rows of the micro-kernel's tile */
+export const MR: i32 = 4;
+/** columns of the micro-kernel's tile (two f32x4) */
+export const NR: i32 = 8;
+/** largest K block; K is split into equal blocks no longer than this */
+export const KC: i32 = 256;
+/** rows of A per L2 block */
+export const MC: i32 = 128;
+/** columns of B per packed block */
+export const NC: i32 = 1024;

@@ -1,0 +1,540 @@
+/**
+ * Packed, blocked single-precision GEMM (Goto & van de Geijn, "Anatomy of high-performance matrix
+ * multiplication", ACM TOMS 2008; the BLIS loop order, Van Zee & van de Geijn 2015):
+ *
+ *   for jc in N step NC              B block (kc × nc) packed into NR-column panels (L3)
+ *     for pc in K step kc            (kc ≤ KC, K split evenly)
+ *       for ic in M step MC          A block (mc × kc), packed once per call by packA (L2)
+ *         for jr in nc step NR       one B micro-panel (kc × NR) stays in L1
+ *           for ir in mc step MR     micro-kernel: an MR × NR tile of C in registers
+ *
+ * The micro-kernel keeps MR × NR/4 f32x4 accumulators (4 × 2 = 8 registers, plus 2 for B and one
+ * splat of A: 11 of the 16 xmm registers V8 has on x64; a 6 × 8 tile or an unrolled k loop spills
+ * and measured 2× slower). It uses f32x4.relaxed_madd when the module is built with relaxed SIMD
+ * (one fused multiply-add where the CPU has FMA), mul + add otherwise, and scalar code when built
+ * without SIMD. Measured on this machine's AMD EPYC (Node 20, one thread): 42-43 GFLOP/s relaxed,
+ * 32 GFLOP/s mul + add, for M, N, K of a few hundred — about 90% of the 128-bit FMA peak.
+ *
+ * B comes packed from a strided matrix, packed from im2col (im2col.ts, never stored whole), read in
+ * place from a zero-padded x (im2col.ts directRows: no packing at all), or packed from sub-pixel
+ * weights (subpixel.ts). Edge tiles run the same kernel on a scratch tile.
+ */
+import {
+  G_M,
+  G_N,
+  G_K,
+  G_A,
+  G_BKIND,
+  G_B,
+  G_BRS,
+  G_BCS,
+  G_C,
+  G_LDC,
+  G_MODE,
+  G_BIAS,
+  G_BPACK,
+  G_TILE,
+  G_J0,
+  G_ASRC,
+  G_ARS,
+  G_ACS,
+} from './params';
+import { packBIm2col, directRows, directColumn } from './im2col';
+import { packBWeights } from './subpixel';
+import { MR, NR, KC, MC, NC } from './blocking';
+export { MR, NR, KC, MC, NC };
+
+export const MODE_SET: i32 = 0;
+export const MODE_ADD: i32 = 1;
+export const MODE_BIAS: i32 = 2;
+
+/** B operand kinds (params.ts G_BKIND) */
+export const B_STRIDED: i32 = 0;
+export const B_IM2COL: i32 = 1;
+export const B_DIRECT: i32 = 2;
+export const B_WEIGHTS: i32 = 3;
+
+export function field(p: usize, i: i32): i32 {
+  return load<i32>(p + ((<usize>i) << 2));
+}
+
+/** The K block length: K split into ⌈K / KC⌉ equal blocks (the last one may be shorter). */
+export function kcOf(K: i32): i32 {
+  if (K <= KC) return K;
+  const nb = (K + KC - 1) / KC;
+  return (K + nb - 1) / nb;
+}
+
+function roundUp(v: i32, m: i32): i32 {
+  return ((v + m - 1) / m) * m;
+}
+
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/**
+ * C[MR × NR] (mode) Ã · B̃ over kc steps; Ã: kc × MR (k-major), B̃: kc × NR (k-major).
+ * ldc in bytes. mode: MODE_SET, MODE_ADD (load C first), MODE_BIAS (start from bias[row]).
+ */
+function microSimd(kc: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i32, bias: usize): void {
+  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
+  if (mode == MODE_ADD) {
+    c00 = v128.load(c);
+    c01 = v128.load(c, 16);
+    c10 = v128.load(c + ldc);
+    c11 = v128.load(c + ldc, 16);
+    c20 = v128.load(c + 2 * ldc);
+    c21 = v128.load(c + 2 * ldc, 16);
+    c30 = v128.load(c + 3 * ldc);
+    c31 = v128.load(c + 3 * ldc, 16);
+  } else if (mode == MODE_BIAS) {
+    c00 = c01 = v128.load32_splat(bias);
+    c10 = c11 = v128.load32_splat(bias, 4);
+    c20 = c21 = v128.load32_splat(bias, 8);
+    c30 = c31 = v128.load32_splat(bias, 12);
+  } else {
+    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = f32x4.splat(0);
+  }
+  // One k step per iteration: unrolling lets the optimiser hoist the next step's loads, which
+  // pushes V8 past its 16 xmm registers into spills (measured: 2× slower).
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
+    av = v128.load32_splat(a, 4);
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
+    av = v128.load32_splat(a, 8);
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
+    av = v128.load32_splat(a, 12);
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
+    a += 16;
+    b += 32;
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + ldc, c10);
+  v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20);
+  v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30);
+  v128.store(c + 3 * ldc, c31, 16);
+}
+
+/** microSimd for the first four columns only (edge tiles with nr ≤ 4). */
+function microSimd4(kc: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i32, bias: usize): void {
+  let c0: v128, c1: v128, c2: v128, c3: v128;
+  if (mode == MODE_ADD) {
+    c0 = v128.load(c);
+    c1 = v128.load(c + ldc);
+    c2 = v128.load(c + 2 * ldc);
+    c3 = v128.load(c + 3 * ldc);
+  } else if (mode == MODE_BIAS) {
+    c0 = v128.load32_splat(bias);
+    c1 = v128.load32_splat(bias, 4);
+    c2 = v128.load32_splat(bias, 8);
+    c3 = v128.load32_splat(bias, 12);
+  } else {
+    c0 = c1 = c2 = c3 = f32x4.splat(0);
+  }
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    c0 = madd(v128.load32_splat(a), b0, c0);
+    c1 = madd(v128.load32_splat(a, 4), b0, c1);
+    c2 = madd(v128.load32_splat(a, 8), b0, c2);
+    c3 = madd(v128.load32_splat(a, 12), b0, c3);
+    a += 16;
+    b += 32;
+  }
+  v128.store(c, c0);
+  v128.store(c + ldc, c1);
+  v128.store(c + 2 * ldc, c2);
+  v128.store(c + 3 * ldc, c3);
+}
+
+/** microSimd with B read in place: row k of the micro-panel starts at b + rows[k] (bytes). */
+function microSimdDirect(
+  kc: i32,
+  a: usize,
+  b: usize,
+  rows: usize,
+  c: usize,
+  ldc: usize,
+  mode: i32,
+  bias: usize,
+): void {
+  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
+  if (mode == MODE_ADD) {
+    c00 = v128.load(c);
+    c01 = v128.load(c, 16);
+    c10 = v128.load(c + ldc);
+    c11 = v128.load(c + ldc, 16);
+    c20 = v128.load(c + 2 * ldc);
+    c21 = v128.load(c + 2 * ldc, 16);
+    c30 = v128.load(c + 3 * ldc);
+    c31 = v128.load(c + 3 * ldc, 16);
+  } else if (mode == MODE_BIAS) {
+    c00 = c01 = v128.load32_splat(bias);
+    c10 = c11 = v128.load32_splat(bias, 4);
+    c20 = c21 = v128.load32_splat(bias, 8);
+    c30 = c31 = v128.load32_splat(bias, 12);
+  } else {
+    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = f32x4.splat(0);
+  }
+  // B read in place: row k of the micro-panel at b + rows[k] (bytes), see im2col.ts directRows
+  for (let k = 0; k < kc; k++) {
+    const bp = b + <usize>load<i32>(rows);
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let av = v128.load32_splat(a);
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
+    av = v128.load32_splat(a, 4);
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
+    av = v128.load32_splat(a, 8);
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
+    av = v128.load32_splat(a, 12);
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
+    a += 16;
+    rows += 4;
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + ldc, c10);
+  v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20);
+  v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30);
+  v128.store(c + 3 * ldc, c31, 16);
+}
+
+/** The scalar micro-kernel: one row of the tile at a time (8 accumulators). */
+function microScalar(kc: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i32, bias: usize): void {
+  for (let r = 0; r < MR; r++) {
+    const cr = c + <usize>r * ldc;
+    let s0: f32, s1: f32, s2: f32, s3: f32, s4: f32, s5: f32, s6: f32, s7: f32;
+    if (mode == MODE_ADD) {
+      s0 = load<f32>(cr);
+      s1 = load<f32>(cr, 4);
+      s2 = load<f32>(cr, 8);
+      s3 = load<f32>(cr, 12);
+      s4 = load<f32>(cr, 16);
+      s5 = load<f32>(cr, 20);
+      s6 = load<f32>(cr, 24);
+      s7 = load<f32>(cr, 28);
+    } else if (mode == MODE_BIAS) {
+      s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = load<f32>(bias + ((<usize>r) << 2));
+    } else {
+      s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0;
+    }
+    let ap = a + ((<usize>r) << 2);
+    let bp = b;
+    for (let k = 0; k < kc; k++) {
+      const av = load<f32>(ap);
+      s0 += av * load<f32>(bp);
+      s1 += av * load<f32>(bp, 4);
+      s2 += av * load<f32>(bp, 8);
+      s3 += av * load<f32>(bp, 12);
+      s4 += av * load<f32>(bp, 16);
+      s5 += av * load<f32>(bp, 20);
+      s6 += av * load<f32>(bp, 24);
+      s7 += av * load<f32>(bp, 28);
+      ap += <usize>(MR << 2);
+      bp += <usize>(NR << 2);
+    }
+    store<f32>(cr, s0);
+    store<f32>(cr, s1, 4);
+    store<f32>(cr, s2, 8);
+    store<f32>(cr, s3, 12);
+    store<f32>(cr, s4, 16);
+    store<f32>(cr, s5, 20);
+    store<f32>(cr, s6, 24);
+    store<f32>(cr, s7, 28);
+  }
+}
+
+function microScalarDirect(
+  kc: i32,
+  a: usize,
+  b: usize,
+  rows: usize,
+  c: usize,
+  ldc: usize,
+  mode: i32,
+  bias: usize,
+): void {
+  for (let r = 0; r < MR; r++) {
+    const cr = c + <usize>r * ldc;
+    let s0: f32, s1: f32, s2: f32, s3: f32, s4: f32, s5: f32, s6: f32, s7: f32;
+    if (mode == MODE_ADD) {
+      s0 = load<f32>(cr);
+      s1 = load<f32>(cr, 4);
+      s2 = load<f32>(cr, 8);
+      s3 = load<f32>(cr, 12);
+      s4 = load<f32>(cr, 16);
+      s5 = load<f32>(cr, 20);
+      s6 = load<f32>(cr, 24);
+      s7 = load<f32>(cr, 28);
+    } else if (mode == MODE_BIAS) {
+      s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = load<f32>(bias + ((<usize>r) << 2));
+    } else {
+      s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0;
+    }
+    let ap = a + ((<usize>r) << 2);
+    let rp = rows;
+    for (let k = 0; k < kc; k++) {
+      const av = load<f32>(ap);
+      const bp = b + <usize>load<i32>(rp);
+      s0 += av * load<f32>(bp);
+      s1 += av * load<f32>(bp, 4);
+      s2 += av * load<f32>(bp, 8);
+      s3 += av * load<f32>(bp, 12);
+      s4 += av * load<f32>(bp, 16);
+      s5 += av * load<f32>(bp, 20);
+      s6 += av * load<f32>(bp, 24);
+      s7 += av * load<f32>(bp, 28);
+      ap += <usize>(MR << 2);
+      rp += 4;
+    }
+    store<f32>(cr, s0);
+    store<f32>(cr, s1, 4);
+    store<f32>(cr, s2, 8);
+    store<f32>(cr, s3, 12);
+    store<f32>(cr, s4, 16);
+    store<f32>(cr, s5, 20);
+    store<f32>(cr, s6, 24);
+    store<f32>(cr, s7, 28);
+  }
+}
+
+function micro(kc: i32, a: usize, b: usize, rows: usize, c: usize, ldc: usize, mode: i32, bias: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    if (rows) microSimdDirect(kc, a, b, rows, c, ldc, mode, bias);
+    else microSimd(kc, a, b, c, ldc, mode, bias);
+  } else {
+    if (rows) microScalarDirect(kc, a, b, rows, c, ldc, mode, bias);
+    else microScalar(kc, a, b, c, ldc, mode, bias);
+  }
+}
+
+/**
+ * A partial tile (mr < MR or nr < NR): the kernel on a scratch tile, then the valid part copied
+ * out. The tile starts from the same values a full tile would (C, bias or zero), so an element's
+ * arithmetic does not depend on where its tile falls. With nr ≤ 4 only one f32x4 column is computed.
+ */
+function edgeTile(
+  kc: i32,
+  a: usize,
+  b: usize,
+  rows: usize,
+  c: usize,
+  ldc: usize,
+  mode: i32,
+  bias: usize,
+  mr: i32,
+  nr: i32,
+  tile: usize,
+): void {
+  const tb = tile + <usize>(MR * NR * 4); // MR floats of padded bias
+  if (mode == MODE_ADD) {
+    // C's valid part, zeros around it (the micro-kernel overwrites the whole tile otherwise)
+    for (let r = 0; r < MR; r++) {
+      const t = tile + <usize>(r * NR * 4);
+      const cr = c + <usize>r * ldc;
+      for (let j = 0; j < NR; j++)
+        store<f32>(t + ((<usize>j) << 2), r < mr && j < nr ? load<f32>(cr + ((<usize>j) << 2)) : 0);
+    }
+  } else if (mode == MODE_BIAS) {
+    for (let r = 0; r < MR; r++)
+      store<f32>(tb + ((<usize>r) << 2), r < mr ? load<f32>(bias + ((<usize>r) << 2)) : 0);
+  }
+  if (ASC_FEATURE_SIMD && nr <= 4 && rows == 0) microSimd4(kc, a, b, tile, <usize>(NR * 4), mode, tb);
+  else micro(kc, a, b, rows, tile, <usize>(NR * 4), mode, tb);
+  for (let r = 0; r < mr; r++) {
+    const t = tile + <usize>(r * NR * 4);
+    const cr = c + <usize>r * ldc;
+    if (ASC_FEATURE_SIMD && nr == NR) {
+      v128.store(cr, v128.load(t));
+      v128.store(cr, v128.load(t, 16), 16);
+    } else for (let j = 0; j < nr; j++) store<f32>(cr + ((<usize>j) << 2), load<f32>(t + ((<usize>j) << 2)));
+  }
+}
+
+/**
+ * Packs the whole of A (M × K, element (m, k) at src + 4·(m·rs + k·cs)) for gemm: for each K block
+ * (length kcOf(K)), MR-row panels, k-major inside a panel; rows past M are zero.
+ */
+export function packA(p: usize): void {
+  const M = field(p, G_M);
+  const K = field(p, G_K);
+  const src = <usize>field(p, G_ASRC);
+  const rs = field(p, G_ARS);
+  const cs = field(p, G_ACS);
+  const dst = <usize>field(p, G_A);
+  const kcb = kcOf(K);
+  const Mp = roundUp(M, MR);
+  for (let kb = 0; kb < K; kb += kcb) {
+    const kc = min(kcb, K - kb);
+    const block = dst + ((<usize>kb * <usize>Mp) << 2);
+    for (let m0 = 0; m0 < Mp; m0 += MR) {
+      const panel = block + ((<usize>m0 * <usize>kc) << 2);
+      const full = m0 + MR <= M;
+      let k = 0;
+      if (ASC_FEATURE_SIMD) {
+        if (full && rs == 1) {
+          // MR consecutive rows at one k are contiguous
+          for (; k < kc; k++) {
+            v128.store(panel + ((<usize>k) << 4), v128.load(src + ((<usize>(m0 + (kb + k) * cs)) << 2)));
+          }
+        } else if (full && cs == 1) {
+          // rows contiguous in k: 4 × 4 transposes
+          const r0 = src + ((<usize>(m0 * rs + kb)) << 2);
+          const r1 = r0 + ((<usize>rs) << 2);
+          const r2 = r1 + ((<usize>rs) << 2);
+          const r3 = r2 + ((<usize>rs) << 2);
+          for (; k + 4 <= kc; k += 4) {
+            const o = (<usize>k) << 2;
+            const a0 = v128.load(r0 + o);
+            const a1 = v128.load(r1 + o);
+            const a2 = v128.load(r2 + o);
+            const a3 = v128.load(r3 + o);
+            const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
+            const t1 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+            const t2 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+            const t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+            const d = panel + ((<usize>k) << 4);
+            v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+            v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+            v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+            v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+          }
+        }
+      }
+      for (; k < kc; k++) {
+        const d = panel + ((<usize>k) << 4);
+        for (let r = 0; r < MR; r++) {
+          const m = m0 + r;
+          store<f32>(
+            d + ((<usize>r) << 2),
+            m < M ? load<f32>(src + ((<usize>m * <usize>rs + <usize>(kb + k) * <usize>cs) << 2)) : 0,
+          );
+        }
+      }
+    }
+  }
+}
+
+/** Packs rows [kb, kb + kc) × columns [jc, jc + nc) of a strided B into NR-column panels. */
+function packBStrided(src: usize, rs: i32, cs: i32, kb: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const panel = dst + ((<usize>j0 * <usize>kc) << 2);
+    const nr = min(NR, nc - j0);
+    let k = 0;
+    if (ASC_FEATURE_SIMD) {
+      if (rs == 1 && nr == NR) {
+        // columns contiguous in k (a transposed operand): two 4 × 4 transposes per 4 k
+        const csB = (<usize>cs) << 2;
+        const c0 = src + ((<usize>kb + <usize>(jc + j0) * <usize>cs) << 2);
+        for (; k + 4 <= kc; k += 4) {
+          const ck = c0 + ((<usize>k) << 2);
+          const d = panel + ((<usize>(k * NR)) << 2);
+          for (let h: usize = 0; h < 2; h++) {
+            const col = ck + 4 * h * csB;
+            const a0 = v128.load(col);
+            const a1 = v128.load(col + csB);
+            const a2 = v128.load(col + 2 * csB);
+            const a3 = v128.load(col + 3 * csB);
+            const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
+            const t1 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+            const t2 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+            const t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+            const dh = d + (h << 4);
+            v128.store(dh, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+            v128.store(dh, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
+            v128.store(dh, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64);
+            v128.store(dh, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
+          }
+        }
+      }
+    }
+    for (; k < kc; k++) {
+      const d = panel + ((<usize>(k * NR)) << 2);
+      const row = src + ((<usize>(kb + k) * <usize>rs + <usize>(jc + j0) * <usize>cs) << 2);
+      if (ASC_FEATURE_SIMD) {
+        if (cs == 1 && nr == NR) {
+          v128.store(d, v128.load(row));
+          v128.store(d, v128.load(row, 16), 16);
+          continue;
+        }
+      }
+      let j = 0;
+      for (; j < nr; j++) store<f32>(d + ((<usize>j) << 2), load<f32>(row + ((<usize>j * <usize>cs) << 2)));
+      for (; j < NR; j++) store<f32>(d + ((<usize>j) << 2), 0);
+    }
+  }
+}
+
+/**
+ * C = A · B (or += A · B, or A · B + bias) with A packed by packA; see the record in params.ts.
+ * Every element of C[M × N] is written.
+ */
+export function gemm(p: usize): void {
+  const M = field(p, G_M);
+  const N = field(p, G_N);
+  const K = field(p, G_K);
+  const A = <usize>field(p, G_A);
+  const bKind = field(p, G_BKIND);
+  const B = <usize>field(p, G_B);
+  const brs = field(p, G_BRS);
+  const bcs = field(p, G_BCS);
+  const C = <usize>field(p, G_C);
+  const ldc = field(p, G_LDC);
+  const mode0 = field(p, G_MODE);
+  const bias = <usize>field(p, G_BIAS);
+  const bpack = <usize>field(p, G_BPACK);
+  const tile = <usize>field(p, G_TILE);
+  const j0 = field(p, G_J0);
+  const kcb = kcOf(K);
+  const Mp = roundUp(M, MR);
+  const ldcB = (<usize>ldc) << 2;
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    // K = 0 still runs one (empty) block so that C is written: zero or bias.
+    for (let kb = 0; kb < K || (K == 0 && kb == 0); kb += max(kcb, 1)) {
+      const kc = min(kcb, K - kb);
+      // B_DIRECT: no packing, the micro-kernel reads im2col rows in place (rows: their offsets)
+      let rows: usize = 0;
+      if (bKind == B_STRIDED) packBStrided(B, brs, bcs, kb, kc, jc, nc, bpack);
+      else if (bKind == B_IM2COL) packBIm2col(B, kb, kc, j0 + jc, nc, bpack);
+      else if (bKind == B_DIRECT) rows = directRows(B, kb, kc);
+      else packBWeights(B, kb, kc, jc, nc, bpack);
+      const mode = kb == 0 ? mode0 : MODE_ADD;
+      const aBlock = A + ((<usize>kb * <usize>Mp) << 2);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mEnd = min(M, ic + MC);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bPanel = rows ? directColumn(B, j0 + jc + jr) : bpack + ((<usize>jr * <usize>kc) << 2);
+          const cCol = C + ((<usize>(jc + jr)) << 2);
+          for (let ir = ic; ir < mEnd; ir += MR) {
+            const mr = min(MR, mEnd - ir);
+            const aPanel = aBlock + ((<usize>ir * <usize>kc) << 2);
+            const cPtr = cCol + <usize>ir * ldcB;
+            const bRow = bias + ((<usize>ir) << 2);
+            if (mr == MR && nr == NR) micro(kc, aPanel, bPanel, rows, cPtr, ldcB, mode, bRow);
+            else edgeTile(kc, aPanel, bPanel, rows, cPtr, ldcB, mode, bRow, mr, nr, tile);
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The WebAssembly module's entry: convolution building blocks on raw linear memory, driven by
+ * src/kernels/wasm/conv.ts. Built three times by scripts/build-wasm.ts (relaxed SIMD, SIMD, scalar)
+ * from the same sources; ASC_FEATURE_SIMD / ASC_FEATURE_RELAXED_SIMD pick the code at compile time.
+ * The module has no allocator: the caller lays out memory above heapBase() and grows it.
+ */
+export { gemm, packA, kcOf } from './gemm';
+export { im2col, col2im, padCopy } from './im2col';
+export { packASubpixel, phaseStore, phaseStoreT } from './subpixel';
+import { MR, NR, KC, MC, NC } from './gemm';
+
+/** First free byte of linear memory (everything below belongs to the module). */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/** Tile and block sizes, for the caller's scratch sizing: 0 MR, 1 NR, 2 KC, 3 MC, 4 NC. */
+export function blocking(i: i32): i32 {
+  return i == 0 ? MR : i == 1 ? NR : i == 2 ? KC : i == 3 ? MC : NC;
+}
+
+/** 2: relaxed SIMD, 1: SIMD, 0: scalar. */
+export function variant(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 2 : ASC_FEATURE_SIMD ? 1 : 0;
+}

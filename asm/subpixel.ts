@@ -1,0 +1,433 @@
+/**
+ * Transposed convolution by sub-pixel decomposition (W. Shi et al., "Is the deconvolution layer the
+ * same as a convolutional layer?", 2016, arXiv:1609.07009): with dilation 1, output element
+ * i = r − p + s·m (residue r = (i + p) mod s) receives y[m − j] · w[r + j·s] for j < KR = ⌈(K − r)/s⌉.
+ * So each residue class of outputs is a small stride-1 convolution of y with the taps of w that are
+ * ≡ r (mod s), flipped: no multiplications by inserted zeros and no scatter. Phases (per-dimension
+ * residue tuples) whose stride-1 convolutions have the same geometry form a class: they share one
+ * im2col of y and their weights are stacked as the rows (c, phase) of one GEMM (planning in
+ * src/kernels/wasm/conv.ts).
+ *
+ * Rows are ordered (c, phase), phase fastest, because neighbouring residues sit side by side twice
+ * over: their taps are adjacent in w (one f32x4 load packs four rows) and their outputs are
+ * adjacent in x (the store interleaves rows, four at a time with a 4 × 4 transpose).
+ *
+ * Large strides (FCN's s = 32) make classes of many phases over few positions (7 × 7): a tall,
+ * thin GEMM. There the GEMM runs transposed, Cᵀ[(b, q)][(c, phase)] = im2col(y)ᵀ · Wᵀ, with the
+ * weights as B (gemm's B kind 3): eight neighbouring phases of one channel are eight adjacent
+ * floats of w at every tap, so a B panel row is two f32x4 copies (packBWeights; reading them in
+ * place instead measured 15% slower), and each output row's run of residues is one contiguous copy
+ * (phaseStoreT).
+ */
+import {
+  W_W,
+  W_CX,
+  W_CY,
+  W_K,
+  W_S,
+  W_KR,
+  W_R0,
+  W_NR,
+  W_DST,
+  H_C,
+  H_SRC,
+  H_LD,
+  H_Q,
+  H_X,
+  H_I0,
+  H_S,
+  H_NR,
+  H_DST,
+  H_CS,
+  H_BS,
+  H_NB,
+  H_BIAS,
+} from './params';
+import { KC, NR } from './blocking';
+import { MR, kcOf } from './gemm';
+
+function f(p: usize, i: i32): i32 {
+  return load<i32>(p + ((<usize>i) << 2));
+}
+
+/**
+ * Packs A for one class (record W_*) in packA's layout (K blocks, MR-row panels): row (c, phase),
+ * column (o, jz, jy, jx) holds w[o, c, rz + (KRz − 1 − jz)·sz, ry + …, rx + …].
+ * `scratch`: nph · (KRvol + 1) i32s (tap offsets and a per-phase flag).
+ */
+export function packASubpixel(p: usize, scratch: usize): void {
+  const w = <usize>f(p, W_W);
+  const cx = f(p, W_CX);
+  const cy = f(p, W_CY);
+  const K1 = f(p, W_K + 1),
+    K2 = f(p, W_K + 2);
+  const kVol = f(p, W_K) * K1 * K2;
+  const R0 = f(p, W_KR),
+    R1 = f(p, W_KR + 1),
+    R2 = f(p, W_KR + 2);
+  const nz = f(p, W_NR),
+    ny = f(p, W_NR + 1),
+    nx = f(p, W_NR + 2);
+  const dst = <usize>f(p, W_DST);
+  const rVol = R0 * R1 * R2;
+  const nph = nz * ny * nx;
+  // tap offsets (within one kernel) of every phase, in column order (jz, jy, jx)
+  const taps = scratch;
+  for (let iz = 0; iz < nz; iz++)
+    for (let iy = 0; iy < ny; iy++)
+      for (let ix = 0; ix < nx; ix++) {
+        const ph = (iz * ny + iy) * nx + ix;
+        let t = 0;
+        for (let jz = 0; jz < R0; jz++)
+          for (let jy = 0; jy < R1; jy++)
+            for (let jx = 0; jx < R2; jx++, t++) {
+              const kz = f(p, W_R0) + iz + (R0 - 1 - jz) * f(p, W_S);
+              const ky = f(p, W_R0 + 1) + iy + (R1 - 1 - jy) * f(p, W_S + 1);
+              const kx = f(p, W_R0 + 2) + ix + (R2 - 1 - jx) * f(p, W_S + 2);
+              store<i32>(taps + ((<usize>(ph * rVol + t)) << 2), (kz * K1 + ky) * K2 + kx);
+            }
+      }
+  // adjacent[ph]: phases ph … ph + 3 read adjacent weights at every tap (one f32x4 load)
+  const adjacent = taps + ((<usize>(nph * rVol)) << 2);
+  for (let ph = 0; ph < nph; ph++) {
+    let ok = ph + MR <= nph;
+    for (let i = 1; ok && i < MR; i++)
+      for (let t = 0; ok && t < rVol; t++) ok = f(taps, (ph + i) * rVol + t) == f(taps, ph * rVol + t) + i;
+    store<i32>(adjacent + ((<usize>ph) << 2), ok ? 1 : 0);
+  }
+  const M = nph * cx;
+  const K = cy * rVol;
+  const Mp = ((M + MR - 1) / MR) * MR;
+  const kcb = kcOf(K);
+  const oStride = (<usize>(cx * kVol)) << 2; // bytes from w[o, c] to w[o + 1, c]
+  const kB = (<usize>kVol) << 2;
+  // columns in chunks of about 64 K weights (at least 64 columns), all panels per chunk: the
+  // weights are read a chunk at a time in address order, instead of one 8 KB-strided column per
+  // element, and neighbouring panels reuse the chunk's cache lines
+  const ksub = max(64, max(1, 65536 / (cx * kVol)) * rVol);
+  for (let kb = 0; kb < K; kb += kcb) {
+    const kc = min(kcb, K - kb);
+    const block = dst + ((<usize>kb * <usize>Mp) << 2);
+    for (let ks = 0; ks < kc; ks += ksub) {
+      const kn = min(ksub, kc - ks);
+      const k0 = kb + ks;
+      const o0 = k0 / rVol;
+      const t0 = k0 - o0 * rVol;
+      for (let m0 = 0; m0 < Mp; m0 += MR) {
+        const panel = block + ((<usize>m0 * <usize>kc + <usize>ks * MR) << 2);
+        const c0 = m0 / nph;
+        const ph0 = m0 - c0 * nph;
+        if (m0 + MR <= M && load<i32>(adjacent + ((<usize>ph0) << 2))) {
+          // four phases of one channel, adjacent in w
+          const tp = taps + ((<usize>(ph0 * rVol)) << 2);
+          let wo = w + ((<usize>(c0 * kVol)) << 2) + <usize>o0 * oStride;
+          let t = t0;
+          let d = panel;
+          for (let k = 0; k < kn; k++, d += <usize>(MR << 2)) {
+            const s = wo + ((<usize>load<i32>(tp + ((<usize>t) << 2))) << 2);
+            if (ASC_FEATURE_SIMD) v128.store(d, v128.load(s));
+            else {
+              store<f32>(d, load<f32>(s));
+              store<f32>(d, load<f32>(s, 4), 4);
+              store<f32>(d, load<f32>(s, 8), 8);
+              store<f32>(d, load<f32>(s, 12), 12);
+            }
+            if (++t == rVol) {
+              t = 0;
+              wo += oStride;
+            }
+          }
+        } else if (m0 + MR <= M && nph == 1) {
+          // four channels of the one phase, kVol apart in w
+          let wo = w + ((<usize>(c0 * kVol)) << 2) + <usize>o0 * oStride;
+          let t = t0;
+          let d = panel;
+          for (let k = 0; k < kn; k++, d += <usize>(MR << 2)) {
+            const s = wo + ((<usize>load<i32>(taps + ((<usize>t) << 2))) << 2);
+            store<f32>(d, load<f32>(s));
+            store<f32>(d, load<f32>(s + kB), 4);
+            store<f32>(d, load<f32>(s + 2 * kB), 8);
+            store<f32>(d, load<f32>(s + 3 * kB), 12);
+            if (++t == rVol) {
+              t = 0;
+              wo += oStride;
+            }
+          }
+        } else {
+          // any rows: one at a time (rows past M are zero)
+          for (let r = 0; r < MR; r++) {
+            const m = m0 + r;
+            let d = panel + ((<usize>r) << 2);
+            if (m >= M) {
+              for (let k = 0; k < kn; k++, d += <usize>(MR << 2)) store<f32>(d, 0);
+              continue;
+            }
+            const c = m / nph;
+            const tp = taps + ((<usize>((m - c * nph) * rVol)) << 2);
+            let wo = w + ((<usize>(c * kVol)) << 2) + <usize>o0 * oStride;
+            let t = t0;
+            for (let k = 0; k < kn; k++, d += <usize>(MR << 2)) {
+              store<f32>(d, load<f32>(wo + ((<usize>load<i32>(tp + ((<usize>t) << 2))) << 2)));
+              if (++t == rVol) {
+                t = 0;
+                wo += oStride;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dst[q·sx + i] = row_i[q] for i < n rows (row stride ldB bytes), q < Q: the outputs of n adjacent
+ * residues interleave in x.
+ */
+function interleave(dst: usize, src: usize, ldB: usize, n: i32, Q: i32, sx: i32): void {
+  const sxB = (<usize>sx) << 2;
+  if (n == 1) {
+    let q = 0;
+    if (ASC_FEATURE_SIMD) {
+      if (sx == 1)
+        for (; q + 4 <= Q; q += 4) v128.store(dst + ((<usize>q) << 2), v128.load(src + ((<usize>q) << 2)));
+    }
+    for (; q < Q; q++) store<f32>(dst + <usize>q * sxB, load<f32>(src + ((<usize>q) << 2)));
+    return;
+  }
+  let i0 = 0;
+  if (ASC_FEATURE_SIMD) {
+    if (n == 2 && sx == 2) {
+      // two residues of stride 2: one contiguous row, zipped
+      const r1 = src + ldB;
+      let q = 0;
+      for (; q + 4 <= Q; q += 4) {
+        const o = (<usize>q) << 2;
+        const a = v128.load(src + o);
+        const b = v128.load(r1 + o);
+        v128.store(dst + (o << 1), v128.shuffle<f32>(a, b, 0, 4, 1, 5));
+        v128.store(dst + (o << 1), v128.shuffle<f32>(a, b, 2, 6, 3, 7), 16);
+      }
+      for (; q < Q; q++) {
+        store<f32>(dst + <usize>q * sxB, load<f32>(src + ((<usize>q) << 2)));
+        store<f32>(dst + <usize>q * sxB, load<f32>(r1 + ((<usize>q) << 2)), 4);
+      }
+      return;
+    }
+    // four residues at a time: 4 × 4 transposes, rows (residues) become runs of four in x
+    for (; i0 + 4 <= n; i0 += 4) {
+      const s0 = src + <usize>i0 * ldB;
+      const s1 = s0 + ldB;
+      const s2 = s1 + ldB;
+      const s3 = s2 + ldB;
+      const d = dst + ((<usize>i0) << 2);
+      let q = 0;
+      for (; q + 4 <= Q; q += 4) {
+        const o = (<usize>q) << 2;
+        const a0 = v128.load(s0 + o);
+        const a1 = v128.load(s1 + o);
+        const a2 = v128.load(s2 + o);
+        const a3 = v128.load(s3 + o);
+        const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+        const t2 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+        const t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+        const dq = d + <usize>q * sxB;
+        v128.store(dq, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+        v128.store(dq + sxB, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+        v128.store(dq + 2 * sxB, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+        v128.store(dq + 3 * sxB, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+      }
+      for (; q < Q; q++) {
+        const o = (<usize>q) << 2;
+        const dq = d + <usize>q * sxB;
+        store<f32>(dq, load<f32>(s0 + o));
+        store<f32>(dq, load<f32>(s1 + o), 4);
+        store<f32>(dq, load<f32>(s2 + o), 8);
+        store<f32>(dq, load<f32>(s3 + o), 12);
+      }
+    }
+  }
+  for (let i = i0; i < n; i++) {
+    const s = src + <usize>i * ldB;
+    const d = dst + ((<usize>i) << 2);
+    for (let q = 0; q < Q; q++) store<f32>(d + <usize>q * sxB, load<f32>(s + ((<usize>q) << 2)));
+  }
+}
+
+/** The GEMM result of one class (rows (c, phase), columns (b, q)) to its places in x (record H_*). */
+export function phaseStore(p: usize): void {
+  const cx = f(p, H_C);
+  const src = <usize>f(p, H_SRC);
+  const ld = f(p, H_LD);
+  const Q0 = f(p, H_Q),
+    Q1 = f(p, H_Q + 1),
+    Q2 = f(p, H_Q + 2);
+  const X1 = f(p, H_X + 1),
+    X2 = f(p, H_X + 2);
+  const i0 = f(p, H_I0),
+    i1 = f(p, H_I0 + 1),
+    i2 = f(p, H_I0 + 2);
+  const s0 = f(p, H_S),
+    s1 = f(p, H_S + 1),
+    s2 = f(p, H_S + 2);
+  const nz = f(p, H_NR),
+    ny = f(p, H_NR + 1),
+    nx = f(p, H_NR + 2);
+  const dst = <usize>f(p, H_DST);
+  const cs = f(p, H_CS);
+  const bs = f(p, H_BS);
+  const nb = f(p, H_NB);
+  const nph = nz * ny * nx;
+  const qVol = Q0 * Q1 * Q2;
+  const ldB = (<usize>ld) << 2;
+  for (let c = 0; c < cx; c++)
+    for (let b = 0; b < nb; b++)
+      for (let iz = 0; iz < nz; iz++)
+        for (let qz = 0; qz < Q0; qz++)
+          for (let iy = 0; iy < ny; iy++)
+            for (let qy = 0; qy < Q1; qy++) {
+              const row = c * nph + (iz * ny + iy) * nx;
+              const s = src + <usize>row * ldB + ((<usize>(b * qVol + (qz * Q1 + qy) * Q2)) << 2);
+              const xz = i0 + iz + qz * s0;
+              const xy = i1 + iy + qy * s1;
+              const d = dst + ((<usize>(b * bs + c * cs + (xz * X1 + xy) * X2 + i2)) << 2);
+              interleave(d, s, ldB, nx, Q2, s2);
+            }
+}
+
+/** Kernel offset of tap 0 of phase ph of the class (record W_*). */
+function phaseTap0(p: usize, ph: i32): i32 {
+  const K1 = f(p, W_K + 1),
+    K2 = f(p, W_K + 2);
+  const ny = f(p, W_NR + 1),
+    nx = f(p, W_NR + 2);
+  const iz = ph / (ny * nx);
+  const iy = (ph - iz * ny * nx) / nx;
+  const ix = ph - (iz * ny + iy) * nx;
+  const kz = f(p, W_R0) + iz + (f(p, W_KR) - 1) * f(p, W_S);
+  const ky = f(p, W_R0 + 1) + iy + (f(p, W_KR + 1) - 1) * f(p, W_S + 1);
+  const kx = f(p, W_R0 + 2) + ix + (f(p, W_KR + 2) - 1) * f(p, W_S + 2);
+  return (kz * K1 + ky) * K2 + kx;
+}
+
+const W_ROWS = memory.data(KC * 4, 16);
+
+/**
+ * The weights of a class as the GEMM's B (gemm's B kind 3): element (k, j) with k = (o, jz, jy, jx),
+ * j = (c, phase) is at weightColumn(j) + rows[k] (bytes), because a tap's kernel offset is the
+ * phase's tap-0 offset plus a shift that depends on the tap only. Returns the row table for
+ * [k0, k0 + kc).
+ */
+export function weightRows(p: usize, k0: i32, kc: i32): usize {
+  const cx = f(p, W_CX);
+  const K1 = f(p, W_K + 1),
+    K2 = f(p, W_K + 2);
+  const kVol = f(p, W_K) * K1 * K2;
+  const R0 = f(p, W_KR),
+    R1 = f(p, W_KR + 1),
+    R2 = f(p, W_KR + 2);
+  const rVol = R0 * R1 * R2;
+  for (let kk = 0; kk < kc; kk++) {
+    const k = k0 + kk;
+    const o = k / rVol;
+    const t = k - o * rVol;
+    const jz = t / (R1 * R2);
+    const jy = (t - jz * R1 * R2) / R2;
+    const jx = t - jz * R1 * R2 - jy * R2;
+    // tap (jz, jy, jx) sits (KR − 1 − j)·s before tap 0 in each dimension
+    const shift = (-jz * f(p, W_S) * K1 - jy * f(p, W_S + 1)) * K2 - jx * f(p, W_S + 2);
+    store<i32>(W_ROWS + ((<usize>kk) << 2), (o * cx * kVol + shift) << 2);
+  }
+  return W_ROWS;
+}
+
+/** The address of column j = (c, phase) of the class's weights at tap 0 of channel o = 0. */
+export function weightColumn(p: usize, j: i32): usize {
+  const K1 = f(p, W_K + 1),
+    K2 = f(p, W_K + 2);
+  const kVol = f(p, W_K) * K1 * K2;
+  const nph = f(p, W_NR) * f(p, W_NR + 1) * f(p, W_NR + 2);
+  const c = j / nph;
+  return <usize>f(p, W_W) + ((<usize>(c * kVol + phaseTap0(p, j - c * nph))) << 2);
+}
+
+/**
+ * The transposed GEMM result of one class, Cᵀ (rows (b, qz, qy, qx), columns (c, phase), row
+ * stride H_LD) plus the bias, to x (record H_*): per output row, the class's nx adjacent residues
+ * are one contiguous run.
+ */
+export function phaseStoreT(p: usize): void {
+  const cx = f(p, H_C);
+  const src = <usize>f(p, H_SRC);
+  const ld = f(p, H_LD);
+  const Q0 = f(p, H_Q),
+    Q1 = f(p, H_Q + 1),
+    Q2 = f(p, H_Q + 2);
+  const X1 = f(p, H_X + 1),
+    X2 = f(p, H_X + 2);
+  const i0 = f(p, H_I0),
+    i1 = f(p, H_I0 + 1),
+    i2 = f(p, H_I0 + 2);
+  const s0 = f(p, H_S),
+    s1 = f(p, H_S + 1),
+    s2 = f(p, H_S + 2);
+  const nz = f(p, H_NR),
+    ny = f(p, H_NR + 1),
+    nx = f(p, H_NR + 2);
+  const dst = <usize>f(p, H_DST);
+  const cs = f(p, H_CS);
+  const bs = f(p, H_BS);
+  const nb = f(p, H_NB);
+  const bias = <usize>f(p, H_BIAS);
+  const nph = nz * ny * nx;
+  const qVol = Q0 * Q1 * Q2;
+  const ldB = (<usize>ld) << 2;
+  const sxB = (<usize>s2) << 2;
+  // x in address order (rows of x, then the class's runs along each row); Cᵀ read by columns
+  for (let b = 0; b < nb; b++)
+    for (let c = 0; c < cx; c++) {
+      const bv: f32 = bias ? load<f32>(bias + ((<usize>c) << 2)) : 0;
+      for (let iz = 0; iz < nz; iz++)
+        for (let qz = 0; qz < Q0; qz++)
+          for (let iy = 0; iy < ny; iy++)
+            for (let qy = 0; qy < Q1; qy++) {
+              const xz = i0 + iz + qz * s0;
+              const xy = i1 + iy + qy * s1;
+              let d = dst + ((<usize>(b * bs + c * cs + (xz * X1 + xy) * X2 + i2)) << 2);
+              let s =
+                src +
+                <usize>(b * qVol + (qz * Q1 + qy) * Q2) * ldB +
+                ((<usize>(c * nph + (iz * ny + iy) * nx)) << 2);
+              for (let qx = 0; qx < Q2; qx++, d += sxB, s += ldB) {
+                let i = 0;
+                if (ASC_FEATURE_SIMD) {
+                  const bvv = f32x4.splat(bv);
+                  for (; i + 4 <= nx; i += 4) {
+                    const o = (<usize>i) << 2;
+                    v128.store(d + o, f32x4.add(v128.load(s + o), bvv));
+                  }
+                }
+                for (; i < nx; i++) store<f32>(d + ((<usize>i) << 2), load<f32>(s + ((<usize>i) << 2)) + bv);
+              }
+            }
+    }
+}
+
+/** Packs the class's weights as the GEMM's B (see weightRows): NR adjacent phases per panel row. */
+export function packBWeights(p: usize, kb: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
+  const rows = weightRows(p, kb, kc);
+  for (let jp = 0; jp < nc; jp += NR) {
+    const base = weightColumn(p, jc + jp);
+    let d = dst + ((<usize>jp * <usize>kc) << 2);
+    for (let kk = 0; kk < kc; kk++, d += <usize>(NR << 2)) {
+      const s = base + <usize>load<i32>(rows + ((<usize>kk) << 2));
+      if (ASC_FEATURE_SIMD) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+      } else {
+        for (let e = 0; e < NR; e++) store<f32>(d + ((<usize>e) << 2), load<f32>(s + ((<usize>e) << 2)));
+      }
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Field indices of the parameter records the WebAssembly kernels read (one i32 each, byte offset
+ * 4 · index). They mirror asm/params.ts one for one, where each record is described: change both.
+ */
+
+/** GEMM record (asm/params.ts G_*). */
+export const G = {
+  M: 0,
+  N: 1,
+  K: 2,
+  A: 3,
+  BKIND: 4,
+  B: 5,
+  BRS: 6,
+  BCS: 7,
+  C: 8,
+  LDC: 9,
+  MODE: 10,
+  BIAS: 11,
+  BPACK: 12,
+  TILE: 13,
+  J0: 14,
+  ASRC: 15,
+  ARS: 16,
+  ACS: 17,
+  FIELDS: 18,
+} as const;
+
+/** GEMM modes: C = A·B, C += A·B, C = A·B + bias[row]. */
+export const MODE_SET = 0;
+export const MODE_ADD = 1;
+export const MODE_BIAS = 2;
+/**
+ * B operand kinds: a strided matrix; the im2col of a conv record, packed; the im2col of a conv
+ * record read in place (every tap inside x, stride 1 along x, rows of the output grid a multiple
+ * of NR long).
+ */
+export const B_STRIDED = 0;
+export const B_IM2COL = 1;
+export const B_DIRECT = 2;
+/** B = the weights of a class of sub-pixel phases (a W record), packed by rows of NR phases. */
+export const B_WEIGHTS = 3;
+
+/** Convolution slice record (asm/params.ts V_*): per-dimension triples are (z, y, x). */
+export const V = {
+  C: 0,
+  X: 1,
+  Y: 4,
+  K: 7,
+  S: 10,
+  D: 13,
+  P: 16,
+  SRC: 19,
+  CS: 20,
+  BS: 21,
+  NB: 22,
+  COLS: 23,
+  LD: 24,
+  FIELDS: 25,
+} as const;
+
+/** Sub-pixel phase-class store record (asm/params.ts H_*). */
+export const H = {
+  C: 0,
+  SRC: 1,
+  LD: 2,
+  Q: 3,
+  X: 6,
+  I0: 9,
+  S: 12,
+  NR: 15,
+  DST: 18,
+  CS: 19,
+  BS: 20,
+  NB: 21,
+  BIAS: 22,
+  FIELDS: 23,
+} as const;
+
+/** Sub-pixel weight packing record (asm/params.ts W_*). */
+export const W = {
+  W: 0,
+  CX: 1,
+  CY: 2,
+  K: 3,
+  S: 6,
+  KR: 9,
+  R0: 12,
+  NR: 15,
+  DST: 18,
+  FIELDS: 19,
+} as const;
+
+/** Zero-padded plane copy record (asm/params.ts Z_*). */
+export const Z = {
+  SRC: 0,
+  SPS: 1,
+  DST: 2,
+  NPL: 3,
+  X: 4,
+  PB: 7,
+  PA: 10,
+  DPS: 13,
+  FIELDS: 14,
+} as const;

@@ -1,0 +1,554 @@
+/**
+ * Convolution kernels on the WebAssembly GEMM (same signatures as kernels/ref/conv.ts, plus the
+ * engine; float32 data only). Per call: the operands are copied into linear memory, the module's
+ * building blocks run, the output is copied out.
+ *
+ *   gather   y = W · im2col(x)            conv forward / convT input-grad; im2col is packed straight
+ *                                         into the GEMM's B panels, or read in place from a
+ *                                         zero-padded copy of x, never stored whole
+ *   scatter  x = col2im(Wᵀ · y)           any geometry (convScatterCol2imWasm)
+ *            x = sub-pixel phases         dilation 1 (convScatterSubpixelWasm): s^d stride-1
+ *                                         convolutions of y with the kernel's phase slices, phases
+ *                                         of equal geometry stacked into one GEMM (transposed when
+ *                                         a class has many phases over few positions)
+ *   weight   gw = Σ_b y_b · im2col(x_b)ᵀ  both ops' weight gradient
+ *
+ * Measured copy cost (Node 20, this machine): in and out of linear memory at 9-17 GB/s into warm
+ * pages (0.12 ms for 2 MB), about 2-3% of W1 (DCGAN: 0.25 MB in, 2 MB of weights, 0.5 MB out).
+ * Writing into a freshly allocated output array costs far more, 0.5-2 ms per MB of first-touch
+ * page faults, but that is the op's allocation, paid by every kernel path alike (a storage pool
+ * removes it).
+ *
+ * Which one runs is decided in kernels/dispatch.ts. References: K. Chellapilla et al., "High
+ * performance convolutional neural networks for document processing" (2006) for im2col + GEMM;
+ * W. Shi et al., arXiv:1609.07009 (2016) for the sub-pixel view of transposed convolution.
+ */
+import { to3 } from '../../geometry/args.js';
+import type { ConvGeometry } from '../../geometry/conv.js';
+import {
+  G,
+  V,
+  H,
+  W,
+  Z,
+  MODE_SET,
+  MODE_ADD,
+  MODE_BIAS,
+  B_STRIDED,
+  B_IM2COL,
+  B_DIRECT,
+  B_WEIGHTS,
+} from './abi.js';
+import type { WasmEngine } from './loader.js';
+
+type Triple = [number, number, number];
+
+/** The geometry of one (batch, group) slice, per dimension padded to 3 as (z, y, x). */
+interface Slice {
+  N: number;
+  G: number;
+  cx: number;
+  cy: number;
+  X: Triple;
+  Y: Triple;
+  K: Triple;
+  S: Triple;
+  D: Triple;
+  P: Triple;
+  kVol: number;
+  xPlane: number;
+  yPlane: number;
+}
+
+function sliceOf(g: ConvGeometry): Slice {
+  const X = to3(g.xSize, 1);
+  const Y = to3(g.ySize, 1);
+  const K = to3(g.kernel, 1);
+  return {
+    N: g.batch,
+    G: g.groups,
+    cx: g.xChannels / g.groups,
+    cy: g.yChannels / g.groups,
+    X,
+    Y,
+    K,
+    S: to3(g.stride, 1),
+    D: to3(g.dilation, 1),
+    P: to3(g.padBegin, 0),
+    kVol: K[0] * K[1] * K[2],
+    xPlane: X[0] * X[1] * X[2],
+    yPlane: Y[0] * Y[1] * Y[2],
+  };
+}
+
+/**
+ * Switches for tests and measurements: directB false packs every im2col operand;
+ * transposedSubpixel false keeps every sub-pixel class in the (c, phase)-rows orientation.
+ */
+export const wasmConvTuning = { directB: true, transposedSubpixel: true };
+
+/**
+ * How the GEMM reads an im2col operand whose taps all lie inside x: in place when the stride along
+ * x is 1 and output rows are whole micro-panels (NR columns never straddle two rows), else packed.
+ */
+function im2colKind(e: WasmEngine, r: { S: Triple; Y: Triple; cs: number }): number {
+  // a channel stride that is a multiple of 128 bytes maps the rows to a fraction of the L1 sets
+  const spread = r.cs % 32 !== 0;
+  return wasmConvTuning.directB && spread && r.S[2] === 1 && r.Y[2] % e.NR === 0 ? B_DIRECT : B_IM2COL;
+}
+
+const vol = (t: readonly number[]): number => t[0]! * t[1]! * t[2]!;
+const ONE: Triple = [1, 1, 1];
+
+function roundUp(v: number, m: number): number {
+  return Math.ceil(v / m) * m;
+}
+
+/** Scratch for one GEMM: packed A for an M × K operand, one packed B block, one edge tile. */
+function gemmScratch(e: WasmEngine, M: number, K: number): { a: number; bPack: number; tile: number } {
+  return {
+    a: e.alloc(roundUp(M, e.MR) * K),
+    bPack: e.alloc(e.fns.kcOf(K) * roundUp(e.NC, e.NR)),
+    tile: e.alloc(e.MR * e.NR + e.MR),
+  };
+}
+
+/** An im2col / col2im slice (asm/params.ts V_*): an x tensor region and the conv that reads it. */
+interface SliceRecord {
+  /** channels */
+  c: number;
+  X: Triple;
+  Y: Triple;
+  K: Triple;
+  S: Triple;
+  D: Triple;
+  P: Triple;
+  /** byte offset of channel 0 of batch element 0 */
+  src: number;
+  /** channel and batch strides in floats */
+  cs: number;
+  bs: number;
+  /** batch elements the im2col columns span */
+  nb: number;
+  /** plain im2col / col2im: the matrix and its row stride */
+  cols?: number;
+  ld?: number;
+}
+
+function writeSlice(e: WasmEngine, p: number, r: SliceRecord): void {
+  e.setAll(p, 0, [r.c, ...r.X, ...r.Y, ...r.K, ...r.S, ...r.D, ...r.P, r.src, r.cs, r.bs, r.nb]);
+  e.setAll(p, V.COLS, [r.cols ?? 0, r.ld ?? 0]);
+}
+
+/**
+ * Zero padding per dimension that puts every tap of every output inside x, so that im2col runs
+ * without bounds tests: before max(0, P), after max(0, (Y − 1)·S + (K − 1)·D − P − (X − 1)).
+ */
+function padFor(r: SliceRecord): { before: Triple; after: Triple; any: boolean } {
+  const before = r.P.map((p) => Math.max(0, p)) as Triple;
+  const after = r.X.map((x, i) =>
+    Math.max(0, (r.Y[i]! - 1) * r.S[i]! + (r.K[i]! - 1) * r.D[i]! - r.P[i]! - (x - 1)),
+  ) as Triple;
+  return { before, after, any: [...before, ...after].some((v) => v > 0) };
+}
+
+/**
+ * Plane stride of a padded copy: planes of 256 floats or more start an odd number of 64-byte lines
+ * apart, so that the in-place B's rows (one per channel) spread over all L1 sets instead of piling
+ * into a few (a power-of-two plane, 64 × 64 floats, puts every row in the same set).
+ */
+function planeStride(v: number): number {
+  return v < 256 ? v : v + ((((16 - (v % 32)) % 32) + 32) % 32);
+}
+
+/** The slice record of a zero-padded copy at `dst`. */
+function paddedSlice(r: SliceRecord, before: Triple, after: Triple, dst: number): SliceRecord {
+  const X = r.X.map((x, i) => x + before[i]! + after[i]!) as Triple;
+  const P = r.P.map((p, i) => p - before[i]!) as Triple;
+  const cs = planeStride(vol(X));
+  return { ...r, X, P, src: dst, cs, bs: r.c * cs };
+}
+
+/** Copies `planes` planes of the slice (plane stride `r.cs`) into `dst` with the padding. */
+function padCopy(
+  e: WasmEngine,
+  rec: number,
+  r: SliceRecord,
+  planes: number,
+  before: Triple,
+  after: Triple,
+  dst: number,
+): void {
+  const dps = paddedSlice(r, before, after, dst).cs;
+  e.setAll(rec, 0, [r.src, r.cs, dst, planes, ...r.X, ...before, ...after, dps]);
+  e.fns.padCopy(rec);
+}
+
+/** y = conv(x, w) + bias, every element of y written. */
+export function convGatherWasm(
+  e: WasmEngine,
+  g: ConvGeometry,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  y: Float32Array,
+): void {
+  const m = sliceOf(g);
+  const Kd = m.cx * m.kVol;
+  e.reset();
+  const xp = e.copyIn(x);
+  const wp = e.copyIn(w);
+  const bp = bias ? e.copyIn(bias) : 0;
+  const yp = e.alloc(y.length);
+  const s = gemmScratch(e, m.cy, Kd);
+  const rec = e.record(G.FIELDS);
+  const cv = e.record(V.FIELDS);
+  const zr = e.record(Z.FIELDS);
+  const slice = (b: number, gr: number): SliceRecord => ({
+    c: m.cx,
+    X: m.X,
+    Y: m.Y,
+    K: m.K,
+    S: m.S,
+    D: m.D,
+    P: m.P,
+    src: xp + 4 * (b * m.G + gr) * m.cx * m.xPlane,
+    cs: m.xPlane,
+    bs: 0,
+    nb: 1,
+  });
+  // im2col reads a zero-padded copy of the x slice when any tap falls outside x
+  const pad = padFor(slice(0, 0));
+  const shape = pad.any ? paddedSlice(slice(0, 0), pad.before, pad.after, 0) : slice(0, 0);
+  const xPad = pad.any ? e.alloc(m.cx * shape.cs) : 0;
+  // y_bg (cy × yPlane) = W_g (cy × cx·kVol) · im2col(x_bg), bias per row
+  e.setAll(rec, 0, [m.cy, m.yPlane, Kd, s.a, im2colKind(e, shape), cv, 0, 0, 0, m.yPlane]);
+  e.setAll(rec, G.MODE, [bias ? MODE_BIAS : MODE_SET, 0, s.bPack, s.tile, 0]);
+  for (let gr = 0; gr < m.G; gr++) {
+    e.setAll(rec, G.ASRC, [wp + 4 * gr * m.cy * Kd, Kd, 1]);
+    e.fns.packA(rec);
+    e.set(rec, G.BIAS, bp + 4 * gr * m.cy);
+    for (let b = 0; b < m.N; b++) {
+      let r = slice(b, gr);
+      if (pad.any) {
+        padCopy(e, zr, r, m.cx, pad.before, pad.after, xPad);
+        r = paddedSlice(r, pad.before, pad.after, xPad);
+      }
+      writeSlice(e, cv, r);
+      e.set(rec, G.C, yp + 4 * (b * m.G + gr) * m.cy * m.yPlane);
+      e.fns.gemm(rec);
+    }
+  }
+  e.copyOut(yp, y);
+}
+
+/** Fills x (in linear memory) with the bias per x channel, or zeros. */
+function initX(e: WasmEngine, xp: number, g: ConvGeometry, bias: Float32Array | null, xPlane: number): void {
+  const f = e.f32;
+  const o = xp >> 2;
+  if (!bias) {
+    f.fill(0, o, o + g.batch * g.xChannels * xPlane);
+    return;
+  }
+  for (let b = 0; b < g.batch; b++)
+    for (let c = 0; c < g.xChannels; c++) {
+      const at = o + (b * g.xChannels + c) * xPlane;
+      f.fill(bias[c]!, at, at + xPlane);
+    }
+}
+
+/** x = convᵀ(y, w) + bias by GEMM + col2im (any geometry), every element of x written. */
+export function convScatterCol2imWasm(
+  e: WasmEngine,
+  g: ConvGeometry,
+  y: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  x: Float32Array,
+): void {
+  const m = sliceOf(g);
+  const Kd = m.cx * m.kVol;
+  e.reset();
+  const yp = e.copyIn(y);
+  const wp = e.copyIn(w);
+  const xp = e.alloc(x.length);
+  initX(e, xp, g, bias, m.xPlane);
+  const cols = e.alloc(Kd * m.yPlane);
+  const s = gemmScratch(e, Kd, m.cy);
+  const rec = e.record(G.FIELDS);
+  const cv = e.record(V.FIELDS);
+  // cols (cx·kVol × yPlane) = W_gᵀ · y_bg, then x_bg += col2im(cols)
+  e.setAll(rec, 0, [Kd, m.yPlane, m.cy, s.a, B_STRIDED, 0, m.yPlane, 1, cols, m.yPlane, MODE_SET]);
+  e.setAll(rec, G.BPACK, [s.bPack, s.tile, 0]);
+  for (let gr = 0; gr < m.G; gr++) {
+    // A = W_gᵀ: element (m, k) at W_g[k·Kd + m]
+    e.setAll(rec, G.ASRC, [wp + 4 * gr * m.cy * Kd, 1, Kd]);
+    e.fns.packA(rec);
+    for (let b = 0; b < m.N; b++) {
+      e.set(rec, G.B, yp + 4 * (b * m.G + gr) * m.cy * m.yPlane);
+      e.fns.gemm(rec);
+      writeSlice(e, cv, {
+        c: m.cx,
+        X: m.X,
+        Y: m.Y,
+        K: m.K,
+        S: m.S,
+        D: m.D,
+        P: m.P,
+        src: xp + 4 * (b * m.G + gr) * m.cx * m.xPlane,
+        cs: m.xPlane,
+        bs: 0,
+        nb: 1,
+        cols,
+        ld: m.yPlane,
+      });
+      e.fns.col2im(cv);
+    }
+  }
+  e.copyOut(xp, x);
+}
+
+/** One dimension's phase: residue r, taps KR, first m, count Q, first output i0. */
+interface Phase1 {
+  r: number;
+  kr: number;
+  m0: number;
+  q: number;
+  i0: number;
+}
+
+/**
+ * Output i = r − p + s·m takes y[m − j]·w[r + j·s] for j < KR = ⌈(K − r)/s⌉, m from
+ * m0 = ⌈(p − r)/s⌉ to m1 = ⌊(X − 1 + p − r)/s⌋ (see asm/subpixel.ts). Residues without outputs
+ * are left out.
+ */
+function phases1(X: number, K: number, s: number, p: number): Phase1[] {
+  const out: Phase1[] = [];
+  for (let r = 0; r < s; r++) {
+    const kr = Math.max(0, Math.ceil((K - r) / s));
+    const m0 = Math.ceil((p - r) / s);
+    const m1 = Math.floor((X - 1 + p - r) / s);
+    const q = m1 - m0 + 1;
+    if (q > 0) out.push({ r, kr, m0, q, i0: r - p + m0 * s });
+  }
+  return out;
+}
+
+/** Phases with the same (KR, m0, Q) in one dimension share their stride-1 convolution's geometry. */
+function classes1(ps: Phase1[]): Phase1[][] {
+  const groups = new Map<string, Phase1[]>();
+  for (const ph of ps) {
+    const key = `${ph.kr},${ph.m0},${ph.q}`;
+    const list = groups.get(key);
+    if (list) list.push(ph);
+    else groups.set(key, [ph]);
+  }
+  const classes = [...groups.values()];
+  // each class is a run of consecutive residues (m0, KR and Q are monotone in r): asm/subpixel.ts
+  // describes a class by its first residue and its length
+  for (const c of classes)
+    c.forEach((ph, i) => {
+      if (ph.r !== c[0]!.r + i)
+        throw new Error(`sub-pixel: residues ${c.map((q) => q.r).join(',')} are not consecutive`);
+    });
+  return classes;
+}
+
+/** The sub-pixel decomposition needs dilation 1 in every dimension. */
+export function subpixelApplies(g: ConvGeometry): boolean {
+  return g.dilation.every((d) => d === 1);
+}
+
+/**
+ * x = convᵀ(y, w) + bias by sub-pixel decomposition (dilation 1), every element of x written.
+ * Each class of phases (equal stride-1 geometry in every dimension) runs as one GEMM:
+ * rows (phase, c), columns (b, q), K = (o, taps); then each phase's rows go to x[…, i0 + q·s].
+ */
+export function convScatterSubpixelWasm(
+  e: WasmEngine,
+  g: ConvGeometry,
+  y: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  x: Float32Array,
+): void {
+  const m = sliceOf(g);
+  const per = [0, 1, 2].map((d) => classes1(phases1(m.X[d]!, m.K[d]!, m.S[d]!, m.P[d]!)));
+  e.reset();
+  const yp = e.copyIn(y);
+  const wp = e.copyIn(w);
+  const xp = e.alloc(x.length);
+  const rec = e.record(G.FIELDS);
+  const cv = e.record(V.FIELDS);
+  const hs = e.record(H.FIELDS);
+  // One zero-padded copy of y, padded for every class's stride-1 convolution: that convolution
+  // pads by KR − 1 − m0 before (negative: a crop) and reads up to index Q − 1 + KR − 1 − (KR − 1 − m0).
+  const before: Triple = [0, 0, 0];
+  const after: Triple = [0, 0, 0];
+  for (let d = 0; d < 3; d++)
+    for (const cls of per[d]!) {
+      const { kr, m0, q } = cls[0]!;
+      before[d] = Math.max(before[d]!, kr - 1 - m0);
+      after[d] = Math.max(after[d]!, q - 1 + m0 - (m.Y[d]! - 1));
+    }
+  const whole: SliceRecord = {
+    c: m.N * m.G * m.cy,
+    X: m.Y,
+    Y: m.Y,
+    K: ONE,
+    S: ONE,
+    D: ONE,
+    P: [0, 0, 0],
+    src: yp,
+    cs: m.yPlane,
+    bs: 0,
+    nb: 1,
+  };
+  let yPadded = whole;
+  if ([...before, ...after].some((v) => v > 0)) {
+    const yPad = e.alloc(whole.c * paddedSlice(whole, before, after, 0).cs);
+    padCopy(e, e.record(Z.FIELDS), whole, whole.c, before, after, yPad);
+    yPadded = paddedSlice(whole, before, after, yPad);
+  }
+  const bp = bias ? e.copyIn(bias) : 0;
+  const top = e.alloc(0);
+  for (const cz of per[0]!)
+    for (const cyy of per[1]!)
+      for (const cxx of per[2]!) {
+        const cls = [cz, cyy, cxx];
+        const first = cls.map((c) => c[0]!);
+        const KR = first.map((ph) => ph.kr) as Triple;
+        const Q = first.map((ph) => ph.q) as Triple;
+        const n = cls.map((c) => c.length) as Triple;
+        const qVol = vol(Q);
+        const nph = vol(n);
+        const M = nph * m.cx;
+        const Kc = m.cy * vol(KR);
+        // batch elements per GEMM: enough columns to fill the micro-kernel's tiles
+        const nbc = Math.min(m.N, Math.max(1, Math.ceil(256 / qVol)));
+        // Runs of NR adjacent residues along x (large strides): the transposed GEMM, weights read
+        // in place (see asm/subpixel.ts); otherwise rows (c, phase) with packed weights.
+        const transposed = wasmConvTuning.transposedSubpixel && n[2] % e.NR === 0;
+        // per-class scratch (released for the next class; the operands stay)
+        e.release(top);
+        const wr = e.record(W.FIELDS);
+        const scratch = transposed ? 0 : e.alloc(nph * (vol(KR) + 1));
+        const cols = transposed ? e.alloc(Kc * nbc * qVol) : 0;
+        const s = transposed ? gemmScratch(e, nbc * qVol, Kc) : gemmScratch(e, M, Kc);
+        const biasRows = bias && !transposed ? e.alloc(M) : 0;
+        const cTmp = e.alloc(M * nbc * qVol);
+        if (transposed) {
+          // Cᵀ (b·q × (c, phase)) = im2colᵀ · Wᵀ, bias added by the store
+          e.setAll(rec, 0, [0, M, Kc, s.a, B_WEIGHTS, wr, 0, 0, cTmp, M, MODE_SET, 0, s.bPack, s.tile, 0]);
+        } else {
+          const kind = im2colKind(e, { S: ONE, Y: Q, cs: yPadded.cs });
+          e.setAll(rec, 0, [M, 0, Kc, s.a, kind, cv, 0, 0, cTmp, 0]);
+          e.setAll(rec, G.MODE, [bias ? MODE_BIAS : MODE_SET, biasRows, s.bPack, s.tile, 0]);
+        }
+        // the stride-1 convolution's padding KR − 1 − m0, less what the padded copy has
+        const P = first.map((ph, d) => ph.kr - 1 - ph.m0 - before[d]!) as Triple;
+        const r0 = first.map((ph) => ph.r);
+        const i0 = first.map((ph) => ph.i0);
+        for (let gr = 0; gr < m.G; gr++) {
+          const wg = wp + 4 * gr * m.cy * m.cx * m.kVol;
+          e.setAll(wr, 0, [wg, m.cx, m.cy, ...m.K, ...m.S, ...KR, ...r0, ...n, s.a]);
+          if (!transposed) {
+            e.fns.packASubpixel(wr, scratch);
+            if (bias) {
+              // rows (c, phase)
+              const f = e.f32;
+              for (let c = 0; c < m.cx; c++)
+                f.fill(bias[gr * m.cx + c]!, (biasRows >> 2) + c * nph, (biasRows >> 2) + (c + 1) * nph);
+            }
+          }
+          for (let b0 = 0; b0 < m.N; b0 += nbc) {
+            const nb = Math.min(nbc, m.N - b0);
+            const conv: SliceRecord = {
+              c: m.cy,
+              X: yPadded.X,
+              Y: Q,
+              K: KR,
+              S: ONE,
+              D: ONE,
+              P,
+              src: yPadded.src + 4 * (b0 * m.G + gr) * m.cy * yPadded.cs,
+              cs: yPadded.cs,
+              bs: m.G * m.cy * yPadded.cs,
+              nb,
+            };
+            const xs = xp + 4 * (b0 * m.G + gr) * m.cx * m.xPlane;
+            e.setAll(hs, 0, [m.cx, cTmp, 0, ...Q, ...m.X, ...i0, ...m.S, ...n]);
+            e.setAll(hs, H.DST, [xs, m.xPlane, m.G * m.cx * m.xPlane, nb, bias ? bp + 4 * gr * m.cx : 0]);
+            if (transposed) {
+              // A = im2colᵀ (b·q × (o, taps)), from a plain im2col (rows (o, taps))
+              writeSlice(e, cv, { ...conv, cols, ld: nb * qVol });
+              e.fns.im2col(cv);
+              e.setAll(rec, 0, [nb * qVol]);
+              e.setAll(rec, G.ASRC, [cols, 1, nb * qVol]);
+              e.fns.packA(rec);
+              e.fns.gemm(rec);
+              e.set(hs, H.LD, M);
+              e.fns.phaseStoreT(hs);
+            } else {
+              writeSlice(e, cv, conv);
+              e.set(rec, G.N, nb * qVol);
+              e.set(rec, G.LDC, nb * qVol);
+              e.fns.gemm(rec);
+              e.set(hs, H.LD, nb * qVol);
+              e.fns.phaseStore(hs);
+            }
+          }
+        }
+      }
+  e.copyOut(xp, x);
+}
+
+/** gw = Σ_b y_b · im2col(x_b)ᵀ per group, every element of gw written. */
+export function convWeightWasm(
+  e: WasmEngine,
+  g: ConvGeometry,
+  x: Float32Array,
+  y: Float32Array,
+  gw: Float32Array,
+): void {
+  const m = sliceOf(g);
+  const Kd = m.cx * m.kVol;
+  e.reset();
+  const xp = e.copyIn(x);
+  const yp = e.copyIn(y);
+  const gp = e.alloc(gw.length);
+  const cols = e.alloc(Kd * m.yPlane);
+  const s = gemmScratch(e, m.cy, m.yPlane);
+  const rec = e.record(G.FIELDS);
+  const cv = e.record(V.FIELDS);
+  // gw_g (cy × Kd) (+)= y_bg (cy × yPlane) · colsᵀ, colsᵀ read with strides (1, yPlane)
+  e.setAll(rec, 0, [m.cy, Kd, m.yPlane, s.a, B_STRIDED, cols, 1, m.yPlane, 0, Kd]);
+  e.setAll(rec, G.BIAS, [0, s.bPack, s.tile, 0]);
+  if (m.N === 0) e.f32.fill(0, gp >> 2, (gp >> 2) + gw.length);
+  for (let gr = 0; gr < m.G; gr++) {
+    e.set(rec, G.C, gp + 4 * gr * m.cy * Kd);
+    for (let b = 0; b < m.N; b++) {
+      writeSlice(e, cv, {
+        c: m.cx,
+        X: m.X,
+        Y: m.Y,
+        K: m.K,
+        S: m.S,
+        D: m.D,
+        P: m.P,
+        src: xp + 4 * (b * m.G + gr) * m.cx * m.xPlane,
+        cs: m.xPlane,
+        bs: 0,
+        nb: 1,
+        cols,
+        ld: m.yPlane,
+      });
+      e.fns.im2col(cv);
+      e.setAll(rec, G.ASRC, [yp + 4 * (b * m.G + gr) * m.cy * m.yPlane, m.yPlane, 1]);
+      e.fns.packA(rec);
+      e.set(rec, G.MODE, b === 0 ? MODE_SET : MODE_ADD);
+      e.fns.gemm(rec);
+    }
+  }
+  e.copyOut(gp, gw);
+}

@@ -1,0 +1,293 @@
+/**
+ * Loads the WebAssembly kernels (asm/, embedded by scripts/build-wasm.ts) and owns their memory.
+ *
+ * Three builds of the same sources: 'relaxed' (f32x4.relaxed_madd: one fused multiply-add where
+ * the CPU has FMA; results may differ from 'simd' in the last bit, deterministic per engine),
+ * 'simd' (128-bit SIMD, mul + add) and 'scalar'. The best one the engine supports is detected once,
+ * never assumed: `WebAssembly.validate` on a tiny module that uses the feature. Node 20 has relaxed
+ * SIMD behind a V8 flag, which may be set at run time before the module is compiled; this loader
+ * sets it (`--experimental-wasm-relaxed-simd`, through `process.getBuiltinModule('node:v8')`, Node
+ * ≥ 20.16) only when the probe fails without it. Newer Node and Chrome ≥ 114 need no flag.
+ *
+ * Loading is synchronous on first use (`new WebAssembly.Module` on the embedded bytes, about 10 KB):
+ * Node, workers and current browsers allow it (Chrome ≥ 114 allows up to 8 MB on the main thread;
+ * older Chrome allowed 4 KB). Where the engine refuses, the fast path runs the JavaScript kernels
+ * until `await ready()` has compiled the module asynchronously; call it once at start-up in a
+ * browser to be sure every call runs the same kernels.
+ *
+ * Memory: each engine has one WebAssembly.Memory that grows as calls need; a call lays out its
+ * operands from heapBase() upward and releases everything when it returns, so repeated calls reuse
+ * the same pages. WebAssembly memory cannot shrink: `releaseWasmMemory()` drops the instances
+ * (the next call compiles a fresh one) to give a large memory back to the garbage collector.
+ * Inputs are copied in and outputs copied out on every call.
+ */
+import { wasmBase64 } from './binary.generated.js';
+
+export type WasmVariant = 'relaxed' | 'simd' | 'scalar';
+/** Best first. */
+export const WASM_VARIANTS: readonly WasmVariant[] = ['relaxed', 'simd', 'scalar'];
+
+/** The module's exports (asm/index.ts); pointers and sizes are byte offsets and element counts. */
+interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  gemm(record: number): void;
+  packA(record: number): void;
+  kcOf(k: number): number;
+  im2col(record: number): void;
+  col2im(record: number): void;
+  padCopy(record: number): void;
+  packASubpixel(record: number, taps: number): void;
+  phaseStore(record: number): void;
+  phaseStoreT(record: number): void;
+  heapBase(): number;
+  blocking(i: number): number;
+  variant(): number;
+}
+
+const PAGE = 65536;
+/** Largest linear memory a call may use (wasm32 addresses, i32 record fields). */
+export const MAX_BYTES = 2 ** 31 - PAGE;
+
+/** One instance of one build, its memory and a bump allocator for the current call. */
+export class WasmEngine {
+  readonly fns: KernelExports;
+  readonly MR: number;
+  readonly NR: number;
+  readonly NC: number;
+  private readonly base: number;
+  private top: number;
+  private f32View: Float32Array;
+  private i32View: Int32Array;
+
+  constructor(
+    readonly variant: WasmVariant,
+    instance: WebAssembly.Instance,
+  ) {
+    this.fns = instance.exports as unknown as KernelExports;
+    this.MR = this.fns.blocking(0);
+    this.NR = this.fns.blocking(1);
+    this.NC = this.fns.blocking(4);
+    this.base = align(this.fns.heapBase());
+    this.top = this.base;
+    this.f32View = new Float32Array(this.fns.memory.buffer);
+    this.i32View = new Int32Array(this.fns.memory.buffer);
+  }
+
+  /** Releases every allocation (the start of a kernel call). */
+  reset(): void {
+    this.top = this.base;
+  }
+
+  /** Releases every allocation made after byte offset `p` (a value alloc returned). */
+  release(p: number): void {
+    this.top = Math.max(this.base, Math.min(this.top, p));
+  }
+
+  /** Bytes a call may still allocate. */
+  get available(): number {
+    return MAX_BYTES - this.top;
+  }
+
+  /** `n` floats (or i32s), 64-byte aligned; returns the byte offset. Grows the memory if needed. */
+  alloc(n: number): number {
+    const at = this.top;
+    const end = align(at + 4 * Math.max(0, n));
+    if (end > MAX_BYTES) throw new RangeError(`wasm kernels: ${end} bytes of linear memory needed`);
+    const have = this.fns.memory.buffer.byteLength;
+    if (end > have) this.fns.memory.grow(Math.ceil((end - have) / PAGE));
+    this.top = end;
+    return at;
+  }
+
+  /**
+   * A Float32Array over the whole memory. Growing the memory detaches the old buffer (its views
+   * then read as length 0) and the view is renewed; reading `memory.buffer` on every call is slow.
+   */
+  get f32(): Float32Array {
+    if (this.f32View.length === 0) this.f32View = new Float32Array(this.fns.memory.buffer);
+    return this.f32View;
+  }
+
+  get i32(): Int32Array {
+    if (this.i32View.length === 0) this.i32View = new Int32Array(this.fns.memory.buffer);
+    return this.i32View;
+  }
+
+  /** Allocates `src.length` floats and copies `src` in; returns the byte offset. */
+  copyIn(src: Float32Array): number {
+    const p = this.alloc(src.length);
+    this.f32.set(src, p >> 2);
+    return p;
+  }
+
+  /** Copies `n = dst.length` floats at byte offset `p` out into `dst`. */
+  copyOut(p: number, dst: Float32Array): void {
+    dst.set(this.f32.subarray(p >> 2, (p >> 2) + dst.length));
+  }
+
+  /** An i32 parameter record of `fields` entries (zeroed); returns its byte offset. */
+  record(fields: number): number {
+    const p = this.alloc(fields);
+    this.i32.fill(0, p >> 2, (p >> 2) + fields);
+    return p;
+  }
+
+  /** Sets field `i` of the record at byte offset `p`. */
+  set(p: number, i: number, value: number): void {
+    this.i32[(p >> 2) + i] = value;
+  }
+
+  /** Sets consecutive fields from `i` on. */
+  setAll(p: number, i: number, values: readonly number[]): void {
+    this.i32.set(values, (p >> 2) + i);
+  }
+}
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}
+
+// Feature probes: a function returning a v128 constant (SIMD), and one returning
+// f32x4.relaxed_madd of three constants (relaxed SIMD).
+function probe(body: number[]): Uint8Array<ArrayBuffer> {
+  const code = [0x00, ...body, 0x0b];
+  const section = [0x01, code.length, ...code];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...[0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b], // type: () -> v128
+    ...[0x03, 0x02, 0x01, 0x00], // one function of type 0
+    ...[0x0a, section.length, ...section],
+  ]);
+}
+const V128_ZERO = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+const SIMD_PROBE = probe(V128_ZERO);
+const RELAXED_PROBE = probe([...V128_ZERO, ...V128_ZERO, ...V128_ZERO, 0xfd, 0x85, 0x02]);
+
+function validates(bytes: Uint8Array<ArrayBuffer>): boolean {
+  try {
+    return WebAssembly.validate(bytes);
+  } catch {
+    return false;
+  }
+}
+
+interface NodeProcess {
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+let support: Record<WasmVariant, boolean> | undefined;
+
+/** Which builds this engine can run (detected once). */
+export function wasmSupport(): Readonly<Record<WasmVariant, boolean>> {
+  if (support) return support;
+  const wasm = typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function';
+  const simd = wasm && validates(SIMD_PROBE);
+  let relaxed = simd && validates(RELAXED_PROBE);
+  if (simd && !relaxed) {
+    // Node 20: relaxed SIMD is implemented behind a flag that can be set before compiling.
+    const proc = (globalThis as { process?: NodeProcess }).process;
+    const v8 = proc?.getBuiltinModule?.('node:v8') as
+      { setFlagsFromString?: (f: string) => void } | undefined;
+    if (v8?.setFlagsFromString) {
+      v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+      relaxed = validates(RELAXED_PROBE);
+    }
+  }
+  support = { relaxed, simd, scalar: wasm };
+  return support;
+}
+
+function bytesOf(variant: WasmVariant): Uint8Array<ArrayBuffer> {
+  const bin = atob(wasmBase64[variant]);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+const engines = new Map<WasmVariant, WasmEngine>();
+const failed = new Map<WasmVariant, unknown>();
+let forced: WasmVariant | null = null;
+
+/** The engine of one build, compiled synchronously on first use; null where unsupported or refused. */
+export function wasmEngine(variant: WasmVariant): WasmEngine | null {
+  const have = engines.get(variant);
+  if (have) return have;
+  if (failed.has(variant) || !wasmSupport()[variant]) return null;
+  try {
+    const module = new WebAssembly.Module(bytesOf(variant));
+    const engine = new WasmEngine(variant, new WebAssembly.Instance(module, {}));
+    engines.set(variant, engine);
+    return engine;
+  } catch (error) {
+    // e.g. a browser that refuses synchronous compilation on the main thread: ready() can still
+    // compile asynchronously.
+    failed.set(variant, error);
+    return null;
+  }
+}
+
+/** The best supported build (or the one forced by setWasmVariant). */
+export function bestVariant(): WasmVariant | null {
+  if (forced) return forced;
+  const s = wasmSupport();
+  return WASM_VARIANTS.find((v) => s[v]) ?? null;
+}
+
+/** The engine the fast path uses: the best supported build, or null (then the JS kernels run). */
+export function defaultEngine(): WasmEngine | null {
+  const v = bestVariant();
+  return v ? wasmEngine(v) : null;
+}
+
+/**
+ * Forces one build for every later call ('auto' restores detection). For tests and measurements;
+ * throws if the engine cannot run that build.
+ */
+export function setWasmVariant(variant: WasmVariant | 'auto'): void {
+  if (variant === 'auto') {
+    forced = null;
+    return;
+  }
+  if (!WASM_VARIANTS.includes(variant))
+    throw new Error(
+      `setWasmVariant: variant = ${String(variant)} must be 'relaxed', 'simd', 'scalar' or 'auto'`,
+    );
+  if (!wasmSupport()[variant]) throw new Error(`setWasmVariant: variant = ${variant} is not supported here`);
+  forced = variant;
+}
+
+/**
+ * Compiles and instantiates the WebAssembly kernels asynchronously (allowed everywhere, also on a
+ * browser's main thread). Resolves to the build the fast path will use, or null when WebAssembly
+ * is unavailable (the JavaScript kernels run). Call once at start-up in browsers; in Node the first
+ * kernel call compiles synchronously and this is not needed.
+ *
+ * @example
+ *   import { ready } from 'deconv';
+ *   await ready(); // 'relaxed' on Chrome ≥ 114 and Node ≥ 20.16
+ */
+export async function ready(): Promise<WasmVariant | null> {
+  const v = bestVariant();
+  if (!v) return null;
+  if (engines.has(v)) return v;
+  try {
+    const module = await WebAssembly.compile(bytesOf(v));
+    const instance = await WebAssembly.instantiate(module, {});
+    engines.set(v, new WasmEngine(v, instance));
+    failed.delete(v);
+    return v;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Drops the compiled instances and their memory (WebAssembly memory only grows); the next kernel
+ * call instantiates afresh. Useful after one very large call.
+ *
+ * @example
+ *   releaseWasmMemory();
+ */
+export function releaseWasmMemory(): void {
+  engines.clear();
+}
