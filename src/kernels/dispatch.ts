@@ -154,3 +154,39 @@ export function convKernels(): {
     channelSum: channelSumRef,
   };
 }
+
+import {
+  maxPoolRef,
+  maxPoolBackwardRef,
+  avgPoolRef,
+  avgPoolBackwardRef,
+  maxUnpoolRef,
+  maxUnpoolBackwardRef,
+} from './ref/pool.js';
+import { resample, pixelShuffleKernel } from './ref/resample.js';
+import { im2colRef, col2imRef } from './ref/fold.js';
+
+// The memory-bound families. Their vectorised, threaded siblings are the performance issue's next
+// step; until they exist every path runs the reference kernels, and this is where they slot in.
+
+/** Max/avg pooling and max unpooling, forward and backward. */
+export function poolKernels() {
+  return {
+    maxPool: maxPoolRef,
+    maxPoolBackward: maxPoolBackwardRef,
+    avgPool: avgPoolRef,
+    avgPoolBackward: avgPoolBackwardRef,
+    maxUnpool: maxUnpoolRef,
+    maxUnpoolBackward: maxUnpoolBackwardRef,
+  };
+}
+
+/** Separable resampling (every interpolate mode, both directions) and pixel (un)shuffle. */
+export function resampleKernels() {
+  return { resample, pixelShuffle: pixelShuffleKernel };
+}
+
+/** unfold / fold (im2col / col2im over 1 to 3 spatial dimensions). */
+export function foldKernels() {
+  return { im2col: im2colRef, col2im: col2imRef };
+}

@@ -19,7 +19,7 @@ import {
   type FoldOptions,
   type UnfoldOptions,
 } from '../geometry/fold.js';
-import { col2imRef, im2colRef } from '../kernels/ref/fold.js';
+import { foldKernels } from '../kernels/dispatch.js';
 import { emptyLike, type FloatData, type Tensor } from '../tensor.js';
 
 export type { FoldOptions, UnfoldOptions, FoldPaddingArg } from '../geometry/fold.js';
@@ -37,12 +37,12 @@ const FOLD_KEYS = ['outputSize', 'kernelSize', 'dilation', 'padding', 'stride'] 
 // The two directions on raw geometry, shared by the forward passes and the gradient rules.
 function im2col(g: FoldGeometry, image: Tensor): Tensor {
   const cols = emptyLike(g.fn, 'input', columnsShape(g), image);
-  im2colRef(g, image.data as FloatData, cols.data as FloatData);
+  foldKernels().im2col(g, image.data as FloatData, cols.data as FloatData);
   return cols;
 }
 function col2im(g: FoldGeometry, cols: Tensor): Tensor {
   const image = emptyLike(g.fn, 'input', imageShape(g), cols);
-  col2imRef(g, cols.data as FloatData, image.data as FloatData);
+  foldKernels().col2im(g, cols.data as FloatData, image.data as FloatData);
   return image;
 }
 

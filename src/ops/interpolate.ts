@@ -13,7 +13,7 @@ import {
   type InterpolateGeometry,
   type InterpolateOptions,
 } from '../geometry/interpolate.js';
-import { resample } from '../kernels/ref/resample.js';
+import { resampleKernels } from '../kernels/dispatch.js';
 import { Tensor, emptyLike, type FloatData } from '../tensor.js';
 
 export type { InterpolateMode, InterpolateOptions } from '../geometry/interpolate.js';
@@ -59,14 +59,24 @@ export function interpolate(input: Tensor, options: InterpolateOptions): Tensor 
     geometry.outputShape,
     input,
   );
-  resample(input.data as FloatData, out.data as FloatData, geometry.planes, geometry.forward);
+  resampleKernels().resample(
+    input.data as FloatData,
+    out.data as FloatData,
+    geometry.planes,
+    geometry.forward,
+  );
   return record('interpolate', out, [input], () => ({ geometry }));
 }
 
 /** The gradient of `interpolate` with respect to its input: the transposed taps applied to `gradOutput`. */
 function interpolateBackward(geometry: InterpolateGeometry, gradOutput: Tensor): Tensor {
   const gradInput = emptyLike('interpolate', 'gradOutput', geometry.inputShape, gradOutput);
-  resample(gradOutput.data as FloatData, gradInput.data as FloatData, geometry.planes, geometry.backward);
+  resampleKernels().resample(
+    gradOutput.data as FloatData,
+    gradInput.data as FloatData,
+    geometry.planes,
+    geometry.backward,
+  );
   return gradInput;
 }
 

@@ -18,14 +18,7 @@ import type { GradTable } from '../autograd/registry.js';
 import { Tensor, allocate, emptyLike, type FloatData } from '../tensor.js';
 import type { SizeArg } from '../geometry/args.js';
 import { maxUnpoolGeometry, poolGeometry, type PoolGeometry } from '../geometry/pool.js';
-import {
-  avgPoolBackwardRef,
-  avgPoolRef,
-  maxPoolBackwardRef,
-  maxPoolRef,
-  maxUnpoolBackwardRef,
-  maxUnpoolRef,
-} from '../kernels/ref/pool.js';
+import { poolKernels } from '../kernels/dispatch.js';
 
 declare module '../autograd/registry.js' {
   interface OpSaved {
@@ -93,7 +86,7 @@ function maxPool(fn: string, d: number, input: Tensor, options: MaxPoolOptions):
   const returnIndices = options.returnIndices === true;
   const y = emptyLike(fn, 'input', g.outputShape, input);
   const indices = allocate(fn, 'input', g.outputShape, 'int32') as Int32Array;
-  maxPoolRef(g, input.data as FloatData, y.data as FloatData, indices);
+  poolKernels().maxPool(g, input.data as FloatData, y.data as FloatData, indices);
   // Returned indices belong to the caller, who may change them: the tape keeps its own copy.
   record('maxPool', y, [input], () => ({ geometry: g, indices: returnIndices ? indices.slice() : indices }));
   return returnIndices ? { output: y, indices: new Tensor(indices, g.outputShape) } : y;
@@ -174,7 +167,7 @@ function maxUnpool(fn: string, d: number, input: Tensor, indices: Tensor, option
     }
   }
   const y = emptyLike(fn, options.outputSize === undefined ? 'stride' : 'outputSize', g.outputShape, input);
-  maxUnpoolRef(g, input.data as FloatData, ix, y.data as FloatData);
+  poolKernels().maxUnpool(g, input.data as FloatData, ix, y.data as FloatData);
   return record('maxUnpool', y, [input], () => ({ geometry: g, indices: ix.slice() }));
 }
 
@@ -222,7 +215,7 @@ export function maxUnpool3d(input: Tensor, indices: Tensor, options: MaxUnpoolOp
 function avgPool(fn: string, d: number, input: Tensor, options: AvgPoolOptions): Tensor {
   const g = poolGeometry(fn, 'avgPool', input, options, d);
   const y = emptyLike(fn, 'input', g.outputShape, input);
-  avgPoolRef(g, input.data as FloatData, y.data as FloatData);
+  poolKernels().avgPool(g, input.data as FloatData, y.data as FloatData);
   return record('avgPool', y, [input], () => ({ geometry: g }));
 }
 
@@ -268,17 +261,17 @@ export function avgPool3d(input: Tensor, options: AvgPoolOptions): Tensor {
 export const poolRules: Pick<GradTable, 'maxPool' | 'avgPool' | 'maxUnpool'> = {
   maxPool: ({ geometry: g, indices }, gradOutput) => {
     const gradInput = emptyLike(`${g.fn} backward`, 'gradOutput', g.inputShape, gradOutput);
-    maxPoolBackwardRef(g, gradOutput.data as FloatData, indices, gradInput.data as FloatData);
+    poolKernels().maxPoolBackward(g, gradOutput.data as FloatData, indices, gradInput.data as FloatData);
     return [gradInput];
   },
   avgPool: ({ geometry: g }, gradOutput) => {
     const gradInput = emptyLike(`${g.fn} backward`, 'gradOutput', g.inputShape, gradOutput);
-    avgPoolBackwardRef(g, gradOutput.data as FloatData, gradInput.data as FloatData);
+    poolKernels().avgPoolBackward(g, gradOutput.data as FloatData, gradInput.data as FloatData);
     return [gradInput];
   },
   maxUnpool: ({ geometry: g, indices }, gradOutput) => {
     const gradInput = emptyLike(`${g.fn} backward`, 'gradOutput', g.inputShape, gradOutput);
-    maxUnpoolBackwardRef(g, gradOutput.data as FloatData, indices, gradInput.data as FloatData);
+    poolKernels().maxUnpoolBackward(g, gradOutput.data as FloatData, indices, gradInput.data as FloatData);
     return [gradInput];
   },
 };

@@ -7,7 +7,7 @@
 import type { GradTable } from '../autograd/registry.js';
 import { record } from '../autograd/tape.js';
 import { shuffleGeometry, type ShuffleGeometry } from '../geometry/interpolate.js';
-import { pixelShuffleKernel } from '../kernels/ref/resample.js';
+import { resampleKernels } from '../kernels/dispatch.js';
 import { Tensor, allocate } from '../tensor.js';
 
 declare module '../autograd/registry.js' {
@@ -26,7 +26,7 @@ function run(
   shape: readonly number[],
 ): Tensor {
   const out = new Tensor(allocate(fn, 'factor', shape, src.dtype), shape);
-  pixelShuffleKernel(src.data, out.data, g, unshuffle);
+  resampleKernels().pixelShuffle(src.data, out.data, g, unshuffle);
   return out;
 }
 
