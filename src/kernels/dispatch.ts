@@ -166,27 +166,51 @@ import {
 import { resample, pixelShuffleKernel } from './ref/resample.js';
 import { im2colRef, col2imRef } from './ref/fold.js';
 
-// The memory-bound families. Their vectorised, threaded siblings are the performance issue's next
-// step; until they exist every path runs the reference kernels, and this is where they slot in.
+import {
+  maxPoolFast,
+  maxPoolBackwardFast,
+  avgPoolFast,
+  avgPoolBackwardFast,
+  maxUnpoolFast,
+  maxUnpoolBackwardFast,
+} from './fast/pool.js';
+import { resampleFast, pixelShuffleFast } from './fast/resample.js';
+import { im2colFast, col2imFast } from './fast/fold.js';
+
+// The memory-bound families: the plain-JavaScript fast kernels (kernels/fast/pool.ts, resample.ts,
+// fold.ts) on every path but 'reference'; they write every output element, so they need no zeroed
+// outputs, and they give the reference's values.
 
 /** Max/avg pooling and max unpooling, forward and backward. */
 export function poolKernels() {
+  if (current === 'reference') {
+    return {
+      maxPool: maxPoolRef,
+      maxPoolBackward: maxPoolBackwardRef,
+      avgPool: avgPoolRef,
+      avgPoolBackward: avgPoolBackwardRef,
+      maxUnpool: maxUnpoolRef,
+      maxUnpoolBackward: maxUnpoolBackwardRef,
+    };
+  }
   return {
-    maxPool: maxPoolRef,
-    maxPoolBackward: maxPoolBackwardRef,
-    avgPool: avgPoolRef,
-    avgPoolBackward: avgPoolBackwardRef,
-    maxUnpool: maxUnpoolRef,
-    maxUnpoolBackward: maxUnpoolBackwardRef,
+    maxPool: maxPoolFast,
+    maxPoolBackward: maxPoolBackwardFast,
+    avgPool: avgPoolFast,
+    avgPoolBackward: avgPoolBackwardFast,
+    maxUnpool: maxUnpoolFast,
+    maxUnpoolBackward: maxUnpoolBackwardFast,
   };
 }
 
 /** Separable resampling (every interpolate mode, both directions) and pixel (un)shuffle. */
 export function resampleKernels() {
-  return { resample, pixelShuffle: pixelShuffleKernel };
+  if (current === 'reference') return { resample, pixelShuffle: pixelShuffleKernel };
+  return { resample: resampleFast, pixelShuffle: pixelShuffleFast };
 }
 
 /** unfold / fold (im2col / col2im over 1 to 3 spatial dimensions). */
 export function foldKernels() {
-  return { im2col: im2colRef, col2im: col2imRef };
+  if (current === 'reference') return { im2col: im2colRef, col2im: col2imRef };
+  return { im2col: im2colFast, col2im: col2imFast };
 }
