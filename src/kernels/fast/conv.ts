@@ -6,7 +6,7 @@
  *   scatter: cols = Wᵀ · y               (cx·kVol, yPlane);  x = col2im(cols)
  *   weight:  cols = im2col(x);           gw = y · colsᵀ      (cy, cx·kVol), summed over the batch
  */
-import { to3 } from '../../geometry/args.js';
+import { convPlan } from '../plan.js';
 import type { ConvGeometry } from '../../geometry/conv.js';
 import type { FloatData } from '../../tensor.js';
 import { gemmNN, gemmNT, gemmTN } from './gemm.js';
@@ -26,21 +26,7 @@ export interface Im2colPlan {
 }
 
 export function planOf(g: ConvGeometry, channels: number): Im2colPlan {
-  const X = to3(g.xSize, 1);
-  const Y = to3(g.ySize, 1);
-  const K = to3(g.kernel, 1);
-  return {
-    C: channels,
-    X,
-    Y,
-    K,
-    S: to3(g.stride, 1),
-    D: to3(g.dilation, 1),
-    P: to3(g.padBegin, 0),
-    kVol: K[0] * K[1] * K[2],
-    yPlane: Y[0] * Y[1] * Y[2],
-    xPlane: X[0] * X[1] * X[2],
-  };
+  return { ...convPlan(g), C: channels };
 }
 
 /** The range of output positions o with 0 ≤ o·s − p + k·d < size, as [lo, hi). */

@@ -8,46 +8,9 @@
  *   weight   w'[o, c, k] = Σ x[n, c, p·s − pb + k·d] · y[n, o, p]       both ops' weight gradient
  * The weight is (yChannels, xChannels / groups, *k) in both ops, PyTorch's layout for each.
  */
-import { to3 } from '../../geometry/args.js';
+import { convPlan, type ConvPlan as Dims } from '../plan.js';
 import type { ConvGeometry } from '../../geometry/conv.js';
 import type { FloatData } from '../../tensor.js';
-
-interface Dims {
-  N: number;
-  G: number;
-  cx: number; // x channels per group
-  cy: number; // y channels per group
-  X: [number, number, number];
-  Y: [number, number, number];
-  K: [number, number, number];
-  S: [number, number, number];
-  D: [number, number, number];
-  P: [number, number, number];
-  xPlane: number;
-  yPlane: number;
-  kVol: number;
-}
-
-function dims(g: ConvGeometry): Dims {
-  const X = to3(g.xSize, 1);
-  const Y = to3(g.ySize, 1);
-  const K = to3(g.kernel, 1);
-  return {
-    N: g.batch,
-    G: g.groups,
-    cx: g.xChannels / g.groups,
-    cy: g.yChannels / g.groups,
-    X,
-    Y,
-    K,
-    S: to3(g.stride, 1),
-    D: to3(g.dilation, 1),
-    P: to3(g.padBegin, 0),
-    xPlane: X[0] * X[1] * X[2],
-    yPlane: Y[0] * Y[1] * Y[2],
-    kVol: K[0] * K[1] * K[2],
-  };
-}
 
 /**
  * Calls `body(yIndex, xIndex, kIndex)` for every (output position, kernel tap) pair that lands
@@ -81,7 +44,7 @@ export function convGatherRef(
   bias: FloatData | null,
   y: FloatData,
 ): void {
-  const m = dims(g);
+  const m = convPlan(g);
   const acc = new Float64Array(m.yPlane);
   for (let n = 0; n < m.N; n++)
     for (let gr = 0; gr < m.G; gr++)
@@ -107,7 +70,7 @@ export function convScatterRef(
   bias: FloatData | null,
   x: FloatData,
 ): void {
-  const m = dims(g);
+  const m = convPlan(g);
   const acc = new Float64Array(m.xPlane);
   for (let n = 0; n < m.N; n++)
     for (let gr = 0; gr < m.G; gr++)
@@ -128,7 +91,7 @@ export function convScatterRef(
 
 /** gw = Σ_n,p x ⊗ y over the taps, gw fully written. */
 export function convWeightRef(g: ConvGeometry, x: FloatData, y: FloatData, gw: FloatData): void {
-  const m = dims(g);
+  const m = convPlan(g);
   const acc = new Float64Array(m.kVol);
   for (let gr = 0; gr < m.G; gr++)
     for (let o = 0; o < m.cy; o++) {

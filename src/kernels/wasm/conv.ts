@@ -23,7 +23,7 @@
  * performance convolutional neural networks for document processing" (2006) for im2col + GEMM;
  * W. Shi et al., arXiv:1609.07009 (2016) for the sub-pixel view of transposed convolution.
  */
-import { to3 } from '../../geometry/args.js';
+import { convPlan, type Triple } from '../plan.js';
 import type { ConvGeometry } from '../../geometry/conv.js';
 import {
   G,
@@ -41,45 +41,7 @@ import {
 } from './abi.js';
 import type { WasmEngine } from './loader.js';
 
-type Triple = [number, number, number];
-
 /** The geometry of one (batch, group) slice, per dimension padded to 3 as (z, y, x). */
-interface Slice {
-  N: number;
-  G: number;
-  cx: number;
-  cy: number;
-  X: Triple;
-  Y: Triple;
-  K: Triple;
-  S: Triple;
-  D: Triple;
-  P: Triple;
-  kVol: number;
-  xPlane: number;
-  yPlane: number;
-}
-
-function sliceOf(g: ConvGeometry): Slice {
-  const X = to3(g.xSize, 1);
-  const Y = to3(g.ySize, 1);
-  const K = to3(g.kernel, 1);
-  return {
-    N: g.batch,
-    G: g.groups,
-    cx: g.xChannels / g.groups,
-    cy: g.yChannels / g.groups,
-    X,
-    Y,
-    K,
-    S: to3(g.stride, 1),
-    D: to3(g.dilation, 1),
-    P: to3(g.padBegin, 0),
-    kVol: K[0] * K[1] * K[2],
-    xPlane: X[0] * X[1] * X[2],
-    yPlane: Y[0] * Y[1] * Y[2],
-  };
-}
 
 /**
  * Switches for tests and measurements: directB false packs every im2col operand;
@@ -193,7 +155,7 @@ export function convGatherWasm(
   bias: Float32Array | null,
   y: Float32Array,
 ): void {
-  const m = sliceOf(g);
+  const m = convPlan(g);
   const Kd = m.cx * m.kVol;
   e.reset();
   const xp = e.copyIn(x);
@@ -266,7 +228,7 @@ export function convScatterCol2imWasm(
   bias: Float32Array | null,
   x: Float32Array,
 ): void {
-  const m = sliceOf(g);
+  const m = convPlan(g);
   const Kd = m.cx * m.kVol;
   e.reset();
   const yp = e.copyIn(y);
@@ -372,7 +334,7 @@ export function convScatterSubpixelWasm(
   bias: Float32Array | null,
   x: Float32Array,
 ): void {
-  const m = sliceOf(g);
+  const m = convPlan(g);
   const per = [0, 1, 2].map((d) => classes1(phases1(m.X[d]!, m.K[d]!, m.S[d]!, m.P[d]!)));
   e.reset();
   const yp = e.copyIn(y);
@@ -511,7 +473,7 @@ export function convWeightWasm(
   y: Float32Array,
   gw: Float32Array,
 ): void {
-  const m = sliceOf(g);
+  const m = convPlan(g);
   const Kd = m.cx * m.kVol;
   e.reset();
   const xp = e.copyIn(x);
