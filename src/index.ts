@@ -6,7 +6,16 @@ export { gradcheck } from './autograd/gradcheck.js';
 export type { GradcheckResult } from './autograd/gradcheck.js';
 export { setKernelPath, getKernelPath } from './kernels/dispatch.js';
 export type { KernelPath } from './kernels/dispatch.js';
-export { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d } from './ops/conv.js';
+export {
+  conv,
+  conv1d,
+  conv2d,
+  conv3d,
+  convTranspose,
+  convTranspose1d,
+  convTranspose2d,
+  convTranspose3d,
+} from './ops/conv.js';
 export { convOutputSize, convTransposeOutputSize } from './geometry/conv.js';
 export type {
   ConvOptions,

@@ -379,3 +379,23 @@ test('an output too large to allocate is an error, not a crash', () => {
     'more than the',
   );
 });
+
+test('conv and convTranspose take the number of spatial dimensions from the weight', async () => {
+  const { conv, convTranspose } = await import('../src/index.js');
+  const x = randn([1, 2, 6, 5], { seed: 1 });
+  const w = randn([3, 2, 3, 3], { seed: 2 });
+  assert.equal(maxDiff(conv(x, w, { padding: 1 }), conv2d(x, w, { padding: 1 })), 0);
+  const w1 = randn([2, 3, 4], { seed: 3 });
+  const x1 = randn([2, 2, 5], { seed: 4 });
+  assert.equal(maxDiff(convTranspose(x1, w1, { stride: 2 }), convTranspose1d(x1, w1, { stride: 2 })), 0);
+  throwsArg(
+    () => conv(x, randn([3, 2]) as never),
+    'weight',
+    'weight.shape = [3, 2] must have 3 to 5 dimensions',
+  );
+  throwsArg(
+    () => convTranspose(x, randn([2, 3, 3, 3]), { outputPadding: 2 }),
+    'outputPadding',
+    'convTranspose2d: outputPadding[0] = 2',
+  );
+});

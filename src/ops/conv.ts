@@ -10,6 +10,7 @@
  * gradient with respect to its input (scatter); its gradient with respect to its input is conv
  * forward (gather); both weight gradients are the same `weight` kernel with x and y named per view.
  */
+import { fail } from '../errors.js';
 import { record } from '../autograd/tape.js';
 import type { GradTable } from '../autograd/registry.js';
 import { checkOptions } from '../geometry/args.js';
@@ -91,7 +92,7 @@ function biasGrad(t: Tensor, batch: number, channels: number): Tensor {
   return out;
 }
 
-function conv(
+function convNd(
   fn: string,
   d: number,
   input: Tensor,
@@ -105,7 +106,7 @@ function conv(
   return record('conv', y, inputs, () => ({ g, input, weight: w, hasBias: bias !== null }));
 }
 
-function convTranspose(
+function convTransposeNd(
   fn: string,
   d: number,
   input: Tensor,
@@ -140,7 +141,7 @@ export const convRules: Pick<GradTable, 'conv' | 'convTranspose'> = {
  * @example conv1d(randn([1, 2, 10]), randn([4, 2, 3]), { stride: 2, padding: 1 }) // (1, 4, 5)
  */
 export function conv1d(input: Tensor, weight: Tensor, options?: ConvOptions): Tensor {
-  return conv('conv1d', 1, input, weight, options);
+  return convNd('conv1d', 1, input, weight, options);
 }
 /**
  * 2-D convolution. `input` (N, Cin, H, W) or (Cin, H, W); `weight` (Cout, Cin/groups, kH, kW);
@@ -148,14 +149,14 @@ export function conv1d(input: Tensor, weight: Tensor, options?: ConvOptions): Te
  * @example conv2d(randn([1, 3, 8, 8]), randn([6, 3, 3, 3]), { padding: 'same', dilation: 2 }) // (1, 6, 8, 8)
  */
 export function conv2d(input: Tensor, weight: Tensor, options?: ConvOptions): Tensor {
-  return conv('conv2d', 2, input, weight, options);
+  return convNd('conv2d', 2, input, weight, options);
 }
 /**
  * 3-D convolution. `input` (N, Cin, D, H, W) or (Cin, D, H, W); `weight` (Cout, Cin/groups, kD, kH, kW).
  * @example conv3d(randn([1, 2, 4, 4, 4]), randn([2, 1, 3, 3, 3]), { groups: 2, padding: 1 }) // (1, 2, 4, 4, 4)
  */
 export function conv3d(input: Tensor, weight: Tensor, options?: ConvOptions): Tensor {
-  return conv('conv3d', 3, input, weight, options);
+  return convNd('conv3d', 3, input, weight, options);
 }
 /**
  * 1-D transposed convolution. `input` (N, Cin, L) or (Cin, L); `weight` (Cin, Cout/groups, k).
@@ -163,7 +164,7 @@ export function conv3d(input: Tensor, weight: Tensor, options?: ConvOptions): Te
  * @example convTranspose1d(randn([1, 4, 5]), randn([4, 2, 4]), { stride: 2, padding: 1 }) // (1, 2, 10)
  */
 export function convTranspose1d(input: Tensor, weight: Tensor, options?: ConvTransposeOptions): Tensor {
-  return convTranspose('convTranspose1d', 1, input, weight, options);
+  return convTransposeNd('convTranspose1d', 1, input, weight, options);
 }
 /**
  * 2-D transposed convolution (deconvolution). `input` (N, Cin, H, W) or (Cin, H, W); `weight`
@@ -171,12 +172,45 @@ export function convTranspose1d(input: Tensor, weight: Tensor, options?: ConvTra
  * @example convTranspose2d(randn([1, 256, 16, 16]), randn([256, 128, 4, 4]), { stride: 2, padding: 1 }) // (1, 128, 32, 32)
  */
 export function convTranspose2d(input: Tensor, weight: Tensor, options?: ConvTransposeOptions): Tensor {
-  return convTranspose('convTranspose2d', 2, input, weight, options);
+  return convTransposeNd('convTranspose2d', 2, input, weight, options);
 }
 /**
  * 3-D transposed convolution. `input` (N, Cin, D, H, W) or (Cin, D, H, W); `weight` (Cin, Cout/groups, kD, kH, kW).
  * @example convTranspose3d(randn([1, 2, 3, 3, 3]), randn([2, 1, 2, 2, 2]), { stride: 2 }) // (1, 1, 6, 6, 6)
  */
 export function convTranspose3d(input: Tensor, weight: Tensor, options?: ConvTransposeOptions): Tensor {
-  return convTranspose('convTranspose3d', 3, input, weight, options);
+  return convTransposeNd('convTranspose3d', 3, input, weight, options);
+}
+
+/** Spatial dimensions told by a weight's rank (`Cout/Cin, Cin/Cout, *k`), checked to be 1 to 3. */
+function dimsOfWeight(fn: string, weight: unknown): number {
+  const shape = (weight as Tensor | null)?.shape;
+  if (!(weight instanceof Tensor) || !Array.isArray(shape) || shape.length < 3 || shape.length > 5) {
+    fail(
+      fn,
+      'weight.shape',
+      shape ?? weight,
+      'must have 3 to 5 dimensions (two channel dimensions, then 1 to 3 kernel sizes)',
+    );
+  }
+  return shape.length - 2;
+}
+
+/**
+ * Convolution with the number of spatial dimensions taken from the weight's rank: `conv1d`,
+ * `conv2d` or `conv3d`. The contract's `conv(x)` in the matrix view.
+ * @example conv(randn([1, 2, 8, 8]), randn([4, 2, 3, 3]), { padding: 1 }) // (1, 4, 8, 8)
+ */
+export function conv(input: Tensor, weight: Tensor, options?: ConvOptions): Tensor {
+  const d = dimsOfWeight('conv', weight);
+  return convNd(`conv${d}d`, d, input, weight, options);
+}
+
+/**
+ * Transposed convolution with the number of spatial dimensions taken from the weight's rank.
+ * @example convTranspose(randn([1, 4, 5, 5]), randn([4, 2, 4, 4]), { stride: 2, padding: 1 }) // (1, 2, 10, 10)
+ */
+export function convTranspose(input: Tensor, weight: Tensor, options?: ConvTransposeOptions): Tensor {
+  const d = dimsOfWeight('convTranspose', weight);
+  return convTransposeNd(`convTranspose${d}d`, d, input, weight, options);
 }
