@@ -757,6 +757,45 @@ def gen_interpolate(writer, per_mode=16):
                 case['unbatched'] = ['input']
             cases.append(finish(writer, case, out, {'input': x}, g))
     cases += gen_nearest_index_cases(writer, rng, g)
+    cases += gen_shortcut_cases(writer, g)
+    return cases
+
+
+def gen_shortcut_cases(writer, g):
+    """
+    PyTorch 1.13 disagrees with itself when a given scale factor rounds to an output size equal to
+    the input size (or twice it, for 'nearest'): 'nearest' backward always uses nearest_idx's
+    shortcuts, and so does its forward for a single channel in 2-d/3-d (the channels-last kernel);
+    'bicubic' backward copies the gradient when no size changes. Fixed cases, both channel counts.
+    """
+    configs = [
+        ('nearest', [1, 1, 2, 2], 2.3),
+        ('nearest', [1, 2, 2, 2], 2.3),
+        ('nearest', [1, 1, 10, 3], [1.05, 1.7]),
+        ('nearest', [2, 3, 10, 3], [1.05, 1.7]),
+        ('nearest', [1, 1, 2, 3, 2], [2.3, 1.05, 2.4]),
+        ('nearest', [1, 2, 2, 3, 2], [2.3, 1.05, 2.4]),
+        ('nearest', [1, 1, 3], 2.3),
+        ('nearest', [1, 2, 5], 2.18),
+        ('nearest', [1, 1, 10], 1.09),
+        ('nearest-exact', [1, 1, 10, 2], [1.09, 2.3]),
+        ('bicubic', [1, 2, 10, 2], [1.05, 1.3]),
+        ('bicubic', [1, 1, 10, 3], [1.05, 1.3]),
+        ('bicubic', [1, 2, 10, 3], [1.05, 1.3]),
+    ]
+    cases = []
+    for i, (mode, shape, sf) in enumerate(configs):
+        x = rand_t(g, shape).requires_grad_()
+        out = F.interpolate(x, scale_factor=sf, mode=mode)
+        opt = {'scaleFactor': sf, 'mode': mode}
+        case = {
+            'name': 'interpolate-%s-%dd-shortcut/%03d' % (mode, len(shape) - 2, i),
+            'op': 'interpolate',
+            'args': call_args(['input'], opt),
+            'inputs': {'input': writer.tensor(x)},
+            'note': "PyTorch 1.13's nearest_idx shortcuts / bicubic's copied gradient",
+        }
+        cases.append(finish(writer, case, out, {'input': x}, g))
     return cases
 
 
