@@ -23,7 +23,7 @@
  * performance convolutional neural networks for document processing" (2006) for im2col + GEMM;
  * W. Shi et al., arXiv:1609.07009 (2016) for the sub-pixel view of transposed convolution.
  */
-import { convPlan, type Triple } from '../plan.js';
+import { convPlan, type ConvPlan, type Triple } from '../plan.js';
 import type { ConvGeometry } from '../../geometry/conv.js';
 import {
   G,
@@ -97,6 +97,23 @@ interface SliceRecord {
   ld?: number;
 }
 
+/** The x slice of batch element `b`, group `gr` (x at byte offset `xp` in wasm memory). */
+function xSlice(m: ConvPlan, xp: number, b: number, gr: number): SliceRecord {
+  return {
+    c: m.cx,
+    X: m.X,
+    Y: m.Y,
+    K: m.K,
+    S: m.S,
+    D: m.D,
+    P: m.P,
+    src: xp + 4 * (b * m.G + gr) * m.cx * m.xPlane,
+    cs: m.xPlane,
+    bs: 0,
+    nb: 1,
+  };
+}
+
 function writeSlice(e: WasmEngine, p: number, r: SliceRecord): void {
   e.setAll(p, 0, [r.c, ...r.X, ...r.Y, ...r.K, ...r.S, ...r.D, ...r.P, r.src, r.cs, r.bs, r.nb]);
   e.setAll(p, V.COLS, [r.cols ?? 0, r.ld ?? 0]);
@@ -166,19 +183,7 @@ export function convGatherWasm(
   const rec = e.record(G.FIELDS);
   const cv = e.record(V.FIELDS);
   const zr = e.record(Z.FIELDS);
-  const slice = (b: number, gr: number): SliceRecord => ({
-    c: m.cx,
-    X: m.X,
-    Y: m.Y,
-    K: m.K,
-    S: m.S,
-    D: m.D,
-    P: m.P,
-    src: xp + 4 * (b * m.G + gr) * m.cx * m.xPlane,
-    cs: m.xPlane,
-    bs: 0,
-    nb: 1,
-  });
+  const slice = (b: number, gr: number): SliceRecord => xSlice(m, xp, b, gr);
   // im2col reads a zero-padded copy of the x slice when any tap falls outside x
   const pad = padFor(slice(0, 0));
   const shape = pad.any ? paddedSlice(slice(0, 0), pad.before, pad.after, 0) : slice(0, 0);
@@ -249,21 +254,7 @@ export function convScatterCol2imWasm(
     for (let b = 0; b < m.N; b++) {
       e.set(rec, G.B, yp + 4 * (b * m.G + gr) * m.cy * m.yPlane);
       e.fns.gemm(rec);
-      writeSlice(e, cv, {
-        c: m.cx,
-        X: m.X,
-        Y: m.Y,
-        K: m.K,
-        S: m.S,
-        D: m.D,
-        P: m.P,
-        src: xp + 4 * (b * m.G + gr) * m.cx * m.xPlane,
-        cs: m.xPlane,
-        bs: 0,
-        nb: 1,
-        cols,
-        ld: m.yPlane,
-      });
+      writeSlice(e, cv, { ...xSlice(m, xp, b, gr), cols, ld: m.yPlane });
       e.fns.col2im(cv);
     }
   }
@@ -490,21 +481,7 @@ export function convWeightWasm(
   for (let gr = 0; gr < m.G; gr++) {
     e.set(rec, G.C, gp + 4 * gr * m.cy * Kd);
     for (let b = 0; b < m.N; b++) {
-      writeSlice(e, cv, {
-        c: m.cx,
-        X: m.X,
-        Y: m.Y,
-        K: m.K,
-        S: m.S,
-        D: m.D,
-        P: m.P,
-        src: xp + 4 * (b * m.G + gr) * m.cx * m.xPlane,
-        cs: m.xPlane,
-        bs: 0,
-        nb: 1,
-        cols,
-        ld: m.yPlane,
-      });
+      writeSlice(e, cv, { ...xSlice(m, xp, b, gr), cols, ld: m.yPlane });
       e.fns.im2col(cv);
       e.setAll(rec, G.ASRC, [yp + 4 * (b * m.G + gr) * m.cy * m.yPlane, m.yPlane, 1]);
       e.fns.packA(rec);
