@@ -38,6 +38,11 @@ import {
   G_ASRC,
   G_ARS,
   G_ACS,
+  G_R0,
+  G_R1,
+  G_N0,
+  G_N1,
+  G_SCRATCH,
 } from './params';
 import { packBIm2col, directRows, directColumn } from './im2col';
 import { packBWeights } from './subpixel';
@@ -485,7 +490,8 @@ function packBStrided(src: usize, rs: i32, cs: i32, kb: i32, kc: i32, jc: i32, n
 
 /**
  * C = A · B (or += A · B, or A · B + bias) with A packed by packA; see the record in params.ts.
- * Every element of C[M × N] is written.
+ * Every element of C[R0:R1, N0:N1] is written and nothing else; concurrent calls on disjoint parts
+ * (each with its own G_BPACK, G_TILE and G_SCRATCH) may share A, B and C.
  */
 export function gemm(p: usize): void {
   const M = field(p, G_M);
@@ -503,24 +509,29 @@ export function gemm(p: usize): void {
   const bpack = <usize>field(p, G_BPACK);
   const tile = <usize>field(p, G_TILE);
   const j0 = field(p, G_J0);
+  const r0 = field(p, G_R0);
+  const r1 = field(p, G_R1) || M;
+  const n0 = field(p, G_N0);
+  const n1 = field(p, G_N1) || N;
+  const scratch = <usize>field(p, G_SCRATCH);
   const kcb = kcOf(K);
   const Mp = roundUp(M, MR);
   const ldcB = (<usize>ldc) << 2;
-  for (let jc = 0; jc < N; jc += NC) {
-    const nc = min(NC, N - jc);
+  for (let jc = n0; jc < n1; jc += NC) {
+    const nc = min(NC, n1 - jc);
     // K = 0 still runs one (empty) block so that C is written: zero or bias.
     for (let kb = 0; kb < K || (K == 0 && kb == 0); kb += max(kcb, 1)) {
       const kc = min(kcb, K - kb);
       // B_DIRECT: no packing, the micro-kernel reads im2col rows in place (rows: their offsets)
       let rows: usize = 0;
       if (bKind == B_STRIDED) packBStrided(B, brs, bcs, kb, kc, jc, nc, bpack);
-      else if (bKind == B_IM2COL) packBIm2col(B, kb, kc, j0 + jc, nc, bpack);
-      else if (bKind == B_DIRECT) rows = directRows(B, kb, kc);
-      else packBWeights(B, kb, kc, jc, nc, bpack);
+      else if (bKind == B_IM2COL) packBIm2col(B, kb, kc, j0 + jc, nc, bpack, scratch);
+      else if (bKind == B_DIRECT) rows = directRows(B, kb, kc, scratch);
+      else packBWeights(B, kb, kc, jc, nc, bpack, scratch);
       const mode = kb == 0 ? mode0 : MODE_ADD;
       const aBlock = A + ((<usize>kb * <usize>Mp) << 2);
-      for (let ic = 0; ic < M; ic += MC) {
-        const mEnd = min(M, ic + MC);
+      for (let ic = r0; ic < r1; ic += MC) {
+        const mEnd = min(r1, ic + MC);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bPanel = rows ? directColumn(B, j0 + jc + jr) : bpack + ((<usize>jr * <usize>kc) << 2);

@@ -180,15 +180,24 @@ export function col2im(g: usize): void {
 
 /** Per K row of a packed block: x offset of the tap, then the valid output ranges [lo, hi) per dim. */
 const ROW_FIELDS = 7;
-const ROWS = memory.data(KC * ROW_FIELDS * 4, 16);
-/** Per column of a panel that crosses output rows: x offset of the column, oz, oy, ox. */
-const COLS = memory.data(NR * 4 * 4, 16);
 
 /**
  * Rows [k0, k0 + kc) × columns [j0, j0 + nc) of im2col of the slice at g, packed for the GEMM:
  * NR-column panels, k-major inside a panel (panel stride kc·NR floats), lanes past nc zero.
+ * `scratch`: the caller's SCRATCH_I32 i32s (the row table, then the column table of a panel that
+ * crosses output rows: x offset of the column, oz, oy, ox), so that concurrent calls do not share it.
  */
-export function packBIm2col(g: usize, k0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+export function packBIm2col(
+  g: usize,
+  k0: i32,
+  kc: i32,
+  j0: i32,
+  nc: i32,
+  dst: usize,
+  scratch: usize,
+): void {
+  const ROWS = scratch;
+  const COLS = scratch + <usize>(KC * ROW_FIELDS * 4);
   const X0 = f(g, V_X),
     X1 = f(g, V_X + 1),
     X2 = f(g, V_X + 2);
@@ -406,16 +415,14 @@ export function padCopy(p: usize): void {
   }
 }
 
-/** Byte offsets of im2col rows [k0, k0 + kc) in x, for the GEMM's in-place B (see directColumn). */
-const DIRECT_ROWS = memory.data(KC * 4, 16);
-
 /**
  * In-place B (G_BKIND 2): when every tap of every column lies inside x (a padded copy), the stride
  * along x is 1 and NR columns never straddle an output row, im2col element (k, j) sits at
  * directColumn(j) + rows[k]: the micro-kernel reads NR contiguous floats per row and nothing is
- * packed. Returns the row table for [k0, k0 + kc).
+ * packed. Returns the row table for [k0, k0 + kc): byte offsets in x, written to `scratch` (KC i32s).
  */
-export function directRows(g: usize, k0: i32, kc: i32): usize {
+export function directRows(g: usize, k0: i32, kc: i32, scratch: usize): usize {
+  const DIRECT_ROWS = scratch;
   const X1 = f(g, V_X + 1),
     X2 = f(g, V_X + 2);
   const K1 = f(g, V_K + 1),

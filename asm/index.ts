@@ -8,15 +8,19 @@ export { gemm, packA, kcOf } from './gemm';
 export { im2col, col2im, padCopy } from './im2col';
 export { packASubpixel, phaseStore, phaseStoreT } from './subpixel';
 import { MR, NR, KC, MC, NC } from './gemm';
+import { SCRATCH_I32 } from './blocking';
 
 /** First free byte of linear memory (everything below belongs to the module). */
 export function heapBase(): usize {
   return __heap_base;
 }
 
-/** Tile and block sizes, for the caller's scratch sizing: 0 MR, 1 NR, 2 KC, 3 MC, 4 NC. */
+/**
+ * Tile and block sizes, for the caller's scratch sizing: 0 MR, 1 NR, 2 KC, 3 MC, 4 NC, 5 the i32
+ * entries of a GEMM call's G_SCRATCH.
+ */
 export function blocking(i: i32): i32 {
-  return i == 0 ? MR : i == 1 ? NR : i == 2 ? KC : i == 3 ? MC : NC;
+  return i == 0 ? MR : i == 1 ? NR : i == 2 ? KC : i == 3 ? MC : i == 4 ? NC : SCRATCH_I32;
 }
 
 /** 2: relaxed SIMD, 1: SIMD, 0: scalar. */

@@ -35,7 +35,18 @@ export const G_J0 = 14;
 export const G_ASRC = 15;
 export const G_ARS = 16;
 export const G_ACS = 17;
-export const GEMM_FIELDS = 18;
+/**
+ * The part of C this call computes (threads split a GEMM by these; the arithmetic of an element
+ * does not depend on them): rows [G_R0, G_R1) and columns [G_N0, G_N1), G_R1 = 0 meaning M and
+ * G_N1 = 0 meaning N. G_R0 is a multiple of MR and G_N0 of NR.
+ */
+export const G_R0 = 18;
+export const G_R1 = 19;
+export const G_N0 = 20;
+export const G_N1 = 21;
+/** i32 scratch of blocking(5) entries (im2col / weight row tables), one per concurrent call */
+export const G_SCRATCH = 22;
+export const GEMM_FIELDS = 23;
 
 /**
  * Convolution slice (the im2col / col2im geometry), per spatial dimension padded to 3 as

@@ -43,7 +43,7 @@ import {
   H_NB,
   H_BIAS,
 } from './params';
-import { KC, NR } from './blocking';
+import { NR } from './blocking';
 import { MR, kcOf } from './gemm';
 
 function f(p: usize, i: i32): i32 {
@@ -311,15 +311,14 @@ function phaseTap0(p: usize, ph: i32): i32 {
   return (kz * K1 + ky) * K2 + kx;
 }
 
-const W_ROWS = memory.data(KC * 4, 16);
-
 /**
  * The weights of a class as the GEMM's B (gemm's B kind 3): element (k, j) with k = (o, jz, jy, jx),
  * j = (c, phase) is at weightColumn(j) + rows[k] (bytes), because a tap's kernel offset is the
  * phase's tap-0 offset plus a shift that depends on the tap only. Returns the row table for
- * [k0, k0 + kc).
+ * [k0, k0 + kc), written to `scratch` (KC i32s).
  */
-export function weightRows(p: usize, k0: i32, kc: i32): usize {
+export function weightRows(p: usize, k0: i32, kc: i32, scratch: usize): usize {
+  const W_ROWS = scratch;
   const cx = f(p, W_CX);
   const K1 = f(p, W_K + 1),
     K2 = f(p, W_K + 2);
@@ -415,8 +414,16 @@ export function phaseStoreT(p: usize): void {
 }
 
 /** Packs the class's weights as the GEMM's B (see weightRows): NR adjacent phases per panel row. */
-export function packBWeights(p: usize, kb: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
-  const rows = weightRows(p, kb, kc);
+export function packBWeights(
+  p: usize,
+  kb: i32,
+  kc: i32,
+  jc: i32,
+  nc: i32,
+  dst: usize,
+  scratch: usize,
+): void {
+  const rows = weightRows(p, kb, kc, scratch);
   for (let jp = 0; jp < nc; jp += NR) {
     const base = weightColumn(p, jc + jp);
     let d = dst + ((<usize>jp * <usize>kc) << 2);

@@ -27,8 +27,27 @@ export const VARIANTS = {
   simd: ['--enable', 'simd'],
   scalar: [],
 } as const;
-/** No GC and no allocator (the caller lays out memory), full optimisation. */
-const COMMON = ['-O3', '--runtime', 'stub', '--noAssert', '--initialMemory', '1'];
+/**
+ * No GC and no allocator (the caller lays out memory), full optimisation. The memory is imported
+ * and declared shared (the worker pool runs the same module on it from several threads, see
+ * src/kernels/wasm/threads.ts); where shared memory is unavailable the loader clears the shared
+ * flag of that import before compiling (src/kernels/wasm/loader.ts). The module has no data
+ * segments, so instantiating it in a worker writes nothing into the shared memory.
+ */
+const COMMON = [
+  '-O3',
+  '--runtime',
+  'stub',
+  '--noAssert',
+  '--enable',
+  'threads',
+  '--importMemory',
+  '--sharedMemory',
+  '--initialMemory',
+  '1',
+  '--maximumMemory',
+  '32768',
+];
 
 function compilerVersion(): string {
   const pkg = JSON.parse(

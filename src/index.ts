@@ -67,3 +67,4 @@ export {
 } from './viz/deconvnet.js';
 export type { DeconvNetLayer, DeconvNetTrace, PixelWindow, Activation } from './viz/deconvnet.js';
 export { ready, releaseWasmMemory } from './kernels/wasm/loader.js';
+export { setNumThreads, getNumThreads } from './kernels/wasm/threads.js';

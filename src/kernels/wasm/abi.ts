@@ -23,7 +23,12 @@ export const G = {
   ASRC: 15,
   ARS: 16,
   ACS: 17,
-  FIELDS: 18,
+  R0: 18,
+  R1: 19,
+  N0: 20,
+  N1: 21,
+  SCRATCH: 22,
+  FIELDS: 23,
 } as const;
 
 /** GEMM modes: C = A·B, C += A·B, C = A·B + bias[row]. */

@@ -40,6 +40,7 @@ import {
   B_WEIGHTS,
 } from './abi.js';
 import type { WasmEngine } from './loader.js';
+import { FN, parallel, threadsOf, type Job } from './threads.js';
 
 /** The geometry of one (batch, group) slice, per dimension padded to 3 as (z, y, x). */
 
@@ -66,13 +67,114 @@ function roundUp(v: number, m: number): number {
   return Math.ceil(v / m) * m;
 }
 
-/** Scratch for one GEMM: packed A for an M × K operand, one packed B block, one edge tile. */
-function gemmScratch(e: WasmEngine, M: number, K: number): { a: number; bPack: number; tile: number } {
-  return {
-    a: e.alloc(roundUp(M, e.MR) * K),
-    bPack: e.alloc(e.fns.kcOf(K) * roundUp(e.NC, e.NR)),
-    tile: e.alloc(e.MR * e.NR + e.MR),
-  };
+/**
+ * When work is split across threads. Below `minMacs` multiply-adds a GEMM runs on the calling
+ * thread: waking a worker and waiting for it costs 20-60 µs here, and each thread packs its own B
+ * blocks; a split gives each thread at least `minPanels` micro-panels (NR columns or MR rows).
+ * Below `minBytes` written, a memory-bound step (store, col2im, padded copy) is not split.
+ * Mutable for tests, which force splits on small, tail-hitting geometries.
+ */
+export const threadTuning = { minMacs: 4e6, minPanels: 4, minBytes: 1 << 19 };
+
+/** One thread's GEMM scratch: a packed B block, an edge tile, the row tables, its record. */
+interface ThreadScratch {
+  bPack: number;
+  tile: number;
+  scratch: number;
+  rec: number;
+}
+
+/** Scratch for one GEMM: packed A for an M × K operand and, per thread, a ThreadScratch. */
+interface GemmScratch {
+  a: number;
+  per: ThreadScratch[];
+  /** thread 0's (what a single-threaded call uses) */
+  bPack: number;
+  tile: number;
+}
+
+/** `work`: the multiply-adds of the largest GEMM this scratch serves (decides the thread count). */
+function gemmScratch(e: WasmEngine, M: number, K: number, work: number): GemmScratch {
+  const a = e.alloc(roundUp(M, e.MR) * K);
+  const threads = work >= threadTuning.minMacs ? threadsOf(e) : 1;
+  const per: ThreadScratch[] = [];
+  for (let t = 0; t < threads; t++)
+    per.push({
+      bPack: e.alloc(e.fns.kcOf(K) * roundUp(e.NC, e.NR)),
+      tile: e.alloc(e.MR * e.NR + e.MR),
+      scratch: e.alloc(e.fns.blocking(5)),
+      rec: e.record(G.FIELDS),
+    });
+  return { a, per, bPack: per[0]!.bPack, tile: per[0]!.tile };
+}
+
+/** [start, end) of part t of `units` units split into `parts` near-equal runs. */
+function part(units: number, parts: number, t: number): [number, number] {
+  return [Math.floor((t * units) / parts), Math.floor(((t + 1) * units) / parts)];
+}
+
+/**
+ * Runs the GEMM of record `rec` with the scratch `s`, split over its threads by columns (whole NR
+ * panels) when there are enough, else by rows (whole MR panels): every element of C is computed by
+ * one thread with the same arithmetic, so the result does not depend on the thread count.
+ */
+function gemmRun(e: WasmEngine, rec: number, s: GemmScratch): void {
+  const M = e.get(rec, G.M);
+  const N = e.get(rec, G.N);
+  const T = s.per.length;
+  const byCols = N >= threadTuning.minPanels * T * e.NR;
+  const byRows = !byCols && M >= threadTuning.minPanels * T * e.MR;
+  if (T === 1 || (!byCols && !byRows) || M * N * e.get(rec, G.K) < threadTuning.minMacs) {
+    const t = s.per[0]!;
+    e.setAll(rec, G.BPACK, [t.bPack, t.tile]);
+    e.set(rec, G.SCRATCH, t.scratch);
+    e.fns.gemm(rec);
+    return;
+  }
+  const [size, unit, lo, hi] = byCols ? [N, e.NR, G.N0, G.N1] : [M, e.MR, G.R0, G.R1];
+  const units = Math.ceil(size / unit);
+  const jobs: Job[] = s.per.map((t, i) => {
+    const r = t.rec;
+    e.i32.copyWithin(r >> 2, rec >> 2, (rec >> 2) + G.FIELDS);
+    const [u0, u1] = part(units, T, i);
+    e.set(r, lo, u0 * unit);
+    e.set(r, hi, Math.min(size, u1 * unit));
+    e.setAll(r, G.BPACK, [t.bPack, t.tile]);
+    e.set(r, G.SCRATCH, t.scratch);
+    return [FN.gemm, r] as const;
+  });
+  parallel(e, jobs);
+}
+
+/**
+ * Runs a memory-bound kernel (`fn`, record `rec` of `fields` fields) over `count` units (channels,
+ * planes) split across threads when it writes at least threadTuning.minBytes; `shift(r, u0, n)`
+ * rewrites a copy of the record to cover units [u0, u0 + n) only.
+ */
+function splitRun(
+  e: WasmEngine,
+  fn: number,
+  rec: number,
+  fields: number,
+  count: number,
+  bytes: number,
+  shift: (r: number, u0: number, n: number) => void,
+): void {
+  const T = bytes >= threadTuning.minBytes ? Math.min(count, threadsOf(e)) : 1;
+  if (T <= 1) {
+    parallel(e, [[fn, rec]]);
+    return;
+  }
+  const top = e.alloc(0);
+  const jobs: Job[] = [];
+  for (let t = 0; t < T; t++) {
+    const [u0, u1] = part(count, T, t);
+    const r = e.copyRecord(rec, fields);
+    shift(r, u0, u1 - u0);
+    jobs.push([fn, r]);
+  }
+  parallel(e, jobs);
+  e.release(top);
 }
 
 /** An im2col / col2im slice (asm/params.ts V_*): an x tensor region and the conv that reads it. */
@@ -120,6 +222,52 @@ function writeSlice(e: WasmEngine, p: number, r: SliceRecord): void {
 }
 
 /**
+ * Plain im2col or col2im (`fn`) of the slice record at `cv` (already written from `r`), split by
+ * channels across threads: channel c's rows of the matrix are [c·kVol, (c + 1)·kVol) and it
+ * reads / writes only x channel c.
+ */
+function colsByChannel(
+  e: WasmEngine,
+  fn: number,
+  cv: number,
+  r: SliceRecord,
+  kVol: number,
+  bytes: number,
+): void {
+  splitRun(e, fn, cv, V.FIELDS, r.c, bytes, (q, c0, n) => {
+    e.set(q, V.C, n);
+    e.set(q, V.SRC, r.src + 4 * c0 * r.cs);
+    e.set(q, V.COLS, r.cols! + 4 * c0 * kVol * r.ld!);
+  });
+}
+
+/**
+ * phaseStore / phaseStoreT (`fn`) of the store record at `hs`, split by x channels across threads:
+ * channel c's part of the GEMM result starts `c · nph · step` floats in (phaseStore: rows (c, phase),
+ * step = the row stride; phaseStoreT: columns (c, phase), step 1), its x plane c · H_CS floats in.
+ */
+function storeByChannel(
+  e: WasmEngine,
+  fn: number,
+  hs: number,
+  channels: number,
+  nph: number,
+  step: number,
+  bytes: number,
+): void {
+  const src = e.get(hs, H.SRC);
+  const dst = e.get(hs, H.DST);
+  const cs = e.get(hs, H.CS);
+  const bias = e.get(hs, H.BIAS);
+  splitRun(e, fn, hs, H.FIELDS, channels, bytes, (q, c0, n) => {
+    e.set(q, H.C, n);
+    e.set(q, H.SRC, src + 4 * c0 * nph * step);
+    e.set(q, H.DST, dst + 4 * c0 * cs);
+    if (bias) e.set(q, H.BIAS, bias + 4 * c0);
+  });
+}
+
+/**
  * Zero padding per dimension that puts every tap of every output inside x, so that im2col runs
  * without bounds tests: before max(0, P), after max(0, (Y − 1)·S + (K − 1)·D − P − (X − 1)).
  */
@@ -160,7 +308,9 @@ function padCopy(
 ): void {
   const dps = paddedSlice(r, before, after, dst).cs;
   e.setAll(rec, 0, [r.src, r.cs, dst, planes, ...r.X, ...before, ...after, dps]);
-  e.fns.padCopy(rec);
+  splitRun(e, FN.padCopy, rec, Z.FIELDS, planes, 4 * planes * dps, (q, p0, n) => {
+    e.setAll(q, 0, [r.src + 4 * p0 * r.cs, r.cs, dst + 4 * p0 * dps, n]);
+  });
 }
 
 /** y = conv(x, w) + bias, every element of y written. */
@@ -179,7 +329,7 @@ export function convGatherWasm(
   const wp = e.copyIn(w);
   const bp = bias ? e.copyIn(bias) : 0;
   const yp = e.alloc(y.length);
-  const s = gemmScratch(e, m.cy, Kd);
+  const s = gemmScratch(e, m.cy, Kd, m.cy * Kd * m.yPlane);
   const rec = e.record(G.FIELDS);
   const cv = e.record(V.FIELDS);
   const zr = e.record(Z.FIELDS);
@@ -203,7 +353,7 @@ export function convGatherWasm(
       }
       writeSlice(e, cv, r);
       e.set(rec, G.C, yp + 4 * (b * m.G + gr) * m.cy * m.yPlane);
-      e.fns.gemm(rec);
+      gemmRun(e, rec, s);
     }
   }
   e.copyOut(yp, y);
@@ -241,7 +391,7 @@ export function convScatterCol2imWasm(
   const xp = e.alloc(x.length);
   initX(e, xp, g, bias, m.xPlane);
   const cols = e.alloc(Kd * m.yPlane);
-  const s = gemmScratch(e, Kd, m.cy);
+  const s = gemmScratch(e, Kd, m.cy, Kd * m.cy * m.yPlane);
   const rec = e.record(G.FIELDS);
   const cv = e.record(V.FIELDS);
   // cols (cx·kVol × yPlane) = W_gᵀ · y_bg, then x_bg += col2im(cols)
@@ -253,9 +403,10 @@ export function convScatterCol2imWasm(
     e.fns.packA(rec);
     for (let b = 0; b < m.N; b++) {
       e.set(rec, G.B, yp + 4 * (b * m.G + gr) * m.cy * m.yPlane);
-      e.fns.gemm(rec);
-      writeSlice(e, cv, { ...xSlice(m, xp, b, gr), cols, ld: m.yPlane });
-      e.fns.col2im(cv);
+      gemmRun(e, rec, s);
+      const r = { ...xSlice(m, xp, b, gr), cols, ld: m.yPlane };
+      writeSlice(e, cv, r);
+      colsByChannel(e, FN.col2im, cv, r, m.kVol, 4 * m.cx * m.xPlane);
     }
   }
   e.copyOut(xp, x);
@@ -387,7 +538,8 @@ export function convScatterSubpixelWasm(
         const wr = e.record(W.FIELDS);
         const scratch = transposed ? 0 : e.alloc(nph * (vol(KR) + 1));
         const cols = transposed ? e.alloc(Kc * nbc * qVol) : 0;
-        const s = transposed ? gemmScratch(e, nbc * qVol, Kc) : gemmScratch(e, M, Kc);
+        const work = M * Kc * nbc * qVol;
+        const s = transposed ? gemmScratch(e, nbc * qVol, Kc, work) : gemmScratch(e, M, Kc, work);
         const biasRows = bias && !transposed ? e.alloc(M) : 0;
         const cTmp = e.alloc(M * nbc * qVol);
         if (transposed) {
@@ -434,21 +586,22 @@ export function convScatterSubpixelWasm(
             e.setAll(hs, H.DST, [xs, m.xPlane, m.G * m.cx * m.xPlane, nb, bias ? bp + 4 * gr * m.cx : 0]);
             if (transposed) {
               // A = im2colᵀ (b·q × (o, taps)), from a plain im2col (rows (o, taps))
-              writeSlice(e, cv, { ...conv, cols, ld: nb * qVol });
-              e.fns.im2col(cv);
+              const r = { ...conv, cols, ld: nb * qVol };
+              writeSlice(e, cv, r);
+              colsByChannel(e, FN.im2col, cv, r, vol(KR), 4 * Kc * nb * qVol);
               e.setAll(rec, 0, [nb * qVol]);
               e.setAll(rec, G.ASRC, [cols, 1, nb * qVol]);
               e.fns.packA(rec);
-              e.fns.gemm(rec);
+              gemmRun(e, rec, s);
               e.set(hs, H.LD, M);
-              e.fns.phaseStoreT(hs);
+              storeByChannel(e, FN.phaseStoreT, hs, m.cx, nph, 1, 4 * M * nb * qVol);
             } else {
               writeSlice(e, cv, conv);
               e.set(rec, G.N, nb * qVol);
               e.set(rec, G.LDC, nb * qVol);
-              e.fns.gemm(rec);
+              gemmRun(e, rec, s);
               e.set(hs, H.LD, nb * qVol);
-              e.fns.phaseStore(hs);
+              storeByChannel(e, FN.phaseStore, hs, m.cx, nph, nb * qVol, 4 * M * nb * qVol);
             }
           }
         }
@@ -471,7 +624,7 @@ export function convWeightWasm(
   const yp = e.copyIn(y);
   const gp = e.alloc(gw.length);
   const cols = e.alloc(Kd * m.yPlane);
-  const s = gemmScratch(e, m.cy, m.yPlane);
+  const s = gemmScratch(e, m.cy, m.yPlane, m.cy * Kd * m.yPlane);
   const rec = e.record(G.FIELDS);
   const cv = e.record(V.FIELDS);
   // gw_g (cy × Kd) (+)= y_bg (cy × yPlane) · colsᵀ, colsᵀ read with strides (1, yPlane)
@@ -481,12 +634,13 @@ export function convWeightWasm(
   for (let gr = 0; gr < m.G; gr++) {
     e.set(rec, G.C, gp + 4 * gr * m.cy * Kd);
     for (let b = 0; b < m.N; b++) {
-      writeSlice(e, cv, { ...xSlice(m, xp, b, gr), cols, ld: m.yPlane });
-      e.fns.im2col(cv);
+      const r = { ...xSlice(m, xp, b, gr), cols, ld: m.yPlane };
+      writeSlice(e, cv, r);
+      colsByChannel(e, FN.im2col, cv, r, m.kVol, 4 * Kd * m.yPlane);
       e.setAll(rec, G.ASRC, [yp + 4 * (b * m.G + gr) * m.cy * m.yPlane, m.yPlane, 1]);
       e.fns.packA(rec);
       e.set(rec, G.MODE, b === 0 ? MODE_SET : MODE_ADD);
-      e.fns.gemm(rec);
+      gemmRun(e, rec, s);
     }
   }
   e.copyOut(gp, gw);

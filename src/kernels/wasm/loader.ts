@@ -20,15 +20,22 @@
  * the same pages. WebAssembly memory cannot shrink: `releaseWasmMemory()` drops the instances
  * (the next call compiles a fresh one) to give a large memory back to the garbage collector.
  * Inputs are copied in and outputs copied out on every call.
+ *
+ * The memory is created here and imported by the module. Where the engine has shared memory
+ * (Node; browsers on cross-origin-isolated pages) it is a shared WebAssembly.Memory, which the
+ * worker pool of threads.ts instantiates the same module on; elsewhere the module's memory import
+ * is rewritten to a plain one (one flag byte, `memoryImportFlags`) and everything runs on the
+ * calling thread.
  */
 import { wasmBase64 } from './binary.generated.js';
+import { dropPool } from './threads.js';
 
 export type WasmVariant = 'relaxed' | 'simd' | 'scalar';
 /** Best first. */
 export const WASM_VARIANTS: readonly WasmVariant[] = ['relaxed', 'simd', 'scalar'];
 
 /** The module's exports (asm/index.ts); pointers and sizes are byte offsets and element counts. */
-interface KernelExports {
+export interface KernelExports {
   readonly memory: WebAssembly.Memory;
   gemm(record: number): void;
   packA(record: number): void;
@@ -47,6 +54,8 @@ interface KernelExports {
 const PAGE = 65536;
 /** Largest linear memory a call may use (wasm32 addresses, i32 record fields). */
 export const MAX_BYTES = 2 ** 31 - PAGE;
+/** The maximum the module declares for its memory, in pages (scripts/build-wasm.ts). */
+const MAX_PAGES = 32768;
 
 /** One instance of one build, its memory and a bump allocator for the current call. */
 export class WasmEngine {
@@ -61,7 +70,11 @@ export class WasmEngine {
 
   constructor(
     readonly variant: WasmVariant,
+    /** The compiled module (the worker pool instantiates it again on the same memory). */
+    readonly module: WebAssembly.Module,
     instance: WebAssembly.Instance,
+    /** Whether the memory is shared (then a worker pool may run on it). */
+    readonly shared: boolean,
   ) {
     this.fns = instance.exports as unknown as KernelExports;
     this.MR = this.fns.blocking(0);
@@ -94,7 +107,12 @@ export class WasmEngine {
     const end = align(at + 4 * Math.max(0, n));
     if (end > MAX_BYTES) throw new RangeError(`wasm kernels: ${end} bytes of linear memory needed`);
     const have = this.fns.memory.buffer.byteLength;
-    if (end > have) this.fns.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end > have) {
+      this.fns.memory.grow(Math.ceil((end - have) / PAGE));
+      // a plain memory's old buffer is detached; a shared one's keeps its old length: renew both
+      this.f32View = new Float32Array(this.fns.memory.buffer);
+      this.i32View = new Int32Array(this.fns.memory.buffer);
+    }
     this.top = end;
     return at;
   }
@@ -140,6 +158,18 @@ export class WasmEngine {
   /** Sets consecutive fields from `i` on. */
   setAll(p: number, i: number, values: readonly number[]): void {
     this.i32.set(values, (p >> 2) + i);
+  }
+
+  /** Field `i` of the record at byte offset `p`. */
+  get(p: number, i: number): number {
+    return this.i32[(p >> 2) + i]!;
+  }
+
+  /** A copy of the `fields`-field record at `p`; returns its byte offset. */
+  copyRecord(p: number, fields: number): number {
+    const q = this.alloc(fields);
+    this.i32.copyWithin(q >> 2, p >> 2, (p >> 2) + fields);
+    return q;
   }
 }
 
@@ -197,11 +227,55 @@ export function wasmSupport(): Readonly<Record<WasmVariant, boolean>> {
   return support;
 }
 
-function bytesOf(variant: WasmVariant): Uint8Array<ArrayBuffer> {
+/** The import entry `env.memory`: module name, field name, kind memory; the limits flags follow. */
+const MEMORY_IMPORT = [0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02];
+
+/**
+ * Offset of the limits flags of the module's memory import (0x03: shared with a maximum), found
+ * by its bytes in the import section; -1 when absent.
+ */
+export function memoryImportFlags(bytes: Uint8Array): number {
+  outer: for (let i = 8; i + MEMORY_IMPORT.length < bytes.length; i++) {
+    for (let j = 0; j < MEMORY_IMPORT.length; j++) if (bytes[i + j] !== MEMORY_IMPORT[j]) continue outer;
+    return i + MEMORY_IMPORT.length;
+  }
+  return -1;
+}
+
+/** The module's bytes; with `shared` false its memory import is rewritten to a plain memory. */
+function bytesOf(variant: WasmVariant, shared: boolean): Uint8Array<ArrayBuffer> {
   const bin = atob(wasmBase64[variant]);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  const at = memoryImportFlags(out);
+  if (at < 0 || out[at] !== 0x03) throw new Error('wasm kernels: the module has no shared memory import');
+  if (!shared) out[at] = 0x01;
   return out;
+}
+
+let sharedOk: boolean | undefined;
+
+/**
+ * Whether a shared WebAssembly.Memory can be made here (Node; browsers only on cross-origin-
+ * isolated pages, where SharedArrayBuffer exists).
+ */
+export function sharedMemorySupported(): boolean {
+  if (sharedOk !== undefined) return sharedOk;
+  try {
+    const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+    sharedOk =
+      typeof SharedArrayBuffer === 'function' &&
+      isolated !== false &&
+      new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true }).buffer instanceof
+        SharedArrayBuffer;
+  } catch {
+    sharedOk = false;
+  }
+  return sharedOk;
+}
+
+function memoryFor(shared: boolean): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared });
 }
 
 const engines = new Map<WasmVariant, WasmEngine>();
@@ -214,8 +288,10 @@ export function wasmEngine(variant: WasmVariant): WasmEngine | null {
   if (have) return have;
   if (failed.has(variant) || !wasmSupport()[variant]) return null;
   try {
-    const module = new WebAssembly.Module(bytesOf(variant));
-    const engine = new WasmEngine(variant, new WebAssembly.Instance(module, {}));
+    const shared = sharedMemorySupported();
+    const module = new WebAssembly.Module(bytesOf(variant, shared));
+    const instance = new WebAssembly.Instance(module, { env: { memory: memoryFor(shared) } });
+    const engine = new WasmEngine(variant, module, instance, shared);
     engines.set(variant, engine);
     return engine;
   } catch (error) {
@@ -271,9 +347,10 @@ export async function ready(): Promise<WasmVariant | null> {
   if (!v) return null;
   if (engines.has(v)) return v;
   try {
-    const module = await WebAssembly.compile(bytesOf(v));
-    const instance = await WebAssembly.instantiate(module, {});
-    engines.set(v, new WasmEngine(v, instance));
+    const shared = sharedMemorySupported();
+    const module = await WebAssembly.compile(bytesOf(v, shared));
+    const instance = await WebAssembly.instantiate(module, { env: { memory: memoryFor(shared) } });
+    engines.set(v, new WasmEngine(v, module, instance, shared));
     failed.delete(v);
     return v;
   } catch {
@@ -289,5 +366,6 @@ export async function ready(): Promise<WasmVariant | null> {
  *   releaseWasmMemory();
  */
 export function releaseWasmMemory(): void {
+  for (const e of engines.values()) dropPool(e);
   engines.clear();
 }
