@@ -187,15 +187,7 @@ const ROW_FIELDS = 7;
  * `scratch`: the caller's SCRATCH_I32 i32s (the row table, then the column table of a panel that
  * crosses output rows: x offset of the column, oz, oy, ox), so that concurrent calls do not share it.
  */
-export function packBIm2col(
-  g: usize,
-  k0: i32,
-  kc: i32,
-  j0: i32,
-  nc: i32,
-  dst: usize,
-  scratch: usize,
-): void {
+export function packBIm2col(g: usize, k0: i32, kc: i32, j0: i32, nc: i32, dst: usize, scratch: usize): void {
   const ROWS = scratch;
   const COLS = scratch + <usize>(KC * ROW_FIELDS * 4);
   const X0 = f(g, V_X),

@@ -414,15 +414,7 @@ export function phaseStoreT(p: usize): void {
 }
 
 /** Packs the class's weights as the GEMM's B (see weightRows): NR adjacent phases per panel row. */
-export function packBWeights(
-  p: usize,
-  kb: i32,
-  kc: i32,
-  jc: i32,
-  nc: i32,
-  dst: usize,
-  scratch: usize,
-): void {
+export function packBWeights(p: usize, kb: i32, kc: i32, jc: i32, nc: i32, dst: usize, scratch: usize): void {
   const rows = weightRows(p, kb, kc, scratch);
   for (let jp = 0; jp < nc; jp += NR) {
     const base = weightColumn(p, jc + jp);

@@ -61,24 +61,29 @@ export interface BuildWebOptions {
   quiet?: boolean;
 }
 
-/** Builds the site; returns the folder it wrote. */
-export async function buildWeb(options: BuildWebOptions = {}): Promise<string> {
-  const outDir = options.outDir ?? WEB_DIST;
-  await rm(outDir, { recursive: true, force: true });
-  await mkdir(outDir, { recursive: true });
+/** One ES-module bundle of `entry` (and the library it imports) for browsers, at `outfile`. */
+export async function bundleForBrowser(entry: string, outfile: string, minify = true): Promise<void> {
   await build({
-    entryPoints: [join(WEB_DIR, 'main.ts')],
-    outfile: join(outDir, 'main.js'),
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
     sourcemap: true,
-    minify: options.minify ?? true,
+    minify,
     legalComments: 'none',
     logLevel: 'warning',
     plugins: [nodeStubs],
   });
+}
+
+/** Builds the site; returns the folder it wrote. */
+export async function buildWeb(options: BuildWebOptions = {}): Promise<string> {
+  const outDir = options.outDir ?? WEB_DIST;
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  await bundleForBrowser(join(WEB_DIR, 'main.ts'), join(outDir, 'main.js'), options.minify ?? true);
   await copyFile(join(WEB_DIR, 'index.html'), join(outDir, 'index.html'));
   await copyFile(join(WEB_DIR, 'style.css'), join(outDir, 'style.css'));
   const photo = existsSync(PHOTO);

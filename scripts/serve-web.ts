@@ -54,6 +54,10 @@ export function staticServer(root: string): Server {
           'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
           'Content-Length': info.size,
           'Cache-Control': 'no-cache',
+          // cross-origin isolation: SharedArrayBuffer, hence the library's WebAssembly threads
+          // (everything the explorer loads is same-origin)
+          'Cross-Origin-Opener-Policy': 'same-origin',
+          'Cross-Origin-Embedder-Policy': 'require-corp',
         });
         if (req.method === 'HEAD') res.end();
         else createReadStream(file).pipe(res);

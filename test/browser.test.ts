@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { buildWeb } from '../scripts/build-web.js';
+import { buildWeb, bundleForBrowser } from '../scripts/build-web.js';
 import { listen, staticServer } from '../scripts/serve-web.js';
 import {
   DeconvError,
@@ -24,6 +24,7 @@ import {
   frameworkSnippets,
   ones,
   rand,
+  randn,
   tensor,
   zeros,
   convMatrix,
@@ -390,6 +391,41 @@ test('explorer in Chromium', { timeout: 60_000 }, async (t) => {
       );
       const shown = await page.getByTestId('image-output').getAttribute('data-size');
       assert.equal(shown, size.join('x'));
+    });
+
+    await t.test('WebAssembly threads: Web Workers on shared memory, same result as one thread', async () => {
+      await bundleForBrowser(
+        join(import.meta.dirname, 'browser', 'threads-page.ts'),
+        join(site, 'threads.js'),
+      );
+      await writeFile(
+        join(site, 'threads.html'),
+        '<!doctype html><meta charset="utf-8"><title>threads</title><link rel="icon" href="data:,">' +
+          '<script type="module" src="threads.js"></script>',
+      );
+      const tab = await context!.newPage();
+      tab.on('pageerror', (e) => problems.push(`threads page error: ${e.message}`));
+      tab.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`threads page console error: ${m.text()}`);
+      });
+      await tab.goto(new URL('threads.html', url).href);
+      await tab.waitForSelector('body[data-done="true"]', { state: 'attached', timeout: 30_000 });
+      const data = await tab.evaluate(() => ({ ...document.body.dataset }));
+      await tab.close();
+      assert.equal(data.error, undefined, `the page failed: ${data.error}`);
+      assert.equal(data.isolated, 'true', 'the server makes the page cross-origin isolated');
+      assert.equal(data.variant, 'relaxed', 'Chromium runs the relaxed-SIMD build');
+      assert.equal(data.threads1, '1');
+      assert.equal(data.threads2, '2', 'two threads started in the browser');
+      assert.equal(data.identical, 'true', 'two threads give the one-thread result bit for bit');
+      // the same values as Node computes
+      const x = randn([2, 64, 16, 16], { seed: 1 });
+      const w = randn([64, 32, 4, 4], { seed: 2 });
+      const sum = (convTranspose2d(x, w, { stride: 2, padding: 1 }).data as Float32Array).reduce(
+        (a, b) => a + b,
+        0,
+      );
+      assert.equal(Number(data.sum), sum, "the browser result equals Node's");
     });
 
     assert.deepEqual(problems, [], 'the page logged errors');

@@ -23,7 +23,13 @@ import {
   threadTuning,
 } from '../src/kernels/wasm/conv.js';
 import { threadStats, startThreads } from '../src/kernels/wasm/threads.js';
-import { WASM_VARIANTS, wasmSupport, wasmEngine, sharedMemorySupported } from '../src/kernels/wasm/loader.js';
+import {
+  WASM_VARIANTS,
+  wasmSupport,
+  wasmEngine,
+  sharedMemorySupported,
+  newEngine,
+} from '../src/kernels/wasm/loader.js';
 
 const supported = WASM_VARIANTS.filter((v) => wasmSupport()[v]);
 const prod = (a: readonly number[]): number => a.reduce((p, v) => p * v, 1);
@@ -190,6 +196,29 @@ const CASES: [string, Case][] = [
 
 test('sharedMemorySupported: Node has shared WebAssembly memory', () => {
   assert.equal(sharedMemorySupported(), true, 'Node 20 has SharedArrayBuffer');
+  assert.ok(
+    wasmEngine(supported[0]!)!.fns.memory.buffer instanceof SharedArrayBuffer,
+    'the memory is shared',
+  );
+});
+
+test('without shared memory (browsers off cross-origin isolation) a plain-memory build runs alone', async () => {
+  const c: Case = CASES[1]![1];
+  const g = geometryOf(c);
+  const plain = newEngine(supported[0]!, false);
+  assert.ok(
+    !(plain.fns.memory.buffer instanceof SharedArrayBuffer),
+    'the rewritten import is a plain memory',
+  );
+  assert.equal(await startThreads(plain), false, 'no pool on a plain memory');
+  const xn = g.batch * g.xChannels * prod(g.xSize);
+  const y = randn([g.batch * g.yChannels * prod(g.ySize)], { seed: 2 }).data as Float32Array;
+  const w = randn([(g.yChannels * g.xChannels * prod(g.kernel)) / g.groups], { seed: 3 })
+    .data as Float32Array;
+  const [a, b] = [new Float32Array(xn).fill(NaN), new Float32Array(xn).fill(NaN)];
+  convScatterSubpixelWasm(plain, g, y, w, null, a);
+  convScatterSubpixelWasm(wasmEngine(supported[0]!)!, g, y, w, null, b);
+  identical(a, b, 'plain memory vs shared memory');
 });
 
 for (const variant of supported) {

@@ -2,7 +2,7 @@
 // AssemblyScript 0.28.20; three builds of the same sources, base64.
 
 /** SHA-256 of asm/, the compiler options and the compiler version this module was built from. */
-export const sourceHash = 'c6a79c390fa8579355a0a111f015e0df72c0ddbb36101ccebd2a3afafcb70287';
+export const sourceHash = 'a85dff89cd46bd1de8c14da8c970b394b1a81cfd6f159d444a4225fd02ece290';
 
 export const wasmBase64: Readonly<Record<'relaxed' | 'simd' | 'scalar', string>> = {
   relaxed:

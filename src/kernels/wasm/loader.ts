@@ -278,6 +278,16 @@ function memoryFor(shared: boolean): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared });
 }
 
+/**
+ * A new engine of one build, compiled synchronously, on a shared memory or (the module's memory
+ * import rewritten) a plain one. wasmEngine keeps one per build; tests make plain ones with this.
+ */
+export function newEngine(variant: WasmVariant, shared: boolean): WasmEngine {
+  const module = new WebAssembly.Module(bytesOf(variant, shared));
+  const instance = new WebAssembly.Instance(module, { env: { memory: memoryFor(shared) } });
+  return new WasmEngine(variant, module, instance, shared);
+}
+
 const engines = new Map<WasmVariant, WasmEngine>();
 const failed = new Map<WasmVariant, unknown>();
 let forced: WasmVariant | null = null;
@@ -288,10 +298,7 @@ export function wasmEngine(variant: WasmVariant): WasmEngine | null {
   if (have) return have;
   if (failed.has(variant) || !wasmSupport()[variant]) return null;
   try {
-    const shared = sharedMemorySupported();
-    const module = new WebAssembly.Module(bytesOf(variant, shared));
-    const instance = new WebAssembly.Instance(module, { env: { memory: memoryFor(shared) } });
-    const engine = new WasmEngine(variant, module, instance, shared);
+    const engine = newEngine(variant, sharedMemorySupported());
     engines.set(variant, engine);
     return engine;
   } catch (error) {

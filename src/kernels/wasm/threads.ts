@@ -106,13 +106,11 @@ function spawn(): AnyWorker | null {
   const W = (globalThis as { Worker?: new (url: string) => AnyWorker }).Worker;
   if (typeof W !== 'function' || typeof Blob !== 'function' || typeof URL?.createObjectURL !== 'function')
     return null;
-  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
-  try {
-    return new W(url);
-  } finally {
-    URL.revokeObjectURL(url);
-  }
+  // one URL for the page's lifetime: a worker fetches its script after the constructor returns
+  workerUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  return new W(workerUrl);
 }
+let workerUrl: string | undefined;
 
 /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
 let canBlock: boolean | undefined;
