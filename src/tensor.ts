@@ -7,6 +7,7 @@ import type { TapeNode } from './autograd/tape.js';
 import { runBackward } from './autograd/backward.js';
 import * as ew from './ops/elementwise.js';
 import { Rng } from './random.js';
+import { releaseStorage, retainStorage, takeStorage } from './storage.js';
 
 /** `float64` is internal (finite-difference gradient checks); the public dtypes are the other two. */
 export type DType = 'float32' | 'int32' | 'float64';
@@ -21,6 +22,9 @@ export interface TensorOptions {
 /** Largest element count of one tensor: beyond it an op refuses instead of crashing. */
 export const MAX_ELEMENTS = 2 ** 31 - 1;
 
+let nextSerial = 0;
+let serialOf: (t: Tensor) => number;
+
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
@@ -30,9 +34,21 @@ export class Tensor {
   grad: Tensor | null = null;
   /** @internal The tape node of the op that produced this tensor, if it is tracked. */
   node: TapeNode | null = null;
+  #disposed = false;
+  /** Creation order, for backward() to tell the temporaries it made (see autograd/backward.ts). */
+  readonly #serial = nextSerial++;
 
   /** @internal Wraps `data` (not copied) as a tensor of `shape`; use `tensor()` from outside. */
   constructor(data: TensorData, shape: readonly number[], requiresGrad = false) {
+    // Counts this tensor as one more sharer of the storage (see storage.ts); storage that is back
+    // in the pool belongs to a disposed tensor and may already hold another tensor's values.
+    if (!retainStorage(data)) {
+      throw new DeconvError(
+        'Tensor',
+        'data',
+        'data belongs to a disposed tensor (its storage is back in the pool)',
+      );
+    }
     this.data = data;
     this.shape = Object.freeze([...shape]);
     this.size = data.length;
@@ -40,17 +56,48 @@ export class Tensor {
     this.requiresGrad = requiresGrad;
   }
 
+  static {
+    serialOf = (t) => t.#serial;
+  }
+
   get ndim(): number {
     return this.shape.length;
   }
 
+  /** Whether `dispose()` was called: every op then refuses this tensor. */
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+
+  /**
+   * Gives this tensor's storage back to the pool (see `storageStats`), so that the next op output
+   * of the same byte length reuses it instead of paying for fresh memory. Tensors that share the
+   * storage (`detach()`, `reshape`) keep it alive: it goes back when the last of them is disposed.
+   * Afterwards every op refuses this tensor with a `DeconvError`, and `data` must not be read:
+   * it may hold another tensor's values. A second call does nothing. Only the data is disposed:
+   * `grad`, if any, stays (dispose it on its own). Never disposing is safe; the garbage collector
+   * frees the memory as without a pool, only without the reuse.
+   *
+   * @example
+   *   const y = maxUnpool2d(x, indices, { kernelSize: 2 });
+   *   use(y.data);
+   *   y.dispose(); // the next maxUnpool2d of this size writes into the same memory
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    releaseStorage(this.data);
+  }
+
   /** Fills `grad` of every tensor created with `requiresGrad: true` that this one depends on. */
   backward(gradOutput?: Tensor): void {
+    checkLive('backward', 'this', this);
     runBackward(this, gradOutput);
   }
 
   /** Nested arrays with this tensor's shape (a plain number for a 0-d tensor). */
   toArray(): unknown {
+    checkLive('toArray', 'this', this);
     const build = (dim: number, offset: number): unknown => {
       if (dim === this.shape.length) return this.data[offset];
       const n = this.shape[dim]!;
@@ -65,6 +112,7 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
+    checkLive('item', 'this', this);
     if (this.size !== 1) fail('item', 'this', this.shape, 'must have exactly one element');
     return this.data[0]!;
   }
@@ -74,6 +122,7 @@ export class Tensor {
   }
   /** A tensor sharing nothing with the tape: same values, no gradient history. */
   detach(): Tensor {
+    checkLive('detach', 'this', this);
     return new Tensor(this.data, this.shape);
   }
   clone(): Tensor {
@@ -141,6 +190,14 @@ export class Tensor {
   }
 }
 
+/**
+ * @internal A number that grows with every tensor constructed: a tensor whose serial is at least
+ * one read earlier was created after that moment.
+ */
+export function tensorSerial(t?: Tensor): number {
+  return t === undefined ? nextSerial : serialOf(t);
+}
+
 /** Number of elements of `shape`. */
 export function numel(shape: readonly number[]): number {
   let n = 1;
@@ -148,8 +205,23 @@ export function numel(shape: readonly number[]): number {
   return n;
 }
 
-/** Allocates zeroed storage of `dtype` for `shape`, refusing sizes a tensor cannot hold. */
-export function allocate(fn: string, argument: string, shape: readonly number[], dtype: DType): TensorData {
+/**
+ * How new storage starts: 'zeros', or 'uninitialised' (whatever a reused pool buffer held) for
+ * outputs that the kernels of every path (reference, JavaScript, WebAssembly) write in full.
+ */
+export type Initial = 'zeros' | 'uninitialised';
+
+/**
+ * Allocates storage of `dtype` for `shape` from the pool (storage.ts), zeroed unless `initial` is
+ * 'uninitialised', refusing sizes a tensor cannot hold.
+ */
+export function allocate(
+  fn: string,
+  argument: string,
+  shape: readonly number[],
+  dtype: DType,
+  initial: Initial = 'zeros',
+): TensorData {
   const n = numel(shape);
   if (!Number.isSafeInteger(n) || n > MAX_ELEMENTS) {
     throw new DeconvError(
@@ -159,11 +231,7 @@ export function allocate(fn: string, argument: string, shape: readonly number[],
     );
   }
   try {
-    return dtype === 'float32'
-      ? new Float32Array(n)
-      : dtype === 'int32'
-        ? new Int32Array(n)
-        : new Float64Array(n);
+    return takeStorage(dtype, n, initial === 'zeros');
   } catch (e) {
     throw new DeconvError(
       fn,
@@ -173,9 +241,21 @@ export function allocate(fn: string, argument: string, shape: readonly number[],
   }
 }
 
-/** A float tensor of `shape` with the float type of `like` (float32 unless `like` is float64). */
-export function emptyLike(fn: string, argument: string, shape: readonly number[], like: Tensor): Tensor {
-  return new Tensor(allocate(fn, argument, shape, like.dtype === 'float64' ? 'float64' : 'float32'), shape);
+/**
+ * A float tensor of `shape` with the float type of `like` (float32 unless `like` is float64),
+ * zeroed unless `initial` is 'uninitialised'.
+ */
+export function emptyLike(
+  fn: string,
+  argument: string,
+  shape: readonly number[],
+  like: Tensor,
+  initial: Initial = 'zeros',
+): Tensor {
+  return new Tensor(
+    allocate(fn, argument, shape, like.dtype === 'float64' ? 'float64' : 'float32', initial),
+    shape,
+  );
 }
 
 function checkShape(fn: string, shape: unknown): number[] {
@@ -236,7 +316,7 @@ function fromValues(
   dtype: DType,
   shape: readonly number[],
 ): TensorData {
-  const data = allocate(fn, 'shape', shape, dtype);
+  const data = allocate(fn, 'shape', shape, dtype, 'uninitialised'); // every element is set below
   if (dtype === 'int32') {
     for (let i = 0; i < values.length; i++) {
       const x = values[i]!;
@@ -303,7 +383,7 @@ export function tensor(
 function filled(fn: string, shape: readonly number[], options: TensorOptions, value: number): Tensor {
   const shp = checkShape(fn, shape);
   const dtype = checkDtype(fn, options.dtype);
-  const data = allocate(fn, 'shape', shp, dtype);
+  const data = allocate(fn, 'shape', shp, dtype, value === 0 ? 'zeros' : 'uninitialised');
   if (value !== 0) data.fill(value);
   return new Tensor(data, shp, Boolean(options.requiresGrad));
 }
@@ -340,7 +420,7 @@ function random(
     fail(fn, 'seed', options.seed, 'must be a finite number');
   }
   const dtype = options.dtype === 'float64' ? 'float64' : 'float32';
-  const data = allocate(fn, 'shape', shp, dtype);
+  const data = allocate(fn, 'shape', shp, dtype, 'uninitialised'); // every element is drawn below
   const rng = new Rng(options.seed);
   for (let i = 0; i < data.length; i++) data[i] = draw(rng);
   return new Tensor(data, shp, Boolean(options.requiresGrad));
@@ -356,10 +436,26 @@ export function rand(shape: readonly number[], options: RandomOptions = {}): Ten
   return random('rand', shape, options, (r) => r.uniform());
 }
 
-/** Checks that `value` is a Tensor, naming `argument` otherwise. */
+/**
+ * Refuses a disposed tensor: its storage went back to the pool and may hold another tensor's
+ * values by now.
+ */
+export function checkLive(fn: string, argument: string, t: Tensor): Tensor {
+  if (t.isDisposed) {
+    fail(
+      fn,
+      argument,
+      t,
+      'was disposed: its storage went back to the pool (dispose() only what no op reads again)',
+    );
+  }
+  return t;
+}
+
+/** Checks that `value` is a Tensor that was not disposed, naming `argument` otherwise. */
 export function checkTensor(fn: string, argument: string, value: unknown): Tensor {
   if (!(value instanceof Tensor)) fail(fn, argument, value, 'must be a Tensor');
-  return value;
+  return checkLive(fn, argument, value);
 }
 
 /** Checks that `value` is a float tensor. */

@@ -4,7 +4,7 @@
  * option records. Each failure names the function, the argument path, the value and the rule.
  */
 import { fail, show } from '../errors.js';
-import { Tensor, checkFloatTensor } from '../tensor.js';
+import { checkFloatTensor, checkTensor } from '../tensor.js';
 
 export type SizeArg = number | readonly number[];
 
@@ -124,8 +124,7 @@ export interface Layout {
  * Reads `(N, C, *spatial)` or `(C, *spatial)` with `d` spatial dimensions from a float tensor.
  */
 export function checkLayout(fn: string, argument: string, value: unknown, d: number, float = true): Layout {
-  const t = float ? checkFloatTensor(fn, argument, value) : (value as Tensor);
-  if (!(t instanceof Tensor)) fail(fn, argument, value, 'must be a Tensor');
+  const t = float ? checkFloatTensor(fn, argument, value) : checkTensor(fn, argument, value);
   const r = t.shape.length;
   if (r !== d + 1 && r !== d + 2) {
     fail(

@@ -26,7 +26,7 @@
  *   dilation d      → unchanged.
  */
 import { fail, show } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import { checkLive, type Tensor } from '../tensor.js';
 import { poolOutputSizes } from './pool.js';
 import { checkLayout, perDim, perDimPairs, POSITIVE, NON_NEGATIVE, type Layout } from './args.js';
 
@@ -123,6 +123,7 @@ function checkWeight(fn: string, weight: unknown, d: number, transposed: boolean
   const w = weight as Tensor;
   if (!w || typeof w !== 'object' || !('shape' in w) || !('data' in w))
     fail(fn, 'weight', weight, 'must be a Tensor');
+  checkLive(fn, 'weight', w);
   if (w.dtype === 'int32') fail(fn, 'weight.dtype', w.dtype, "must be 'float32'");
   if (w.shape.length !== d + 2) {
     const names = transposed ? 'Cin, Cout/groups' : 'Cout, Cin/groups';
@@ -144,6 +145,7 @@ function checkBias(fn: string, bias: unknown, channels: number): Tensor | null {
   const b = bias as Tensor;
   if (!b || typeof b !== 'object' || !('shape' in b) || !('data' in b))
     fail(fn, 'bias', bias, 'must be a Tensor or null');
+  checkLive(fn, 'bias', b);
   if (b.dtype === 'int32') fail(fn, 'bias.dtype', b.dtype, "must be 'float32'");
   if (b.shape.length !== 1 || b.shape[0] !== channels) {
     fail(fn, 'bias.shape', b.shape, `must be [${channels}], one value per output channel`);

@@ -26,7 +26,7 @@
  *     otherwise:         the number of input elements summed.
  */
 import { fail, show } from '../errors.js';
-import { Tensor, numel } from '../tensor.js';
+import { Tensor, checkLive, numel } from '../tensor.js';
 import {
   checkLayout,
   checkOptions,
@@ -332,6 +332,7 @@ export function maxUnpoolGeometry(
   const x = input as Tensor;
   checkNonEmpty(fn, x, layout);
   if (!(indices instanceof Tensor)) fail(fn, 'indices', indices, 'must be a Tensor');
+  checkLive(fn, 'indices', indices);
   if (indices.dtype !== 'int32') fail(fn, 'indices.dtype', indices.dtype, "must be 'int32'");
   if (indices.shape.length !== x.shape.length || indices.shape.some((s, i) => s !== x.shape[i])) {
     fail(fn, 'indices.shape', indices.shape, `must equal input.shape = ${show(x.shape)}`);

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { fail } from '../errors.js';
 import { checkOptions } from '../geometry/args.js';
-import { Tensor, allocate } from '../tensor.js';
+import { Tensor, allocate, checkLive } from '../tensor.js';
 
 /** A checked view of an image tensor: `(C, H, W)` or `(1, C, H, W)`, float. */
 interface ImageView {
@@ -22,6 +22,7 @@ interface ImageView {
 
 function imageView(fn: string, path: string, value: unknown, maxChannels = 4): ImageView {
   if (!(value instanceof Tensor)) fail(fn, path, value, 'must be a Tensor');
+  checkLive(fn, path, value);
   const shape = value.shape;
   if (value.dtype === 'int32') fail(fn, path, value, `must be a float tensor (got dtype 'int32')`);
   const ok = shape.length === 3 || (shape.length === 4 && shape[0] === 1);

@@ -23,7 +23,7 @@
  * requires), so no read goes outside the buffer.
  */
 import { DeconvError, fail, show } from '../errors.js';
-import { MAX_ELEMENTS, Tensor, allocate } from '../tensor.js';
+import { MAX_ELEMENTS, Tensor, allocate, checkLive } from '../tensor.js';
 import { checkOptions } from '../geometry/args.js';
 
 /** Largest header the Rust reader accepts. */
@@ -289,6 +289,7 @@ export function writeSafetensors(
     if (name === METADATA_KEY)
       fail(fn, path, t, `cannot be stored: ${METADATA_KEY} is the header's metadata key`);
     if (!(t instanceof Tensor)) fail(fn, path, t, 'must be a Tensor');
+    checkLive(fn, path, t);
     const dtype = t.dtype === 'float32' ? 'F32' : t.dtype === 'float64' ? 'F64' : intDtype;
     return { name, tensor: t, dtype, bytes: t.size * BYTES[dtype]! };
   });

@@ -14,7 +14,7 @@
 import { DeconvError, fail, show } from '../errors.js';
 import { to3 } from '../geometry/args.js';
 import { convGeometry, type ConvGeometry, type PaddingArg } from '../geometry/conv.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, checkLive } from '../tensor.js';
 
 /** Options of `convMatrix`: conv's options without `bias` (an affine offset is not a matrix). */
 export interface ConvMatrixOptions {
@@ -117,7 +117,7 @@ export class ConvMatrix {
    */
   matvec(x: Tensor | ArrayLike<number>): Float32Array {
     const fn = 'matvec';
-    const data = x instanceof Tensor ? x.data : x;
+    const data = x instanceof Tensor ? checkLive(fn, 'x', x).data : x;
     if (data === null || typeof data !== 'object' || typeof (data as ArrayLike<number>).length !== 'number') {
       fail(fn, 'x', x, 'must be a Tensor or an array-like of numbers');
     }

@@ -9,7 +9,7 @@
  * Reference: https://pytorch.org/docs/1.13/nn.functional.html#loss-functions
  */
 import { fail, show } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, checkLive } from '../tensor.js';
 import { checkOptions } from '../geometry/args.js';
 import * as ew from '../ops/elementwise.js';
 
@@ -29,6 +29,7 @@ function checkReduction(fn: string, reduction: unknown): Reduction {
 
 function checkFloat(fn: string, argument: string, value: unknown): Tensor {
   if (!(value instanceof Tensor)) fail(fn, argument, value, 'must be a Tensor');
+  checkLive(fn, argument, value);
   if (value.dtype === 'int32') fail(fn, `${argument}.dtype`, value.dtype, "must be 'float32'");
   return value;
 }

@@ -12,7 +12,7 @@
  * Reference: https://pytorch.org/docs/1.13/generated/torch.nn.Module.html
  */
 import { DeconvError, fail, show } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, checkLive } from '../tensor.js';
 
 /** A state_dict: names in PyTorch's form, in PyTorch's order, to tensors. */
 export type StateDict = Map<string, Tensor>;
@@ -185,8 +185,11 @@ export abstract class Module {
   stateDict(): StateDict {
     const out: StateDict = new Map();
     const visit = (m: Module, prefix: string): void => {
-      for (const [name, t] of m.#parameters) if (t) out.set(prefix + name, new Tensor(t.data, t.shape));
-      for (const [name, t] of m.#buffers) if (t) out.set(prefix + name, new Tensor(t.data, t.shape));
+      // shared storage: a disposed parameter's may hold another tensor's values by now
+      const share = (t: Tensor, name: string): Tensor =>
+        new Tensor(checkLive('stateDict', prefix + name, t).data, t.shape);
+      for (const [name, t] of m.#parameters) if (t) out.set(prefix + name, share(t, name));
+      for (const [name, t] of m.#buffers) if (t) out.set(prefix + name, share(t, name));
       for (const [name, sub] of m.#modules) visit(sub, `${prefix}${name}.`);
     };
     visit(this, '');

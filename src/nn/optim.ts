@@ -14,7 +14,7 @@
  */
 import { fail } from '../errors.js';
 import { noGrad } from '../autograd/tape.js';
-import { Tensor, type FloatData } from '../tensor.js';
+import { Tensor, checkLive, type FloatData } from '../tensor.js';
 import { checkOptions } from '../geometry/args.js';
 
 const identity = (x: number): number => x;
@@ -56,9 +56,12 @@ function checkBool(fn: string, name: string, v: unknown): boolean {
 
 /** The parameters' gradient data, or null when a parameter has none (it is skipped). */
 function gradOf(fn: string, p: Tensor, index: number): FloatData | null {
+  // a disposed parameter's storage may belong to another tensor by now: the step must not write it
+  checkLive(fn, `params[${index}]`, p);
   const g = p.grad;
   if (g === null) return null;
   if (g.size !== p.size) fail(fn, `params[${index}].grad`, g, `must have the parameter's ${p.size} elements`);
+  checkLive(fn, `params[${index}].grad`, g);
   return g.data as FloatData;
 }
 

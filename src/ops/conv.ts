@@ -53,8 +53,11 @@ function floatOf(...ts: (Tensor | null)[]): Tensor {
 }
 
 // The three directions, on raw geometry, shared by the forward passes and the gradient rules.
+// Every kernel writes its whole output: the reference ones sum each plane apart and copy it in,
+// the JavaScript ones start from the bias or zeros, the WebAssembly ones copy the whole output out
+// of linear memory. So the outputs need no zeroing.
 function gather(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
-  const y = emptyLike(g.fn, 'input', yShape(g), floatOf(x, w, bias));
+  const y = emptyLike(g.fn, 'input', yShape(g), floatOf(x, w, bias), 'uninitialised');
   convKernels().gather(
     g,
     x.data as FloatData,
@@ -65,7 +68,7 @@ function gather(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | null): Ten
   return y;
 }
 function scatter(g: ConvGeometry, y: Tensor, w: Tensor, bias: Tensor | null): Tensor {
-  const x = emptyLike(g.fn, 'input', xShape(g), floatOf(y, w, bias));
+  const x = emptyLike(g.fn, 'input', xShape(g), floatOf(y, w, bias), 'uninitialised');
   convKernels().scatter(
     g,
     y.data as FloatData,
@@ -76,12 +79,12 @@ function scatter(g: ConvGeometry, y: Tensor, w: Tensor, bias: Tensor | null): Te
   return x;
 }
 function weightGrad(g: ConvGeometry, x: Tensor, y: Tensor, like: Tensor): Tensor {
-  const gw = emptyLike(g.fn, 'weight', like.shape, floatOf(like, x, y));
+  const gw = emptyLike(g.fn, 'weight', like.shape, floatOf(like, x, y), 'uninitialised');
   convKernels().weight(g, x.data as FloatData, y.data as FloatData, gw.data as FloatData);
   return gw;
 }
 function biasGrad(t: Tensor, batch: number, channels: number): Tensor {
-  const out = emptyLike('backward', 'bias', [channels], t);
+  const out = emptyLike('backward', 'bias', [channels], t, 'uninitialised');
   convKernels().channelSum(
     t.data as FloatData,
     batch,

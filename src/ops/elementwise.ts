@@ -5,7 +5,7 @@
 import { fail, show } from '../errors.js';
 import { record } from '../autograd/tape.js';
 import type { GradTable } from '../autograd/registry.js';
-import { Tensor, allocate, numel, type DType, type TensorData } from '../tensor.js';
+import { Tensor, allocate, checkLive, numel, type DType, type TensorData } from '../tensor.js';
 
 declare module '../autograd/registry.js' {
   interface OpSaved {
@@ -38,7 +38,7 @@ function resultType(a: DType, b: DType, alwaysFloat: boolean): DType {
 }
 
 function asTensor(x: Tensor | number, like: Tensor): Tensor {
-  if (x instanceof Tensor) return x;
+  if (x instanceof Tensor) return checkLive('arithmetic', 'other', x);
   if (typeof x !== 'number') fail('arithmetic', 'other', x, 'must be a Tensor or a number');
   const data = like.dtype === 'float64' ? new Float64Array([x]) : new Float32Array([x]);
   return new Tensor(data, []);
@@ -72,6 +72,8 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
 }
 
 function binary(fn: string, a: Tensor, b: Tensor, dtype: DType, f: (x: number, y: number) => number): Tensor {
+  checkLive(fn, 'input', a);
+  checkLive(fn, 'other', b);
   const shape = broadcastShapes(fn, a.shape, b.shape);
   const out = allocate(fn, 'other', shape, dtype);
   const ad = a.data;
@@ -104,6 +106,7 @@ function binary(fn: string, a: Tensor, b: Tensor, dtype: DType, f: (x: number, y
 }
 
 function unary(x: Tensor, f: (v: number) => number, keepInt = false): Tensor {
+  checkLive('arithmetic', 'input', x);
   const dtype: DType = x.dtype === 'int32' && !keepInt ? 'float32' : x.dtype;
   const out = allocate('arithmetic', 'input', x.shape, dtype);
   const d = x.data;
@@ -218,6 +221,7 @@ function normDims(fn: string, x: Tensor, dims: number | readonly number[] | unde
 }
 
 function reduceSum(x: Tensor, dims: number[], keepDims: boolean): Tensor {
+  checkLive('sum', 'input', x);
   const keptShape = x.shape.map((s, i) => (dims.includes(i) ? 1 : s));
   const out = allocate('sum', 'input', keptShape, x.dtype === 'int32' ? 'int32' : x.dtype);
   const strides = broadcastStrides(keptShape, x.shape);
@@ -263,6 +267,7 @@ export function mean(x: Tensor, dims?: number | readonly number[], keepDims = fa
 
 /** Same data, another shape; one entry may be -1. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  checkLive('reshape', 'input', x);
   if (!Array.isArray(shape)) fail('reshape', 'shape', shape, 'must be an array of integers');
   let infer = -1;
   let known = 1;
@@ -287,11 +292,14 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 export function clone(x: Tensor): Tensor {
+  checkLive('clone', 'input', x);
   const y = new Tensor(x.data.slice() as TensorData, x.shape);
   return record('clone', y, [x], () => null);
 }
 
 function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  checkLive('matmul', 'input', a);
+  checkLive('matmul', 'other', b);
   const m = transA ? a.shape[1]! : a.shape[0]!;
   const k = transA ? a.shape[0]! : a.shape[1]!;
   const n = transB ? b.shape[0]! : b.shape[1]!;
@@ -323,6 +331,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 }
 
 function transposeRaw(x: Tensor): Tensor {
+  checkLive('t', 'input', x);
   const [r, c] = x.shape as [number, number];
   const out = allocate('t', 'input', [c, r], x.dtype);
   for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = x.data[i * c + j]!;
@@ -457,6 +466,7 @@ function floatDtype(x: Tensor): DType {
 
 function checkFloat(fn: string, argument: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) fail(fn, argument, x, 'must be a Tensor');
+  checkLive(fn, argument, x);
   if (x.dtype === 'int32') fail(fn, `${argument}.dtype`, x.dtype, "must be 'float32'");
   return x;
 }
@@ -526,6 +536,7 @@ export function nll(input: Tensor, target: Tensor, weight: Float64Array | null, 
   const fn = 'nll';
   checkFloat(fn, 'input', input);
   const [N, C, inner] = around(input.shape, 1);
+  checkLive(fn, 'target', target);
   const td = target.data as Int32Array;
   if (!(td instanceof Int32Array) || td.length !== N * inner)
     fail(fn, 'target', target, `must be int32 with ${N * inner} elements`);

@@ -34,14 +34,15 @@ declare module '../autograd/registry.js' {
 const UNFOLD_KEYS = ['kernelSize', 'dilation', 'padding', 'stride'] as const;
 const FOLD_KEYS = ['outputSize', 'kernelSize', 'dilation', 'padding', 'stride'] as const;
 
-// The two directions on raw geometry, shared by the forward passes and the gradient rules.
+// The two directions on raw geometry, shared by the forward passes and the gradient rules. Both
+// kernels of both directions write every element (col2im sums each plane apart, then copies it).
 function im2col(g: FoldGeometry, image: Tensor): Tensor {
-  const cols = emptyLike(g.fn, 'input', columnsShape(g), image);
+  const cols = emptyLike(g.fn, 'input', columnsShape(g), image, 'uninitialised');
   foldKernels().im2col(g, image.data as FloatData, cols.data as FloatData);
   return cols;
 }
 function col2im(g: FoldGeometry, cols: Tensor): Tensor {
-  const image = emptyLike(g.fn, 'input', imageShape(g), cols);
+  const image = emptyLike(g.fn, 'input', imageShape(g), cols, 'uninitialised');
   foldKernels().col2im(g, cols.data as FloatData, image.data as FloatData);
   return image;
 }

@@ -58,6 +58,7 @@ export function interpolate(input: Tensor, options: InterpolateOptions): Tensor 
     options.size !== undefined ? 'size' : 'scaleFactor',
     geometry.outputShape,
     input,
+    'uninitialised', // every resampling kernel writes every element
   );
   resampleKernels().resample(
     input.data as FloatData,
@@ -70,7 +71,7 @@ export function interpolate(input: Tensor, options: InterpolateOptions): Tensor 
 
 /** The gradient of `interpolate` with respect to its input: the transposed taps applied to `gradOutput`. */
 function interpolateBackward(geometry: InterpolateGeometry, gradOutput: Tensor): Tensor {
-  const gradInput = emptyLike('interpolate', 'gradOutput', geometry.inputShape, gradOutput);
+  const gradInput = emptyLike('interpolate', 'gradOutput', geometry.inputShape, gradOutput, 'uninitialised');
   resampleKernels().resample(
     gradOutput.data as FloatData,
     gradInput.data as FloatData,

@@ -84,8 +84,9 @@ type WithoutIndices = MaxPoolOptions & { returnIndices?: false };
 function maxPool(fn: string, d: number, input: Tensor, options: MaxPoolOptions): Tensor | MaxPoolResult {
   const g = poolGeometry(fn, 'maxPool', input, options, d);
   const returnIndices = options.returnIndices === true;
-  const y = emptyLike(fn, 'input', g.outputShape, input);
-  const indices = allocate(fn, 'input', g.outputShape, 'int32') as Int32Array;
+  // Every max-pooling kernel writes every output element and index.
+  const y = emptyLike(fn, 'input', g.outputShape, input, 'uninitialised');
+  const indices = allocate(fn, 'input', g.outputShape, 'int32', 'uninitialised') as Int32Array;
   poolKernels().maxPool(g, input.data as FloatData, y.data as FloatData, indices);
   // Returned indices belong to the caller, who may change them: the tape keeps its own copy.
   record('maxPool', y, [input], () => ({ geometry: g, indices: returnIndices ? indices.slice() : indices }));
@@ -166,7 +167,15 @@ function maxUnpool(fn: string, d: number, input: Tensor, indices: Tensor, option
       );
     }
   }
-  const y = emptyLike(fn, options.outputSize === undefined ? 'stride' : 'outputSize', g.outputShape, input);
+  // Uninitialised: both kernels zero the output themselves (the fast one plane by plane, just
+  // before scattering into it, while it is in cache).
+  const y = emptyLike(
+    fn,
+    options.outputSize === undefined ? 'stride' : 'outputSize',
+    g.outputShape,
+    input,
+    'uninitialised',
+  );
   poolKernels().maxUnpool(g, input.data as FloatData, ix, y.data as FloatData);
   return record('maxUnpool', y, [input], () => ({ geometry: g, indices: ix.slice() }));
 }
@@ -214,7 +223,7 @@ export function maxUnpool3d(input: Tensor, indices: Tensor, options: MaxUnpoolOp
 
 function avgPool(fn: string, d: number, input: Tensor, options: AvgPoolOptions): Tensor {
   const g = poolGeometry(fn, 'avgPool', input, options, d);
-  const y = emptyLike(fn, 'input', g.outputShape, input);
+  const y = emptyLike(fn, 'input', g.outputShape, input, 'uninitialised');
   poolKernels().avgPool(g, input.data as FloatData, y.data as FloatData);
   return record('avgPool', y, [input], () => ({ geometry: g }));
 }
@@ -258,6 +267,8 @@ export function avgPool3d(input: Tensor, options: AvgPoolOptions): Tensor {
 }
 
 // Backward rules; they run under noGrad. Each returns one gradient per recorded input (the input).
+// The two pooling gradients scatter-add into zeros on the reference path, so they stay zeroed;
+// max unpooling's is a gather that writes every element.
 export const poolRules: Pick<GradTable, 'maxPool' | 'avgPool' | 'maxUnpool'> = {
   maxPool: ({ geometry: g, indices }, gradOutput) => {
     const gradInput = emptyLike(`${g.fn} backward`, 'gradOutput', g.inputShape, gradOutput);
@@ -270,7 +281,7 @@ export const poolRules: Pick<GradTable, 'maxPool' | 'avgPool' | 'maxUnpool'> = {
     return [gradInput];
   },
   maxUnpool: ({ geometry: g, indices }, gradOutput) => {
-    const gradInput = emptyLike(`${g.fn} backward`, 'gradOutput', g.inputShape, gradOutput);
+    const gradInput = emptyLike(`${g.fn} backward`, 'gradOutput', g.inputShape, gradOutput, 'uninitialised');
     poolKernels().maxUnpoolBackward(g, gradOutput.data as FloatData, indices, gradInput.data as FloatData);
     return [gradInput];
   },

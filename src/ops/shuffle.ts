@@ -25,7 +25,8 @@ function run(
   unshuffle: boolean,
   shape: readonly number[],
 ): Tensor {
-  const out = new Tensor(allocate(fn, 'factor', shape, src.dtype), shape);
+  // a permutation: both kernels write every element
+  const out = new Tensor(allocate(fn, 'factor', shape, src.dtype, 'uninitialised'), shape);
   resampleKernels().pixelShuffle(src.data, out.data, g, unshuffle);
   return out;
 }

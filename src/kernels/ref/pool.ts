@@ -234,6 +234,7 @@ export function maxPoolBackwardRef(g: PoolGeometry, gy: FloatData, indices: Int3
 
 /** Max unpooling: `y[indices] = x`, the rest of `y` (which must be zeroed) stays 0. */
 export function maxUnpoolRef(g: PoolGeometry, x: FloatData, indices: Int32Array, y: FloatData): void {
+  y.fill(0); // every element written: the output may come from the storage pool, dirty
   scatter(g.planes, g.inPlane, g.outPlane, x, indices, y, false);
 }
 
