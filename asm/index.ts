@@ -1,12 +1,15 @@
 /**
  * The WebAssembly module's entry: convolution building blocks on raw linear memory, driven by
- * src/kernels/wasm/conv.ts. Built three times by scripts/build-wasm.ts (relaxed SIMD, SIMD, scalar)
- * from the same sources; ASC_FEATURE_SIMD / ASC_FEATURE_RELAXED_SIMD pick the code at compile time.
+ * src/kernels/wasm/conv.ts, and the resampling family's memory-bound kernels (resample.ts, driven
+ * by src/kernels/wasm/resample.ts). Built three times by scripts/build-wasm.ts (relaxed SIMD, SIMD,
+ * scalar) from the same sources; ASC_FEATURE_SIMD / ASC_FEATURE_RELAXED_SIMD pick the code at
+ * compile time.
  * The module has no allocator: the caller lays out memory above heapBase() and grows it.
  */
 export { gemm, packA, kcOf } from './gemm';
 export { im2col, col2im, padCopy } from './im2col';
 export { packASubpixel, phaseStore, phaseStoreT } from './subpixel';
+export { resample, maxUnpool, maxUnpoolBackward, pixelShuffle } from './resample';
 import { MR, NR, KC, MC, NC } from './gemm';
 import { SCRATCH_I32 } from './blocking';
 

@@ -123,3 +123,51 @@ export const Z_PB = 7;
 export const Z_PA = 10;
 export const Z_DPS = 13;
 export const PAD_FIELDS = 14;
+
+/**
+ * Separable resampling (resample.ts): NPL planes of IN (d0, d1, d2) floats at SRC to OUT floats at
+ * DST. Per dimension d, taps in compressed rows: START[d] (i32, OUT[d] + 1 entries), INDEX[d] (i32)
+ * and WEIGHT[d] (f64). KIND: 0 separable (HKIND: the common tap count of dimension 2, 1 or 2, else
+ * 0; CACHE: (SLOTS + 1) · OUT[2] f64 of row cache and accumulator; TAGS: SLOTS i32, SLOTS a power
+ * of 2), 1 nearest (one tap of weight 1 everywhere: a gather), 2 nearest with dimension 2 the
+ * identity, 3 nearest with dimension 2 doubling (output o reads o >> 1).
+ */
+export const R_SRC = 0;
+export const R_DST = 1;
+export const R_NPL = 2;
+export const R_IN = 3;
+export const R_OUT = 6;
+export const R_START = 9;
+export const R_INDEX = 12;
+export const R_WEIGHT = 15;
+export const R_KIND = 18;
+export const R_HKIND = 19;
+export const R_CACHE = 20;
+export const R_TAGS = 21;
+export const R_SLOTS = 22;
+export const RESAMPLE_FIELDS = 23;
+
+/**
+ * Max unpooling (resample.ts): NPL planes; the small side (the pooled input, the indices, the
+ * backward pass's output) has SMALL elements per plane, the large side LARGE. SRC, IDX (i32), DST.
+ */
+export const U_SRC = 0;
+export const U_IDX = 1;
+export const U_DST = 2;
+export const U_NPL = 3;
+export const U_SMALL = 4;
+export const U_LARGE = 5;
+export const UNPOOL_FIELDS = 6;
+
+/**
+ * Pixel shuffle (resample.ts): NBC (batch · channels) groups of R² low-resolution planes of H × W
+ * 32-bit elements at SRC to DST; UNSHUFFLE 1 for the inverse (SRC then holds the high resolution).
+ */
+export const P_SRC = 0;
+export const P_DST = 1;
+export const P_NBC = 2;
+export const P_R = 3;
+export const P_H = 4;
+export const P_W = 5;
+export const P_UNSHUFFLE = 6;
+export const SHUFFLE_FIELDS = 7;

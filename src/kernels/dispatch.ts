@@ -174,12 +174,90 @@ import {
   maxUnpoolFast,
   maxUnpoolBackwardFast,
 } from './fast/pool.js';
-import { resampleFast, pixelShuffleFast } from './fast/resample.js';
+import { resampleFast, pixelShuffleFast, isNearest } from './fast/resample.js';
+import {
+  resampleWasm,
+  pixelShuffleWasm,
+  maxUnpoolWasm,
+  maxUnpoolBackwardWasm,
+  shuffleable,
+} from './wasm/resample.js';
+import type { ShuffleGeometry, Taps } from '../geometry/interpolate.js';
+import type { PoolGeometry } from '../geometry/pool.js';
+import type { TensorData } from '../tensor.js';
 import { im2colFast, col2imFast } from './fast/fold.js';
 
 // The memory-bound families: the plain-JavaScript fast kernels (kernels/fast/pool.ts, resample.ts,
 // fold.ts) on every path but 'reference'; they write every output element, so they need no zeroed
-// outputs, and they give the reference's values.
+// outputs, and they give the reference's values. Max unpooling, interpolate and pixel shuffle run
+// on WebAssembly (kernels/wasm/resample.ts: same values, threaded by planes) for float32 data on
+// the 'wasm' path, and on the 'fast' path above WASM_MIN_ELEMENTS.
+
+/**
+ * Output elements below which the memory-bound kernels stay in JavaScript on the 'fast' path:
+ * there the fixed cost of a WebAssembly call (copying the operands and tap tables in and the
+ * output out, writing the records, 1.5-4 µs) exceeds what the kernel saves. Measured per kernel
+ * call on ×2 resamples of (1, C, s, s), one thread, warm JIT (Node 20): the separable plan
+ * (bilinear, bicubic, every backward pass) breaks even between 64 and 256 outputs (bilinear: JS
+ * 8.8 µs, wasm 4.4 µs at 256; at 16 384 outputs 135 µs against 35 µs); the nearest gather near
+ * 2048 (JS 3.3 / 4.3 µs at 1024, 9.8 / 12 µs at 4096 is noise, 38 / 12 µs at 16 384); max
+ * unpooling near 4096 (JS 6.8 µs, wasm 4.0 µs at 4096; 1.8 / 3.6 µs at 1024); pixel unshuffle
+ * near 1024 (JS 4.8 µs, wasm 2.1 µs; 0.8 / 1.4 µs at 256).
+ */
+export const WASM_MIN_ELEMENTS = { resample: 256, nearest: 2048, unpool: 4096, shuffle: 1024 } as const;
+
+/** The engine for a memory-bound call writing `n` elements of 32-bit `arrays`, or null for JS. */
+function memoryEngine(
+  kind: keyof typeof WASM_MIN_ELEMENTS,
+  n: number,
+  arrays: readonly TensorData[],
+): WasmEngine | null {
+  if (current === 'js' || current === 'reference') return null;
+  const t = arrays[0];
+  if (!(t instanceof Float32Array || t instanceof Int32Array)) return null;
+  if (!arrays.every((a) => a.constructor === t.constructor)) return null;
+  if (current === 'fast' && n < WASM_MIN_ELEMENTS[kind]) return null;
+  return defaultEngine();
+}
+
+function resampleDispatch(
+  src: FloatData,
+  dst: FloatData,
+  planes: number,
+  taps: readonly [Taps, Taps, Taps],
+): void {
+  const kind = taps.every(isNearest) ? 'nearest' : 'resample';
+  const e = src instanceof Float32Array ? memoryEngine(kind, dst.length, [src, dst]) : null;
+  const js = (): void => resampleFast(src, dst, planes, taps);
+  if (e) orJs(() => resampleWasm(e, f32(src)!, f32(dst)!, planes, taps), js);
+  else js();
+}
+
+function pixelShuffleDispatch(
+  src: TensorData,
+  dst: TensorData,
+  g: ShuffleGeometry,
+  unshuffle: boolean,
+): void {
+  const e = shuffleable(src, dst) ? memoryEngine('shuffle', dst.length, [src, dst]) : null;
+  const js = (): void => pixelShuffleFast(src, dst, g, unshuffle);
+  if (e) orJs(() => pixelShuffleWasm(e, src as Float32Array, dst as Float32Array, g, unshuffle), js);
+  else js();
+}
+
+function maxUnpoolDispatch(g: PoolGeometry, x: FloatData, indices: Int32Array, y: FloatData): void {
+  const e = x instanceof Float32Array ? memoryEngine('unpool', y.length, [x, y]) : null;
+  const js = (): void => maxUnpoolFast(g, x, indices, y);
+  if (e) orJs(() => maxUnpoolWasm(e, g, f32(x)!, indices, f32(y)!), js);
+  else js();
+}
+
+function maxUnpoolBackwardDispatch(g: PoolGeometry, gy: FloatData, indices: Int32Array, gx: FloatData): void {
+  const e = gy instanceof Float32Array ? memoryEngine('unpool', gx.length, [gy, gx]) : null;
+  const js = (): void => maxUnpoolBackwardFast(g, gy, indices, gx);
+  if (e) orJs(() => maxUnpoolBackwardWasm(e, g, f32(gy)!, indices, f32(gx)!), js);
+  else js();
+}
 
 /** Max/avg pooling and max unpooling, forward and backward. */
 export function poolKernels() {
@@ -198,15 +276,15 @@ export function poolKernels() {
     maxPoolBackward: maxPoolBackwardFast,
     avgPool: avgPoolFast,
     avgPoolBackward: avgPoolBackwardFast,
-    maxUnpool: maxUnpoolFast,
-    maxUnpoolBackward: maxUnpoolBackwardFast,
+    maxUnpool: maxUnpoolDispatch,
+    maxUnpoolBackward: maxUnpoolBackwardDispatch,
   };
 }
 
 /** Separable resampling (every interpolate mode, both directions) and pixel (un)shuffle. */
 export function resampleKernels() {
   if (current === 'reference') return { resample, pixelShuffle: pixelShuffleKernel };
-  return { resample: resampleFast, pixelShuffle: pixelShuffleFast };
+  return { resample: resampleDispatch, pixelShuffle: pixelShuffleDispatch };
 }
 
 /** unfold / fold (im2col / col2im over 1 to 3 spatial dimensions). */

@@ -20,21 +20,21 @@ import type { ShuffleGeometry, Taps } from '../../geometry/interpolate.js';
 import type { FloatData, TensorData } from '../../tensor.js';
 
 /** Whether every output of `t` has exactly one tap, of weight 1. */
-function isNearest(t: Taps): boolean {
+export function isNearest(t: Taps): boolean {
   if (t.index.length !== t.outSize) return false;
   for (let o = 0; o < t.outSize; o++) if (t.start[o] !== o || t.weight[o] !== 1) return false;
   return true;
 }
 
 /** Whether `t` is the identity (outSize = inSize, output o reads input o with weight 1). */
-function isIdentity(t: Taps): boolean {
+export function isIdentity(t: Taps): boolean {
   if (t.inSize !== t.outSize || !isNearest(t)) return false;
   for (let o = 0; o < t.outSize; o++) if (t.index[o] !== o) return false;
   return true;
 }
 
 /** The common tap count of every output of `t`, or 0 when it varies. */
-function uniformTaps(t: Taps): number {
+export function uniformTaps(t: Taps): number {
   if (t.outSize === 0) return 0;
   const n = t.start[1]! - t.start[0]!;
   for (let o = 1; o < t.outSize; o++) if (t.start[o + 1]! - t.start[o]! !== n) return 0;

@@ -108,3 +108,50 @@ export const Z = {
   DPS: 13,
   FIELDS: 14,
 } as const;
+
+/** Separable resampling record (asm/params.ts R_*): per-dimension triples are (d0, d1, d2). */
+export const R = {
+  SRC: 0,
+  DST: 1,
+  NPL: 2,
+  IN: 3,
+  OUT: 6,
+  START: 9,
+  INDEX: 12,
+  WEIGHT: 15,
+  KIND: 18,
+  HKIND: 19,
+  CACHE: 20,
+  TAGS: 21,
+  SLOTS: 22,
+  FIELDS: 23,
+} as const;
+
+/** Resampling kinds (R.KIND): the separable plan and three gather plans for nearest taps. */
+export const KIND_SEPARABLE = 0;
+export const KIND_GATHER = 1;
+export const KIND_COPY_ROWS = 2;
+export const KIND_DOUBLE_ROWS = 3;
+
+/** Max unpooling record (asm/params.ts U_*). */
+export const U = {
+  SRC: 0,
+  IDX: 1,
+  DST: 2,
+  NPL: 3,
+  SMALL: 4,
+  LARGE: 5,
+  FIELDS: 6,
+} as const;
+
+/** Pixel shuffle record (asm/params.ts P_*). */
+export const P = {
+  SRC: 0,
+  DST: 1,
+  NBC: 2,
+  R: 3,
+  H: 4,
+  W: 5,
+  UNSHUFFLE: 6,
+  FIELDS: 7,
+} as const;

@@ -46,6 +46,10 @@ export interface KernelExports {
   packASubpixel(record: number, taps: number): void;
   phaseStore(record: number): void;
   phaseStoreT(record: number): void;
+  resample(record: number): void;
+  maxUnpool(record: number): void;
+  maxUnpoolBackward(record: number): void;
+  pixelShuffle(record: number): void;
   heapBase(): number;
   blocking(i: number): number;
   variant(): number;

@@ -13,8 +13,9 @@
  *
  * Results do not depend on the thread count: callers split work so that every output element is
  * computed by one job, with the same arithmetic in the same order as without threads (GEMM tiles
- * by rows or columns, never K; stores and col2im by channels). test/threads.test.ts checks that
- * the results are bit-identical for 1, 2 and 3 threads.
+ * by rows or columns, never K; stores and col2im by channels; the resampling kernels by planes).
+ * test/threads.test.ts and test/wasm-resample.test.ts check that the results are bit-identical
+ * for 1, 2 and 3 threads.
  *
  * Until every worker of a pool has started, steps run on the calling thread alone (a browser's
  * workers start only once the main thread returns to its event loop); `setNumThreads` resolves
@@ -31,6 +32,10 @@ export const POOL_FUNCTIONS = [
   'padCopy',
   'phaseStore',
   'phaseStoreT',
+  'resample',
+  'maxUnpool',
+  'maxUnpoolBackward',
+  'pixelShuffle',
 ] as const satisfies readonly (keyof KernelExports)[];
 
 /** A job: the index of an exported kernel in POOL_FUNCTIONS and its record's byte offset. */

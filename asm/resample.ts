@@ -1,0 +1,412 @@
+/**
+ * Memory-bound kernels of the resampling family, driven by src/kernels/wasm/resample.ts: the
+ * separable resample of `interpolate` (every mode, both directions), max unpooling and its
+ * backward pass, pixel shuffle and unshuffle. Each call covers a run of independent planes, so
+ * the driver splits a call across threads by planes and every output element is written by one
+ * call, with the same arithmetic whatever the split.
+ *
+ * resample computes exactly what src/kernels/ref/resample.ts computes, in float64 and in the same
+ * order: row = Σ_k2 w2 · src along dimension 2 (in k2 order), then Σ_(k0, k1) (w0 · w1) · row (in
+ * (k0, k1) order), rounded to float32 once. Like src/kernels/fast/resample.ts, each source row
+ * needed is resampled along dimension 2 once into a float64 row cache (direct-mapped, slot
+ * (i1 + 3 · i0) mod SLOTS), and each output row blends cached rows. The blend uses f64x2 lanes
+ * with a separate multiply and add, exactly the scalar operations per lane (never a fused
+ * multiply-add). A sum starts from its first term instead of +0, so a zero result may be −0 where
+ * the reference has +0; nothing else differs. Nearest taps (one tap of weight 1 everywhere) take a
+ * gather path: values are moved as 32-bit words, never computed.
+ */
+import {
+  R_SRC,
+  R_DST,
+  R_NPL,
+  R_IN,
+  R_OUT,
+  R_START,
+  R_INDEX,
+  R_WEIGHT,
+  R_KIND,
+  R_HKIND,
+  R_CACHE,
+  R_TAGS,
+  R_SLOTS,
+  U_SRC,
+  U_IDX,
+  U_DST,
+  U_NPL,
+  U_SMALL,
+  U_LARGE,
+  P_SRC,
+  P_DST,
+  P_NBC,
+  P_R,
+  P_H,
+  P_W,
+  P_UNSHUFFLE,
+} from './params';
+
+function f(p: usize, i: i32): i32 {
+  return load<i32>(p + ((<usize>i) << 2));
+}
+
+function ptr(p: usize, i: i32): usize {
+  return <usize>load<i32>(p + ((<usize>i) << 2));
+}
+
+function w64(p: usize, k: i32): f64 {
+  return load<f64>(p + ((<usize>k) << 3));
+}
+
+function src32(p: usize, i: i32): f64 {
+  return <f64>load<f32>(p + ((<usize>i) << 2));
+}
+
+/**
+ * out[o] = Σ_k weight[k] · row[index[k]] for the n outputs of one source row, in float64. kind 1
+ * and 2: every output has that many taps (at 1·o and 2·o).
+ */
+function horizontal(
+  row: usize,
+  start: usize,
+  index: usize,
+  weight: usize,
+  n: i32,
+  kind: i32,
+  out: usize,
+): void {
+  if (kind == 1) {
+    for (let o = 0; o < n; o++) store<f64>(out + ((<usize>o) << 3), w64(weight, o) * src32(row, f(index, o)));
+  } else if (kind == 2) {
+    for (let o = 0, k = 0; o < n; o++, k += 2) {
+      const a = w64(weight, k) * src32(row, f(index, k));
+      const b = w64(weight, k + 1) * src32(row, f(index, k + 1));
+      store<f64>(out + ((<usize>o) << 3), a + b);
+    }
+  } else {
+    for (let o = 0; o < n; o++) {
+      let sum: f64 = 0;
+      const end = f(start, o + 1);
+      for (let k = f(start, o); k < end; k++) sum += w64(weight, k) * src32(row, f(index, k));
+      store<f64>(out + ((<usize>o) << 3), sum);
+    }
+  }
+}
+
+/** dst[o] = f32(w · h[o]) (w == 1: f32(h[o])) for n outputs. */
+function blend1(dst: usize, h: usize, w: f64, n: i32): void {
+  let o = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vw = f64x2.splat(w);
+    const one = w == 1;
+    for (; o + 4 <= n; o += 4) {
+      const p = h + ((<usize>o) << 3);
+      let a = v128.load(p);
+      let b = v128.load(p, 16);
+      if (!one) {
+        a = f64x2.mul(vw, a);
+        b = f64x2.mul(vw, b);
+      }
+      const lo = f32x4.demote_f64x2_zero(a);
+      const hi = f32x4.demote_f64x2_zero(b);
+      v128.store(dst + ((<usize>o) << 2), v128.shuffle<i32>(lo, hi, 0, 1, 4, 5));
+    }
+  }
+  if (w == 1) for (; o < n; o++) store<f32>(dst + ((<usize>o) << 2), <f32>load<f64>(h + ((<usize>o) << 3)));
+  else for (; o < n; o++) store<f32>(dst + ((<usize>o) << 2), <f32>(w * load<f64>(h + ((<usize>o) << 3))));
+}
+
+/** dst[o] = f32(wa · ha[o] + wb · hb[o]) for n outputs. */
+function blend2(dst: usize, ha: usize, hb: usize, wa: f64, wb: f64, n: i32): void {
+  let o = 0;
+  if (ASC_FEATURE_SIMD) {
+    const va = f64x2.splat(wa);
+    const vb = f64x2.splat(wb);
+    for (; o + 4 <= n; o += 4) {
+      const p = (<usize>o) << 3;
+      const s0 = f64x2.add(f64x2.mul(va, v128.load(ha + p)), f64x2.mul(vb, v128.load(hb + p)));
+      const s1 = f64x2.add(f64x2.mul(va, v128.load(ha + p, 16)), f64x2.mul(vb, v128.load(hb + p, 16)));
+      const lo = f32x4.demote_f64x2_zero(s0);
+      const hi = f32x4.demote_f64x2_zero(s1);
+      v128.store(dst + ((<usize>o) << 2), v128.shuffle<i32>(lo, hi, 0, 1, 4, 5));
+    }
+  }
+  for (; o < n; o++) {
+    const p = (<usize>o) << 3;
+    store<f32>(dst + ((<usize>o) << 2), <f32>(wa * load<f64>(ha + p) + wb * load<f64>(hb + p)));
+  }
+}
+
+/** acc[o] = w · h[o] (first) or acc[o] += w · h[o], n entries. */
+function accumulate(acc: usize, h: usize, w: f64, n: i32, first: bool): void {
+  let o = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vw = f64x2.splat(w);
+    if (first) {
+      for (; o + 2 <= n; o += 2) {
+        const p = (<usize>o) << 3;
+        v128.store(acc + p, f64x2.mul(vw, v128.load(h + p)));
+      }
+    } else {
+      for (; o + 2 <= n; o += 2) {
+        const p = (<usize>o) << 3;
+        v128.store(acc + p, f64x2.add(v128.load(acc + p), f64x2.mul(vw, v128.load(h + p))));
+      }
+    }
+  }
+  if (first) {
+    for (; o < n; o++) {
+      const p = (<usize>o) << 3;
+      store<f64>(acc + p, w * load<f64>(h + p));
+    }
+  } else {
+    for (; o < n; o++) {
+      const p = (<usize>o) << 3;
+      store<f64>(acc + p, load<f64>(acc + p) + w * load<f64>(h + p));
+    }
+  }
+}
+
+/** The cached row (i0, i1) of the plane at si resampled along dimension 2; computes it on a miss. */
+function cachedRow(r: usize, si: usize, i0: i32, i1: i32): usize {
+  const in1 = f(r, R_IN + 1);
+  const in2 = f(r, R_IN + 2);
+  const out2 = f(r, R_OUT + 2);
+  const tags = ptr(r, R_TAGS);
+  const row = i0 * in1 + i1;
+  const slot = (i1 + 3 * i0) & (f(r, R_SLOTS) - 1);
+  const buffer = ptr(r, R_CACHE) + <usize>slot * ((<usize>out2) << 3);
+  const tag = tags + ((<usize>slot) << 2);
+  if (load<i32>(tag) != row) {
+    const s = si + <usize>row * ((<usize>in2) << 2);
+    horizontal(
+      s,
+      ptr(r, R_START + 2),
+      ptr(r, R_INDEX + 2),
+      ptr(r, R_WEIGHT + 2),
+      out2,
+      f(r, R_HKIND),
+      buffer,
+    );
+    store<i32>(tag, row);
+  }
+  return buffer;
+}
+
+function separable(r: usize): void {
+  const npl = f(r, R_NPL);
+  const out0 = f(r, R_OUT);
+  const out1 = f(r, R_OUT + 1);
+  const out2 = f(r, R_OUT + 2);
+  const inPlane = <usize>f(r, R_IN) * <usize>f(r, R_IN + 1) * <usize>f(r, R_IN + 2);
+  const outPlane = <usize>out0 * <usize>out1 * <usize>out2;
+  const s0 = ptr(r, R_START);
+  const x0 = ptr(r, R_INDEX);
+  const w0 = ptr(r, R_WEIGHT);
+  const s1 = ptr(r, R_START + 1);
+  const x1 = ptr(r, R_INDEX + 1);
+  const w1 = ptr(r, R_WEIGHT + 1);
+  const slots = f(r, R_SLOTS);
+  const tags = ptr(r, R_TAGS);
+  const acc = ptr(r, R_CACHE) + <usize>slots * ((<usize>out2) << 3);
+  const rowBytes = (<usize>out2) << 2;
+  for (let p = 0; p < npl; p++) {
+    const si = ptr(r, R_SRC) + <usize>p * (inPlane << 2);
+    let di = ptr(r, R_DST) + <usize>p * (outPlane << 2);
+    for (let t = 0; t < slots; t++) store<i32>(tags + ((<usize>t) << 2), -1);
+    for (let o0 = 0; o0 < out0; o0++) {
+      const a0 = f(s0, o0);
+      const b0 = f(s0, o0 + 1);
+      for (let o1 = 0; o1 < out1; o1++, di += rowBytes) {
+        const a1 = f(s1, o1);
+        const b1 = f(s1, o1 + 1);
+        const count = (b0 - a0) * (b1 - a1);
+        if (count == 1) {
+          const h = cachedRow(r, si, f(x0, a0), f(x1, a1));
+          blend1(di, h, w64(w0, a0) * w64(w1, a1), out2);
+          continue;
+        }
+        if (count == 2) {
+          // one of the two dimensions has 2 taps, the other 1
+          const two0 = b0 - a0 == 2;
+          const kb0 = two0 ? a0 + 1 : a0;
+          const kb1 = two0 ? a1 : a1 + 1;
+          const wa = w64(w0, a0) * w64(w1, a1);
+          const wb = w64(w0, kb0) * w64(w1, kb1);
+          const ha = cachedRow(r, si, f(x0, a0), f(x1, a1));
+          const hb = cachedRow(r, si, f(x0, kb0), f(x1, kb1));
+          // on a collision (one slot for both rows) ha was overwritten: take the generic blend
+          if (ha != hb) {
+            blend2(di, ha, hb, wa, wb, out2);
+            continue;
+          }
+        }
+        let first = true;
+        for (let k0 = a0; k0 < b0; k0++) {
+          const wk0 = w64(w0, k0);
+          const i0 = f(x0, k0);
+          for (let k1 = a1; k1 < b1; k1++) {
+            const h = cachedRow(r, si, i0, f(x1, k1));
+            accumulate(acc, h, wk0 * w64(w1, k1), out2, first);
+            first = false;
+          }
+        }
+        if (first) memory.fill(di, 0, rowBytes);
+        else blend1(di, acc, 1, out2);
+      }
+    }
+  }
+}
+
+/** Nearest taps: output rows gathered (or copied) from source rows; repeated rows copied. */
+function nearest(r: usize): void {
+  const kind = f(r, R_KIND);
+  const npl = f(r, R_NPL);
+  const in1 = f(r, R_IN + 1);
+  const in2 = f(r, R_IN + 2);
+  const out0 = f(r, R_OUT);
+  const out1 = f(r, R_OUT + 1);
+  const out2 = f(r, R_OUT + 2);
+  const inPlane = <usize>f(r, R_IN) * <usize>in1 * <usize>in2;
+  const outPlane = <usize>out0 * <usize>out1 * <usize>out2;
+  const x0 = ptr(r, R_INDEX);
+  const x1 = ptr(r, R_INDEX + 1);
+  const x2 = ptr(r, R_INDEX + 2);
+  const rowBytes = (<usize>out2) << 2;
+  for (let p = 0; p < npl; p++) {
+    const si = ptr(r, R_SRC) + <usize>p * (inPlane << 2);
+    let di = ptr(r, R_DST) + <usize>p * (outPlane << 2);
+    let previous = -1;
+    for (let o0 = 0; o0 < out0; o0++) {
+      const r0 = f(x0, o0) * in1;
+      for (let o1 = 0; o1 < out1; o1++, di += rowBytes) {
+        const row = r0 + f(x1, o1);
+        if (row == previous) {
+          memory.copy(di, di - rowBytes, rowBytes);
+          continue;
+        }
+        previous = row;
+        const s = si + <usize>row * ((<usize>in2) << 2);
+        if (kind == 2) {
+          memory.copy(di, s, rowBytes);
+          continue;
+        }
+        let o = 0;
+        if (kind == 3) {
+          if (ASC_FEATURE_SIMD) {
+            for (; o + 8 <= out2; o += 8) {
+              const v = v128.load(s + ((<usize>o) << 1));
+              const q = di + ((<usize>o) << 2);
+              v128.store(q, v128.shuffle<i32>(v, v, 0, 0, 1, 1));
+              v128.store(q, v128.shuffle<i32>(v, v, 2, 2, 3, 3), 16);
+            }
+          }
+          for (; o < out2; o++) store<i32>(di + ((<usize>o) << 2), load<i32>(s + ((<usize>(o >> 1)) << 2)));
+        } else {
+          for (; o < out2; o++) store<i32>(di + ((<usize>o) << 2), load<i32>(s + ((<usize>f(x2, o)) << 2)));
+        }
+      }
+    }
+  }
+}
+
+/** Resampling of the planes of a record R_* (params.ts). */
+export function resample(r: usize): void {
+  if (f(r, R_KIND) == 0) separable(r);
+  else nearest(r);
+}
+
+/**
+ * Max unpooling of the planes of a record U_*: each large plane zeroed, then
+ * dst[j] = src[i] for j = idx[i] in input order; an index outside the plane is skipped.
+ */
+export function maxUnpool(r: usize): void {
+  const npl = f(r, U_NPL);
+  const small = f(r, U_SMALL);
+  const large = f(r, U_LARGE);
+  const smallBytes = (<usize>small) << 2;
+  const largeBytes = (<usize>large) << 2;
+  for (let p = 0; p < npl; p++) {
+    const s = ptr(r, U_SRC) + <usize>p * smallBytes;
+    const ix = ptr(r, U_IDX) + <usize>p * smallBytes;
+    const d = ptr(r, U_DST) + <usize>p * largeBytes;
+    memory.fill(d, 0, largeBytes);
+    for (let i = 0; i < small; i++) {
+      const j = f(ix, i);
+      if (<u32>j < <u32>large) store<i32>(d + ((<usize>j) << 2), f(s, i));
+    }
+  }
+}
+
+/** Max unpooling's backward pass (record U_*, SRC the large side): dst[i] = src[idx[i]] (0 outside). */
+export function maxUnpoolBackward(r: usize): void {
+  const npl = f(r, U_NPL);
+  const small = f(r, U_SMALL);
+  const large = f(r, U_LARGE);
+  const smallBytes = (<usize>small) << 2;
+  for (let p = 0; p < npl; p++) {
+    const s = ptr(r, U_SRC) + <usize>p * ((<usize>large) << 2);
+    const ix = ptr(r, U_IDX) + <usize>p * smallBytes;
+    const d = ptr(r, U_DST) + <usize>p * smallBytes;
+    for (let i = 0; i < small; i++) {
+      const j = f(ix, i);
+      store<i32>(d + ((<usize>i) << 2), <u32>j < <u32>large ? f(s, j) : 0);
+    }
+  }
+}
+
+/**
+ * Pixel shuffle (or unshuffle) of a record P_*: high row (bc, y·r + i) interleaves the low rows
+ * (bc·r² + i·r + j, y), j < r, element x of low row j at high position x·r + j. r = 2 moves four
+ * elements of each of two low rows per pair of v128 shuffles.
+ */
+export function pixelShuffle(rec: usize): void {
+  const nbc = f(rec, P_NBC);
+  const r = f(rec, P_R);
+  const h = f(rec, P_H);
+  const w = f(rec, P_W);
+  const un = f(rec, P_UNSHUFFLE) != 0;
+  const plane = (<usize>h * <usize>w) << 2;
+  const src = ptr(rec, P_SRC);
+  const dst = ptr(rec, P_DST);
+  let high = un ? src : dst;
+  const lowBase = un ? dst : src;
+  const wrBytes = (<usize>(w * r)) << 2;
+  for (let bc = 0; bc < nbc; bc++) {
+    for (let y = 0; y < h; y++) {
+      for (let i = 0; i < r; i++, high += wrBytes) {
+        const low0 = lowBase + <usize>(bc * r * r + i * r) * plane + ((<usize>(y * w)) << 2);
+        let x = 0;
+        if (ASC_FEATURE_SIMD) {
+          if (r == 2) {
+            const low1 = low0 + plane;
+            if (un) {
+              for (; x + 4 <= w; x += 4) {
+                const q = high + ((<usize>x) << 3);
+                const a = v128.load(q);
+                const b = v128.load(q, 16);
+                v128.store(low0 + ((<usize>x) << 2), v128.shuffle<i32>(a, b, 0, 2, 4, 6));
+                v128.store(low1 + ((<usize>x) << 2), v128.shuffle<i32>(a, b, 1, 3, 5, 7));
+              }
+            } else {
+              for (; x + 4 <= w; x += 4) {
+                const q = high + ((<usize>x) << 3);
+                const a = v128.load(low0 + ((<usize>x) << 2));
+                const b = v128.load(low1 + ((<usize>x) << 2));
+                v128.store(q, v128.shuffle<i32>(a, b, 0, 4, 1, 5));
+                v128.store(q, v128.shuffle<i32>(a, b, 2, 6, 3, 7), 16);
+              }
+            }
+          }
+        }
+        for (let j = 0; j < r; j++) {
+          const low = low0 + <usize>j * plane;
+          for (let xx = x; xx < w; xx++) {
+            const at = high + ((<usize>(xx * r + j)) << 2);
+            const l = low + ((<usize>xx) << 2);
+            if (un) store<i32>(l, load<i32>(at));
+            else store<i32>(at, load<i32>(l));
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,368 @@
+/**
+ * The resampling family's WebAssembly kernels (src/kernels/wasm/resample.ts, asm/resample.ts):
+ * every build, every interpolate mode forward and backward, max unpooling and pixel (un)shuffle
+ * give the reference kernels' values exactly (Object.is per element; a zero sum may be −0 where the
+ * reference has +0), on sizes that hit the SIMD tails, with outputs pre-filled with NaN; results
+ * are bit-identical at 1, 2 and 3 threads with the split forced down; and the public ops on the
+ * 'wasm' path equal the 'reference' path.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  randn,
+  tensor,
+  interpolate,
+  maxPool2d,
+  maxUnpool2d,
+  maxPool3d,
+  maxUnpool3d,
+  pixelShuffle,
+  pixelUnshuffle,
+  setKernelPath,
+  setNumThreads,
+  getNumThreads,
+  type Tensor,
+  type InterpolateOptions,
+} from '../src/index.js';
+import {
+  interpolateGeometry,
+  shuffleGeometry,
+  type InterpolateGeometry,
+} from '../src/geometry/interpolate.js';
+import { maxUnpoolGeometry, type PoolGeometry } from '../src/geometry/pool.js';
+import { resample, pixelShuffleKernel } from '../src/kernels/ref/resample.js';
+import { maxUnpoolRef, maxUnpoolBackwardRef } from '../src/kernels/ref/pool.js';
+import {
+  resampleWasm,
+  pixelShuffleWasm,
+  maxUnpoolWasm,
+  maxUnpoolBackwardWasm,
+} from '../src/kernels/wasm/resample.js';
+import { threadTuning } from '../src/kernels/wasm/conv.js';
+import { threadStats, startThreads } from '../src/kernels/wasm/threads.js';
+import { WASM_VARIANTS, wasmSupport, wasmEngine, type WasmVariant } from '../src/kernels/wasm/loader.js';
+
+const supported = WASM_VARIANTS.filter((v) => wasmSupport()[v]);
+const savedTuning = { ...threadTuning };
+const savedThreads = getNumThreads();
+after(async () => {
+  Object.assign(threadTuning, savedTuning);
+  setKernelPath('fast');
+  await setNumThreads(savedThreads);
+});
+
+const nan = (n: number): Float32Array => new Float32Array(n).fill(NaN);
+const data = (shape: number[], seed: number): Float32Array => randn(shape, { seed }).data as Float32Array;
+
+/** Equal element by element (Object.is), except that +0 and −0 match. */
+function same(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
+  assert.equal(a.length, b.length, `${what}: lengths`);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (!(Object.is(x, y) || (x === 0 && y === 0)))
+      assert.fail(`${what}: element ${i}: ${x} vs reference ${y}`);
+  }
+}
+
+/** Bit-identical (also the sign of zeros). */
+function identical(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length, `${what}: lengths`);
+  for (let i = 0; i < a.length; i++)
+    if (!Object.is(a[i], b[i])) assert.fail(`${what}: element ${i}: ${a[i]} vs ${b[i]} (1 thread)`);
+}
+
+interface Case {
+  shape: number[];
+  options: InterpolateOptions;
+}
+
+const MODES_1D = ['nearest', 'nearest-exact', 'linear', 'area'] as const;
+const MODES_2D = ['nearest', 'nearest-exact', 'bilinear', 'bicubic', 'area'] as const;
+const MODES_3D = ['nearest', 'nearest-exact', 'trilinear', 'area'] as const;
+const ALIGNABLE = new Set(['linear', 'bilinear', 'bicubic', 'trilinear']);
+
+/** Every mode × alignCorners × 1-3 d, scaled up and down, odd sizes (SIMD tails). */
+function cases(): Case[] {
+  const out: Case[] = [];
+  const add = (modes: readonly string[], shape: number[], sizing: InterpolateOptions[]): void => {
+    for (const mode of modes)
+      for (const align of ALIGNABLE.has(mode) ? [false, true] : [undefined])
+        for (const s of sizing) {
+          const options = { ...s, mode, ...(align === undefined ? {} : { alignCorners: align }) };
+          out.push({ shape, options: options as InterpolateOptions });
+        }
+  };
+  add(
+    MODES_1D,
+    [2, 3, 11],
+    [{ scaleFactor: 2 }, { size: 23 }, { size: 5 }, { scaleFactor: 1.7 }, { size: 11 }],
+  );
+  add(
+    MODES_2D,
+    [2, 3, 7, 9],
+    [
+      { scaleFactor: 2 },
+      { size: [13, 19] },
+      { size: [4, 5] },
+      { scaleFactor: [1.5, 0.6] },
+      { size: [7, 9] },
+      { size: [1, 21] },
+    ],
+  );
+  add(MODES_3D, [1, 2, 3, 5, 7], [{ scaleFactor: 2 }, { size: [4, 7, 11] }, { size: [2, 3, 3] }]);
+  return out;
+}
+
+function label(c: Case): string {
+  return `${JSON.stringify(c.shape)} ${JSON.stringify(c.options)}`;
+}
+
+function geometryOf(c: Case): InterpolateGeometry {
+  return interpolateGeometry('interpolate', randn(c.shape), c.options);
+}
+
+/** Forward and backward through the wasm kernel and the reference. */
+function runResample(v: WasmVariant, c: Case, seed: number): { fw: Float32Array; bw: Float32Array } {
+  const e = wasmEngine(v)!;
+  const g = geometryOf(c);
+  const x = data(g.inputShape as number[], seed);
+  const gy = data(g.outputShape as number[], seed + 1);
+  const fw = nan(gy.length);
+  resampleWasm(e, x, fw, g.planes, g.forward);
+  const bw = nan(x.length);
+  resampleWasm(e, gy, bw, g.planes, g.backward);
+  return { fw, bw };
+}
+
+for (const v of supported) {
+  test(`wasm resample [${v}] equals the reference: every mode, forward and backward`, () => {
+    const all = cases();
+    let seed = 10;
+    for (const c of all) {
+      const g = geometryOf(c);
+      const x = data(g.inputShape as number[], seed);
+      const gy = data(g.outputShape as number[], seed + 1);
+      const { fw, bw } = runResample(v, c, seed);
+      const rf = nan(fw.length);
+      resample(x, rf, g.planes, g.forward);
+      const rb = nan(bw.length);
+      resample(gy, rb, g.planes, g.backward);
+      same(fw, rf, `${v} forward ${label(c)}`);
+      same(bw, rb, `${v} backward ${label(c)}`);
+      seed += 2;
+    }
+    assert.ok(all.length > 80, `only ${all.length} cases`);
+  });
+
+  test(`wasm maxUnpool [${v}] equals the reference, forward and backward`, () => {
+    const e = wasmEngine(v)!;
+    for (const [shape, k] of [
+      [[2, 3, 9, 13], 2],
+      [[1, 5, 7, 7], 3],
+      [[3, 2, 11, 6], 2],
+    ] as const) {
+      const x = randn([...shape], { seed: shape[1] });
+      const { output, indices } = maxPool2d(x, { kernelSize: k, returnIndices: true });
+      const opts = { kernelSize: k, outputSize: shape.slice(2) };
+      const g = maxUnpoolGeometry('maxUnpool2d', output, indices, opts, 2);
+      checkUnpool(
+        e,
+        g,
+        output.data as Float32Array,
+        indices.data as Int32Array,
+        `${v} ${JSON.stringify(shape)} k${k}`,
+      );
+      // random indices with repeats: the later input wins, in input order
+      const rnd = new Int32Array(g.planes * g.inPlane);
+      for (let i = 0; i < rnd.length; i++) rnd[i] = (i * 7919 + 13) % g.outPlane;
+      checkUnpool(e, g, output.data as Float32Array, rnd, `${v} ${JSON.stringify(shape)} k${k} repeats`);
+    }
+  });
+
+  test(`wasm maxUnpool [${v}] never writes outside a plane`, () => {
+    const e = wasmEngine(v)!;
+    const x = tensor([1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 2, 2]);
+    const ix = tensor([0, 3, 5, 15, -1, 16, 2, 15], [1, 2, 2, 2], { dtype: 'int32' });
+    const g = maxUnpoolGeometry('maxUnpool2d', x, ix, { kernelSize: 2 }, 2);
+    const y = nan(32);
+    maxUnpoolWasm(e, g, x.data as Float32Array, ix.data as Int32Array, y);
+    const want = new Float32Array(32);
+    want[0] = 1;
+    want[3] = 2;
+    want[5] = 3;
+    want[15] = 4;
+    want[16 + 2] = 7;
+    want[16 + 15] = 8;
+    identical(y, want, `${v} out-of-plane indices are skipped`);
+    const gx = nan(8);
+    const gy = Float32Array.from({ length: 32 }, (_, i) => i + 1);
+    maxUnpoolBackwardWasm(e, g, gy, ix.data as Int32Array, gx);
+    identical(gx, Float32Array.from([1, 4, 6, 16, 0, 0, 19, 32]), `${v} backward reads 0 outside`);
+  });
+
+  test(`wasm pixelShuffle [${v}] equals the reference, float32 and int32`, () => {
+    const e = wasmEngine(v)!;
+    for (const [shape, r] of [
+      [[2, 12, 5, 11], 2],
+      [[1, 18, 3, 4], 3],
+      [[4, 9, 2], 1],
+      [[2, 8, 9, 13], 2],
+    ] as const) {
+      for (const unshuffle of [false, true]) {
+        const n = shape.length;
+        // (*, C·r², H, W) <-> (*, C, H·r, W·r)
+        const high = [
+          ...shape.slice(0, n - 3),
+          shape[n - 3]! / (r * r),
+          shape[n - 2]! * r,
+          shape[n - 1]! * r,
+        ];
+        const x = randn(unshuffle ? high : [...shape], { seed: r });
+        const g = shuffleGeometry(unshuffle ? 'pixelUnshuffle' : 'pixelShuffle', x, r, unshuffle);
+        const what = `${v} ${JSON.stringify(x.shape)} r${r} ${unshuffle ? 'unshuffle' : 'shuffle'}`;
+        const src = x.data as Float32Array;
+        const out = nan(src.length);
+        pixelShuffleWasm(e, src, out, g, unshuffle);
+        const ref = nan(src.length);
+        pixelShuffleKernel(src, ref, g, unshuffle);
+        identical(out, ref, what);
+        const isrc = Int32Array.from(src, (_, i) => i * 31 - 7);
+        const iout = new Int32Array(src.length).fill(-99);
+        pixelShuffleWasm(e, isrc, iout, g, unshuffle);
+        const iref = new Int32Array(src.length);
+        pixelShuffleKernel(isrc, iref, g, unshuffle);
+        assert.deepEqual(iout, iref, `${what} int32`);
+      }
+    }
+  });
+}
+
+function checkUnpool(
+  e: NonNullable<ReturnType<typeof wasmEngine>>,
+  g: PoolGeometry,
+  x: Float32Array,
+  ix: Int32Array,
+  what: string,
+): void {
+  const y = nan(g.planes * g.outPlane);
+  maxUnpoolWasm(e, g, x, ix, y);
+  const ry = nan(y.length);
+  maxUnpoolRef(g, x, ix, ry);
+  identical(y, ry, `${what} forward`);
+  const gy = data([y.length], 3);
+  const gx = nan(x.length);
+  maxUnpoolBackwardWasm(e, g, gy, ix, gx);
+  const rgx = nan(x.length);
+  maxUnpoolBackwardRef(g, gy, ix, rgx);
+  identical(gx, rgx, `${what} backward`);
+}
+
+/** Every kernel on a few geometries at the current thread count. */
+function runThreaded(v: WasmVariant): Float32Array[] {
+  const e = wasmEngine(v)!;
+  const outs: Float32Array[] = [];
+  const picks: Case[] = [
+    { shape: [2, 3, 7, 9], options: { mode: 'bilinear', scaleFactor: 2 } },
+    { shape: [2, 3, 7, 9], options: { mode: 'bicubic', size: [13, 19], alignCorners: true } },
+    { shape: [2, 3, 7, 9], options: { mode: 'nearest', scaleFactor: 2 } },
+    { shape: [2, 3, 7, 9], options: { mode: 'nearest', size: [5, 13] } },
+    { shape: [1, 3, 3, 5, 7], options: { mode: 'trilinear', scaleFactor: 2 } },
+    { shape: [1, 5, 3, 5, 7], options: { mode: 'area', size: [2, 3, 3] } },
+  ];
+  for (const c of picks) {
+    const { fw, bw } = runResample(v, c, 5);
+    outs.push(fw, bw);
+  }
+  const x = randn([2, 3, 9, 13], { seed: 4 });
+  const { output, indices } = maxPool2d(x, { kernelSize: 2, returnIndices: true });
+  const g = maxUnpoolGeometry('maxUnpool2d', output, indices, { kernelSize: 2, outputSize: [9, 13] }, 2);
+  const y = nan(g.planes * g.outPlane);
+  maxUnpoolWasm(e, g, output.data as Float32Array, indices.data as Int32Array, y);
+  const gx = nan(g.planes * g.inPlane);
+  maxUnpoolBackwardWasm(e, g, y, indices.data as Int32Array, gx);
+  const s = randn([2, 12, 5, 11], { seed: 6 });
+  const sg = shuffleGeometry('pixelShuffle', s, 2, false);
+  const sh = nan(s.size);
+  pixelShuffleWasm(e, s.data as Float32Array, sh, sg, false);
+  const ug = shuffleGeometry('pixelUnshuffle', randn([2, 3, 10, 22]), 2, true);
+  const un = nan(s.size);
+  pixelShuffleWasm(e, sh, un, ug, true);
+  outs.push(y, gx, sh, un);
+  return outs;
+}
+
+for (const v of supported) {
+  test(`wasm resampling kernels [${v}] are bit-identical at 1, 2 and 3 threads`, async () => {
+    threadTuning.minBytes = 0;
+    try {
+      const runs: Float32Array[][] = [];
+      for (const n of [1, 2, 3]) {
+        assert.equal(await setNumThreads(n), n, `${n} threads start`);
+        assert.equal(await startThreads(wasmEngine(v)!), n > 1, `the ${v} pool starts`);
+        const before = threadStats.workerJobs;
+        runs.push(runThreaded(v));
+        const jobs = threadStats.workerJobs - before;
+        // 12 resamples, 2 unpools, 2 shuffles: each split over every thread
+        if (n === 1) assert.equal(jobs, 0, 'one thread runs no worker jobs');
+        else assert.ok(jobs >= 16 * (n - 1), `only ${jobs} jobs ran on workers at ${n} threads`);
+      }
+      for (const [t, run] of runs.entries())
+        for (const [i, out] of run.entries())
+          identical(out, runs[0]![i]!, `${v} output ${i} at ${t + 1} threads`);
+    } finally {
+      Object.assign(threadTuning, savedTuning);
+      await setNumThreads(savedThreads);
+    }
+  });
+}
+
+/** The op's output and its input's gradient (for a fixed output gradient) on the current path. */
+function opRun(f: (x: Tensor) => Tensor, shape: number[], seed: number): [Float32Array, Float32Array] {
+  const x = randn(shape, { seed, requiresGrad: true });
+  const y = f(x);
+  y.backward(randn([...y.shape], { seed: seed + 1 }));
+  return [y.data as Float32Array, x.grad!.data as Float32Array];
+}
+
+test("public ops on the 'wasm' path equal the 'reference' path", () => {
+  const ops: [string, (x: Tensor) => Tensor, number[]][] = [
+    ['bilinear', (x) => interpolate(x, { scaleFactor: 2, mode: 'bilinear' }), [2, 3, 9, 11]],
+    ['bicubic', (x) => interpolate(x, { size: [7, 20], mode: 'bicubic', alignCorners: true }), [2, 3, 9, 11]],
+    ['nearest', (x) => interpolate(x, { scaleFactor: 2 }), [2, 3, 9, 11]],
+    ['nearest-exact', (x) => interpolate(x, { size: [5, 17], mode: 'nearest-exact' }), [2, 3, 9, 11]],
+    ['trilinear', (x) => interpolate(x, { scaleFactor: 2, mode: 'trilinear' }), [1, 2, 3, 5, 7]],
+    ['linear', (x) => interpolate(x, { size: 29, mode: 'linear' }), [2, 3, 13]],
+    ['area', (x) => interpolate(x, { size: [4, 3], mode: 'area' }), [2, 3, 9, 11]],
+    [
+      'maxUnpool2d',
+      (x) => {
+        const { output, indices } = maxPool2d(x, { kernelSize: 2, returnIndices: true });
+        return maxUnpool2d(output, indices, { kernelSize: 2, outputSize: [9, 13] });
+      },
+      [2, 3, 9, 13],
+    ],
+    [
+      'maxUnpool3d',
+      (x) => {
+        const { output, indices } = maxPool3d(x, { kernelSize: 2, returnIndices: true });
+        return maxUnpool3d(output, indices, { kernelSize: 2, outputSize: [4, 5, 7] });
+      },
+      [1, 2, 4, 5, 7],
+    ],
+    ['pixelShuffle', (x) => pixelShuffle(x, 2), [2, 12, 5, 7]],
+    ['pixelUnshuffle', (x) => pixelUnshuffle(x, 3), [2, 2, 9, 6]],
+  ];
+  try {
+    for (const [name, f, shape] of ops) {
+      setKernelPath('wasm');
+      const [y, gx] = opRun(f, shape, 3);
+      setKernelPath('reference');
+      const [ry, rgx] = opRun(f, shape, 3);
+      same(y, ry, `${name} forward`);
+      same(gx, rgx, `${name} backward`);
+    }
+  } finally {
+    setKernelPath('fast');
+  }
+});
