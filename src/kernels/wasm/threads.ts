@@ -52,6 +52,12 @@ const PENDING = 1;
 const READY = 2;
 const ERROR = 3;
 const JOBS = 4;
+/**
+ * Polls of the control block before a thread sleeps in Atomics.wait (some tens of µs). Waking a
+ * sleeping thread is slow on virtual machines (the idle vCPU is halted): measured here, W1/b1 at 2
+ * threads took 7.2 ms without the spin and 4.4 ms with it (1 thread: 7.0-7.6 ms), W6 6.4 → 4.2 ms.
+ */
+const SPIN = 20000;
 
 /**
  * The worker's script (plain JavaScript, evaluated as a classic script in Node's worker_threads
@@ -68,6 +74,9 @@ function start(d) {
   Atomics.add(c, ${READY}, 1);
   Atomics.notify(c, ${READY});
   for (;;) {
+    // a short spin first: steps of one op follow each other within microseconds, and waking from
+    // Atomics.wait costs tens of them
+    for (let i = 0; i < ${SPIN} && Atomics.load(c, ${GEN}) === seen; i++);
     Atomics.wait(c, ${GEN}, seen);
     const gen = Atomics.load(c, ${GEN});
     if (gen === seen) continue;
@@ -190,8 +199,9 @@ class WorkerPool {
       error = e;
     }
     const block = mayBlock(c);
+    let spins = 0;
     for (let p = Atomics.load(c, PENDING); p !== 0; p = Atomics.load(c, PENDING)) {
-      if (block) Atomics.wait(c, PENDING, p, 1000);
+      if (block && ++spins > SPIN) Atomics.wait(c, PENDING, p, 1000);
     }
     if (error) throw error;
     if (Atomics.exchange(c, ERROR, 0) !== 0) throw new Error('wasm kernels: a worker thread trapped');
