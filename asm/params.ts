@@ -88,7 +88,14 @@ export const W_KR = 9;
 export const W_R0 = 12;
 export const W_NR = 15;
 export const W_DST = 18;
-export const WPACK_FIELDS = 19;
+/**
+ * packASubpixel: the MR-row panels [W_M0, W_M1) of the packed A to write (W_M1 = 0: all; threads
+ * split the packing by these) and its i32 scratch (nph · (KRvol + 1) entries, one per thread)
+ */
+export const W_M0 = 19;
+export const W_M1 = 20;
+export const W_SCRATCH = 21;
+export const WPACK_FIELDS = 22;
 
 /**
  * Phase store (H_*): the GEMM result (row stride H_LD floats) to x[b, c, I0 + i + q·s] per

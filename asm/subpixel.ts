@@ -29,6 +29,9 @@ import {
   W_R0,
   W_NR,
   W_DST,
+  W_M0,
+  W_M1,
+  W_SCRATCH,
   H_C,
   H_SRC,
   H_LD,
@@ -52,10 +55,12 @@ function f(p: usize, i: i32): i32 {
 
 /**
  * Packs A for one class (record W_*) in packA's layout (K blocks, MR-row panels): row (c, phase),
- * column (o, jz, jy, jx) holds w[o, c, rz + (KRz − 1 − jz)·sz, ry + …, rx + …].
- * `scratch`: nph · (KRvol + 1) i32s (tap offsets and a per-phase flag).
+ * column (o, jz, jy, jx) holds w[o, c, rz + (KRz − 1 − jz)·sz, ry + …, rx + …]. Writes the rows
+ * [W_M0, W_M1) only (whole panels), so that threads can share the work. W_SCRATCH: nph · (KRvol + 1)
+ * i32s (tap offsets and a per-phase flag).
  */
-export function packASubpixel(p: usize, scratch: usize): void {
+export function packASubpixel(p: usize): void {
+  const scratch = <usize>f(p, W_SCRATCH);
   const w = <usize>f(p, W_W);
   const cx = f(p, W_CX);
   const cy = f(p, W_CY);
@@ -98,6 +103,8 @@ export function packASubpixel(p: usize, scratch: usize): void {
   const M = nph * cx;
   const K = cy * rVol;
   const Mp = ((M + MR - 1) / MR) * MR;
+  const mBegin = f(p, W_M0);
+  const mEnd = f(p, W_M1) || Mp;
   const kcb = kcOf(K);
   const oStride = (<usize>(cx * kVol)) << 2; // bytes from w[o, c] to w[o + 1, c]
   const kB = (<usize>kVol) << 2;
@@ -113,7 +120,7 @@ export function packASubpixel(p: usize, scratch: usize): void {
       const k0 = kb + ks;
       const o0 = k0 / rVol;
       const t0 = k0 - o0 * rVol;
-      for (let m0 = 0; m0 < Mp; m0 += MR) {
+      for (let m0 = mBegin; m0 < mEnd; m0 += MR) {
         const panel = block + ((<usize>m0 * <usize>kc + <usize>ks * MR) << 2);
         const c0 = m0 / nph;
         const ph0 = m0 - c0 * nph;

@@ -93,7 +93,10 @@ export const W = {
   R0: 12,
   NR: 15,
   DST: 18,
-  FIELDS: 19,
+  M0: 19,
+  M1: 20,
+  SCRATCH: 21,
+  FIELDS: 22,
 } as const;
 
 /** Zero-padded plane copy record (asm/params.ts Z_*). */

@@ -412,6 +412,30 @@ export function convScatterCol2imWasm(
   e.copyOut(xp, x);
 }
 
+/**
+ * packASubpixel of the class record `wr` (an M × K operand), split by MR-row panels across as many
+ * threads as `taps` has tap-table scratch areas when it writes at least threadTuning.minBytes.
+ */
+function packSubpixelA(e: WasmEngine, wr: number, taps: number[], M: number, K: number): void {
+  const panels = Math.ceil(M / e.MR);
+  const T = 4 * M * K >= threadTuning.minBytes ? Math.min(taps.length, panels) : 1;
+  e.setAll(wr, W.M0, [0, 0, taps[0]!]);
+  if (T <= 1) {
+    e.fns.packASubpixel(wr);
+    return;
+  }
+  const top = e.alloc(0);
+  const jobs: Job[] = [];
+  for (let t = 0; t < T; t++) {
+    const [u0, u1] = part(panels, T, t);
+    const r = e.copyRecord(wr, W.FIELDS);
+    e.setAll(r, W.M0, [u0 * e.MR, u1 * e.MR, taps[t]!]);
+    jobs.push([FN.packASubpixel, r]);
+  }
+  parallel(e, jobs);
+  e.release(top);
+}
+
 /** One dimension's phase: residue r, taps KR, first m, count Q, first output i0. */
 interface Phase1 {
   r: number;
@@ -542,10 +566,11 @@ export function convScatterSubpixelWasm(
         // per-class scratch (released for the next class; the operands stay)
         e.release(top);
         const wr = e.record(W.FIELDS);
-        const scratch = transposed ? 0 : e.alloc(nph * (vol(KR) + 1));
         const cols = transposed ? e.alloc(Kc * nbc * qVol) : 0;
         const work = M * Kc * nbc * qVol;
         const s = transposed ? gemmScratch(e, nbc * qVol, Kc, work) : gemmScratch(e, M, Kc, work);
+        // packASubpixel's tap tables, one per thread that packs
+        const taps = transposed ? [] : s.per.map(() => e.alloc(nph * (vol(KR) + 1)));
         const biasRows = bias && !transposed ? e.alloc(M) : 0;
         const cTmp = e.alloc(M * nbc * qVol);
         if (transposed) {
@@ -564,7 +589,7 @@ export function convScatterSubpixelWasm(
           const wg = wp + 4 * gr * m.cy * m.cx * m.kVol;
           e.setAll(wr, 0, [wg, m.cx, m.cy, ...m.K, ...m.S, ...KR, ...r0, ...n, s.a]);
           if (!transposed) {
-            e.fns.packASubpixel(wr, scratch);
+            packSubpixelA(e, wr, taps, M, Kc);
             if (bias) {
               // rows (c, phase)
               const f = e.f32;

@@ -43,7 +43,7 @@ export interface KernelExports {
   im2col(record: number): void;
   col2im(record: number): void;
   padCopy(record: number): void;
-  packASubpixel(record: number, taps: number): void;
+  packASubpixel(record: number): void;
   phaseStore(record: number): void;
   phaseStoreT(record: number): void;
   resample(record: number): void;

@@ -32,6 +32,7 @@ export const POOL_FUNCTIONS = [
   'padCopy',
   'phaseStore',
   'phaseStoreT',
+  'packASubpixel',
   'resample',
   'maxUnpool',
   'maxUnpoolBackward',
