@@ -12,7 +12,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { randn, convTranspose2d, conv2d, DeconvError, type Tensor } from '../src/index.js';
 import { setNumThreads, getNumThreads } from '../src/index.js';
-import { convGeometry, convTransposeGeometry, type ConvGeometry } from '../src/geometry/conv.js';
+import type { ConvGeometry } from '../src/geometry/conv.js';
+import { geometryOf, prod, type Case } from './conv-cases.js';
 import { convGatherRef, convScatterRef, convWeightRef } from '../src/kernels/ref/conv.js';
 import {
   convGatherWasm,
@@ -32,37 +33,12 @@ import {
 } from '../src/kernels/wasm/loader.js';
 
 const supported = WASM_VARIANTS.filter((v) => wasmSupport()[v]);
-const prod = (a: readonly number[]): number => a.reduce((p, v) => p * v, 1);
 const saved = { ...threadTuning };
 const savedThreads = getNumThreads();
 after(async () => {
   Object.assign(threadTuning, saved);
   await setNumThreads(savedThreads);
 });
-
-interface Case {
-  transposed: boolean;
-  batch: number;
-  cin: number;
-  cout: number;
-  groups: number;
-  size: number[];
-  kernel: number[];
-  stride?: number;
-  padding?: number;
-  dilation?: number;
-}
-
-function geometryOf(c: Case): ConvGeometry {
-  const d = c.size.length;
-  const x = randn([c.batch, c.cin * c.groups, ...c.size], { seed: 1 });
-  const opts = { stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups };
-  if (c.transposed) {
-    const w = randn([c.cin * c.groups, c.cout, ...c.kernel]);
-    return convTransposeGeometry('t', x, w, opts, d).geometry;
-  }
-  return convGeometry('c', x, randn([c.cout * c.groups, c.cin, ...c.kernel]), opts, d).geometry;
-}
 
 type Outputs = Record<string, Float32Array>;
 

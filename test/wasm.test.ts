@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as lib from '../src/index.js';
 import { randn, setKernelPath, getKernelPath } from '../src/index.js';
-import { convGeometry, convTransposeGeometry, type ConvGeometry } from '../src/geometry/conv.js';
+import type { ConvGeometry } from '../src/geometry/conv.js';
+import { geometryOf, prod, type Case } from './conv-cases.js';
 import { convGatherRef, convScatterRef, convWeightRef } from '../src/kernels/ref/conv.js';
 import {
   convGatherWasm,
@@ -53,39 +54,6 @@ function close(a: Float32Array, b: Float32Array, terms: number, what: string): v
       );
   }
 }
-
-interface Case {
-  transposed: boolean;
-  batch: number;
-  cin: number; // per group, conv-op input channels
-  cout: number; // per group
-  groups: number;
-  size: number[];
-  kernel: number[];
-  stride?: number | number[];
-  padding?: number | number[];
-  dilation?: number | number[];
-  outputPadding?: number | number[];
-}
-
-function geometryOf(c: Case, seed: number): ConvGeometry {
-  const d = c.size.length;
-  const x = randn([c.batch, c.cin * c.groups, ...c.size], { seed });
-  const opts = {
-    stride: c.stride,
-    padding: c.padding,
-    dilation: c.dilation,
-    groups: c.groups,
-  };
-  if (c.transposed) {
-    const w = randn([c.cin * c.groups, c.cout, ...c.kernel]);
-    return convTransposeGeometry('t', x, w, { ...opts, outputPadding: c.outputPadding }, d).geometry;
-  }
-  const w = randn([c.cout * c.groups, c.cin, ...c.kernel]);
-  return convGeometry('c', x, w, opts, d).geometry;
-}
-
-const prod = (a: readonly number[]): number => a.reduce((p, v) => p * v, 1);
 
 /** Every wasm kernel against its reference on one geometry. */
 function checkKernels(e: WasmEngine, g: ConvGeometry, seed: number, label: string): void {

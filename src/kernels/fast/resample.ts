@@ -18,6 +18,7 @@
  */
 import type { ShuffleGeometry, Taps } from '../../geometry/interpolate.js';
 import type { FloatData, TensorData } from '../../tensor.js';
+import { checkResampleSizes, checkShuffleSizes } from '../ref/resample.js';
 
 /** Whether every output of `t` has exactly one tap, of weight 1. */
 export function isNearest(t: Taps): boolean {
@@ -39,17 +40,6 @@ export function uniformTaps(t: Taps): number {
   const n = t.start[1]! - t.start[0]!;
   for (let o = 1; o < t.outSize; o++) if (t.start[o + 1]! - t.start[o]! !== n) return 0;
   return n;
-}
-
-function checkSizes(src: FloatData, dst: FloatData, planes: number, taps: readonly [Taps, Taps, Taps]): void {
-  const [t0, t1, t2] = taps;
-  const inPlane = t0.inSize * t1.inSize * t2.inSize;
-  const outPlane = t0.outSize * t1.outSize * t2.outSize;
-  if (src.length !== planes * inPlane || dst.length !== planes * outPlane) {
-    throw new Error(
-      `resample: internal error, buffers of ${src.length} and ${dst.length} elements for ${planes} planes of ${inPlane} -> ${outPlane}`,
-    );
-  }
 }
 
 /** The nearest plan: gathers and row copies only. */
@@ -220,7 +210,7 @@ export function resampleFast(
   planes: number,
   taps: readonly [Taps, Taps, Taps],
 ): void {
-  checkSizes(src, dst, planes, taps);
+  checkResampleSizes(src, dst, planes, taps);
   if (dst.length === 0) return;
   if (taps.every(isNearest)) resampleNearest(src, dst, planes, taps);
   else resampleSeparable(src, dst, planes, taps);
@@ -238,12 +228,7 @@ export function pixelShuffleFast(
   unshuffle: boolean,
 ): void {
   const { factor: r, batch, channels, height: h, width: w } = g;
-  const total = batch * channels * r * r * h * w;
-  if (src.length !== total || dst.length !== total) {
-    throw new Error(
-      `pixelShuffle: internal error, buffers of ${src.length} and ${dst.length} elements, expected ${total}`,
-    );
-  }
+  checkShuffleSizes(src, dst, g);
   if (r === 1) {
     dst.set(src);
     return;

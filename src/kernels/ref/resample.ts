@@ -7,6 +7,42 @@ import type { ShuffleGeometry, Taps } from '../../geometry/interpolate.js';
 import type { FloatData, TensorData } from '../../tensor.js';
 
 /**
+ * The plane sizes `[inPlane, outPlane]` of a resample call; throws (an internal error: the ops
+ * allocate the buffers) when the buffers do not hold `planes` of them. Shared by every kernel path.
+ */
+export function checkResampleSizes(
+  src: { length: number },
+  dst: { length: number },
+  planes: number,
+  taps: readonly [Taps, Taps, Taps],
+): [number, number] {
+  const [t0, t1, t2] = taps;
+  const inPlane = t0.inSize * t1.inSize * t2.inSize;
+  const outPlane = t0.outSize * t1.outSize * t2.outSize;
+  if (src.length !== planes * inPlane || dst.length !== planes * outPlane) {
+    throw new Error(
+      `resample: internal error, buffers of ${src.length} and ${dst.length} elements for ${planes} planes of ${inPlane} -> ${outPlane}`,
+    );
+  }
+  return [inPlane, outPlane];
+}
+
+/** The element count of a pixel (un)shuffle call; throws when the buffers do not hold it. */
+export function checkShuffleSizes(
+  src: { length: number },
+  dst: { length: number },
+  g: ShuffleGeometry,
+): number {
+  const total = g.batch * g.channels * g.factor * g.factor * g.height * g.width;
+  if (src.length !== total || dst.length !== total) {
+    throw new Error(
+      `pixelShuffle: internal error, buffers of ${src.length} and ${dst.length} elements, expected ${total}`,
+    );
+  }
+  return total;
+}
+
+/**
  * `dst[p, o0, o1, o2] = Σ w0·w1·w2 · src[p, i0, i1, i2]` over the tensor product of the taps of
  * `(o0, o1, o2)`, for each of `planes` contiguous planes. `taps` covers 3 dimensions (leading
  * 1 → 1 identity taps for fewer spatial dimensions). Every element of `dst` is written.
@@ -18,13 +54,7 @@ export function resample(
   taps: readonly [Taps, Taps, Taps],
 ): void {
   const [t0, t1, t2] = taps;
-  const inPlane = t0.inSize * t1.inSize * t2.inSize;
-  const outPlane = t0.outSize * t1.outSize * t2.outSize;
-  if (src.length !== planes * inPlane || dst.length !== planes * outPlane) {
-    throw new Error(
-      `resample: internal error, buffers of ${src.length} and ${dst.length} elements for ${planes} planes of ${inPlane} -> ${outPlane}`,
-    );
-  }
+  const [inPlane, outPlane] = checkResampleSizes(src, dst, planes, taps);
   const in1 = t1.inSize;
   const in2 = t2.inSize;
   for (let p = 0; p < planes; p++) {
@@ -70,12 +100,7 @@ export function pixelShuffleKernel(
   unshuffle: boolean,
 ): void {
   const { factor: r, batch, channels, height: h, width: w } = g;
-  const total = batch * channels * r * r * h * w;
-  if (src.length !== total || dst.length !== total) {
-    throw new Error(
-      `pixelShuffle: internal error, buffers of ${src.length} and ${dst.length} elements, expected ${total}`,
-    );
-  }
+  checkShuffleSizes(src, dst, g);
   const hr = h * r;
   const wr = w * r;
   for (let bc = 0; bc < batch * channels; bc++) {

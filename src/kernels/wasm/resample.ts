@@ -13,6 +13,7 @@ import type { ShuffleGeometry, Taps } from '../../geometry/interpolate.js';
 import type { PoolGeometry } from '../../geometry/pool.js';
 import type { TensorData } from '../../tensor.js';
 import { isIdentity, isNearest, uniformTaps } from '../fast/resample.js';
+import { checkResampleSizes, checkShuffleSizes } from '../ref/resample.js';
 import { R, U, P, KIND_SEPARABLE, KIND_GATHER, KIND_COPY_ROWS, KIND_DOUBLE_ROWS } from './abi.js';
 import { threadTuning } from './conv.js';
 import type { WasmEngine } from './loader.js';
@@ -103,13 +104,7 @@ export function resampleWasm(
   taps: readonly [Taps, Taps, Taps],
 ): void {
   const [t0, t1, t2] = taps;
-  const inPlane = t0.inSize * t1.inSize * t2.inSize;
-  const outPlane = t0.outSize * t1.outSize * t2.outSize;
-  if (src.length !== planes * inPlane || dst.length !== planes * outPlane) {
-    throw new Error(
-      `resample: internal error, buffers of ${src.length} and ${dst.length} elements for ${planes} planes of ${inPlane} -> ${outPlane}`,
-    );
-  }
+  const [inPlane, outPlane] = checkResampleSizes(src, dst, planes, taps);
   if (dst.length === 0) return;
   e.reset();
   const sp = e.copyIn(src);
@@ -200,12 +195,7 @@ export function pixelShuffleWasm(
   unshuffle: boolean,
 ): void {
   const { factor: r, batch, channels, height: h, width: w } = g;
-  const total = batch * channels * r * r * h * w;
-  if (src.length !== total || dst.length !== total) {
-    throw new Error(
-      `pixelShuffle: internal error, buffers of ${src.length} and ${dst.length} elements, expected ${total}`,
-    );
-  }
+  const total = checkShuffleSizes(src, dst, g);
   if (total === 0) return;
   e.reset();
   const sp = copyIn32(e, src);
