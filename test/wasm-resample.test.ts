@@ -19,8 +19,11 @@ import {
   pixelShuffle,
   pixelUnshuffle,
   setKernelPath,
+  getKernelPath,
   setNumThreads,
   getNumThreads,
+  unfold,
+  fold,
   type Tensor,
   type InterpolateOptions,
 } from '../src/index.js';
@@ -364,5 +367,45 @@ test("public ops on the 'wasm' path equal the 'reference' path", () => {
     }
   } finally {
     setKernelPath('fast');
+  }
+});
+
+test("unfold / fold on the 'wasm' path: unfold equals the reference exactly, fold within float32 rounding, any thread count", async () => {
+  const cases: [number[], Parameters<typeof unfold>[1]][] = [
+    [[2, 3, 11], { kernelSize: [3], padding: [1] }],
+    [[2, 5, 9, 7], { kernelSize: [3, 2], padding: [1, 0], stride: [2, 1], dilation: [1, 2] }],
+    [[1, 3, 4, 5, 6], { kernelSize: [2, 2, 2], stride: [2, 2, 2], padding: [1, 1, 1] }],
+    [[3, 9, 13], { kernelSize: [4], dilation: [3], padding: [2], stride: [3] }],
+  ];
+  const saved = getKernelPath();
+  const tuning = { ...threadTuning };
+  try {
+    for (const [shape, options] of cases) {
+      const x = randn(shape, { seed: shape.length });
+      setKernelPath('reference');
+      const u0 = unfold(x, options);
+      const f0 = fold(u0, { ...options, outputSize: shape.slice(2) } as Parameters<typeof fold>[1]);
+      Object.assign(threadTuning, { minBytes: 0 });
+      for (const n of [1, 2]) {
+        await setNumThreads(n);
+        setKernelPath('wasm');
+        const u = unfold(x, options);
+        const f = fold(u0, { ...options, outputSize: shape.slice(2) } as Parameters<typeof fold>[1]);
+        assert.deepEqual(u.shape, u0.shape, `unfold shape ${JSON.stringify(options)}`);
+        for (let i = 0; i < u.size; i++)
+          if (!Object.is(u.data[i], u0.data[i]))
+            assert.fail(
+              `unfold ${JSON.stringify(options)} at ${n} threads: element ${i}: ${u.data[i]} vs ${u0.data[i]}`,
+            );
+        for (let i = 0; i < f.size; i++)
+          if (!(Math.abs(f.data[i]! - f0.data[i]!) <= 1e-5 * Math.max(1, Math.abs(f0.data[i]!))))
+            assert.fail(
+              `fold ${JSON.stringify(options)} at ${n} threads: element ${i}: ${f.data[i]} vs ${f0.data[i]}`,
+            );
+      }
+    }
+  } finally {
+    setKernelPath(saved);
+    Object.assign(threadTuning, tuning);
   }
 });

@@ -178,7 +178,7 @@ function splitRun(
 }
 
 /** An im2col / col2im slice (asm/params.ts V_*): an x tensor region and the conv that reads it. */
-interface SliceRecord {
+export interface SliceRecord {
   /** channels */
   c: number;
   X: Triple;
@@ -216,7 +216,7 @@ function xSlice(m: ConvPlan, xp: number, b: number, gr: number): SliceRecord {
   };
 }
 
-function writeSlice(e: WasmEngine, p: number, r: SliceRecord): void {
+export function writeSlice(e: WasmEngine, p: number, r: SliceRecord): void {
   e.setAll(p, 0, [r.c, ...r.X, ...r.Y, ...r.K, ...r.S, ...r.D, ...r.P, r.src, r.cs, r.bs, r.nb]);
   e.setAll(p, V.COLS, [r.cols ?? 0, r.ld ?? 0]);
 }
@@ -226,7 +226,7 @@ function writeSlice(e: WasmEngine, p: number, r: SliceRecord): void {
  * channels across threads: channel c's rows of the matrix are [c·kVol, (c + 1)·kVol) and it
  * reads / writes only x channel c.
  */
-function colsByChannel(
+export function colsByChannel(
   e: WasmEngine,
   fn: number,
   cv: number,
