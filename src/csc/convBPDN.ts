@@ -175,7 +175,7 @@ export class CbpdnSolver {
     const HW = H * W;
     const n = M * HW;
     const rho = this.rho;
-    for (let i = 0; i < n; i++) T[i] = Y[i]! - U[i]!;
+    // T = Y − U was left by the previous step (zero at the start)
     realFft2(T, M, H, W, Z);
     let fidelity: number;
     if (!this.mask) {
@@ -201,17 +201,17 @@ export class CbpdnSolver {
       inverseRealFft2(c.re, c.im, 1, H, W, DX);
       const w = this.mask;
       let s = 0;
-      for (let i = 0; i < HW; i++) s += (w[i]! * (DX[i]! - this.S[i]!)) ** 2;
+      for (let i = 0; i < HW; i++) {
+        const e = w[i]! * (DX[i]! - this.S[i]!);
+        s += e * e;
+      }
       fidelity = 0.5 * s;
     }
-    let l1 = 0;
-    for (let i = 0; i < n; i++) l1 += Math.abs(X[i]!);
-    const objective = fidelity + this.lambda * l1;
-
-    // relaxed y- and u-steps, residuals
+    // relaxed y- and u-steps, residuals, ‖x‖₁ and the next step's Y − U in one pass
     const a = this.relaxation;
     const thr = this.lambda / rho;
-    let r2 = 0,
+    let l1 = 0,
+      r2 = 0,
       s2 = 0,
       x2 = 0,
       y2 = 0,
@@ -219,17 +219,22 @@ export class CbpdnSolver {
     for (let i = 0; i < n; i++) {
       const x = X[i]!;
       const yOld = Y[i]!;
-      const xr = a * x + (1 - a) * yOld;
-      const v = xr + U[i]!;
+      const v = a * x + (1 - a) * yOld + U[i]!;
       const y = v > thr ? v - thr : v < -thr ? v + thr : 0;
+      const u = v - y;
       Y[i] = y;
-      U[i] = v - y;
-      r2 += (x - y) ** 2;
-      s2 += (y - yOld) ** 2;
+      U[i] = u;
+      T[i] = y - u;
+      l1 += Math.abs(x);
+      const e = x - y;
+      const f = y - yOld;
+      r2 += e * e;
+      s2 += f * f;
       x2 += x * x;
       y2 += y * y;
-      u2 += U[i]! ** 2;
+      u2 += u * u;
     }
+    const objective = fidelity + this.lambda * l1;
     if (this.mask) {
       const Y0 = this.Y0!,
         U0 = this.U0!,
@@ -244,11 +249,13 @@ export class CbpdnSolver {
         const y = (w2 * this.S[i]! + rho * v) / (w2 + rho);
         Y0[i] = y;
         U0[i] = v - y;
-        r2 += (dx - y) ** 2;
-        s2 += (y - yOld) ** 2;
+        const e = dx - y;
+        const f = y - yOld;
+        r2 += e * e;
+        s2 += f * f;
         x2 += dx * dx;
         y2 += y * y;
-        u2 += U0[i]! ** 2;
+        u2 += U0[i]! * U0[i]!;
       }
     }
     const primal = Math.sqrt(r2);
@@ -262,7 +269,10 @@ export class CbpdnSolver {
       if (ratio > RHO_RATIO || ratio < 1 / RHO_RATIO) {
         const f = Math.min(Math.max(Math.sqrt(ratio), 1 / RHO_MAX_SCALING), RHO_MAX_SCALING);
         this.rho *= f;
-        for (let i = 0; i < n; i++) U[i] /= f;
+        for (let i = 0; i < n; i++) {
+          U[i] /= f;
+          T[i] = Y[i]! - U[i]!;
+        }
         if (this.U0) for (let i = 0; i < HW; i++) this.U0[i] /= f;
       }
     }

@@ -23,7 +23,11 @@ export function sumSquares(A: Spectra, planes: number, F: number): Float64Array 
   const out = new Float64Array(F);
   for (let m = 0; m < planes; m++) {
     const o = m * F;
-    for (let k = 0; k < F; k++) out[k] += A.re[o + k]! ** 2 + A.im[o + k]! ** 2;
+    for (let k = 0; k < F; k++) {
+      const r = A.re[o + k]!,
+        i = A.im[o + k]!;
+      out[k] += r * r + i * i;
+    }
   }
   return out;
 }

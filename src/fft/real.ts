@@ -8,6 +8,31 @@
  */
 import { planFor } from './fft.js';
 
+const BLOCK = 32;
+/** dst = srcᵀ for a (rows, cols) complex matrix, in cache-sized blocks. */
+function transpose(
+  sr: Float64Array,
+  si: Float64Array,
+  dr: Float64Array,
+  di: Float64Array,
+  rows: number,
+  cols: number,
+): void {
+  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+    const r1 = Math.min(rows, r0 + BLOCK);
+    for (let c0 = 0; c0 < cols; c0 += BLOCK) {
+      const c1 = Math.min(cols, c0 + BLOCK);
+      for (let r = r0; r < r1; r++) {
+        const o = r * cols;
+        for (let c = c0; c < c1; c++) {
+          dr[c * rows + r] = sr[o + c]!;
+          di[c * rows + r] = si[o + c]!;
+        }
+      }
+    }
+  }
+}
+
 /** Width of the half spectrum of a row of `w` reals. */
 export function spectrumWidth(w: number): number {
   return Math.floor(w / 2) + 1;
@@ -60,35 +85,36 @@ export function realFft2(
     }
     // along h, batch w: [h][w]
     planH.transform(zr, zi, w);
-    // transpose [h][w] -> [w][h], along w with batch h
-    for (let a = 0; a < h; a++) {
-      for (let b = 0; b < w; b++) {
-        tr[b * h + a] = zr[a * w + b]!;
-        ti[b * h + a] = zi[a * w + b]!;
-      }
-    }
+    // transpose [h][w] -> [w][h], along w with batch h, and back
+    transpose(zr, zi, tr, ti, h, w);
     planW.transform(tr, ti, h);
-    // Z^T[b][a] -> half spectra [a][b], separating the pair
+    transpose(tr, ti, zr, zi, w, h);
+    // Z[a][b] -> half spectra [a][b], separating the pair
     const oa = p * h * kw;
     const ob = (p + 1) * h * kw;
     for (let a = 0; a < h; a++) {
       const na = a === 0 ? 0 : h - a;
+      const za = a * w;
+      const zn = na * w;
+      const o = a * kw;
+      if (!pair) {
+        for (let b = 0; b < kw; b++) {
+          re[oa + o + b] = zr[za + b]!;
+          im[oa + o + b] = zi[za + b]!;
+        }
+        continue;
+      }
       for (let b = 0; b < kw; b++) {
         const nb = b === 0 ? 0 : w - b;
-        const zRe = tr[b * h + a]!,
-          zIm = ti[b * h + a]!;
-        if (!pair) {
-          re[oa + a * kw + b] = zRe;
-          im[oa + a * kw + b] = zIm;
-          continue;
-        }
-        const cRe = tr[nb * h + na]!,
-          cIm = -ti[nb * h + na]!;
-        re[oa + a * kw + b] = 0.5 * (zRe + cRe);
-        im[oa + a * kw + b] = 0.5 * (zIm + cIm);
+        const zRe = zr[za + b]!,
+          zIm = zi[za + b]!;
+        const cRe = zr[zn + nb]!,
+          cIm = -zi[zn + nb]!;
+        re[oa + o + b] = 0.5 * (zRe + cRe);
+        im[oa + o + b] = 0.5 * (zIm + cIm);
         // (z − c) / 2i = (im, −re) / 2
-        re[ob + a * kw + b] = 0.5 * (zIm - cIm);
-        im[ob + a * kw + b] = -0.5 * (zRe - cRe);
+        re[ob + o + b] = 0.5 * (zIm - cIm);
+        im[ob + o + b] = -0.5 * (zRe - cRe);
       }
     }
   }
@@ -119,36 +145,35 @@ export function inverseRealFft2(
     const pair = p + 1 < planes;
     const oa = p * h * kw;
     const ob = (p + 1) * h * kw;
-    // Z = X_a + i X_b on the full plane, transposed: tr[b][a]
+    // Z = X_a + i X_b on the full plane [a][b], conjugated (the inverse as a forward transform)
     for (let a = 0; a < h; a++) {
       const na = a === 0 ? 0 : h - a;
-      for (let b = 0; b < w; b++) {
-        let ar: number, ai: number, br: number, bi: number;
-        if (b < kw) {
-          const i = a * kw + b;
-          ar = re[oa + i]!;
-          ai = im[oa + i]!;
-          br = pair ? re[ob + i]! : 0;
-          bi = pair ? im[ob + i]! : 0;
-        } else {
-          const i = na * kw + (w - b);
-          ar = re[oa + i]!;
+      const o = a * kw;
+      const on = na * kw;
+      const za = a * w;
+      for (let b = 0; b < kw; b++) {
+        const ar = re[oa + o + b]!,
+          ai = im[oa + o + b]!;
+        const br = pair ? re[ob + o + b]! : 0,
+          bi = pair ? im[ob + o + b]! : 0;
+        // conj(Z) = (ar − bi) − i(ai + br)
+        zr[za + b] = ar - bi;
+        zi[za + b] = -(ai + br);
+      }
+      for (let b = kw; b < w; b++) {
+        // X[a][b] = conj X[−a][w − b]
+        const i = on + (w - b);
+        const ar = re[oa + i]!,
           ai = -im[oa + i]!;
-          br = pair ? re[ob + i]! : 0;
+        const br = pair ? re[ob + i]! : 0,
           bi = pair ? -im[ob + i]! : 0;
-        }
-        // conjugated for the inverse as a forward transform: conj(Z) = (ar − bi) − i(ai + br)
-        tr[b * h + a] = ar - bi;
-        ti[b * h + a] = -(ai + br);
+        zr[za + b] = ar - bi;
+        zi[za + b] = -(ai + br);
       }
     }
+    transpose(zr, zi, tr, ti, h, w);
     planW.transform(tr, ti, h);
-    for (let b = 0; b < w; b++) {
-      for (let a = 0; a < h; a++) {
-        zr[a * w + b] = tr[b * h + a]!;
-        zi[a * w + b] = ti[b * h + a]!;
-      }
-    }
+    transpose(tr, ti, zr, zi, w, h);
     planH.transform(zr, zi, w);
     // z = conj(result) / hw: real part -> plane a, imaginary part -> plane b
     const a0 = p * hw;
