@@ -236,3 +236,22 @@ for i, (shape, kind, dtype) in enumerate([([32, 32], 'gauss-odd', np.float64), (
                     'mean': t(mean.astype(dtype)), 'rmsToMean': spread,
                     'noiseTail': noise, 'priorTail': prior, 'iterations': iters})
 write('unsupervised_wiener.json', u_cases)
+
+# ---------------------------------------------------------------- the blur operator C
+# C x = 'valid' convolution of x extended by np.pad (before k-1-c, after c, c = (k-1)//2) in the
+# boundary's mode; 'valid' is scipy.signal.convolve(x, h, 'valid') of x itself.
+PAD_MODE = {'zero': 'constant', 'reflect': 'reflect', 'symmetric': 'symmetric', 'circular': 'wrap'}
+op_cases = []
+for ndim, shape, kshape in [(1, [9], [3]), (1, [7], [4]), (1, [5], [5]), (2, [6, 7], [3, 3]), (2, [8, 5], [4, 2]),
+                            (2, [5, 6], [5, 6]), (3, [4, 5, 3], [3, 2, 3]), (3, [3, 4, 4], [2, 3, 1])]:
+    for boundary in ['zero', 'reflect', 'symmetric', 'circular', 'valid']:
+        x = rng.standard_normal(shape)
+        h = rng.standard_normal(kshape)
+        if boundary == 'valid':
+            y = scipy.signal.convolve(x, h, mode='valid', method='direct')
+        else:
+            pads = [(k - 1 - (k - 1) // 2, (k - 1) // 2) for k in kshape]
+            y = scipy.signal.convolve(np.pad(x, pads, mode=PAD_MODE[boundary]), h, mode='valid', method='direct')
+        op_cases.append({'name': f'C/{ndim}-d x{shape} h{kshape} {boundary}', 'boundary': boundary,
+                         'x': t(x), 'h': t(h), 'y': t(y)})
+write('operator.json', op_cases)

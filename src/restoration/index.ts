@@ -13,3 +13,24 @@ export type {
   UnsupervisedWienerResult,
 } from './skimage.js';
 export { psnr } from './common.js';
+export {
+  landweber,
+  tikhonov,
+  totalVariation,
+  richardsonLucyAdjoint,
+  blindRichardsonLucy,
+  edgeTaper,
+} from './methods.js';
+export type {
+  Boundary,
+  RestorationProgress,
+  IterativeOptions,
+  LandweberOptions,
+  TikhonovOptions,
+  TotalVariationOptions,
+  RichardsonLucyAdjointOptions,
+  BlindRichardsonLucyOptions,
+  BlindRichardsonLucyResult,
+} from './methods.js';
+export { blurOperator, BOUNDARIES } from './operator.js';
+export type { BlurOperator } from './operator.js';
