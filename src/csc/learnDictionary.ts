@@ -11,12 +11,14 @@
  * Zeiler, Krishnan, Taylor and Fergus, "Deconvolutional Networks" (CVPR 2010).
  *
  * Several signals are laid out as tiles of one canvas, kH − 1 / kW − 1 zero rows and columns
- * apart, so that one rank-one solve per frequency serves them all.
+ * apart, so that one rank-one solve per frequency serves them all (a coefficient in a gap may
+ * still help draw its tile's border; the maps returned are the tiles' own).
  */
 import { fail } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { Rng } from '../random.js';
 import { realFft2, inverseRealFft2, spectrumWidth } from '../fft/real.js';
+import { nextFastLength } from '../fft/fft.js';
 import { checkImage, checkOptions, checkInteger, result } from '../restoration/common.js';
 import { CbpdnSolver, checkAdmmOptions, padFilters, type CscProgress } from './convBPDN.js';
 import { spectra, sumSquares, conjTimes, solveRankOne } from './spectral.js';
@@ -117,10 +119,12 @@ export function learnDictionary(signals: Tensor, options: LearnDictionaryOptions
   // the canvas: tiles in a near-square grid, gaps of k − 1
   const cols = Math.ceil(Math.sqrt(N));
   const rows = Math.ceil(N / cols);
-  const TH = H + kh - 1;
-  const TW = W + kw - 1;
-  const CH = rows * TH;
-  const CW = cols * TW;
+  // one signal is coded on its own circular grid; several get gaps (so no filter straddles two
+  // tiles) and a canvas rounded up to a fast FFT length
+  const TH = N === 1 ? H : H + kh - 1;
+  const TW = N === 1 ? W : W + kw - 1;
+  const CH = N === 1 ? H : nextFastLength(rows * TH);
+  const CW = N === 1 ? W : nextFastLength(cols * TW);
   const canvas = new Float64Array(CH * CW);
   const origin = (n: number) => [Math.floor(n / cols) * TH, (n % cols) * TW] as const;
   for (let n = 0; n < N; n++) {
