@@ -85,36 +85,39 @@ export function realFft2(
     }
     // along h, batch w: [h][w]
     planH.transform(zr, zi, w);
-    // transpose [h][w] -> [w][h], along w with batch h, and back
+    // transpose [h][w] -> [w][h], along w with batch h
     transpose(zr, zi, tr, ti, h, w);
     planW.transform(tr, ti, h);
-    transpose(tr, ti, zr, zi, w, h);
-    // Z[a][b] -> half spectra [a][b], separating the pair
+    // Z^T[b][a] -> half spectra [a][b], separating the pair, in cache-sized blocks
     const oa = p * h * kw;
     const ob = (p + 1) * h * kw;
-    for (let a = 0; a < h; a++) {
-      const na = a === 0 ? 0 : h - a;
-      const za = a * w;
-      const zn = na * w;
-      const o = a * kw;
-      if (!pair) {
-        for (let b = 0; b < kw; b++) {
-          re[oa + o + b] = zr[za + b]!;
-          im[oa + o + b] = zi[za + b]!;
+    for (let b0 = 0; b0 < kw; b0 += BLOCK) {
+      const b1 = Math.min(kw, b0 + BLOCK);
+      for (let a0 = 0; a0 < h; a0 += BLOCK) {
+        const a1 = Math.min(h, a0 + BLOCK);
+        for (let b = b0; b < b1; b++) {
+          const nb = b === 0 ? 0 : w - b;
+          const zb = b * h;
+          const cb = nb * h;
+          for (let a = a0; a < a1; a++) {
+            const na = a === 0 ? 0 : h - a;
+            const o = a * kw + b;
+            const zRe = tr[zb + a]!,
+              zIm = ti[zb + a]!;
+            if (!pair) {
+              re[oa + o] = zRe;
+              im[oa + o] = zIm;
+              continue;
+            }
+            const cRe = tr[cb + na]!,
+              cIm = -ti[cb + na]!;
+            re[oa + o] = 0.5 * (zRe + cRe);
+            im[oa + o] = 0.5 * (zIm + cIm);
+            // (z − c) / 2i = (im, −re) / 2
+            re[ob + o] = 0.5 * (zIm - cIm);
+            im[ob + o] = -0.5 * (zRe - cRe);
+          }
         }
-        continue;
-      }
-      for (let b = 0; b < kw; b++) {
-        const nb = b === 0 ? 0 : w - b;
-        const zRe = zr[za + b]!,
-          zIm = zi[za + b]!;
-        const cRe = zr[zn + nb]!,
-          cIm = -zi[zn + nb]!;
-        re[oa + o + b] = 0.5 * (zRe + cRe);
-        im[oa + o + b] = 0.5 * (zIm + cIm);
-        // (z − c) / 2i = (im, −re) / 2
-        re[ob + o + b] = 0.5 * (zIm - cIm);
-        im[ob + o + b] = -0.5 * (zRe - cRe);
       }
     }
   }
@@ -145,33 +148,29 @@ export function inverseRealFft2(
     const pair = p + 1 < planes;
     const oa = p * h * kw;
     const ob = (p + 1) * h * kw;
-    // Z = X_a + i X_b on the full plane [a][b], conjugated (the inverse as a forward transform)
-    for (let a = 0; a < h; a++) {
-      const na = a === 0 ? 0 : h - a;
-      const o = a * kw;
-      const on = na * kw;
-      const za = a * w;
-      for (let b = 0; b < kw; b++) {
-        const ar = re[oa + o + b]!,
-          ai = im[oa + o + b]!;
-        const br = pair ? re[ob + o + b]! : 0,
-          bi = pair ? im[ob + o + b]! : 0;
-        // conj(Z) = (ar − bi) − i(ai + br)
-        zr[za + b] = ar - bi;
-        zi[za + b] = -(ai + br);
-      }
-      for (let b = kw; b < w; b++) {
-        // X[a][b] = conj X[−a][w − b]
-        const i = on + (w - b);
-        const ar = re[oa + i]!,
-          ai = -im[oa + i]!;
-        const br = pair ? re[ob + i]! : 0,
-          bi = pair ? -im[ob + i]! : 0;
-        zr[za + b] = ar - bi;
-        zi[za + b] = -(ai + br);
+    // Z = X_a + i X_b on the full plane, transposed (tr[b][a]) and conjugated (the inverse as a
+    // forward transform), in cache-sized blocks
+    for (let b0 = 0; b0 < w; b0 += BLOCK) {
+      const b1 = Math.min(w, b0 + BLOCK);
+      for (let a0 = 0; a0 < h; a0 += BLOCK) {
+        const a1 = Math.min(h, a0 + BLOCK);
+        for (let b = b0; b < b1; b++) {
+          const half = b < kw;
+          for (let a = a0; a < a1; a++) {
+            // X[a][b] = conj X[−a][w − b] beyond the half plane
+            const i = half ? a * kw + b : (a === 0 ? 0 : h - a) * kw + (w - b);
+            const s = half ? 1 : -1;
+            const ar = re[oa + i]!,
+              ai = s * im[oa + i]!;
+            const br = pair ? re[ob + i]! : 0,
+              bi = pair ? s * im[ob + i]! : 0;
+            // conj(Z) = (ar − bi) − i(ai + br)
+            tr[b * h + a] = ar - bi;
+            ti[b * h + a] = -(ai + br);
+          }
+        }
       }
     }
-    transpose(zr, zi, tr, ti, h, w);
     planW.transform(tr, ti, h);
     transpose(tr, ti, zr, zi, w, h);
     planH.transform(zr, zi, w);

@@ -24,10 +24,81 @@ export function sameConvolution(
   shape: readonly number[],
   h: Float64Array,
   kShape: readonly number[],
+  rankTolerance = 1e-13,
 ): SameConvolution {
   const taps = h.length;
+  if (shape.length === 2) {
+    // a separable (rank-one) PSF — box, Gaussian — as two 1-D passes: kh + kw taps, not kh·kw
+    const factors = rankOne(h, kShape[0]!, kShape[1]!, rankTolerance);
+    if (factors && kShape[0]! > 1 && kShape[1]! > 1) return separableSame(shape, factors.u, factors.v);
+  }
   if (shape.length === 2 && taps > FFT_TAPS) return fftSame(shape, h, kShape);
   return directSame(shape, h, kShape);
+}
+
+/**
+ * h = u vᵀ when every entry agrees with the product to `tolerance` of the largest |h| (a float32
+ * PSF rounds its product structure at ~1e-7, within the float32 result's own rounding).
+ */
+function rankOne(
+  h: Float64Array,
+  kh: number,
+  kw: number,
+  tolerance: number,
+): { u: Float64Array; v: Float64Array } | null {
+  let p = 0;
+  for (let i = 1; i < h.length; i++) if (Math.abs(h[i]!) > Math.abs(h[p]!)) p = i;
+  const peak = h[p]!;
+  if (peak === 0) return null;
+  const pr = Math.floor(p / kw);
+  const pc = p % kw;
+  const u = new Float64Array(kh);
+  const v = new Float64Array(kw);
+  for (let a = 0; a < kh; a++) u[a] = h[a * kw + pc]!;
+  for (let b = 0; b < kw; b++) v[b] = h[pr * kw + b]! / peak;
+  const tol = tolerance * Math.abs(peak);
+  for (let a = 0; a < kh; a++)
+    for (let b = 0; b < kw; b++) if (Math.abs(h[a * kw + b]! - u[a]! * v[b]!) > tol) return null;
+  return { u, v };
+}
+
+/** same(x, u vᵀ): rows with v, then columns with u (zero outside, scipy's 'same' offsets). */
+function separableSame(shape: readonly number[], u: Float64Array, v: Float64Array): SameConvolution {
+  const [H, W] = [shape[0]!, shape[1]!];
+  const kh = u.length;
+  const kw = v.length;
+  const oh = (kh - 1) >> 1;
+  const ow = (kw - 1) >> 1;
+  // rows: t[r][j] = Σ_b v[b] x[r][j + ow − b]; columns: out[i][j] = Σ_a u[a] t[i + oh − a][j]
+  const bw = kw - 1 - ow;
+  const PW = W + kw - 1;
+  const row = new Float64Array(PW);
+  const t = new Float64Array(H * W);
+  return {
+    apply(x, out) {
+      for (let r = 0; r < H; r++) {
+        row.set(x.subarray(r * W, (r + 1) * W), bw);
+        const o = r * W;
+        for (let j = 0; j < W; j++) {
+          let s = 0;
+          // correlation with the flipped v over the padded row
+          for (let b = 0; b < kw; b++) s += v[kw - 1 - b]! * row[j + b]!;
+          t[o + j] = s;
+        }
+      }
+      out.fill(0);
+      for (let i = 0; i < H; i++) {
+        const o = i * W;
+        for (let a = 0; a < kh; a++) {
+          const src = i + oh - a;
+          if (src < 0 || src >= H) continue;
+          const ua = u[a]!;
+          const so = src * W;
+          for (let j = 0; j < W; j++) out[o + j] += ua * t[so + j]!;
+        }
+      }
+    },
+  };
 }
 
 function directSame(shape: readonly number[], h: Float64Array, kShape: readonly number[]): SameConvolution {
