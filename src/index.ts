@@ -19,6 +19,16 @@ export {
   convTranspose3d,
 } from './ops/conv.js';
 export { convOutputSize, convTransposeOutputSize } from './geometry/conv.js';
+export {
+  effectiveKernel,
+  convOutputLength,
+  transposedOutputLength,
+  unpoolOutputLength,
+  samePadding,
+  largestOutputPadding,
+  largestPoolPadding,
+} from './geometry/arithmetic.js';
+export type { ConvDim } from './geometry/arithmetic.js';
 export type {
   ConvOptions,
   ConvTransposeOptions,

@@ -153,11 +153,5 @@ export function shapeOf(layout: Layout, channels: number, spatial: readonly numb
   return layout.batched ? [layout.batch, channels, ...spatial] : [channels, ...spatial];
 }
 
-/** Pads per-dimension values to length 3 (leading `fill`), so kernels loop over 3 dims always. */
-export function to3(values: readonly number[], fill: number): [number, number, number] {
-  const out = [fill, fill, fill] as [number, number, number];
-  for (let i = 0; i < values.length; i++) out[3 - values.length + i] = values[i]!;
-  return out;
-}
-
+export { to3 } from './arithmetic.js';
 export { show };

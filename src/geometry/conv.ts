@@ -27,7 +27,13 @@
  */
 import { fail, show } from '../errors.js';
 import { checkLive, type Tensor } from '../tensor.js';
-import { poolOutputSizes } from './pool.js';
+import {
+  checkOutputPadding,
+  checkedConvOutputLength,
+  effectiveKernel,
+  samePadding,
+  transposedOutputLength,
+} from './arithmetic.js';
 import { checkLayout, perDim, perDimPairs, POSITIVE, NON_NEGATIVE, type Layout } from './args.js';
 
 export interface ConvGeometry {
@@ -74,12 +80,32 @@ export interface ConvTransposeOptions {
   outputSize?: readonly number[];
 }
 
-function zipPairs(pad: { begin: number[]; end: number[] }): [number, number][] {
-  return pad.begin.map((b, i) => [b, pad.end[i]!]);
+/** Checked conv output sizes, per dimension. */
+function outputLengths(
+  fn: string,
+  inputSize: readonly number[],
+  kernel: readonly number[],
+  stride: readonly number[],
+  pad: { begin: readonly number[]; end: readonly number[] },
+  dilation: readonly number[],
+  ceilMode: boolean,
+  path: (k: number) => string,
+): number[] {
+  return inputSize.map((i, k) =>
+    checkedConvOutputLength(fn, path(k), {
+      inputSize: i,
+      kernelSize: kernel[k]!,
+      stride: stride[k]!,
+      padBegin: pad.begin[k]!,
+      padEnd: pad.end[k]!,
+      dilation: dilation[k]!,
+      ceilMode,
+    }),
+  );
 }
 
 function effective(kernel: readonly number[], dilation: readonly number[]): number[] {
-  return kernel.map((k, i) => dilation[i]! * (k - 1) + 1);
+  return kernel.map((k, i) => effectiveKernel(k, dilation[i]!));
 }
 
 /** Resolves conv padding (numbers, per-side pairs, 'same', 'valid') to begin/end per dimension. */
@@ -103,9 +129,8 @@ export function resolveConvPadding(
         );
       }
     });
-    // PyTorch puts the odd extra at the end: total d·(k − 1), begin ⌊total / 2⌋.
-    const total = kernel.map((k, i) => dilation[i]! * (k - 1));
-    return { begin: total.map((t) => Math.floor(t / 2)), end: total.map((t) => t - Math.floor(t / 2)) };
+    const same = kernel.map((k, i) => samePadding(k, dilation[i]!));
+    return { begin: same.map((p) => p.padBegin), end: same.map((p) => p.padEnd) };
   }
   if (typeof padding === 'string')
     fail(fn, 'padding', padding, "must be a number, an array, [begin, end] pairs, 'same' or 'valid'");
@@ -192,17 +217,14 @@ export function convGeometry(
   const pad = resolveConvPadding(fn, options.padding, d, kernel, stride, dilation);
   const bias = checkBias(fn, options.bias, cout);
   const effectiveKernel = effective(kernel, dilation);
-  const ySize = poolOutputSizes(
+  const ySize = outputLengths(
     fn,
-    {
-      inputSize: layout.spatial,
-      kernelSize: kernel,
-      stride,
-      dilation,
-      padding: zipPairs(pad),
-      ceilMode: false,
-    },
-    d,
+    layout.spatial,
+    kernel,
+    stride,
+    pad,
+    dilation,
+    false,
     (k) => `input.shape[${k + cdim + 1}]`,
   );
   const geometry: ConvGeometry = Object.freeze({
@@ -227,33 +249,25 @@ export function convGeometry(
   return { geometry, layout, weight: w, bias };
 }
 
-function checkOutputPadding(
-  fn: string,
-  a: readonly number[],
-  stride: readonly number[],
-  dilation: readonly number[],
-): void {
-  a.forEach((v, i) => {
-    if (v >= stride[i]! && v >= dilation[i]!) {
-      fail(
-        fn,
-        `outputPadding[${i}]`,
-        v,
-        `must be smaller than stride[${i}] = ${stride[i]} or dilation[${i}] = ${dilation[i]}`,
-      );
-    }
-  });
-}
-
 /** The smallest output size of a transposed convolution (outputPadding 0), per dimension. */
 function transposeBaseSizes(
   inSize: readonly number[],
+  kernel: readonly number[],
   stride: readonly number[],
-  pb: readonly number[],
-  pe: readonly number[],
-  effK: readonly number[],
+  pad: { begin: readonly number[]; end: readonly number[] },
+  dilation: readonly number[],
 ): number[] {
-  return inSize.map((i, k) => stride[k]! * (i - 1) - pb[k]! - pe[k]! + effK[k]!);
+  return inSize.map((i, k) =>
+    transposedOutputLength({
+      inputSize: i,
+      kernelSize: kernel[k]!,
+      stride: stride[k]!,
+      padBegin: pad.begin[k]!,
+      padEnd: pad.end[k]!,
+      dilation: dilation[k]!,
+      outputPadding: 0,
+    }),
+  );
 }
 
 /**
@@ -329,7 +343,7 @@ export function convTransposeGeometry(
   }
   const pad = perDimPairs(fn, 'padding', options.padding, d);
   const effectiveKernel = effective(kernel, dilation);
-  const base = transposeBaseSizes(layout.spatial, stride, pad.begin, pad.end, effectiveKernel);
+  const base = transposeBaseSizes(layout.spatial, kernel, stride, pad, dilation);
   let outputPadding: number[];
   if (options.outputSize !== undefined) {
     outputPadding = outputPaddingFromSize(fn, options.outputSize, d, base, stride);
@@ -419,17 +433,15 @@ export function convOutputSize(args: ConvOutputSizeArgs): number[] {
   const stride = perDim(fn, 'stride', args.stride, d, POSITIVE, 1);
   const dilation = perDim(fn, 'dilation', args.dilation, d, POSITIVE, 1);
   const pad = resolveConvPadding(fn, args.padding, d, kernel, stride, dilation);
-  return poolOutputSizes(
+  return outputLengths(
     fn,
-    {
-      inputSize,
-      kernelSize: kernel,
-      stride,
-      dilation,
-      padding: zipPairs(pad),
-      ceilMode: Boolean(args.ceilMode),
-    },
-    d,
+    inputSize,
+    kernel,
+    stride,
+    pad,
+    dilation,
+    Boolean(args.ceilMode),
+    (k) => `inputSize[${k}]`,
   );
 }
 
@@ -469,7 +481,7 @@ export function convTransposeOutputSize(args: ConvTransposeOutputSizeArgs): numb
   const pad = perDimPairs(fn, 'padding', args.padding, d);
   const a = perDim(fn, 'outputPadding', args.outputPadding, d, NON_NEGATIVE, 0);
   checkOutputPadding(fn, a, stride, dilation);
-  const base = transposeBaseSizes(inputSize, stride, pad.begin, pad.end, effective(kernel, dilation));
+  const base = transposeBaseSizes(inputSize, kernel, stride, pad, dilation);
   return base.map((b, i) => {
     const o = b + a[i]!;
     if (o < 1)

@@ -22,6 +22,7 @@
 import { fail, show } from '../errors.js';
 import { checkFloatTensor, type Tensor } from '../tensor.js';
 import { checkLayout, perDim, perDimPairs, POSITIVE } from './args.js';
+import { effectiveKernel as effectiveKernelSize } from './arithmetic.js';
 import { convOutputSize } from './conv.js';
 
 /** `padding` of unfold/fold: a number, one per dimension, or per-dimension `[begin, end]` pairs. */
@@ -107,7 +108,7 @@ function commonOptions(fn: string, options: UnfoldOptions, d: number): Common {
   }
   const pad = perDimPairs(fn, 'padding', options.padding, d);
   const stride = perDim(fn, 'stride', options.stride, d, POSITIVE, 1);
-  const effectiveKernel = kernel.map((k, i) => dilation[i]! * (k - 1) + 1);
+  const effectiveKernel = kernel.map((k, i) => effectiveKernelSize(k, dilation[i]!));
   return { kernel, stride, dilation, pad, effectiveKernel };
 }
 

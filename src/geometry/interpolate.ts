@@ -47,6 +47,7 @@
 import { fail, show } from '../errors.js';
 import { MAX_ELEMENTS, checkFloatTensor, checkTensor, numel } from '../tensor.js';
 import { checkOptions, spatialNames } from './args.js';
+import { scaledLength } from './arithmetic.js';
 
 export type InterpolateMode =
   'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'trilinear' | 'area';
@@ -413,7 +414,7 @@ export function interpolateGeometry(fn: string, inputArg: unknown, optionsArg: u
       (v) => typeof v === 'number' && Number.isFinite(v) && v > 0,
     );
     outputSpatial = factors.map((s, i) => {
-      const out = Math.floor(inputSpatial[i]! * s);
+      const out = scaledLength(inputSpatial[i]!, s);
       if (out < 1 && inputSpatial[i]! > 0) {
         fail(
           fn,

@@ -27,16 +27,14 @@
  */
 import { fail, show } from '../errors.js';
 import { Tensor, checkLive, numel } from '../tensor.js';
+import { checkLayout, checkOptions, perDim, POSITIVE, NON_NEGATIVE, shapeOf, type Layout } from './args.js';
 import {
-  checkLayout,
-  checkOptions,
-  perDim,
-  POSITIVE,
-  NON_NEGATIVE,
-  shapeOf,
+  checkedConvOutputLength,
+  largestPoolPadding,
   to3,
-  type Layout,
-} from './args.js';
+  unpoolOutputLength,
+  windowStart,
+} from './arithmetic.js';
 
 export type Triple = readonly [number, number, number];
 
@@ -71,56 +69,6 @@ export interface PoolGeometry {
   /** elements of one plane of the input / of the output */
   readonly inPlane: number;
   readonly outPlane: number;
-}
-
-export interface PoolOutputSizeArgs {
-  /** per dimension */
-  inputSize: readonly number[];
-  kernelSize: readonly number[];
-  stride: readonly number[];
-  /** per dimension: one number for both sides, or a [begin, end] pair */
-  padding: readonly (number | readonly [number, number])[];
-  dilation: readonly number[];
-  ceilMode: boolean;
-}
-
-/**
- * The output size of a pooling (or, with `ceilMode: false`, of a convolution) in each of `d`
- * dimensions, with PyTorch's ceil-mode rule. The arguments must already be valid integers; an
- * output size below 1 throws a `DeconvError` naming `inputPath(k)` (by default `inputSize[k]`).
- *
- * @example poolOutputSizes('maxPool2d', { inputSize: [5, 5], kernelSize: [2, 2], stride: [2, 2],
- *   padding: [0, 0], dilation: [1, 1], ceilMode: true }, 2) // [3, 3]
- */
-export function poolOutputSizes(
-  fn: string,
-  args: PoolOutputSizeArgs,
-  d: number,
-  inputPath: (k: number) => string = (k) => `inputSize[${k}]`,
-): number[] {
-  const out: number[] = [];
-  for (let k = 0; k < d; k++) {
-    const i = args.inputSize[k]!;
-    const s = args.stride[k]!;
-    const p = args.padding[k]!;
-    const [pBegin, pEnd] = typeof p === 'number' ? [p, p] : [p[0], p[1]];
-    const effective = args.dilation[k]! * (args.kernelSize[k]! - 1) + 1;
-    const span = i + pBegin + pEnd - effective;
-    let o = Math.floor((span + (args.ceilMode ? s - 1 : 0)) / s) + 1;
-    // Ceil mode: the last window must start inside the input or the begin padding.
-    if (args.ceilMode && (o - 1) * s >= i + pBegin) o--;
-    if (o < 1) {
-      fail(
-        fn,
-        inputPath(k),
-        i,
-        `is too small: padded to ${i + pBegin + pEnd}, it is smaller than the dilated kernel size ${effective} ` +
-          `(kernelSize ${args.kernelSize[k]}, dilation ${args.dilation[k]}), so the output size would be ${o}`,
-      );
-    }
-    out.push(o);
-  }
-  return out;
 }
 
 /** `name` for a number the user gave for every dimension, `name[k]` for an array entry. */
@@ -163,12 +111,12 @@ function checkPadding(
   rawKernel: unknown,
 ): void {
   padding.forEach((p, k) => {
-    if (p > Math.floor(kernel[k]! / 2)) {
+    if (p > largestPoolPadding(kernel[k]!)) {
       fail(
         fn,
         pathOf('padding', rawPadding, k),
         p,
-        `must be at most half of ${pathOf('kernelSize', rawKernel, k)} = ${kernel[k]} (at most ${Math.floor(kernel[k]! / 2)})`,
+        `must be at most half of ${pathOf('kernelSize', rawKernel, k)} = ${kernel[k]} (at most ${largestPoolPadding(kernel[k]!)})`,
       );
     }
   });
@@ -194,7 +142,7 @@ function checkWindowsReachInput(
     const dil = dilation[k]!;
     if (dil === 1) return; // with padding ≤ k/2 every undilated window overlaps the input
     for (let o = 0; o < out[k]!; o++) {
-      const begin = o * stride[k]! - padding[k]!;
+      const begin = windowStart(o, stride[k]!, padding[k]!);
       const first = begin < 0 ? begin + Math.ceil(-begin / dil) * dil : begin;
       if (first >= n || first > begin + (kernel[k]! - 1) * dil) {
         const taps = Array.from({ length: kernel[k]! }, (_, j) => begin + j * dil);
@@ -281,11 +229,16 @@ export function poolGeometry(
       }
     });
   }
-  const outSize = poolOutputSizes(
-    fn,
-    { inputSize: size, kernelSize: kernel, stride, padding, dilation, ceilMode },
-    d,
-    (k) => spatialPath(layout, k),
+  const outSize = size.map((n, k) =>
+    checkedConvOutputLength(fn, spatialPath(layout, k), {
+      inputSize: n,
+      kernelSize: kernel[k]!,
+      stride: stride[k]!,
+      padBegin: padding[k]!,
+      padEnd: padding[k]!,
+      dilation: dilation[k]!,
+      ceilMode,
+    }),
   );
   if (kind === 'maxPool')
     checkWindowsReachInput(fn, size, outSize, kernel, stride, padding, dilation, o.dilation);
@@ -342,7 +295,7 @@ export function maxUnpoolGeometry(
   const padding = perDim(fn, 'padding', o.padding, d, NON_NEGATIVE, 0);
   const size = layout.spatial;
   // PyTorch's default: the size the matching pooling (with dilation 1) came from, (i − 1)·s − 2p + k.
-  const fallback = size.map((n, k) => (n - 1) * stride[k]! - 2 * padding[k]! + kernel[k]!);
+  const fallback = size.map((n, k) => unpoolOutputLength(n, kernel[k]!, stride[k]!, padding[k]!));
   let outSize: number[];
   if (o.outputSize === undefined) {
     fallback.forEach((n, k) => {

@@ -34,6 +34,7 @@
  */
 import { fail } from '../errors.js';
 import { perDim, POSITIVE, NON_NEGATIVE } from '../geometry/args.js';
+import { effectiveKernel, unpoolOutputLength, windowStart } from '../geometry/arithmetic.js';
 import {
   asDirectConv,
   convGeometry,
@@ -263,7 +264,8 @@ interface Axis {
  * after (negative: cropped); the last `outPad` cells are output padding unless they hold data.
  */
 function paddedAxis(n: number, dil: number, begin: number, end: number, outPad: number): Axis {
-  const dilated = dil * (n - 1) + 1;
+  // n cells with dil − 1 zeros between them span what an n-tap kernel dilated by dil spans
+  const dilated = effectiveKernel(n, dil);
   const length = dilated + begin + end;
   const kind: CellKind[] = [];
   const src: number[] = [];
@@ -834,8 +836,17 @@ function unpool(options: AnimationOptions, inputSize: number[]): Animation {
     options.stride === undefined ? [...kernelSize] : perDim(FN, 'stride', options.stride, 2, POSITIVE);
   const padding = perDim(FN, 'padding', options.padding, 2, NON_NEGATIVE, 0);
   const p: Params = { inputSize, kernelSize, stride, padding, outputPadding: [0, 0], dilation: [1, 1] };
-  // the unpooled size: the transposed-convolution size with the pooling window as kernel
-  const outputSize = convTransposeOutputSize({ inputSize, kernelSize, stride, padding });
+  const outputSize = inputSize.map((n, k) => {
+    const o = unpoolOutputLength(n, kernelSize[k]!, stride[k]!, padding[k]!);
+    if (o < 1)
+      fail(
+        FN,
+        'padding',
+        options.padding,
+        `is too large: output size ${o} in dimension ${k} (it must be at least 1)`,
+      );
+    return o;
+  });
   const [ih, iw] = inputSize as [number, number];
   const [oh, ow] = outputSize as [number, number];
   checkFrames(ih * iw, 'input cells');
@@ -868,14 +879,16 @@ function unpool(options: AnimationOptions, inputSize: number[]): Animation {
   for (let i = 0; i < ih * iw; i++) {
     const r = Math.floor(i / iw);
     const c = i % iw;
+    const r0 = windowStart(r, stride[0]!, padding[0]!);
+    const c0 = windowStart(c, stride[1]!, padding[1]!);
     const m: Mark[] = [
       { grid: 'main.input', cell: i, level: 'read' },
       { grid: 'main.indices', cell: i, level: 'read' },
     ];
     for (let a = 0; a < kh; a++) {
       for (let b = 0; b < kw; b++) {
-        const or = r * stride[0]! - padding[0]! + a;
-        const oc = c * stride[1]! - padding[1]! + b;
+        const or = r0 + a;
+        const oc = c0 + b;
         if (or >= 0 && or < oh && oc >= 0 && oc < ow && or * ow + oc !== indices[i]) {
           m.push({ grid: 'main.output', cell: or * ow + oc, level: 'window' });
         }
@@ -895,8 +908,8 @@ function unpool(options: AnimationOptions, inputSize: number[]): Animation {
     builder.push(
       [cn],
       `in[${r}, ${c}] = ${fmt(input[i]!)} goes back to index ${o} = out${cellName(o, ow)}, the argmax of its window ` +
-        `rows ${range(Math.max(0, r * stride[0]! - padding[0]!), Math.min(oh - 1, r * stride[0]! - padding[0]! + kh - 1))}, ` +
-        `cols ${range(Math.max(0, c * stride[1]! - padding[1]!), Math.min(ow - 1, c * stride[1]! - padding[1]! + kw - 1))}`,
+        `rows ${range(Math.max(0, r0), Math.min(oh - 1, r0 + kh - 1))}, ` +
+        `cols ${range(Math.max(0, c0), Math.min(ow - 1, c0 + kw - 1))}`,
     );
   }
   return {
