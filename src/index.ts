@@ -29,13 +29,8 @@ export {
   largestPoolPadding,
 } from './geometry/arithmetic.js';
 export type { ConvDim } from './geometry/arithmetic.js';
-export type {
-  ConvOptions,
-  ConvTransposeOptions,
-  ConvOutputSizeArgs,
-  ConvTransposeOutputSizeArgs,
-  PaddingArg,
-} from './geometry/conv.js';
+export type { ConvOptions, ConvTransposeOptions } from './ops/conv.js';
+export type { ConvOutputSizeArgs, ConvTransposeOutputSizeArgs, PaddingArg } from './geometry/conv.js';
 export {
   maxPool1d,
   maxPool2d,

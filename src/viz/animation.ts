@@ -38,11 +38,11 @@ import { effectiveKernel, unpoolOutputLength, windowStart } from '../geometry/ar
 import {
   asDirectConv,
   convGeometry,
-  convOutputSize,
+  convParams,
   convTransposeGeometry,
-  convTransposeOutputSize,
+  convTransposeParams,
 } from '../geometry/conv.js';
-import { interpolateGeometry, type Taps } from '../geometry/interpolate.js';
+import { interpolateGeometry, interpolateParams, type Taps } from '../geometry/interpolate.js';
 import { maxPool2d } from '../ops/pool.js';
 import { tensor } from '../tensor.js';
 import { cellName, fmt, range } from './format.js';
@@ -507,21 +507,12 @@ function formulaArgs(op: FormulaArgs['op'], p: Params, extra: Partial<FormulaArg
 
 /** conv and dilated conv: the kernel slides over the padded input, one frame per output cell. */
 function direct(op: 'conv' | 'dilated', p: Params, input: Float64Array, kernel: Float64Array): Animation {
-  const outputSize = convOutputSize({
-    inputSize: p.inputSize,
-    kernelSize: p.kernelSize,
-    stride: p.stride,
-    padding: p.padding,
-    dilation: p.dilation,
+  // the library's own checks and geometry, on the shapes the animation shows
+  const g = convGeometry(convParams(FN, 2, { stride: p.stride, padding: p.padding, dilation: p.dilation }), {
+    input: [1, 1, ...p.inputSize],
+    weight: [1, 1, ...p.kernelSize],
   });
-  // the library's own checks and geometry, on the tensors the animation shows
-  const { geometry: g } = convGeometry(
-    FN,
-    tensor(input, [1, 1, ...p.inputSize]),
-    tensor(kernel, [1, 1, ...p.kernelSize]),
-    { stride: p.stride, padding: p.padding, dilation: p.dilation },
-    2,
-  );
+  const outputSize = [...g.ySize];
   const [oh, ow] = outputSize as [number, number];
   checkFrames(oh * ow, 'output cells');
   const [kh, kw] = p.kernelSize as [number, number];
@@ -602,21 +593,14 @@ function direct(op: 'conv' | 'dilated', p: Params, input: Float64Array, kernel: 
 
 /** Transposed convolution: the scatter view and the direct view, frame-synchronised. */
 function transposed(p: Params, input: Float64Array, kernel: Float64Array, order: FrameOrder): Animation {
-  const outputSize = convTransposeOutputSize({
-    inputSize: p.inputSize,
-    kernelSize: p.kernelSize,
+  const params = convTransposeParams(FN, 2, {
     stride: p.stride,
     padding: p.padding,
     outputPadding: p.outputPadding,
     dilation: p.dilation,
   });
-  const { geometry: g } = convTransposeGeometry(
-    FN,
-    tensor(input, [1, 1, ...p.inputSize]),
-    tensor(kernel, [1, 1, ...p.kernelSize]),
-    { stride: p.stride, padding: p.padding, outputPadding: p.outputPadding, dilation: p.dilation },
-    2,
-  );
+  const g = convTransposeGeometry(params, { input: [1, 1, ...p.inputSize], weight: [1, 1, ...p.kernelSize] });
+  const outputSize = [...g.xSize];
   const dc = asDirectConv(g);
   const [ih, iw] = p.inputSize as [number, number];
   const [oh, ow] = outputSize as [number, number];
@@ -946,14 +930,7 @@ function unpool(options: AnimationOptions, inputSize: number[]): Animation {
 
 /** The taps of `interpolate` along both dimensions (PyTorch's, alignCorners false). */
 function tapsOf(mode: 'nearest' | 'bilinear', inputSize: number[], scale: number): [Taps, Taps] {
-  const g = interpolateGeometry(
-    FN,
-    tensor(new Float32Array(inputSize[0]! * inputSize[1]!), [1, 1, ...inputSize]),
-    {
-      scaleFactor: scale,
-      mode,
-    },
-  );
+  const g = interpolateGeometry(interpolateParams(FN, { scaleFactor: scale, mode }), [1, 1, ...inputSize]);
   return [g.forward[1], g.forward[2]];
 }
 
