@@ -58,6 +58,8 @@ test('explorer restoration panel in Chromium', { timeout: 180_000 }, async (t) =
       if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
     });
     await page.goto(url);
+    // the panel computes once it is on screen
+    await page.locator('#restore-panel').scrollIntoViewIfNeeded();
     const first = await psnrs(page);
     assert.ok(Number.isFinite(first.blurred), `blurred PSNR shown: ${first.blurred}`);
     assert.ok(first.methods.every(Number.isFinite), `every method has a PSNR: ${first.methods.join(' ')}`);

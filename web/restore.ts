@@ -161,10 +161,27 @@ export class RestorePanel {
     this.schedule();
   }
 
+  private visible = false;
+
+  /** Recomputes soon — once the panel has been on screen (the methods take the main thread for a
+   * second or so, which the rest of the page should not pay for at load). */
   private schedule(): void {
     clearTimeout(this.timer);
+    if (!this.visible) {
+      if (!this.observer) {
+        this.observer = new IntersectionObserver((entries) => {
+          if (!entries.some((e) => e.isIntersecting)) return;
+          this.visible = true;
+          this.observer?.disconnect();
+          this.schedule();
+        });
+        this.observer.observe(byId('restore-panel'));
+      }
+      return;
+    }
     this.timer = window.setTimeout(() => this.update(), 60);
   }
+  private observer: IntersectionObserver | null = null;
 
   /** Blurs, then runs the methods one by one (yielding to the page between them). */
   private update(): void {
