@@ -32,7 +32,7 @@
  *   dilation d      → unchanged.
  */
 import { fail } from '../errors.js';
-import { layoutOf, perDim, perDimPairs, POSITIVE, NON_NEGATIVE } from './args.js';
+import { explicitPairs, layoutOf, perDim, perDimPairs, POSITIVE, NON_NEGATIVE } from './args.js';
 import {
   checkOutputPadding,
   checkedConvOutputLength,
@@ -171,15 +171,8 @@ export function convParams(fn: string, d: number, options: ConvShapeOptions): Co
 export function convTransposeParams(fn: string, d: number, options: ConvTransposeShapeOptions): ConvParams {
   const stride = perDim(fn, 'stride', options.stride, d, POSITIVE, 1);
   const dilation = perDim(fn, 'dilation', options.dilation, d, POSITIVE, 1);
-  if (typeof options.padding === 'string') {
-    fail(
-      fn,
-      'padding',
-      options.padding,
-      'must be a number, an array or [begin, end] pairs (strings are for conv only)',
-    );
-  }
-  const padding = explicitPadding(fn, options.padding, d);
+  const pairs = explicitPairs(fn, options.padding, d);
+  const padding = Object.freeze({ padBegin: Object.freeze(pairs.begin), padEnd: Object.freeze(pairs.end) });
   let outputPadding: number[] | null = null;
   let outputSize: number[] | null = null;
   let outputSizeOffset = 0;
