@@ -213,7 +213,7 @@ export function convTransposeParams(fn: string, d: number, options: ConvTranspos
 }
 
 /** The params' padding per side for a kernel ('same' resolved as PyTorch splits it). */
-export function resolvePadding(p: ConvParams, kernel: readonly number[]): { begin: number[]; end: number[] } {
+function resolvePadding(p: ConvParams, kernel: readonly number[]): { begin: number[]; end: number[] } {
   if (p.padding === 'same') {
     const same = kernel.map((k, i) => samePadding(k, p.dilation[i]!));
     return { begin: same.map((s) => s.padBegin), end: same.map((s) => s.padEnd) };

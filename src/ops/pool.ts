@@ -177,7 +177,7 @@ function position(shape: readonly number[], i: number): string {
 
 /**
  * The position of the first index outside [0, limit), or −1. A small function of its own, so that
- * V8 optimises the loop as a whole (inlined in maxUnpool it ran at ~3 ns per index; W4 checks 1.6 M).
+ * V8 optimises the loop on its own rather than as part of maxUnpool (bench/RESULTS.md, W4).
  */
 function firstOutside(ix: Int32Array, limit: number): number {
   const n = ix.length;
