@@ -46,3 +46,11 @@ export function fail(fn: string, path: string, value: unknown, rule: string): ne
   const argument = path.split(/[[.]/)[0]!;
   throw new DeconvError(fn, argument, `${path} = ${show(value)} ${rule}`);
 }
+
+/**
+ * How an option key appears in a message: as itself when it is a name (`stride`), else as
+ * `options['…']`, so that an empty or odd key still names an argument (`options`).
+ */
+export function optionPath(key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? key : `options[${show(key)}]`;
+}

@@ -3,7 +3,7 @@
  * one per dimension), input ranks (batched `N, C, *spatial` or unbatched `C, *spatial`) and
  * option records. Each failure names the function, the argument path, the value and the rule.
  */
-import { fail, show } from '../errors.js';
+import { fail, show, optionPath } from '../errors.js';
 import { checkFloatTensor, checkTensor } from '../tensor.js';
 
 export type SizeArg = number | readonly number[];
@@ -17,7 +17,7 @@ export function checkOptions<T extends object>(fn: string, options: unknown, kno
     if (!known.includes(key) && (options as Record<string, unknown>)[key] !== undefined) {
       fail(
         fn,
-        key,
+        optionPath(key),
         (options as Record<string, unknown>)[key],
         `is not an option of ${fn} (its options: ${known.join(', ')})`,
       );

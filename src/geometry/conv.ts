@@ -26,7 +26,7 @@
  *   dilation d      → unchanged.
  */
 import { fail, show } from '../errors.js';
-import { checkLive, type Tensor } from '../tensor.js';
+import { checkLive, Tensor } from '../tensor.js';
 import { poolOutputSizes } from './pool.js';
 import { checkLayout, perDim, perDimPairs, POSITIVE, NON_NEGATIVE, type Layout } from './args.js';
 
@@ -121,8 +121,7 @@ function checkGroups(fn: string, groups: unknown): number {
 
 function checkWeight(fn: string, weight: unknown, d: number, transposed: boolean): Tensor {
   const w = weight as Tensor;
-  if (!w || typeof w !== 'object' || !('shape' in w) || !('data' in w))
-    fail(fn, 'weight', weight, 'must be a Tensor');
+  if (!(weight instanceof Tensor)) fail(fn, 'weight', weight, 'must be a Tensor');
   checkLive(fn, 'weight', w);
   if (w.dtype === 'int32') fail(fn, 'weight.dtype', w.dtype, "must be 'float32'");
   if (w.shape.length !== d + 2) {
@@ -143,8 +142,7 @@ function checkWeight(fn: string, weight: unknown, d: number, transposed: boolean
 function checkBias(fn: string, bias: unknown, channels: number): Tensor | null {
   if (bias === undefined || bias === null) return null;
   const b = bias as Tensor;
-  if (!b || typeof b !== 'object' || !('shape' in b) || !('data' in b))
-    fail(fn, 'bias', bias, 'must be a Tensor or null');
+  if (!(bias instanceof Tensor)) fail(fn, 'bias', bias, 'must be a Tensor or null');
   checkLive(fn, 'bias', b);
   if (b.dtype === 'int32') fail(fn, 'bias.dtype', b.dtype, "must be 'float32'");
   if (b.shape.length !== 1 || b.shape[0] !== channels) {
@@ -168,7 +166,17 @@ export function convGeometry(
   options: ConvOptions,
   d: number,
 ): CheckedConv {
-  const layout = checkLayout(fn, 'input', input, d);
+  return convGeometryOfLayout(fn, checkLayout(fn, 'input', input, d), weight, options, d);
+}
+
+/** `convGeometry` for an input known by its layout only (the matrix view has no input tensor). */
+export function convGeometryOfLayout(
+  fn: string,
+  layout: Layout,
+  weight: unknown,
+  options: ConvOptions,
+  d: number,
+): CheckedConv {
   const w = checkWeight(fn, weight, d, false);
   const groups = checkGroups(fn, options.groups);
   const cin = layout.channels;

@@ -11,9 +11,9 @@
  * conv geometry of geometry/conv.ts; this file only lists, per output element, the (input element,
  * weight) pairs that conv's gather loop visits.
  */
-import { DeconvError, fail, show } from '../errors.js';
+import { DeconvError, fail, show, optionPath } from '../errors.js';
 import { to3 } from '../geometry/args.js';
-import { convGeometry, type ConvGeometry, type PaddingArg } from '../geometry/conv.js';
+import { convGeometryOfLayout, type ConvGeometry, type PaddingArg } from '../geometry/conv.js';
 import { Tensor, checkLive } from '../tensor.js';
 
 /** Options of `convMatrix`: conv's options without `bias` (an affine offset is not a matrix). */
@@ -299,16 +299,24 @@ function geometryOf(
       const extra = key === 'bias' ? ' (a bias is an offset, not part of the matrix)' : '';
       fail(
         fn,
-        key,
+        optionPath(key),
         (options as Record<string, unknown>)[key],
         `is not an option of ${fn}${extra} (its options: ${OPTION_KEYS.join(', ')})`,
       );
     }
   }
-  // A shape-only stand-in for the input: the conv geometry reads nothing but its shape.
-  const stand = new Tensor(new Float32Array(0), inputShape as number[]);
+  // The input's layout from its shape alone: the conv geometry reads nothing else of it.
+  const shape = inputShape as number[];
+  const batched = shape.length === d + 2;
+  const layout = {
+    d,
+    batched,
+    batch: batched ? shape[0]! : 1,
+    channels: shape[shape.length - d - 1]!,
+    spatial: shape.slice(shape.length - d),
+  };
   try {
-    return convGeometry(fn, stand, weight, { ...options, bias: null }, d).geometry;
+    return convGeometryOfLayout(fn, layout, weight, { ...options, bias: null }, d).geometry;
   } catch (e) {
     if (!(e instanceof DeconvError)) throw e;
     // The geometry names the input `input.shape`; the caller wrote `inputShape`.
