@@ -7,6 +7,7 @@
  *   DECONV_FUZZ_RUNS=20000 node --import tsx --test test/fuzz.test.ts     a deep run
  *   DECONV_FUZZ_SEED=123 …                   replays the run that printed seed 123
  */
+import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import * as lib from '../src/index.js';
 import { DeconvError, Tensor, randn, zeros, tensor } from '../src/index.js';
@@ -35,7 +36,11 @@ export const stats = {
   slowestCall: '',
 };
 
+/** With DECONV_FUZZ_TRACE=file, each call's label is written there first (to find a hang). */
+const TRACE = process.env.DECONV_FUZZ_TRACE;
+
 export function run(label: string, f: () => unknown): Outcome {
+  if (TRACE) writeFileSync(TRACE, label);
   const t0 = performance.now();
   let out: Outcome;
   try {
@@ -194,7 +199,6 @@ function batchShape(d: number, batch: number | null, channels: number, spatial: 
 
 const batchArb = fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 2 }));
 const dArb = fc.integer({ min: 1, max: 3 });
-
 
 const convArb = fc
   .record({
