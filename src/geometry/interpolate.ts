@@ -83,6 +83,11 @@ export interface Taps {
   readonly start: Int32Array;
   readonly index: Int32Array;
   readonly weight: Float64Array;
+  /**
+   * PyTorch sums these taps from +0 ('area', adaptive average pooling), so a sum of −0 terms is +0;
+   * the other modes add their weighted terms with no zero start and keep −0.
+   */
+  readonly sumFromZero?: boolean;
 }
 
 export interface InterpolateGeometry {
@@ -258,11 +263,14 @@ export function dimensionTaps(
     case 'area':
       // Adaptive average pooling: exact integer window bounds; windows overlap by at most one
       // element, so all of them hold fewer than inSize + 2·outSize taps.
-      return buildTaps(inSize, outSize, inSize + 2 * outSize, (o, push) => {
-        const begin = Math.floor((o * inSize) / outSize);
-        const end = Math.ceil(((o + 1) * inSize) / outSize);
-        for (let i = begin; i < end; i++) push(i, 1 / (end - begin));
-      });
+      return {
+        ...buildTaps(inSize, outSize, inSize + 2 * outSize, (o, push) => {
+          const begin = Math.floor((o * inSize) / outSize);
+          const end = Math.ceil(((o + 1) * inSize) / outSize);
+          for (let i = begin; i < end; i++) push(i, 1 / (end - begin));
+        }),
+        sumFromZero: true,
+      };
   }
 }
 
