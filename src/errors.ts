@@ -32,7 +32,8 @@ export function show(value: unknown): string {
     try {
       return JSON.stringify(value);
     } catch {
-      return String(value);
+      // (a BigInt or a cycle inside; an object without a prototype has no toString either)
+      return Object.prototype.toString.call(value);
     }
   }
   return String(value);
