@@ -510,8 +510,6 @@ export function interpolateGeometry(
     return out as [Taps, Taps, Taps];
   };
   const forward = pad3(forwardTaps);
-  // The backward taps are built when a gradient first needs them (most calls need none).
-  let backward: readonly [Taps, Taps, Taps] | null = null;
   return Object.freeze({
     mode,
     alignCorners,
@@ -523,17 +521,9 @@ export function interpolateGeometry(
     inputSpatial: Object.freeze(inputSpatial),
     outputSpatial: Object.freeze(outputSpatial),
     forward: Object.freeze(forward),
-    get backward(): readonly [Taps, Taps, Taps] {
-      backward ??= Object.freeze(
-        tables(
-          fn,
-          sizeName,
-          sizeValue,
-          () => pad3(backwardSource()).map(transposeTaps) as [Taps, Taps, Taps],
-        ),
-      );
-      return backward;
-    },
+    backward: Object.freeze(
+      tables(fn, sizeName, sizeValue, () => pad3(backwardSource()).map(transposeTaps) as [Taps, Taps, Taps]),
+    ),
   });
 }
 
