@@ -35,9 +35,17 @@ export interface IntRule {
 export const POSITIVE: IntRule = { min: 1, words: 'a positive integer' };
 export const NON_NEGATIVE: IntRule = { min: 0, words: 'a non-negative integer' };
 
+/**
+ * Largest size-like option value: 2³¹ − 1. No size, stride, padding or dilation beyond it can
+ * describe a tensor within the element budget, and the 32-bit kernels (WebAssembly) must never
+ * see one (1e308 became a division by zero there).
+ */
+const MAX_OPTION = 2 ** 31 - 1;
+
 function checkInt(fn: string, path: string, v: unknown, rule: IntRule): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < rule.min)
     fail(fn, path, v, `must be ${rule.words}`);
+  if (v > MAX_OPTION) fail(fn, path, v, `must be ${rule.words} of at most ${MAX_OPTION}`);
   return v;
 }
 
