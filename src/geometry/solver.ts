@@ -258,6 +258,7 @@ function combine(lists: DimConfig[][], limit: number): DimConfig[][] {
  *   - padding < effective kernel d·(k − 1) + 1, so the direct form's padding d·(k − 1) − p ≥ 0
  *     (no cropping);
  *   - outputPadding < max(stride, dilation) (PyTorch's rule; also enforced on a fixed one).
+ * Sizes and fixed options are integers of at most 2²⁴ (16777216), else a DeconvError names them.
  * Per dimension the results are ordered by dilation (1 first), then outputPadding (0 first), then
  * padding, then kernel size, then stride, all ascending, so 7 → 28 starts with k4 s4 p0.
  * With several dimensions each is solved on its own and the combinations are ordered by the sum of
@@ -302,8 +303,17 @@ export function solveConvTranspose(args: SolveConvTransposeArgs): ConvTransposeC
       if (v > MAX_SIZE) fail(fn, `${n ? 'outputSize' : 'inputSize'}[${j}]`, v, `must be at most ${MAX_SIZE}`);
     }),
   );
-  const optional = (name: string, value: unknown, rule = POSITIVE): (number | undefined)[] =>
-    value === undefined ? new Array<undefined>(d).fill(undefined) : perDim(fn, name, value, d, rule);
+  // A fixed option is bounded like the sizes: beyond 2²⁴ no product stays exact and the search
+  // (whose work grows with the options) would not end in reasonable time (dilation 2⁴⁰ hung).
+  const optional = (name: string, value: unknown, rule = POSITIVE): (number | undefined)[] => {
+    if (value === undefined) return new Array<undefined>(d).fill(undefined);
+    const values = perDim(fn, name, value, d, rule);
+    values.forEach((v, j) => {
+      if (v > MAX_SIZE)
+        fail(fn, Array.isArray(value) ? `${name}[${j}]` : name, v, `must be at most ${MAX_SIZE}`);
+    });
+    return values;
+  };
   const kernel = optional('kernelSize', args.kernelSize);
   const stride = optional('stride', args.stride);
   const padding = optional('padding', args.padding, NON_NEGATIVE);

@@ -93,7 +93,13 @@ function start(d) {
     if (Atomics.sub(c, ${PENDING}, 1) === 1) Atomics.notify(c, ${PENDING});
   }
 }
-if (typeof require === 'function') require('node:worker_threads').parentPort.once('message', start);
+// Neither require nor import: Node evaluates this as CommonJS or, under --input-type=module (and
+// for a script read from stdin), as an ES module; process.getBuiltinModule works in both.
+const wt =
+  typeof process === 'object' && typeof process.getBuiltinModule === 'function'
+    ? process.getBuiltinModule('node:worker_threads')
+    : null;
+if (wt && wt.parentPort) wt.parentPort.once('message', start);
 else self.onmessage = (e) => start(e.data);
 `;
 
@@ -101,6 +107,10 @@ interface AnyWorker {
   postMessage(message: unknown): void;
   terminate(): unknown;
   unref?: () => void;
+  /** Node's worker_threads */
+  on?: (event: 'error', listener: (e: unknown) => void) => void;
+  /** Web Workers */
+  onerror?: ((e: unknown) => void) | null;
 }
 
 interface NodeProcess {
@@ -144,6 +154,8 @@ function mayBlock(c: Int32Array): boolean {
 class WorkerPool {
   readonly ctl: Int32Array;
   private readonly workers: AnyWorker[] = [];
+  /** A worker failed (its script, or the module, could not start): the pool never becomes ready. */
+  failed: unknown = null;
 
   constructor(
     engine: WasmEngine,
@@ -153,6 +165,18 @@ class WorkerPool {
     for (let id = 0; id < size; id++) {
       const w = spawn();
       if (!w) break;
+      // A worker's failure must not become an unhandled 'error' event (which ends a Node process):
+      // it marks the pool failed, so ops run on the calling thread and setNumThreads resolves to 1.
+      const onError = (e: unknown): void => {
+        this.failed ??= e ?? new Error('worker failed');
+        this.terminate();
+      };
+      if (typeof w.on === 'function') w.on('error', onError);
+      else
+        w.onerror = (e: unknown) => {
+          (e as { preventDefault?: () => void })?.preventDefault?.();
+          onError(e);
+        };
       w.unref?.();
       w.postMessage({
         module: engine.module,
@@ -167,7 +191,9 @@ class WorkerPool {
 
   /** Whether every worker has started (then steps run in parallel). */
   get ready(): boolean {
-    return this.workers.length === this.size && Atomics.load(this.ctl, READY) === this.size;
+    return (
+      this.failed === null && this.workers.length === this.size && Atomics.load(this.ctl, READY) === this.size
+    );
   }
 
   /** Resolves when every worker has started (false if they cannot be made or time out). */
@@ -176,7 +202,7 @@ class WorkerPool {
     const until = Date.now() + timeoutMs;
     // a timer poll (Atomics.waitAsync is not in every engine); start-up takes tens of ms
     while (!this.ready) {
-      if (Date.now() > until) return false;
+      if (this.failed !== null || Date.now() > until) return false;
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     return true;
@@ -303,10 +329,30 @@ export function dropPool(e: WasmEngine): void {
  *   import { setNumThreads } from 'deconv';
  *   await setNumThreads(2);
  */
-export async function setNumThreads(n: number): Promise<number> {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS)
-    fail('setNumThreads', 'n', n, `must be an integer from 1 to ${MAX_THREADS}`);
+export function setNumThreads(n: number): Promise<number> {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    try {
+      fail('setNumThreads', 'n', n, `must be an integer from 1 to ${MAX_THREADS}`);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  // The setting takes effect in call order at once (getNumThreads sees the last call); the pool
+  // starts are queued, so the promises resolve in call order, each to what its own call set.
   threads = n;
+  const result = threadQueue.then(() => applyThreads(n));
+  threadQueue = result.catch(() => undefined);
+  return result;
+}
+let threadQueue: Promise<unknown> = Promise.resolve();
+
+async function applyThreads(n: number): Promise<number> {
+  // superseded by a later call: nothing to start, only whether n threads could run
+  if (threads !== n) {
+    if (n === 1) return 1;
+    const { defaultEngine } = await import('./loader.js');
+    return defaultEngine()?.shared ? n : 1;
+  }
   for (const [e, pool] of pools)
     if (pool.size !== n - 1) {
       pool.terminate();
