@@ -61,8 +61,8 @@ test('concat equals torch.cat, forward and backward', () => {
 test('concat: float64 finite differences, dtype, errors', () => {
   const a = randn([2, 3, 2], { seed: 1 });
   const b = randn([2, 1, 2], { seed: 2 });
-  const a64 = new Tensor(Float64Array.from(a.data), a.shape, { requiresGrad: true });
-  const b64 = new Tensor(Float64Array.from(b.data), b.shape, { requiresGrad: true });
+  const a64 = new Tensor(Float64Array.from(a.data), a.shape, true);
+  const b64 = new Tensor(Float64Array.from(b.data), b.shape, true);
   const r = gradcheck((p, q) => concat([p!, q!], 1), [a64, b64]);
   assert.ok(r.ok, r.message);
   assert.equal(concat([a64, b64], 1).dtype, 'float64');
