@@ -667,14 +667,28 @@ export function segmentReportCommand(opts: Options, io: CliIo): void {
     ];
     activations.forEach((a, i) => {
       const [, C, h, w] = a.output.shape as [number, number, number, number];
-      // the most representative channel (Noh et al. pick one per layer): the one with the largest mean activation
+      // the most representative channel (Noh et al. pick one per layer): the one whose mean
+      // activation on the digits' strokes most exceeds its mean elsewhere (strokes: the input's
+      // ink ≥ 0.5 anywhere in the layer pixel's block)
+      const block = H / h;
+      const ink = new Uint8Array(h * w);
+      for (let y = 0; y < H; y++)
+        for (let q = 0; q < W; q++)
+          if (x.data[y * W + q]! >= 0.5) ink[Math.floor(y / block) * w + Math.floor(q / block)] = 1;
+      const inked = ink.reduce((a, b) => a + b, 0);
       let best = 0;
-      let bestMean = -Infinity;
+      let bestScore = -Infinity;
       for (let c = 0; c < C; c++) {
-        let m = 0;
-        for (let p = 0; p < h * w; p++) m += a.output.data[c * h * w + p]!;
-        if (m > bestMean) {
-          bestMean = m;
+        let on = 0;
+        let off = 0;
+        for (let p = 0; p < h * w; p++) {
+          const v = a.output.data[c * h * w + p]!;
+          if (ink[p]) on += v;
+          else off += v;
+        }
+        const score = on / Math.max(1, inked) - off / Math.max(1, h * w - inked);
+        if (score > bestScore) {
+          bestScore = score;
           best = c;
         }
       }
@@ -687,7 +701,7 @@ export function segmentReportCommand(opts: Options, io: CliIo): void {
         `<figure><img src="${name}"><figcaption>(${letter}) ${a.kind === 'unpool' ? 'unpooling' : 'deconvolution'} <code>${a.layer}</code>, ${h}×${w}, channel ${best} of ${C}</figcaption></figure>`,
       );
     });
-    figure = `<h2>The DeconvNet figure (Noh et al. 2015, figure 4)</h2>\n<p>The trained DeconvNet (seed ${shownSeed('deconvnet')}) on the first test canvas: the output of every layer of the decoder from coarse to fine, one channel per layer (the one with the largest mean activation), each stretched to its own range and shown at the canvas's size. After each <b>unpooling</b> the activations are sparse: the pooled values sit at the positions the encoder's max pooling recorded (the switches) and the other three of every 2×2 block are zero, so the map traces the digit's exact stroke locations. Each <b>deconvolution</b> layer fills them in densely, and from layer to layer the maps turn from coarse blobs into the digit's shape.</p>\n<div class="figure">${cells.join('\n')}</div>\n`;
+    figure = `<h2>The DeconvNet figure (Noh et al. 2015, figure 4)</h2>\n<p>The trained DeconvNet (seed ${shownSeed('deconvnet')}) on the first test canvas: the output of every layer of the decoder from coarse to fine, one channel per layer (the one that responds most to the strokes: its mean activation on the digits' pixels minus its mean elsewhere is largest), each stretched to its own range and shown at the canvas's size. After each <b>unpooling</b> the activations are sparse: the pooled values sit at the positions the encoder's max pooling recorded (the switches) and the other three of every 2×2 block are zero, so the map traces the digit's exact stroke locations. Each <b>deconvolution</b> layer fills them in densely, and from layer to layer the maps turn from coarse blobs into the digit's shape.</p>\n<div class="figure">${cells.join('\n')}</div>\n`;
   }
 
   const rows = summary
