@@ -17,6 +17,12 @@ export {
   convTranspose1d,
   convTranspose2d,
   convTranspose3d,
+  conv1dInput,
+  conv2dInput,
+  conv3dInput,
+  conv1dWeight,
+  conv2dWeight,
+  conv3dWeight,
 } from './ops/conv.js';
 export { convOutputSize, convTransposeOutputSize } from './geometry/conv.js';
 export {
@@ -29,7 +35,7 @@ export {
   largestPoolPadding,
 } from './geometry/arithmetic.js';
 export type { ConvDim } from './geometry/arithmetic.js';
-export type { ConvOptions, ConvTransposeOptions } from './ops/conv.js';
+export type { ConvOptions, ConvTransposeOptions, ConvGradOptions } from './ops/conv.js';
 export type { ConvOutputSizeArgs, ConvTransposeOutputSizeArgs, PaddingArg } from './geometry/conv.js';
 export {
   maxPool1d,
