@@ -15,7 +15,8 @@ export type CommandName =
   | 'visualize'
   | 'blur'
   | 'deblur'
-  | 'sparse-code';
+  | 'sparse-code'
+  | 'segment';
 
 export interface Example {
   /** the arguments after `deconv` */
@@ -351,6 +352,33 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
       args: ['visualize', '--images', '300', '--channels', '4', '--out', 'report'],
       note: 'the report for the shipped weights: report/index.html (no arguments: all channels, into .)',
       writes: 'report/deconvnet-layer2.png',
+    },
+  ],
+  segment: [
+    {
+      args: ['segment', '--out', 'segment-report'],
+      note: 'the report for the shipped weights (models/segment): segment-report/index.html, with the DeconvNet figure',
+      writes: 'segment-report/deconvnet-unpool1.png',
+    },
+    {
+      args: [
+        'segment',
+        'train',
+        '--decoders',
+        'segnet,fcn8s',
+        '--seeds',
+        '0',
+        '--train-size',
+        '64',
+        '--test-size',
+        '32',
+        '--epochs',
+        '1',
+        '--out',
+        'segment-trained',
+      ],
+      note: 'a quick run of two decoders (the shipped weights: see models/segment/README.md)',
+      writes: 'segment-trained/segment.json',
     },
   ],
 };

@@ -19,6 +19,7 @@ import { EXAMPLES, examplesHelp } from './examples.js';
 import { processIo, type CliIo } from './io.js';
 import { MODEL_NAMES, trainCommand } from './train.js';
 import { visualizeCommand } from './visualize.js';
+import { segmentReportCommand, segmentTrainCommand } from './segment.js';
 import { blurCommand, deblurCommand, sparseCodeCommand, DEBLUR_METHODS } from './restore.js';
 
 const SIZE = '7 or 7x9 (one per dimension)';
@@ -166,6 +167,46 @@ function program(io: CliIo): Command {
     .addHelpText('after', examplesHelp('visualize'))
     .action((opts: Options) => visualizeCommand(opts, io));
 
+  sub('segment')
+    .description(
+      'semantic segmentation of digit canvases by SegNet, DeconvNet, FCN-8s, U-Net and resize-conv decoders: train them (every decoder, several seeds), or the HTML report with the DeconvNet figure (default: the shipped weights)',
+    )
+    .addArgument(
+      p
+        .createArgument('[action]', 'train, or report (the default)')
+        .choices(['train', 'report'])
+        .default('report'),
+    )
+    .option(
+      '--decoders <list>',
+      `train: all (default) or a comma-separated list of ${'segnet, deconvnet, fcn8s, unet, resize-nearest, resize-bilinear'}`,
+    )
+    .option('--seeds <list>', 'train: seeds of the initial weights and shuffling (default 0,1,2)')
+    .option('--train-size <n>', 'train: training canvases (default 3000)')
+    .option('--test-size <n>', 'train: test canvases (default 500)')
+    .option('--epochs <n>', 'train: passes over the training canvases (default 3)')
+    .option('--batch-size <n>', 'train: canvases per step (default 16)')
+    .option('--lr <rate>', 'train: peak learning rate of Adam (default 0.01)')
+    .option('--channels <list>', 'train: channels of the encoder stages (default 8,16,32)')
+    .option('--data-seed <n>', 'train: seed of the canvases (default 0)')
+    .option(
+      '--time-budget <minutes>',
+      'train: stop when it is spent (the finished runs are kept; run again to resume)',
+    )
+    .option(
+      '--weights <dir>',
+      'report: folder with segment.json and the weights (default: the shipped models/segment)',
+    )
+    .option('--evaluate', 'report: recompute the scores from the weights on the test canvases')
+    .option('--examples <n>', 'report: test canvases shown (default 4)')
+    .option(
+      '--out <dir>',
+      'train: folder for the weights (default ./deconv-segment); report: for index.html and the PNGs (default .)',
+    )
+    .addHelpText('after', examplesHelp('segment'))
+    .action((action: string, opts: Options) =>
+      action === 'train' ? segmentTrainCommand(opts, io) : segmentReportCommand(opts, io),
+    );
   const psfOptions = (c: Command): Command =>
     c
       .option('--psf <kind>', 'gaussian (default), box, motion, or a PSF as a .png file')

@@ -10,7 +10,7 @@
  */
 import { build, type Plugin } from 'esbuild';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -88,12 +88,37 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<string> {
   await copyFile(join(WEB_DIR, 'style.css'), join(outDir, 'style.css'));
   const photo = existsSync(PHOTO);
   if (photo) await copyFile(PHOTO, join(outDir, 'photo.png'));
+  await buildSegmentPage(join(outDir, 'segment'), options.minify ?? true);
   if (!options.quiet) {
     console.log(
       `explorer built into ${outDir}${photo ? '' : ' (no assets/photo.png yet: the page draws its own sample)'}`,
     );
   }
   return outDir;
+}
+
+/** The shipped segmentation weights (deconv segment train --out models/segment). */
+const SEGMENT_MODELS = join(ROOT, 'models', 'segment');
+
+/**
+ * The segmentation explorer (web/segment/) into `outDir`: its page, its bundle, and the shipped
+ * weights it runs (segment.json and, per decoder, the run of the lowest seed) under models/.
+ */
+async function buildSegmentPage(outDir: string, minify: boolean): Promise<void> {
+  await mkdir(join(outDir, 'models'), { recursive: true });
+  await bundleForBrowser(join(WEB_DIR, 'segment', 'main.ts'), join(outDir, 'main.js'), minify);
+  await copyFile(join(WEB_DIR, 'segment', 'index.html'), join(outDir, 'index.html'));
+  const summary = join(SEGMENT_MODELS, 'segment.json');
+  if (!existsSync(summary)) return;
+  await copyFile(summary, join(outDir, 'models', 'segment.json'));
+  const runs = (
+    JSON.parse(await readFile(summary, 'utf8')) as { runs: { decoder: string; seed: number; file: string }[] }
+  ).runs;
+  const first = new Map<string, { seed: number; file: string }>();
+  for (const r of runs)
+    if (!first.has(r.decoder) || r.seed < first.get(r.decoder)!.seed) first.set(r.decoder, r);
+  for (const { file } of first.values())
+    await copyFile(join(SEGMENT_MODELS, file), join(outDir, 'models', file));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

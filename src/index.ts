@@ -52,6 +52,7 @@ export type { MaxPoolOptions, MaxPoolResult, MaxUnpoolOptions, AvgPoolOptions } 
 export { interpolate } from './ops/interpolate.js';
 export type { InterpolateMode, InterpolateOptions } from './ops/interpolate.js';
 export { pixelShuffle, pixelUnshuffle } from './ops/shuffle.js';
+export { concat } from './ops/concat.js';
 export { readPng, writePng, encodePng, makeGrid } from './io/png.js';
 export type { GridOptions } from './io/png.js';
 export { bilinearFiller } from './nn/init.js';
@@ -70,6 +71,8 @@ export type { ConvMatrixOptions, ConvMatrixEntry, ConvMatrixCoords } from './mat
 export { solveConvTranspose, hasEvenOverlap, SOLVER_MAX_RESULTS } from './geometry/solver.js';
 export type { SolveConvTransposeArgs, ConvTransposeConfig } from './geometry/solver.js';
 export { loadMnist, parseIdx, mnistDirectory } from './data/mnist.js';
+export { makeDigitCanvases, BACKGROUND, SEGMENTATION_CLASSES } from './data/segmentation.js';
+export type { DigitSource, DigitCanvasOptions, DigitCanvases } from './data/segmentation.js';
 export type { LoadMnistOptions, MnistData, MnistSplit, IdxArray } from './data/mnist.js';
 export {
   convFront,
