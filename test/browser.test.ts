@@ -381,7 +381,7 @@ test('explorer in Chromium', { timeout: 60_000 }, async (t) => {
       const png = encodePng(rand([3, 20, 30], { seed: 1 }));
       await page
         .getByTestId('image-file')
-        .setInputFiles({ name: 'noise.png', mimeType: 'image/png', buffer: png });
+        .setInputFiles({ name: 'noise.png', mimeType: 'image/png', buffer: Buffer.from(png) });
       const size = convTransposeOutputSize({ inputSize: [20, 30], kernelSize: 4, stride: 2, padding: 1 });
       await waitText(
         page,

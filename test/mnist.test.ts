@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeconvError } from '../src/index.js';
-import { loadMnist, mnistDirectory, parseIdx } from '../src/data/mnist.js';
+import { loadMnist, mnistDirectory } from '../src/data/mnist.js';
+import { parseIdx } from '../src/data/idx.js';
 
 // Reference values computed independently from the IDX files with numpy.
 const TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009];
