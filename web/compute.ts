@@ -178,9 +178,9 @@ export function runOp(p: Params): OpResult {
     }
     case 'nearest':
     case 'bilinear': {
-      output = interpolate(x, { scaleFactor: stride, mode: p.op });
+      output = interpolate(x, { scaleFactor: [stride, stride], mode: p.op });
       size = output.shape.slice(1);
-      call = `interpolate(x ${fmtShape(x)}, { scaleFactor: ${stride}, mode: '${p.op}' })`;
+      call = `interpolate(x ${fmtShape(x)}, { scaleFactor: [${stride}, ${stride}], mode: '${p.op}' })`;
       Object.assign(dimArgs, { op: 'interpolate', scale: stride });
       break;
     }
@@ -358,7 +358,7 @@ export function matrixFor(p: Params, r: OpResult): MatrixPair | string {
         return maxUnpool2d(x, r.indices!, { kernelSize: p.kernel, stride: p.stride, padding: p.padding });
       case 'nearest':
       case 'bilinear':
-        return interpolate(x, { scaleFactor: p.stride, mode: p.op });
+        return interpolate(x, { scaleFactor: [p.stride, p.stride], mode: p.op });
       default:
         return pixelShuffle(x, p.stride);
     }

@@ -253,8 +253,8 @@ export class ImagePanel {
         }
         case 'nearest':
         case 'bilinear':
-          y = interpolate(x, { scaleFactor: p.stride, mode: p.op });
-          explain.textContent = `interpolate(x, { scaleFactor: ${p.stride}, mode: '${p.op}' }).`;
+          y = interpolate(x, { scaleFactor: [p.stride, p.stride], mode: p.op });
+          explain.textContent = `interpolate(x, { scaleFactor: [${p.stride}, ${p.stride}], mode: '${p.op}' }).`;
           break;
         case 'pixelShuffle': {
           const r = p.stride;
