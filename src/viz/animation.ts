@@ -48,7 +48,14 @@ import { cellName, fmt, range } from './format.js';
 import { sizeFormulaLines, type FormulaArgs } from './formula.js';
 
 export type AnimationOp =
-  'conv' | 'convTranspose' | 'dilated' | 'maxUnpool' | 'nearest' | 'bilinear' | 'pixelShuffle';
+  | 'conv'
+  | 'convTranspose'
+  | 'dilated'
+  | 'maxUnpool'
+  | 'nearest'
+  | 'bilinear'
+  | 'bicubic'
+  | 'pixelShuffle';
 
 export const ANIMATION_OPS: readonly AnimationOp[] = [
   'conv',
@@ -57,6 +64,7 @@ export const ANIMATION_OPS: readonly AnimationOp[] = [
   'maxUnpool',
   'nearest',
   'bilinear',
+  'bicubic',
   'pixelShuffle',
 ];
 
@@ -209,6 +217,7 @@ const OPTIONS: Record<AnimationOp, readonly string[]> = {
   maxUnpool: ['kernelSize', 'stride', 'padding', 'inputValues'],
   nearest: ['scale', 'stride', 'inputValues'],
   bilinear: ['scale', 'stride', 'inputValues'],
+  bicubic: ['scale', 'stride', 'inputValues'],
   pixelShuffle: ['scale', 'stride', 'inputValues'],
 };
 
@@ -468,6 +477,7 @@ export function buildAnimation(options: AnimationOptions): Animation {
       return unpool(options, inputSize);
     case 'nearest':
     case 'bilinear':
+    case 'bicubic':
       return resample(op, options, inputSize);
     case 'pixelShuffle':
       return shuffle(options, inputSize);
@@ -932,7 +942,7 @@ function unpool(options: AnimationOptions, inputSize: number[]): Animation {
 }
 
 /** The taps of `interpolate` along both dimensions (PyTorch's, alignCorners false). */
-function tapsOf(mode: 'nearest' | 'bilinear', inputSize: number[], scale: number): [Taps, Taps] {
+function tapsOf(mode: ResampleOp, inputSize: number[], scale: number): [Taps, Taps] {
   const g = interpolateGeometry(
     FN,
     tensor(new Float32Array(inputSize[0]! * inputSize[1]!), [1, 1, ...inputSize]),
@@ -944,8 +954,10 @@ function tapsOf(mode: 'nearest' | 'bilinear', inputSize: number[], scale: number
   return [g.forward[1], g.forward[2]];
 }
 
-/** nearest (one frame per input cell: its block) and bilinear (one frame per output cell). */
-function resample(op: 'nearest' | 'bilinear', options: AnimationOptions, inputSize: number[]): Animation {
+type ResampleOp = 'nearest' | 'bilinear' | 'bicubic';
+
+/** nearest (one frame per input cell: its block), bilinear and bicubic (one frame per output cell). */
+function resample(op: ResampleOp, options: AnimationOptions, inputSize: number[]): Animation {
   const scale = scaleOf(options);
   const [ih, iw] = inputSize as [number, number];
   const input = values('inputValues', options.inputValues, ih * iw, () => defaultInput(1, ih, iw));
@@ -983,7 +995,7 @@ function resample(op: 'nearest' | 'bilinear', options: AnimationOptions, inputSi
   }
   const marks: Mark[][] = [];
   let builder: FrameBuilder;
-  if (op === 'bilinear') {
+  if (op !== 'nearest') {
     checkFrames(oh * ow, 'output cells');
     builder = new FrameBuilder(oh * ow, 'sum', 'blank');
     byOutput.forEach((cs, o) => {
@@ -1029,7 +1041,7 @@ function resample(op: 'nearest' | 'bilinear', options: AnimationOptions, inputSi
   };
   return {
     op,
-    title: op === 'nearest' ? 'Nearest-neighbour upsampling' : 'Bilinear upsampling',
+    title: { nearest: 'Nearest-neighbour upsampling', bilinear: 'Bilinear upsampling', bicubic: 'Bicubic upsampling' }[op],
     order: op === 'nearest' ? 'input' : 'output',
     combine: 'sum',
     channels: 1,
@@ -1049,11 +1061,12 @@ function resample(op: 'nearest' | 'bilinear', options: AnimationOptions, inputSi
     views: [
       {
         id: 'main',
-        title: op === 'nearest' ? 'nearest' : 'bilinear',
-        subtitle:
-          op === 'nearest'
-            ? `interpolate(mode 'nearest', scaleFactor ${scale}): output cell o copies input ⌊o / ${scale}⌋`
-            : `interpolate(mode 'bilinear', scaleFactor ${scale}, alignCorners false): x = (o + 0.5)/${scale} − 0.5, weights 1 − λ and λ`,
+        title: op,
+        subtitle: {
+          nearest: `interpolate(mode 'nearest', scaleFactor ${scale}): output cell o copies input ⌊o / ${scale}⌋`,
+          bilinear: `interpolate(mode 'bilinear', scaleFactor ${scale}, alignCorners false): x = (o + 0.5)/${scale} − 0.5, weights 1 − λ and λ`,
+          bicubic: `interpolate(mode 'bicubic', scaleFactor ${scale}, alignCorners false): x = (o + 0.5)/${scale} − 0.5, 4 × 4 taps with Keys' cubic weights (A = −0.75), edges clamped`,
+        }[op],
         grids,
         marks,
       },
