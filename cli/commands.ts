@@ -30,6 +30,7 @@ import {
   sizeFormula,
   sizeFormulaLines,
   solveConvTranspose,
+  SOLVER_MAX_RESULTS,
   tensor,
   ANIMATION_OPS,
   type AnimationOp,
@@ -268,9 +269,13 @@ export function solveCommand(opts: Options, io: CliIo): void {
     return;
   }
   const shown = configs.slice(0, limit);
+  const count =
+    configs.length >= SOLVER_MAX_RESULTS
+      ? `the first ${SOLVER_MAX_RESULTS} (the search stops there)`
+      : String(configs.length);
   io.out(
-    `${title}: ${configs.length}${configs.length >= 1000 ? '+' : ''} configuration${configs.length === 1 ? '' : 's'}, simplest first` +
-      `${shown.length < configs.length ? ` (the first ${shown.length}; --limit for more)` : ''}\n`,
+    `${title}: ${count} configuration${configs.length === 1 ? '' : 's'}, simplest first` +
+      `${shown.length < configs.length ? `; showing ${shown.length} (--limit for more)` : ''}\n`,
   );
   shown.forEach((c, n) => {
     const desc = [

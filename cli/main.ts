@@ -68,6 +68,12 @@ function program(io: CliIo): Command {
     .option('--output-padding <size>', 'fix the output padding')
     .option('--dilation <size>', 'fix the dilation')
     .option('--limit <n>', 'show at most n configurations (default 10)')
+    .addHelpText(
+      'after',
+      '\nSimplest first means: dilation 1 first, then output padding 0, then no checkerboard (kernel a\n' +
+        'multiple of the stride), then the smallest kernel + padding, then padding, then stride.\n' +
+        'So 7 → 28 lists k4 s4 p0, k8 s4 p2, k12 s3 p1, k16 s2 p0, … before k22 s1 p0.\n',
+    )
     .addHelpText('after', examplesHelp('solve'))
     .action((opts: Options) => solveCommand(opts, io));
 

@@ -525,7 +525,7 @@ test('the last frame of every animated op: one caption, no overlaid text, and th
       const have = shown.filter((v) => v === w).length;
       assert.ok(have >= need, `${name}: the last frame shows '${w}' ${have} times, the op's output has it ${need} times`);
     }
-    // the raster of the last frame differs from the frame before only where the last frame's shapes are
+    // and it rasterises (the GIF path)
     const img = rasterize(scene, last);
     assert.equal(img.width * img.height * 4, img.data.length, `${name}: last frame rasterised`);
   }

@@ -253,6 +253,7 @@ export class ImagePanel {
         }
         case 'nearest':
         case 'bilinear':
+        case 'bicubic':
           y = interpolate(x, { scaleFactor: [p.stride, p.stride], mode: p.op });
           explain.textContent = `interpolate(x, { scaleFactor: [${p.stride}, ${p.stride}], mode: '${p.op}' }).`;
           break;
