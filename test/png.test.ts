@@ -27,7 +27,11 @@ test('every colour type, bit depth and Adam7 interlacing reads pixel-exact (samp
   assert.ok(valid.length >= 20, 'the corpus has its 20 files');
   for (const c of valid) {
     if (c.refused) {
-      assert.throws(() => readPng(new Uint8Array(readFileSync(join(DIR, c.file)))), new RegExp(c.refused), c.file);
+      assert.throws(
+        () => readPng(new Uint8Array(readFileSync(join(DIR, c.file)))),
+        new RegExp(c.refused),
+        c.file,
+      );
       continue;
     }
     const t = readPng(new Uint8Array(readFileSync(join(DIR, c.file))));
@@ -84,8 +88,14 @@ test('the hostile corpus: each file refused with a DeconvError naming the source
 test('the 12000 × 12000 bomb decodes only when maxPixels allows it, and maxPixels is checked', () => {
   const bytes = new Uint8Array(readFileSync(join(DIR, 'bomb-12000x12000.png')));
   assert.throws(() => readPng(bytes, { maxPixels: 1e8 }), /maxPixels/, 'still above 1e8 pixels? no: 1.44e8');
-  assert.throws(() => readPng(bytes, { maxPixels: 0 }), (e: unknown) => e instanceof DeconvError && e.argument === 'maxPixels');
-  assert.throws(() => readPng(bytes, { maxPixel: 5 } as never), (e: unknown) => e instanceof DeconvError);
+  assert.throws(
+    () => readPng(bytes, { maxPixels: 0 }),
+    (e: unknown) => e instanceof DeconvError && e.argument === 'maxPixels',
+  );
+  assert.throws(
+    () => readPng(bytes, { maxPixel: 5 } as never),
+    (e: unknown) => e instanceof DeconvError,
+  );
   const small = encodePng(tensor([0, 0.5, 1, 0.25], [1, 2, 2]));
   assert.throws(() => readPng(small, { maxPixels: 3 }), /2 × 2 = 4 pixels, more than maxPixels = 3/);
   assert.deepEqual(readPng(small, { maxPixels: 4 }).shape, [3, 2, 2]);
@@ -93,5 +103,8 @@ test('the 12000 × 12000 bomb decodes only when maxPixels allows it, and maxPixe
 
 test('the root readPng refuses a path and points to deconv/node', () => {
   assert.throws(() => readPng('photo.png' as never), /import \{ readPng \} from 'deconv\/node'/);
-  assert.throws(() => readPng(42 as never), (e: unknown) => e instanceof DeconvError && e.argument === 'source');
+  assert.throws(
+    () => readPng(42 as never),
+    (e: unknown) => e instanceof DeconvError && e.argument === 'source',
+  );
 });

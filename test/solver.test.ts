@@ -77,7 +77,10 @@ test('7 → 28 starts with k4 s4 p0, and a hand-checked list', () => {
     'k16 s2 p0 a0 d1',
     'k12 s4 p4 a0 d1',
   ]);
-  assert.ok(r.slice(0, 7).every((c) => c.evenOverlap), 'the checkerboard-free ones first');
+  assert.ok(
+    r.slice(0, 7).every((c) => c.evenOverlap),
+    'the checkerboard-free ones first',
+  );
   const at = (text: string): number => r.map(short).indexOf(text);
   assert.ok(at('k8 s4 p2 a0 d1') < at('k22 s1 p0 a0 d1'), 'k8 s4 p2 before k22 s1');
   assert.ok(at('k10 s3 p0 a0 d1') > at('k22 s1 p0 a0 d1'), 'uneven k10 s3 after the even ones');

@@ -484,13 +484,23 @@ test('the last frame of every animated op: one caption, no overlaid text, and th
   const { visibleAt } = await import('../src/viz/scene.js');
   const { fmtCell } = await import('../src/viz/format.js');
   const { ANIMATION_OPS } = await import('../src/viz/animation.js');
-  const ops: Record<string, { options: Parameters<typeof buildAnimation>[0]; reference: (a: Animation) => ArrayLike<number> }> = {
-    conv: { options: { op: 'conv', inputSize: 4, kernelSize: 3 }, reference: (a) => conv2d(tensor(a.input, [1, 1, 4, 4]), tensor(a.kernel!, [1, 1, 3, 3])).data },
+  const ops: Record<
+    string,
+    { options: Parameters<typeof buildAnimation>[0]; reference: (a: Animation) => ArrayLike<number> }
+  > = {
+    conv: {
+      options: { op: 'conv', inputSize: 4, kernelSize: 3 },
+      reference: (a) => conv2d(tensor(a.input, [1, 1, 4, 4]), tensor(a.kernel!, [1, 1, 3, 3])).data,
+    },
     dilated: {
       options: { op: 'dilated', inputSize: 5, kernelSize: 2, dilation: 2 },
-      reference: (a) => conv2d(tensor(a.input, [1, 1, 5, 5]), tensor(a.kernel!, [1, 1, 2, 2]), { dilation: 2 }).data,
+      reference: (a) =>
+        conv2d(tensor(a.input, [1, 1, 5, 5]), tensor(a.kernel!, [1, 1, 2, 2]), { dilation: 2 }).data,
     },
-    convTranspose: { options: { op: 'convTranspose', inputSize: 2, kernelSize: 3, stride: 2 }, reference: transposeOf },
+    convTranspose: {
+      options: { op: 'convTranspose', inputSize: 2, kernelSize: 3, stride: 2 },
+      reference: transposeOf,
+    },
     maxUnpool: {
       options: { op: 'maxUnpool', inputSize: 4, kernelSize: 2 },
       reference: (a) => {
@@ -498,23 +508,46 @@ test('the last frame of every animated op: one caption, no overlaid text, and th
         return maxUnpool2d(p.output, p.indices, { kernelSize: 2 }).data;
       },
     },
-    nearest: { options: { op: 'nearest', inputSize: 3, scale: 2 }, reference: (a) => interpolate(tensor(a.input, [1, 1, 3, 3]), { scaleFactor: 2, mode: 'nearest' }).data },
-    bilinear: { options: { op: 'bilinear', inputSize: 2, scale: 2 }, reference: (a) => interpolate(tensor(a.input, [1, 1, 2, 2]), { scaleFactor: 2, mode: 'bilinear' }).data },
-    bicubic: { options: { op: 'bicubic', inputSize: 3, scale: 2 }, reference: (a) => interpolate(tensor(a.input, [1, 1, 3, 3]), { scaleFactor: 2, mode: 'bicubic' }).data },
-    pixelShuffle: { options: { op: 'pixelShuffle', inputSize: 2, scale: 2 }, reference: (a) => pixelShuffle(tensor(a.input, [1, 4, 2, 2]), 2).data },
+    nearest: {
+      options: { op: 'nearest', inputSize: 3, scale: 2 },
+      reference: (a) => interpolate(tensor(a.input, [1, 1, 3, 3]), { scaleFactor: 2, mode: 'nearest' }).data,
+    },
+    bilinear: {
+      options: { op: 'bilinear', inputSize: 2, scale: 2 },
+      reference: (a) => interpolate(tensor(a.input, [1, 1, 2, 2]), { scaleFactor: 2, mode: 'bilinear' }).data,
+    },
+    bicubic: {
+      options: { op: 'bicubic', inputSize: 3, scale: 2 },
+      reference: (a) => interpolate(tensor(a.input, [1, 1, 3, 3]), { scaleFactor: 2, mode: 'bicubic' }).data,
+    },
+    pixelShuffle: {
+      options: { op: 'pixelShuffle', inputSize: 2, scale: 2 },
+      reference: (a) => pixelShuffle(tensor(a.input, [1, 4, 2, 2]), 2).data,
+    },
   };
   assert.deepEqual(Object.keys(ops).sort(), [...ANIMATION_OPS].sort(), 'every animated op is covered');
   for (const [name, { options, reference }] of Object.entries(ops)) {
     const a = buildAnimation(options);
     const scene = animationScene(a);
     const last = scene.frameCount - 1;
-    const texts = scene.shapes.filter((s) => s.kind === 'text' && visibleAt(s, last)) as { x: number; y: number; text: string }[];
+    const texts = scene.shapes.filter((s) => s.kind === 'text' && visibleAt(s, last)) as {
+      x: number;
+      y: number;
+      text: string;
+    }[];
     const counters = texts.filter((t) => /^frame \d+\/\d+$/.test(t.text)).map((t) => t.text);
-    assert.deepEqual(counters, [`frame ${last + 1}/${last + 1}`], `${name}: one frame counter in the last frame`);
+    assert.deepEqual(
+      counters,
+      [`frame ${last + 1}/${last + 1}`],
+      `${name}: one frame counter in the last frame`,
+    );
     const at = new Map<string, string>();
     for (const t of texts) {
       const key = `${t.x},${t.y}`;
-      assert.ok(!at.has(key), `${name}: '${t.text}' is drawn over '${at.get(key)}' at (${key}) in the last frame`);
+      assert.ok(
+        !at.has(key),
+        `${name}: '${t.text}' is drawn over '${at.get(key)}' at (${key}) in the last frame`,
+      );
       at.set(key, t.text);
     }
     // the output grid's values in the last frame are the op's own output, cell by cell
@@ -523,7 +556,10 @@ test('the last frame of every animated op: one caption, no overlaid text, and th
     for (const w of new Set(want)) {
       const need = want.filter((v) => v === w).length;
       const have = shown.filter((v) => v === w).length;
-      assert.ok(have >= need, `${name}: the last frame shows '${w}' ${have} times, the op's output has it ${need} times`);
+      assert.ok(
+        have >= need,
+        `${name}: the last frame shows '${w}' ${have} times, the op's output has it ${need} times`,
+      );
     }
     // and it rasterises (the GIF path)
     const img = rasterize(scene, last);

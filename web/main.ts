@@ -128,7 +128,8 @@ function labelControls(): void {
     maxUnpool: 'The pooling that made the input: window, stride and padding (at most half the window).',
     nearest: 'The scale factor is an integer here; the library takes any positive number.',
     bilinear: 'PyTorch\u2019s bilinear with alignCorners false: half-pixel centres, edges clamped.',
-    bicubic: 'PyTorch\u2019s bicubic (Keys, A = \u22120.75) with alignCorners false: 4 \u00d7 4 taps, edges clamped; values may overshoot.',
+    bicubic:
+      'PyTorch\u2019s bicubic (Keys, A = \u22120.75) with alignCorners false: 4 \u00d7 4 taps, edges clamped; values may overshoot.',
     pixelShuffle: 'The input has r² channels; each output r×r block takes one value from each.',
   };
   byId('param-hint').textContent = hints[params.op];

@@ -128,7 +128,12 @@ function readHeader(fn: string, b: Uint8Array, source: unknown, maxPixels: numbe
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const type = (at: number): string => String.fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!);
   if (b.length < 33 || view.getUint32(8) !== 13 || type(12) !== 'IHDR')
-    fail(fn, 'source', source, `is a truncated or corrupt PNG image: it has no complete IHDR header (${b.length} bytes)`);
+    fail(
+      fn,
+      'source',
+      source,
+      `is a truncated or corrupt PNG image: it has no complete IHDR header (${b.length} bytes)`,
+    );
   const width = view.getUint32(16);
   const height = view.getUint32(20);
   const [depth, colorType, compression, filter, interlace] = [b[24]!, b[25]!, b[26]!, b[27]!, b[28]!];
@@ -140,7 +145,9 @@ function readHeader(fn: string, b: Uint8Array, source: unknown, maxPixels: numbe
   if (!ct.depths.includes(depth))
     corrupt(`its header has ${depth} bits per sample for ${ct.name}, which allows ${ct.depths.join(', ')}`);
   if (compression !== 0 || filter !== 0 || interlace > 1)
-    corrupt(`its header has compression ${compression}, filter ${filter}, interlace ${interlace} (PNG has 0, 0, 0 or 1)`);
+    corrupt(
+      `its header has compression ${compression}, filter ${filter}, interlace ${interlace} (PNG has 0, 0, 0 or 1)`,
+    );
   if (interlace === 1 && depth < 8)
     fail(
       fn,
@@ -157,14 +164,24 @@ function readHeader(fn: string, b: Uint8Array, source: unknown, maxPixels: numbe
       `is a PNG image of ${width} × ${height} = ${pixels} pixels, more than maxPixels = ${maxPixels}; it was not decoded (pass a larger maxPixels to read it)`,
     );
   if (3 * pixels > MAX_ELEMENTS)
-    fail(fn, 'source', source, `is a PNG image of ${width} × ${height} pixels: its (3, H, W) tensor would have more than ${MAX_ELEMENTS} elements`);
+    fail(
+      fn,
+      'source',
+      source,
+      `is a PNG image of ${width} × ${height} pixels: its (3, H, W) tensor would have more than ${MAX_ELEMENTS} elements`,
+    );
 
   const idat: Uint8Array[] = [];
   let hasPalette = false;
   let ended = false;
-  for (let at = 8; !ended; ) {
+  for (let at = 8; !ended;) {
     if (at + 12 > b.length)
-      fail(fn, 'source', source, `is a truncated PNG image: it ends at byte ${b.length} without an IEND chunk`);
+      fail(
+        fn,
+        'source',
+        source,
+        `is a truncated PNG image: it ends at byte ${b.length} without an IEND chunk`,
+      );
     const length = view.getUint32(at);
     const name = type(at + 4);
     if (at + 12 + length > b.length)
@@ -218,8 +235,18 @@ function checkImageData(fn: string, source: unknown, h: PngHeader): void {
     });
   } catch (e) {
     if (e === over)
-      fail(fn, 'source', source, `is a corrupt PNG image: its image data inflates to more than the ${h.inflatedBytes} bytes that ${h.width} × ${h.height} pixels need`);
-    fail(fn, 'source', source, `is a truncated or corrupt PNG image: its image data cannot be inflated (${(e as Error).message})`);
+      fail(
+        fn,
+        'source',
+        source,
+        `is a corrupt PNG image: its image data inflates to more than the ${h.inflatedBytes} bytes that ${h.width} × ${h.height} pixels need`,
+      );
+    fail(
+      fn,
+      'source',
+      source,
+      `is a truncated or corrupt PNG image: its image data cannot be inflated (${(e as Error).message})`,
+    );
   }
   if (!finished || total !== h.inflatedBytes)
     fail(
@@ -234,7 +261,12 @@ function checkImageData(fn: string, source: unknown, h: PngHeader): void {
  * Decodes PNG bytes into `(3, H, W)` float32. `source` is what error messages show (the bytes or
  * the path they were read from). Shared by `readPng` here and `readPng` of `deconv/node`.
  */
-export function decodePngBytes(fn: string, bytes: Uint8Array, source: unknown, options: ReadPngOptions = {}): Tensor {
+export function decodePngBytes(
+  fn: string,
+  bytes: Uint8Array,
+  source: unknown,
+  options: ReadPngOptions = {},
+): Tensor {
   checkOptions<ReadPngOptions>(fn, options, ['maxPixels']);
   const maxPixels = options.maxPixels ?? PNG_MAX_PIXELS;
   if (!Number.isInteger(maxPixels) || maxPixels < 1 || maxPixels > Math.floor(MAX_ELEMENTS / 3))
@@ -252,8 +284,17 @@ export function decodePngBytes(fn: string, bytes: Uint8Array, source: unknown, o
   const data = png.data;
   const perRow = width * channels;
   const rowBytes = Math.ceil((perRow * depth) / 8);
-  if (png.width !== width || png.height !== height || data.length < (depth < 8 ? rowBytes * height : perRow * height))
-    fail(fn, 'source', source, 'is a corrupt PNG image: the codec returned fewer samples than the header implies');
+  if (
+    png.width !== width ||
+    png.height !== height ||
+    data.length < (depth < 8 ? rowBytes * height : perRow * height)
+  )
+    fail(
+      fn,
+      'source',
+      source,
+      'is a corrupt PNG image: the codec returned fewer samples than the header implies',
+    );
   /** sample `i` of row `y` (packed below 8 bits, one per element at 8 and 16) */
   const sample =
     depth >= 8
@@ -271,7 +312,12 @@ export function decodePngBytes(fn: string, bytes: Uint8Array, source: unknown, o
         const index = sample(y, x);
         const rgb = palette[index];
         if (!rgb)
-          fail(fn, 'source', source, `is a corrupt PNG image: pixel (${y}, ${x}) has palette index ${index} but the palette has ${palette.length} colours`);
+          fail(
+            fn,
+            'source',
+            source,
+            `is a corrupt PNG image: pixel (${y}, ${x}) has palette index ${index} but the palette has ${palette.length} colours`,
+          );
         const p = y * width + x;
         out[p] = rgb[0]! / 255;
         out[plane + p] = rgb[1]! / 255;
@@ -319,7 +365,8 @@ export function readPng(source: Uint8Array, options: ReadPngOptions = {}): Tenso
       source,
       "must be the bytes of a PNG file (a Uint8Array): to read a file by its path, import { readPng } from 'deconv/node'",
     );
-  if (!(source instanceof Uint8Array)) fail(fn, 'source', source, 'must be the bytes of a PNG file (a Uint8Array)');
+  if (!(source instanceof Uint8Array))
+    fail(fn, 'source', source, 'must be the bytes of a PNG file (a Uint8Array)');
   return decodePngBytes(fn, source, source, options);
 }
 

@@ -48,14 +48,7 @@ import { cellName, fmt, range } from './format.js';
 import { sizeFormulaLines, type FormulaArgs } from './formula.js';
 
 export type AnimationOp =
-  | 'conv'
-  | 'convTranspose'
-  | 'dilated'
-  | 'maxUnpool'
-  | 'nearest'
-  | 'bilinear'
-  | 'bicubic'
-  | 'pixelShuffle';
+  'conv' | 'convTranspose' | 'dilated' | 'maxUnpool' | 'nearest' | 'bilinear' | 'bicubic' | 'pixelShuffle';
 
 export const ANIMATION_OPS: readonly AnimationOp[] = [
   'conv',
@@ -351,13 +344,13 @@ function plainGrid(
   };
 }
 
-function checkFrames(n: number, what: string): void {
+function checkFrames(n: number, what: string, inputSize: readonly number[]): void {
   if (n > MAX_FRAMES) {
     fail(
       FN,
       'inputSize',
-      n,
-      `gives ${n} ${what}, more frames than an animation may have (${MAX_FRAMES}); use smaller sizes`,
+      [...inputSize],
+      `gives ${n} ${what}, one frame each: more frames than an animation may have (${MAX_FRAMES}); use smaller sizes`,
     );
   }
 }
@@ -531,7 +524,7 @@ function direct(op: 'conv' | 'dilated', p: Params, input: Float64Array, kernel: 
     2,
   );
   const [oh, ow] = outputSize as [number, number];
-  checkFrames(oh * ow, 'output cells');
+  checkFrames(oh * ow, 'output cells', p.inputSize);
   const [kh, kw] = p.kernelSize as [number, number];
   const rows = paddedAxis(p.inputSize[0]!, 1, g.padBegin[0]!, g.padEnd[0]!, 0);
   const cols = paddedAxis(p.inputSize[1]!, 1, g.padBegin[1]!, g.padEnd[1]!, 0);
@@ -631,7 +624,11 @@ function transposed(p: Params, input: Float64Array, kernel: Float64Array, order:
   const [kh, kw] = p.kernelSize as [number, number];
   const [sh, sw] = p.stride as [number, number];
   const [dh, dw] = p.dilation as [number, number];
-  checkFrames(order === 'output' ? oh * ow : ih * iw, order === 'output' ? 'output cells' : 'input cells');
+  checkFrames(
+    order === 'output' ? oh * ow : ih * iw,
+    order === 'output' ? 'output cells' : 'input cells',
+    p.inputSize,
+  );
 
   // direct view: zero-inserted, padded input and the flipped kernel
   const rows = paddedAxis(ih, sh, dc.padBegin[0]!, dc.padEnd[0]!, p.outputPadding[0]!);
@@ -848,7 +845,7 @@ function unpool(options: AnimationOptions, inputSize: number[]): Animation {
   const outputSize = convTransposeOutputSize({ inputSize, kernelSize, stride, padding });
   const [ih, iw] = inputSize as [number, number];
   const [oh, ow] = outputSize as [number, number];
-  checkFrames(ih * iw, 'input cells');
+  checkFrames(ih * iw, 'input cells', inputSize);
   // a sample of the unpooled size, pooled by the library for the values and the indices
   const sample = values('inputValues', options.inputValues, oh * ow, () => {
     const v = new Float64Array(oh * ow);
@@ -996,7 +993,7 @@ function resample(op: ResampleOp, options: AnimationOptions, inputSize: number[]
   const marks: Mark[][] = [];
   let builder: FrameBuilder;
   if (op !== 'nearest') {
-    checkFrames(oh * ow, 'output cells');
+    checkFrames(oh * ow, 'output cells', inputSize);
     builder = new FrameBuilder(oh * ow, 'sum', 'blank');
     byOutput.forEach((cs, o) => {
       const m: Mark[] = cs.map((cn) => ({
@@ -1011,7 +1008,7 @@ function resample(op: ResampleOp, options: AnimationOptions, inputSize: number[]
       builder.push(cs, `out${cellName(o, ow)} = ${terms} = ${fmt(total(cs))}`, [o]);
     });
   } else {
-    checkFrames(ih * iw, 'input cells');
+    checkFrames(ih * iw, 'input cells', inputSize);
     builder = new FrameBuilder(oh * ow, 'sum', 'blank');
     const byInput: Contribution[][] = Array.from({ length: ih * iw }, () => []);
     for (const cs of byOutput) for (const cn of cs) byInput[cn.input]!.push(cn);
@@ -1041,7 +1038,11 @@ function resample(op: ResampleOp, options: AnimationOptions, inputSize: number[]
   };
   return {
     op,
-    title: { nearest: 'Nearest-neighbour upsampling', bilinear: 'Bilinear upsampling', bicubic: 'Bicubic upsampling' }[op],
+    title: {
+      nearest: 'Nearest-neighbour upsampling',
+      bilinear: 'Bilinear upsampling',
+      bicubic: 'Bicubic upsampling',
+    }[op],
     order: op === 'nearest' ? 'input' : 'output',
     combine: 'sum',
     channels: 1,
@@ -1080,7 +1081,7 @@ function shuffle(options: AnimationOptions, inputSize: number[]): Animation {
   const r = scaleOf(options);
   const channels = r * r;
   const [ih, iw] = inputSize as [number, number];
-  checkFrames(ih * iw, 'input positions');
+  checkFrames(ih * iw, 'input positions', inputSize);
   const input = values('inputValues', options.inputValues, channels * ih * iw, () =>
     defaultInput(channels, ih, iw),
   );
