@@ -87,6 +87,39 @@ before(() => {
 
 after(() => rmSync(APP, { recursive: true, force: true }));
 
+/** The README's code blocks marked `readme-test=<kind>`, in order. */
+function readmeBlocks(kind: string): string[] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  return [...readme.matchAll(/```\w+ readme-test=(\w+)\n([\s\S]*?)```/g)]
+    .filter((m) => m[1] === kind)
+    .map((m) => m[2]!);
+}
+
+test('the README: its API reference is in the repository, and its Node and CommonJS blocks run against the package', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  assert.ok(readme.includes('](docs/api/README.md)'), 'the README links the API reference');
+  const api = readFileSync(join(ROOT, 'docs', 'api', 'README.md'), 'utf8');
+  assert.ok(api.includes('index') && api.includes('node'), 'docs/api lists both entries');
+  const index = readdirSync(join(ROOT, 'docs', 'api', 'index', 'functions')).join(' ');
+  for (const fn of ['convTranspose2d', 'maxUnpool2d', 'interpolate', 'solveConvTranspose', 'readPng'])
+    assert.ok(index.includes(`${fn}.md`), `docs/api documents ${fn}`);
+  writeFileSync(join(APP, 'photo.png'), readFileSync(join(ROOT, 'assets', 'photo.png')));
+  writeFileSync(join(APP, 'package.json'), JSON.stringify({ name: 'app', type: 'module', private: true }));
+  const esm = readmeBlocks('esm');
+  const cjs = readmeBlocks('cjs');
+  assert.ok(esm.length >= 2 && cjs.length >= 1, 'the README has its Node and CommonJS blocks');
+  const runs: [string, string][] = [
+    ...esm.map((code, i): [string, string] => [`readme-${i}.mjs`, code]),
+    ...cjs.map((code, i): [string, string] => [`readme-${i}.cjs`, code]),
+  ];
+  for (const [file, code] of runs) {
+    writeFileSync(join(APP, file), code);
+    const out = execFileSync(process.execPath, [file], { cwd: APP, encoding: 'utf8' });
+    assert.ok(out.length > 0, `${file} printed its result`);
+  }
+  assert.ok(existsSync(join(APP, 'photo-2x.png')), 'the deconv/node block wrote its PNG');
+});
+
 test('the tarball: no MNIST among the dependencies, no Node types in the public .d.ts, no stray files', () => {
   const pkg = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8')) as Record<
     string,
@@ -263,6 +296,31 @@ ${PROGRAM}
 window.results = results;
 </script>`,
     );
+    // 3. the README's browser block, bundled the same way, and its CDN page with the CDN URL
+    //    pointed at the package's bundle (no network here)
+    const [browserBlock] = readmeBlocks('browser');
+    const [cdnBlock] = readmeBlocks('cdn');
+    assert.ok(browserBlock && cdnBlock, 'the README has its browser and CDN blocks');
+    writeFileSync(join(APP, 'readme-browser.js'), browserBlock);
+    const rb = await build({
+      entryPoints: [join(APP, 'readme-browser.js')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      outfile: join(www, 'readme-browser.js'),
+      logLevel: 'silent',
+    });
+    assert.deepEqual(rb.errors, [], 'the README browser block bundles');
+    writeFileSync(
+      join(www, 'readme-browser.html'),
+      '<!doctype html><meta charset="utf-8"><body>…</body><script type="module" src="readme-browser.js"></script>',
+    );
+    const cdnUrl = 'https://cdn.jsdelivr.net/npm/deconv/dist/deconv.browser.js';
+    assert.ok(cdnBlock.includes(cdnUrl), 'the CDN block imports from the CDN');
+    writeFileSync(
+      join(www, 'readme-cdn.html'),
+      `<!doctype html><meta charset="utf-8"><body>…</body>${cdnBlock.replace(cdnUrl, './deconv.browser.js')}`,
+    );
     if (!existsSync(CHROMIUM)) {
       t.skip(`${CHROMIUM} is not installed: the browser part needs Debian's chromium`);
       return;
@@ -291,6 +349,21 @@ window.results = results;
         const got = (await p.evaluate(() => (window as unknown as { results: unknown }).results)) as Results;
         assert.ok(got, `${page} computed its results`);
         sameValues(got, want, page);
+        await p.close();
+      }
+      for (const [page, text] of [
+        ['readme-browser.html', '1×4×4 3×4×4'],
+        ['readme-cdn.html', '1×1×5×5'],
+      ] as const) {
+        const p = await browser.newPage();
+        const errors: string[] = [];
+        p.on('pageerror', (e) => errors.push(e.message));
+        await p.goto(`${url}/${page}`);
+        await p
+          .waitForFunction((want) => document.body.textContent === want, text, { timeout: 20_000 })
+          .catch(() => undefined);
+        assert.deepEqual(errors, [], `${page}: no page errors`);
+        assert.equal(await p.evaluate(() => document.body.textContent), text, `${page} shows its result`);
         await p.close();
       }
     } finally {
