@@ -566,3 +566,51 @@ test('the last frame of every animated op: one caption, no overlaid text, and th
     assert.equal(img.width * img.height * 4, img.data.length, `${name}: last frame rasterised`);
   }
 });
+
+test('the pictures font: Greek, arrows, superscripts and lower case have their own glyphs; text keeps 3 : 1 contrast on any cell', async () => {
+  const { glyphBitmap } = await import('../src/viz/font.js');
+  const { readable, contrastRatio } = await import('../src/viz/raster.js');
+  const bits = (ch: string): string => {
+    const g = glyphBitmap(ch, 24);
+    return `${g.width}x${g.height}:${Array.from(g.coverage, (c) => (c >= 8 ? 1 : 0)).join('')}`;
+  };
+  const unknown = bits('?');
+  for (const ch of ['λ', '→', 'ᵀ', '⌊', '×', 'a', 'S', 's'])
+    assert.notEqual(bits(ch), unknown, `'${ch}' is drawn from the font, not as '?'`);
+  assert.notEqual(bits('s'), bits('S'), 'lower case is not drawn as capitals');
+  assert.ok(
+    glyphBitmap('ᵀ', 24).top < glyphBitmap('T', 24).top + 4 &&
+      glyphBitmap('ᵀ', 24).height < glyphBitmap('T', 24).height,
+    'ᵀ is a raised small T',
+  );
+  for (const cell of [
+    [178, 24, 43],
+    [33, 102, 172],
+    [255, 255, 255],
+    [244, 165, 130],
+    [0, 0, 0],
+  ]) {
+    const ink = readable([34, 34, 34], cell);
+    assert.ok(
+      contrastRatio(ink, cell) >= 3,
+      `text on rgb(${cell.join(', ')}) has contrast ${contrastRatio(ink, cell).toFixed(2)}`,
+    );
+  }
+  // a picture with text on a dark red cell: the digits there are light
+  const scene = {
+    width: 40,
+    height: 20,
+    background: '#ffffff',
+    frameCount: 1,
+    frameMs: [100],
+    title: 't',
+    shapes: [
+      { kind: 'rect', x: 0, y: 0, w: 40, h: 20, fill: '#b2182b' },
+      { kind: 'text', x: 20, y: 10, text: '0.19', size: 14, fill: '#222222', anchor: 'middle' },
+    ],
+  } as unknown as Parameters<typeof rasterize>[0];
+  const img = rasterize(scene, 0);
+  let light = 0;
+  for (let p = 0; p < 40 * 20; p++) if (img.data[4 * p]! > 200 && img.data[4 * p + 1]! > 200) light++;
+  assert.ok(light > 10, `light digits on dark red (${light} light pixels)`);
+});
