@@ -59,6 +59,8 @@ export { bilinearFiller } from './nn/init.js';
 export type { FillerOptions } from './nn/init.js';
 export * from './viz/index.js';
 export * as nn from './nn/index.js';
+export * as restoration from './restoration/index.js';
+export * as csc from './csc/index.js';
 export { readSafetensors, readSafetensorsMetadata, writeSafetensors } from './io/safetensors.js';
 export type { ReadSafetensorsOptions, WriteSafetensorsOptions } from './io/safetensors.js';
 export { Rng } from './random.js';

@@ -19,6 +19,7 @@ import {
   type Snippet,
 } from './lib.js';
 import { drawCounts, MatrixPanel } from './matrix.js';
+import { RestorePanel } from './restore.js';
 import {
   fromHash,
   initialParams,
@@ -458,3 +459,4 @@ window.addEventListener('hashchange', () => {
 update();
 updateSolver();
 void image.loadSample();
+void new RestorePanel().load();
