@@ -60,7 +60,7 @@ async function setSlider(page: Page, key: string, value: number): Promise<void> 
   await page.getByTestId(`slider-${key}`).fill(String(value));
 }
 
-test('explorer in Chromium', { timeout: 60_000 }, async (t) => {
+test('explorer in Chromium', { timeout: 180_000 }, async (t) => {
   if (!existsSync(CHROMIUM)) {
     t.skip(
       `${CHROMIUM} is not installed: the browser tests need Debian's chromium (apt-get install chromium)`,
