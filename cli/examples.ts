@@ -35,7 +35,7 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
     {
       args: [
         'blur',
-        'assets/photo.png',
+        PHOTO,
         'blurred.png',
         '--psf',
         'gaussian',
@@ -52,7 +52,7 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
       writes: 'blurred.png',
     },
     {
-      args: ['blur', 'assets/photo.png', 'motion.png', '--psf', 'motion', '--size', '11', '--angle', '30'],
+      args: ['blur', PHOTO, 'motion.png', '--psf', 'motion', '--size', '11', '--angle', '30'],
       note: 'motion blur along 30°',
       writes: 'motion.png',
     },
@@ -74,7 +74,7 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
         '--iterations',
         '10',
         '--reference',
-        'assets/photo.png',
+        PHOTO,
       ],
       note: "scikit-image's Richardson–Lucy, with the PSNR before and after (run the blur example first)",
       writes: 'restored.png',
@@ -95,7 +95,7 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
         '--lambda',
         '0.003',
         '--reference',
-        'assets/photo.png',
+        PHOTO,
       ],
       note: 'total variation on the exact adjoint with a symmetric boundary, the PSF read from a PNG',
       writes: 'restored-tv.png',
@@ -105,7 +105,7 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
     {
       args: [
         'sparse-code',
-        'assets/photo.png',
+        PHOTO,
         '--atoms',
         '8',
         '--kernel',
