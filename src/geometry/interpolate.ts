@@ -412,6 +412,17 @@ export function interpolateGeometry(
       );
     }
   } else {
+    if (rank === 3) {
+      // (C, H, W) image or (N, C, W) signal? PyTorch's rank rule silently picks the signal and
+      // resizes only the width of an image; refuse rather than guess (README, "interpolate").
+      const v = show(sizeValue);
+      fail(
+        fn,
+        sizeName,
+        sizeValue,
+        `is a single number for an input of shape ${show(input.shape)} and mode ${show(mode)}, which has two readings: an image (C, H, W), then give ${sizeName}: [${v}, ${v}] to resize H and W; or a batch of 1-D signals (N, C, W), then give ${sizeName}: [${v}] to resize W only (PyTorch's reading)`,
+      );
+    }
     d = rank - 2;
     if (d < 1 || d > 3) {
       fail(
