@@ -85,14 +85,18 @@ def node_tests():
         size = len(model_bytes) + sum(np.asarray(a).nbytes for a in list(inputs) + list(outputs))
         if not family and size > MAX_CASE_BYTES:
             continue
+        # ONNX 1.12 defines two cases named test_resize_tf_crop_and_resize: keep both
+        name = case.name
+        while os.path.exists(os.path.join(out, name)):
+            name += "_2"
         write_case(
-            os.path.join(out, case.name),
+            os.path.join(out, name),
             model_bytes,
             [(graph.input[i].name, a) for i, a in enumerate(inputs)],
             [(graph.output[i].name, a) for i, a in enumerate(outputs)],
         )
         key = sorted(family)[0] if family else (sorted(ops - {"Constant"}) or ["Constant"])[0]
-        kept.setdefault(key, []).append(case.name)
+        kept.setdefault(key, []).append(name)
     with open(os.path.join(out, "cases.txt"), "w") as f:
         f.write("# operator: node-test cases (FAMILY operators must all pass)\n")
         for op in sorted(kept):

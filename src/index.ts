@@ -41,6 +41,10 @@ export type { MaxPoolOptions, MaxPoolResult, MaxUnpoolOptions, AvgPoolOptions } 
 export { interpolate } from './ops/interpolate.js';
 export type { InterpolateMode, InterpolateOptions } from './ops/interpolate.js';
 export { pixelShuffle, pixelUnshuffle } from './ops/shuffle.js';
+export { resize } from './ops/resize.js';
+export { importOnnx, readOnnxTensor } from './onnx/index.js';
+export type { ImportOnnxOptions, OnnxModel, OnnxLayer } from './onnx/index.js';
+export type { ResizeOptions, ResizeMode, CoordinateTransformationMode, NearestMode } from './ops/resize.js';
 export { readPng, writePng, encodePng, makeGrid } from './io/png.js';
 export type { GridOptions } from './io/png.js';
 export { bilinearFiller } from './nn/init.js';

@@ -1,0 +1,3 @@
+export { importOnnx } from './importer.js';
+export type { ImportOnnxOptions, OnnxModel, OnnxLayer } from './importer.js';
+export { readOnnxTensor } from './tensors.js';
