@@ -1466,6 +1466,42 @@ function erf(x: number): number {
   return x < 0 ? -y : y;
 }
 
+const ScatterElements: Operator = (ctx) => {
+  const axisAttr = ctx.int('axis', 0);
+  if (ctx.opset >= 16) ctx.string('reduction', 'none', ['none']);
+  return {
+    infer: ([x]) => [x ? { dtype: x.dtype, shape: x.shape } : undefined],
+    run(inputs) {
+      const [x, idx, upd] = [0, 1, 2].map((i) => req(ctx, inputs, i)) as [Tensor, Tensor, Tensor];
+      const axis = normAxis(ctx, axisAttr, x.ndim);
+      if (idx.shape.join() !== upd.shape.join() || idx.ndim !== x.ndim)
+        ctx.fail(
+          'input indices shape',
+          idx.shape,
+          `must equal updates' shape ${show(upd.shape)} and have rank ${x.ndim}`,
+        );
+      const y = A.make(x.dtype as 'float32', x.shape, x.data.slice() as A.Data);
+      const st = A.stridesOf(x.shape);
+      const ist = A.stridesOf(idx.shape);
+      const n = x.shape[axis]!;
+      for (let k = 0; k < idx.size; k++) {
+        let rest = k;
+        let at = 0;
+        for (let d = 0; d < idx.ndim; d++) {
+          const c = Math.floor(rest / ist[d]!);
+          rest -= c * ist[d]!;
+          if (d !== axis) at += c * st[d]!;
+        }
+        let i = idx.data[k]!;
+        if (!(i >= -n && i < n)) ctx.fail(`input indices[${k}]`, i, `must be in [${-n}, ${n - 1}]`);
+        if (i < 0) i += n;
+        y.data[at + i * st[axis]!] = upd.data[k]!;
+      }
+      return [y];
+    },
+  };
+};
+
 const intDiv = (a: number, b: number): number => Math.trunc(a / b);
 
 /** Every operator deconv imports, by ONNX op type (default domain). */
@@ -1521,6 +1557,7 @@ export const OPERATORS: Record<string, Operator> = {
   Sub: binary((a, b) => a - b),
   Mul: binary((a, b) => a * b),
   Div: binary((a, b) => a / b, intDiv),
+  Mod: binary((a, b) => a - b * Math.floor(a / b)),
   Pow: binary(
     (a, b) => a ** b,
     (a, b) => Math.trunc(a ** b),
@@ -1563,6 +1600,7 @@ export const OPERATORS: Record<string, Operator> = {
   Gather,
   Expand,
   Tile,
+  ScatterElements,
 };
 
 /** The upsampling family's operators (listed by `deconv onnx inspect`). */

@@ -23,10 +23,10 @@ import { poolKernels } from '../kernels/dispatch.js';
 declare module '../autograd/registry.js' {
   interface OpSaved {
     /** `indices`: the argmax of every output element, flat within its input plane */
-    maxPool: { geometry: PoolGeometry; indices: Int32Array };
+    maxPool: { geometry: PoolGeometry; indices: Int32Array; indexTensor: Tensor | null };
     avgPool: { geometry: PoolGeometry };
     /** `indices`: a copy of the indices the forward pass scattered to */
-    maxUnpool: { geometry: PoolGeometry; indices: Int32Array };
+    maxUnpool: { geometry: PoolGeometry; indices: Int32Array; indexTensor: Tensor };
   }
 }
 
@@ -89,8 +89,14 @@ function maxPool(fn: string, d: number, input: Tensor, options: MaxPoolOptions):
   const indices = allocate(fn, 'input', g.outputShape, 'int32', 'uninitialised') as Int32Array;
   poolKernels().maxPool(g, input.data as FloatData, y.data as FloatData, indices);
   // Returned indices belong to the caller, who may change them: the tape keeps its own copy.
-  record('maxPool', y, [input], () => ({ geometry: g, indices: returnIndices ? indices.slice() : indices }));
-  return returnIndices ? { output: y, indices: new Tensor(indices, g.outputShape) } : y;
+  // `indexTensor`: the returned indices, so a tracer (exportOnnx) can follow them to maxUnpool.
+  const indexTensor = returnIndices ? new Tensor(indices, g.outputShape) : null;
+  record('maxPool', y, [input], () => ({
+    geometry: g,
+    indices: returnIndices ? indices.slice() : indices,
+    indexTensor,
+  }));
+  return indexTensor ? { output: y, indices: indexTensor } : y;
 }
 
 /**
@@ -188,7 +194,7 @@ function maxUnpool(fn: string, d: number, input: Tensor, indices: Tensor, option
     'uninitialised',
   );
   poolKernels().maxUnpool(g, input.data as FloatData, ix, y.data as FloatData);
-  return record('maxUnpool', y, [input], () => ({ geometry: g, indices: ix.slice() }));
+  return record('maxUnpool', y, [input], () => ({ geometry: g, indices: ix.slice(), indexTensor: indices }));
 }
 
 /**
