@@ -394,7 +394,7 @@ const EMIT: { [K in keyof OpSaved]: Emit | null } = {
           ? (['nearest', 'half_pixel', 'round_prefer_ceil'] as const)
           : ([
               geo.mode === 'bicubic' ? 'cubic' : 'linear',
-              geo.alignCorners ? 'align_corners' : 'pytorch_half_pixel',
+              geo.alignCorners ? 'align_corners' : 'half_pixel',
               'round_prefer_floor',
             ] as const);
     const dims: ResizeDimension[] = geo.inputSpatial.map((n, i) => ({

@@ -9,9 +9,13 @@
  *   interpolate mode                       resize
  *   'nearest'                              mode 'nearest', 'asymmetric', nearestMode 'floor'
  *   'nearest-exact'                        mode 'nearest', 'half_pixel', nearestMode 'round_prefer_ceil'
- *   'linear' / 'bilinear' / 'trilinear'    mode 'linear', 'pytorch_half_pixel'
+ *   'linear' / 'bilinear' / 'trilinear'    mode 'linear', 'half_pixel'
  *   (alignCorners: true)                   mode 'linear', 'align_corners' (with sizes)
- *   'bicubic'                              mode 'cubic', 'pytorch_half_pixel' (or 'align_corners'), cubicCoeffA −0.75
+ *   'bicubic'                              mode 'cubic', 'half_pixel' (or 'align_corners'), cubicCoeffA −0.75
+ *
+ * 'half_pixel', not 'pytorch_half_pixel': the two differ only for an output length of 1, where
+ * PyTorch samples the centre `(in − 1) / 2` as 'half_pixel' does, and 'pytorch_half_pixel' −0.5
+ * (ONNX's reference; its spec says 0). Linear taps below 0 read the edge, like PyTorch's clamp.
  *
  * (With `scaleFactor`, PyTorch samples at `1 / scaleFactor` in float32; give the same `scales`.)
  * 'area' is adaptive average pooling and has no `resize` form.
