@@ -19,6 +19,7 @@ import { EXAMPLES, examplesHelp } from './examples.js';
 import { processIo, type CliIo } from './io.js';
 import { MODEL_NAMES, trainCommand } from './train.js';
 import { visualizeCommand } from './visualize.js';
+import { registerOnnx } from './onnx.js';
 
 const SIZE = '7 or 7x9 (one per dimension)';
 
@@ -164,6 +165,8 @@ function program(io: CliIo): Command {
     .option('--channels <k>', 'channels shown per conv layer (default: all, at most 16)')
     .addHelpText('after', examplesHelp('visualize'))
     .action((opts: Options) => visualizeCommand(opts, io));
+
+  registerOnnx(sub('onnx').description('ONNX models: inspect the upsampling layers, run an image model'), io);
   return p;
 }
 

@@ -200,7 +200,8 @@ def torch_models():
             output_names = [f"output{i}" for i in range(len(expected))]
             torch.onnx.export(
                 model, args, buf, opset_version=opset, input_names=input_names, output_names=output_names,
-                dynamic_axes={n: {0: "batch"} for n in input_names + output_names},
+                # the ESPCN-like net is fully convolutional: any image size
+                dynamic_axes={n: ({0: "batch", 2: "height", 3: "width"} if name == "espcn" else {0: "batch"}) for n in input_names + output_names},
             )
             write_case(
                 os.path.join(out, f"{name}_opset{opset}"),

@@ -11,7 +11,8 @@
 import { DeconvError, show } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { FN, NodeContext } from './attributes.js';
-import { FAMILY, OPERATORS, type Dims, type Info, type Prepared } from './operators.js';
+import { FAMILY, OPERATORS, type Dims, type Info, type LayerParams, type Prepared } from './operators.js';
+import { propagatePartial } from './partial.js';
 import { decodeModel, int64, type NodeProto, type ValueInfoProto } from './proto.js';
 import { dtypeOf, fromTensorProto, TYPE_NAMES } from './tensors.js';
 
@@ -26,8 +27,8 @@ export interface OnnxLayer {
   opType: string;
   inputShape: Dims | null;
   outputShape: Dims | null;
-  /** the node's parameters as deconv reads them (kernel, stride, pads, modes …) */
-  details: Record<string, unknown>;
+  /** the node's parameters as deconv reads them (kernel, stride, pads, modes …); null for global pools */
+  params: LayerParams | null;
   /** the node's constant inputs (weights), by input position */
   constants: Record<number, Tensor>;
 }
@@ -174,6 +175,18 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: ImportOnnxO
       outInfos = folded.map((t) => ({ dtype: t.dtype as 'float32', shape: [...t.shape], value: t }));
     } else {
       outInfos = wrap(ctx, 'shape inference', () => prepared.infer?.(inInfos) ?? []);
+      const partial = propagatePartial(ctx, inInfos);
+      if (partial) {
+        const first = outInfos[0] ?? { dtype: 'int32', shape: null };
+        outInfos[0] = {
+          ...first,
+          dtype: 'int32',
+          shape:
+            first.shape ??
+            (ctx.op === 'Gather' && inInfos[1]?.value?.shape.length === 0 ? [] : [partial.length]),
+          partial,
+        };
+      }
     }
     const outNames = node.output ?? [];
     outNames.forEach((n, k) => {
@@ -190,9 +203,7 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: ImportOnnxO
         opType: ctx.op,
         inputShape: inInfos[0]?.shape ?? null,
         outputShape: outInfos[0]?.shape ?? null,
-        details: prepared.describe
-          ? wrap(ctx, 'describe', () => prepared.describe!(inInfos))
-          : { kind: ctx.op },
+        params: prepared.describe ? wrap(ctx, 'describe', () => prepared.describe!(inInfos)) : null,
         constants: consts,
       });
     }

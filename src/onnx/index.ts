@@ -3,3 +3,4 @@ export type { ImportOnnxOptions, OnnxModel, OnnxLayer } from './importer.js';
 export { readOnnxTensor } from './tensors.js';
 export { exportOnnx } from './exporter.js';
 export type { ExportOnnxOptions } from './exporter.js';
+export type { LayerParams } from './operators.js';

@@ -50,15 +50,69 @@ export interface Info {
   shape: Dims | null;
   /** known at import (initializer, Constant, or folded from known values) */
   value?: Tensor;
+  /** a small int vector known in part (null entries unknown): see partial.ts */
+  partial?: Dims;
 }
 export interface Prepared {
   /** Output infos from input infos (missing optional inputs are undefined); default: unknown shapes. */
   infer?(inputs: (Info | undefined)[]): (Info | undefined)[];
   run(inputs: (Tensor | undefined)[]): Tensor[];
   /** the family's layer description, for `deconv onnx inspect` */
-  describe?(inputs: (Info | undefined)[]): Record<string, unknown>;
+  describe?(inputs: (Info | undefined)[]): LayerParams;
 }
 export type Operator = (ctx: NodeContext) => Prepared;
+
+/** An upsampling-family layer's parameters, per spatial dimension, with auto_pad resolved where the input size is known. */
+export interface LayerParams {
+  kind:
+    | 'conv'
+    | 'convTranspose'
+    | 'maxPool'
+    | 'avgPool'
+    | 'maxUnpool'
+    | 'resize'
+    | 'depthToSpace'
+    | 'spaceToDepth';
+  kernelSize?: number[];
+  stride?: number[];
+  dilation?: number[];
+  /** null where auto_pad SAME needs an input size that is symbolic */
+  padBegin?: number[] | null;
+  padEnd?: number[] | null;
+  outputPadding?: number[];
+  groups?: number;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  autoPad?: AutoPad;
+  inChannels?: number | null;
+  outChannels?: number | null;
+  resize?: Omit<ResizeOptions, 'sizes' | 'scales' | 'roi'>;
+  blocksize?: number;
+  mode?: string;
+}
+
+function windowParams(
+  sp: Spatial,
+  input: Dims | null | undefined,
+): Pick<LayerParams, 'kernelSize' | 'stride' | 'dilation' | 'padBegin' | 'padEnd' | 'autoPad'> {
+  const inS = spatialOf(input, sp.kernel.length);
+  const pads = known(inS)
+    ? resolvePads(sp, inS)
+    : sp.autoPad === 'SAME_UPPER' || sp.autoPad === 'SAME_LOWER'
+      ? null
+      : resolvePads(
+          sp,
+          sp.kernel.map(() => 0),
+        );
+  return {
+    kernelSize: sp.kernel,
+    stride: sp.stride,
+    dilation: sp.dilation,
+    padBegin: pads ? pads.map((p) => p[0]) : null,
+    padEnd: pads ? pads.map((p) => p[1]) : null,
+    autoPad: sp.autoPad,
+  };
+}
 
 const AUTO_PADS: readonly AutoPad[] = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'];
 
@@ -219,7 +273,13 @@ const Conv: Operator = (ctx) => {
     },
     describe([x, w]) {
       const sp = attrs(w?.shape);
-      return { kind: 'conv', spatial: sp, group, input: x?.shape, weight: w?.shape };
+      return {
+        kind: 'conv',
+        ...windowParams(sp, x?.shape),
+        groups: group,
+        inChannels: x?.shape?.[1] ?? null,
+        outChannels: w?.shape?.[0] ?? null,
+      };
     },
   };
 };
@@ -315,14 +375,27 @@ const ConvTranspose: Operator = (ctx) => {
     },
     describe([x, w]) {
       const sp = attrs(w?.shape);
+      const inS = spatialOf(x?.shape, sp.kernel.length);
+      const a = outputPaddingAttr ?? sp.kernel.map(() => 0);
+      const win = known(inS) ? windows(sp, inS) : null;
+      const fixed = sp.autoPad === 'NOTSET' && !outputShapeAttr;
       return {
         kind: 'convTranspose',
-        spatial: sp,
-        group,
-        outputPadding: outputPaddingAttr,
-        outputShape: outputShapeAttr,
-        input: x?.shape,
-        weight: w?.shape,
+        ...windowParams(sp, null),
+        padBegin: win
+          ? win.map((v) => v.begin)
+          : fixed
+            ? (sp.pads ?? sp.kernel.map(() => [0, 0])).map((p) => p[0])
+            : null,
+        padEnd: win
+          ? win.map((v, i) => v.full + a[i]! - v.size - v.begin)
+          : fixed
+            ? (sp.pads ?? sp.kernel.map(() => [0, 0])).map((p) => p[1])
+            : null,
+        outputPadding: a,
+        groups: group,
+        inChannels: x?.shape?.[1] ?? null,
+        outChannels: w?.shape?.[1] != null ? w.shape[1]! * group : null,
       };
     },
   };
@@ -431,7 +504,7 @@ const MaxPool: Operator = (ctx) => {
       return [output, idx];
     },
     describe([x]) {
-      return { kind: 'maxPool', spatial: sp, ceilMode, input: x?.shape };
+      return { kind: 'maxPool', ...windowParams(sp, x?.shape), ceilMode };
     },
   };
 };
@@ -476,7 +549,7 @@ const AveragePool: Operator = (ctx) => {
       return [A.broadcastMap([sums, counts], 'float32', (a, c) => a / c)];
     },
     describe([x]) {
-      return { kind: 'avgPool', spatial: sp, ceilMode, countIncludePad, input: x?.shape };
+      return { kind: 'avgPool', ...windowParams(sp, x?.shape), ceilMode, countIncludePad };
     },
   };
 };
@@ -562,7 +635,7 @@ const MaxUnpool: Operator = (ctx) => {
       ];
     },
     describe([x]) {
-      return { kind: 'maxUnpool', spatial: sp, input: x?.shape };
+      return { kind: 'maxUnpool', ...windowParams(sp, null) };
     },
   };
 };
@@ -671,7 +744,16 @@ const Resize: Operator = (ctx) => {
       const x = inputs[0];
       const values = inputs.map((i) => i?.value);
       const needed = opset10 ? [1] : [2, 3];
-      if (!known(x?.shape) || needed.some((i) => inputs[i] && !inputs[i]!.value)) {
+      const partialSizes = !opset10 ? inputs[3]?.partial : undefined;
+      if (partialSizes && x?.shape && partialSizes.length === x.shape.length) {
+        return [
+          { dtype: 'float32', shape: [x.shape[0] ?? null, x.shape[1] ?? null, ...partialSizes.slice(2)] },
+        ];
+      }
+      // the batch (often symbolic) does not change the spatial sizes: compute with 1 in its place
+      const shape0 =
+        x?.shape && x.shape[0] === null && known(x.shape.slice(1)) ? [1, ...x.shape.slice(1)] : x?.shape;
+      if (!known(shape0) || needed.some((i) => inputs[i] && !inputs[i]!.value)) {
         return [
           {
             dtype: 'float32',
@@ -682,11 +764,20 @@ const Resize: Operator = (ctx) => {
         ];
       }
       const [roi, scales, sizes] = pick(values);
-      const o = resizeOptions(ctx, base, x.shape, roi, scales, sizes);
+      const o = resizeOptions(
+        ctx,
+        base,
+        shape0,
+        roi,
+        scales,
+        sizes && x?.shape?.[0] === null ? [1, ...sizes.slice(1)] : sizes,
+      );
       try {
-        return [{ dtype: 'float32', shape: [...resizeGeometry('resize', x.shape, o).outputShape] }];
+        const out: Dims = [...resizeGeometry('resize', shape0, o).outputShape];
+        if (x?.shape?.[0] === null) out[0] = null;
+        return [{ dtype: 'float32', shape: out }];
       } catch (e) {
-        return ctx.fail('input', x.shape, `cannot be resized: ${(e as Error).message}`);
+        return ctx.fail('input', shape0, `cannot be resized: ${(e as Error).message}`);
       }
     },
     run(inputs) {
@@ -695,7 +786,8 @@ const Resize: Operator = (ctx) => {
       return [resize(x, resizeOptions(ctx, base, x.shape, roi, scales, sizes))];
     },
     describe([x]) {
-      return { kind: 'resize', options: base, input: x?.shape };
+      void x;
+      return { kind: 'resize', resize: base };
     },
   };
 };
@@ -727,7 +819,8 @@ const Upsample: Operator = (ctx) => {
       return [resize(x, resizeOptions(ctx, base, x.shape, null, scalesAttr ?? floats(inputs[1]), null))];
     },
     describe([x]) {
-      return { kind: 'resize', options: base, input: x?.shape };
+      void x;
+      return { kind: 'resize', resize: base };
     },
   };
 };
@@ -765,7 +858,8 @@ const DepthToSpace: Operator = (ctx) => {
       return [A.view(t, [n, c / (b * b), h * b, w * b])];
     },
     describe([x]) {
-      return { kind: 'depthToSpace', blocksize: b, mode, input: x?.shape };
+      void x;
+      return { kind: 'depthToSpace', blocksize: b, mode };
     },
   };
 };
@@ -801,6 +895,7 @@ const SpaceToDepth: Operator = (ctx) => {
       const t = A.transpose(A.view(x, [n, c, h / b, b, w / b, b]), [0, 3, 5, 1, 2, 4]);
       return [A.view(t, [n, c * b * b, h / b, w / b])];
     },
+    describe: () => ({ kind: 'spaceToDepth', blocksize: b }),
   };
 };
 
@@ -1204,6 +1299,13 @@ const Reshape: Operator = (ctx) => {
 const Flatten: Operator = (ctx) => {
   const axisAttr = ctx.int('axis', 1);
   return {
+    infer([x]) {
+      if (!x?.shape) return [{ dtype: x?.dtype ?? 'float32', shape: null }];
+      const axis = axisAttr < 0 ? axisAttr + x.shape.length : axisAttr;
+      const prod = (v: Dims): number | null =>
+        v.every((s) => s !== null) ? v.reduce<number>((a, s) => a * s!, 1) : null;
+      return [{ dtype: x.dtype, shape: [prod(x.shape.slice(0, axis)), prod(x.shape.slice(axis))] }];
+    },
     run(inputs) {
       const x = req(ctx, inputs, 0);
       const axis = axisAttr < 0 ? axisAttr + x.ndim : axisAttr;
@@ -1390,6 +1492,15 @@ const Pad: Operator = (ctx) => {
   const padsAttr = ctx.opset < 11 ? ctx.ints(ctx.opset < 2 ? 'paddings' : 'pads') : null;
   const valueAttr = ctx.opset < 11 ? ctx.float('value', 0) : 0;
   return {
+    infer([x, p, , axes]) {
+      const pads = padsAttr ?? (p?.value ? ints(p.value) : null);
+      if (!x?.shape || !pads || axes || pads.length !== 2 * x.shape.length)
+        return [{ dtype: x?.dtype ?? 'float32', shape: null }];
+      const r = x.shape.length;
+      return [
+        { dtype: x.dtype, shape: x.shape.map((v, i) => (v === null ? null : v + pads[i]! + pads[r + i]!)) },
+      ];
+    },
     run(inputs) {
       const x = req(ctx, inputs, 0);
       const pads = padsAttr ?? ints(req(ctx, inputs, 1));
