@@ -634,7 +634,7 @@ const MaxUnpool: Operator = (ctx) => {
         ),
       ];
     },
-    describe([x]) {
+    describe() {
       return { kind: 'maxUnpool', ...windowParams(sp, null) };
     },
   };
