@@ -43,7 +43,13 @@ export type { InterpolateMode, InterpolateOptions } from './ops/interpolate.js';
 export { pixelShuffle, pixelUnshuffle } from './ops/shuffle.js';
 export { resize } from './ops/resize.js';
 export { importOnnx, readOnnxTensor, exportOnnx } from './onnx/index.js';
-export type { ImportOnnxOptions, OnnxModel, OnnxLayer, ExportOnnxOptions, LayerParams } from './onnx/index.js';
+export type {
+  ImportOnnxOptions,
+  OnnxModel,
+  OnnxLayer,
+  ExportOnnxOptions,
+  LayerParams,
+} from './onnx/index.js';
 export type { ResizeOptions, ResizeMode, CoordinateTransformationMode, NearestMode } from './ops/resize.js';
 export { readPng, writePng, encodePng, makeGrid } from './io/png.js';
 export type { GridOptions } from './io/png.js';
