@@ -3,7 +3,7 @@
  * ConvGeometry: batch, groups, channels per group, and the spatial sizes, kernel, stride, dilation
  * and begin padding padded to 3 dimensions (leading 1s, 0 padding) so one loop nest serves 1-d to 3-d.
  */
-import { to3 } from '../geometry/args.js';
+import { to3 } from '../geometry/arithmetic.js';
 import type { ConvGeometry } from '../geometry/conv.js';
 
 export type Triple = [number, number, number];

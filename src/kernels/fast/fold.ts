@@ -5,7 +5,7 @@
  * stride 1 the inside part is one contiguous copy. col2im accumulates in float64 in the
  * reference's order, so its sums are the reference's bit for bit.
  */
-import { to3 } from '../../geometry/args.js';
+import { to3 } from '../../geometry/arithmetic.js';
 import type { FoldGeometry } from '../../geometry/fold.js';
 import type { FloatData } from '../../tensor.js';
 

@@ -7,7 +7,7 @@
  *
  * col2im is the adjoint of im2col: ⟨im2col(x), y⟩ = ⟨x, col2im(y)⟩.
  */
-import { to3 } from '../../geometry/args.js';
+import { to3 } from '../../geometry/arithmetic.js';
 import type { FoldGeometry } from '../../geometry/fold.js';
 import type { FloatData } from '../../tensor.js';
 

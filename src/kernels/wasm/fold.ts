@@ -10,7 +10,7 @@
  * float64 and rounds once: overlapping taps may differ from it in the last bits, as PyTorch's
  * float32 col2im does.
  */
-import { to3 } from '../../geometry/args.js';
+import { to3 } from '../../geometry/arithmetic.js';
 import type { FoldGeometry } from '../../geometry/fold.js';
 import type { Triple } from '../plan.js';
 import { V } from './abi.js';
