@@ -1,23 +1,22 @@
 /**
- * ONNX's own shape rules on plain numbers, where they differ from PyTorch's (geometry/conv.ts,
- * geometry/pool.ts): `auto_pad` SAME_UPPER / SAME_LOWER, ConvTranspose's `output_shape` padding
- * split, and pooling's `ceil_mode` without PyTorch's "last window starts inside" correction.
+ * ONNX's own shape rules on plain numbers, where they differ from PyTorch's (the per-dimension
+ * arithmetic in geometry/arithmetic.ts, which these call): `auto_pad` SAME_UPPER / SAME_LOWER (with
+ * a stride), ConvTranspose's `output_shape` padding split, and pooling's `ceil_mode` without
+ * PyTorch's "last window starts inside" correction.
  * https://github.com/onnx/onnx/blob/v1.12.0/docs/Operators.md (Conv, ConvTranspose, MaxPool)
  */
+import { convOutputLengthSteps, effectiveKernel, transposedOutputLength } from './arithmetic.js';
+
+export { effectiveKernel };
 
 export type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
-
-/** Dilated kernel extent `(k − 1)·d + 1`. */
-export function effectiveKernel(kernel: number, dilation: number): number {
-  return (kernel - 1) * dilation + 1;
-}
 
 /**
  * Conv / pooling 'SAME' padding: output `ceil(in / s)`, total padding
  * `max(0, (out − 1)·s + effective − in)`, the odd one at the end (SAME_UPPER) or at the begin
  * (SAME_LOWER).
  */
-export function samePadding(
+export function onnxSamePadding(
   inSize: number,
   stride: number,
   effective: number,
@@ -29,17 +28,20 @@ export function samePadding(
   return upper ? [small, total - small] : [total - small, small];
 }
 
-/** Conv / pooling output length for explicit pads: `⌊ or ⌈(in + pB + pE − effective) / s⌉ + 1`. */
-export function windowOutputSize(
-  inSize: number,
-  padBegin: number,
-  padEnd: number,
-  effective: number,
-  stride: number,
-  ceilMode: boolean,
-): number {
-  const span = inSize + padBegin + padEnd - effective;
-  return (ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+/**
+ * Conv / pooling output length for explicit pads, `⌊ or ⌈(in + pB + pE − kE) / s⌉ + 1`: ONNX keeps
+ * the rounded-up length where PyTorch drops a last window that starts in the end padding.
+ */
+export function windowOutputSize(a: {
+  inputSize: number;
+  kernelSize: number;
+  stride: number;
+  padBegin: number;
+  padEnd: number;
+  dilation: number;
+  ceilMode: boolean;
+}): number {
+  return convOutputLengthSteps(a).rounded;
 }
 
 /**
@@ -53,13 +55,22 @@ export function windowOutputSize(
 export function convTransposeWindow(args: {
   inSize: number;
   stride: number;
-  effective: number;
+  kernelSize: number;
+  dilation: number;
   outputPadding: number;
   autoPad: AutoPad;
   pads: [number, number];
   outputShape: number | null;
 }): { full: number; begin: number; size: number } {
-  const full = args.stride * (args.inSize - 1) + args.effective;
+  const full = transposedOutputLength({
+    inputSize: args.inSize,
+    kernelSize: args.kernelSize,
+    stride: args.stride,
+    dilation: args.dilation,
+    padBegin: 0,
+    padEnd: 0,
+    outputPadding: 0,
+  });
   const same = args.autoPad === 'SAME_UPPER' || args.autoPad === 'SAME_LOWER';
   if (args.outputShape !== null || same) {
     const size = args.outputShape ?? args.inSize * args.stride;

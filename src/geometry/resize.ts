@@ -32,7 +32,8 @@
  * `excludeOutside`.
  */
 import { fail, show } from '../errors.js';
-import { MAX_ELEMENTS, numel } from '../tensor.js';
+import { MAX_ELEMENTS } from '../limits.js';
+import { product as numel } from './arithmetic.js';
 import { transposeTaps, type Taps } from './interpolate.js';
 
 export type ResizeMode = 'nearest' | 'linear' | 'cubic';

@@ -31,11 +31,11 @@ import {
   type ResizeMode,
   type ResizeOptions,
 } from '../geometry/resize.js';
-import { convOutputSize } from '../geometry/conv.js';
+import { checkedConvOutputLength } from '../geometry/arithmetic.js';
 import {
   convTransposeWindow,
   effectiveKernel,
-  samePadding,
+  onnxSamePadding,
   windowOutputSize,
   type AutoPad,
 } from '../geometry/onnx.js';
@@ -199,7 +199,7 @@ function resolvePads(s: Spatial, inSizes: number[]): [number, number][] {
   return inSizes.map((n, i) => {
     const eff = effectiveKernel(s.kernel[i]!, s.dilation[i]!);
     if (s.autoPad === 'SAME_UPPER' || s.autoPad === 'SAME_LOWER')
-      return samePadding(n, s.stride[i]!, eff, s.autoPad === 'SAME_UPPER');
+      return onnxSamePadding(n, s.stride[i]!, eff, s.autoPad === 'SAME_UPPER');
     if (s.autoPad === 'VALID') return [0, 0];
     return s.pads?.[i] ?? [0, 0];
   });
@@ -230,14 +230,14 @@ const Conv: Operator = (ctx) => {
       if (known(inS)) {
         const pads = resolvePads(sp, inS);
         out = inS.map((n, i) => {
-          const o = convOutputSize({
+          return checkedConvOutputLength(FN, `${ctx.where}: input X shape[${i + 2}]`, {
             inputSize: n,
             kernelSize: sp.kernel[i]!,
             stride: sp.stride[i]!,
             dilation: sp.dilation[i]!,
-            padding: [pads[i]!],
+            padBegin: pads[i]![0],
+            padEnd: pads[i]![1],
           });
-          return o[0]!;
         });
       }
       if (
@@ -327,7 +327,8 @@ const ConvTranspose: Operator = (ctx) => {
       const win = convTransposeWindow({
         inSize: n,
         stride: sp.stride[i]!,
-        effective: effectiveKernel(sp.kernel[i]!, sp.dilation[i]!),
+        kernelSize: sp.kernel[i]!,
+        dilation: sp.dilation[i]!,
         outputPadding: outputPaddingAttr?.[i] ?? 0,
         autoPad: sp.autoPad,
         pads: sp.pads?.[i] ?? [0, 0],
@@ -421,7 +422,15 @@ function poolPlan(ctx: NodeContext, sp: Spatial, ceilMode: boolean, inS: number[
     const eff = effectiveKernel(sp.kernel[i]!, sp.dilation[i]!);
     const [pB, pE] = pads[i]!;
     if (sp.autoPad === 'SAME_UPPER' || sp.autoPad === 'SAME_LOWER') return Math.ceil(n / sp.stride[i]!);
-    const o = windowOutputSize(n, pB, pE, eff, sp.stride[i]!, ceilMode);
+    const o = windowOutputSize({
+      inputSize: n,
+      kernelSize: sp.kernel[i]!,
+      stride: sp.stride[i]!,
+      padBegin: pB,
+      padEnd: pE,
+      dilation: sp.dilation[i]!,
+      ceilMode,
+    });
     if (o < 1)
       ctx.fail(
         `input size along spatial dimension ${i}`,
