@@ -37,4 +37,5 @@ export type {
   OnnxLayer,
 } from '../src/index.js';
 export { convMatrix, solveConvTranspose } from '../src/index.js';
+export { restoration } from '../src/index.js';
 export type { ConvTransposeConfig } from '../src/index.js';

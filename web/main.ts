@@ -20,6 +20,7 @@ import {
 } from './lib.js';
 import { drawCounts, MatrixPanel } from './matrix.js';
 import { mountOnnxDrop } from './onnx.js';
+import { RestorePanel } from './restore.js';
 import {
   fromHash,
   initialParams,
@@ -464,3 +465,4 @@ mountOnnxDrop(
 update();
 updateSolver();
 void image.loadSample();
+void new RestorePanel().load();

@@ -89,7 +89,8 @@ function checkPoolOptions(fn: string, value: unknown, keys: readonly string[]): 
   return checkOptions<RawPoolOptions>(fn, value, keys);
 }
 
-const MAX_POOL_OPTIONS = [
+/** The option names of each pooling op (the `nn` layers take the same). */
+export const MAX_POOL_OPTIONS = [
   'kernelSize',
   'stride',
   'padding',
@@ -97,7 +98,7 @@ const MAX_POOL_OPTIONS = [
   'ceilMode',
   'returnIndices',
 ] as const;
-const AVG_POOL_OPTIONS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad'] as const;
+export const AVG_POOL_OPTIONS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad'] as const;
 const MAX_UNPOOL_OPTIONS = ['kernelSize', 'stride', 'padding', 'outputSize'] as const;
 
 type WithIndices = MaxPoolOptions & { returnIndices: true };
@@ -182,7 +183,7 @@ function position(shape: readonly number[], i: number): string {
 
 /**
  * The position of the first index outside [0, limit), or −1. A small function of its own, so that
- * V8 optimises the loop as a whole (inlined in maxUnpool it ran at ~3 ns per index; W4 checks 1.6 M).
+ * V8 optimises the loop on its own rather than as part of maxUnpool (bench/RESULTS.md, W4).
  */
 function firstOutside(ix: Int32Array, limit: number): number {
   const n = ix.length;
