@@ -447,6 +447,7 @@ const EMIT: { [K in keyof OpSaved]: Emit | null } = {
     );
   },
   unfold: null,
+  convWeight: null, // conv's weight gradient: no ONNX operator
   fold: null,
 };
 
