@@ -30,10 +30,19 @@ import { nodeWorker, probeTorch, torchWorker, type Started, type Worker } from '
 import { fileStem, makeWorkloads, selectWorkloads, writeInputs, type Workload } from './workloads.js';
 
 type Name = EngineName | 'pytorch';
-const ALL: readonly Name[] = ['deconv', 'ort-node', 'ort-web', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
+const ALL: readonly Name[] = [
+  'deconv',
+  'ort-node',
+  'ort-export',
+  'ort-web',
+  'tfjs-cpu',
+  'tfjs-wasm',
+  'pytorch',
+];
 const LABEL: Record<Name, string> = {
   deconv: 'deconv',
   'ort-node': 'onnxruntime-node',
+  'ort-export': 'onnxruntime-node on exportOnnx',
   'ort-web': 'onnxruntime-web',
   'tfjs-cpu': 'tfjs-cpu',
   'tfjs-wasm': 'tfjs-wasm',

@@ -70,7 +70,7 @@ export interface CaseResult {
 }
 
 /** The engines that run in Node (PyTorch runs through bench/torch_bench.py). */
-export type EngineName = 'deconv' | 'ort-node' | 'ort-web' | 'tfjs-cpu' | 'tfjs-wasm';
+export type EngineName = 'deconv' | 'ort-node' | 'ort-export' | 'ort-web' | 'tfjs-cpu' | 'tfjs-wasm';
 
 /** Main process → runner (one IPC message per case; PyTorch reads the same as JSON lines). */
 export type Command =

@@ -29,6 +29,7 @@ function makeEngine(name: EngineName, threads: number): Promise<Engine | { skipp
     case 'deconv':
       return deconvEngine(threads);
     case 'ort-node':
+    case 'ort-export':
     case 'ort-web':
       return ortEngine(name, threads);
     case 'tfjs-cpu':

@@ -21,6 +21,7 @@ import { packageVersion } from './package.js';
 import { MODEL_NAMES, trainCommand } from './train.js';
 import { visualizeCommand } from './visualize.js';
 import { segmentReportCommand, segmentTrainCommand } from './segment.js';
+import { registerOnnx } from './onnx.js';
 import { blurCommand, deblurCommand, sparseCodeCommand, DEBLUR_METHODS } from './restore.js';
 
 const SIZE = '7 or 7x9 (one per dimension)';
@@ -225,6 +226,7 @@ function program(io: CliIo): Command {
     .action((action: string, opts: Options) =>
       action === 'train' ? segmentTrainCommand(opts, io) : segmentReportCommand(opts, io),
     );
+  registerOnnx(sub('onnx').description('ONNX models: inspect the upsampling layers, run an image model'), io);
   const psfOptions = (c: Command): Command =>
     c
       .option('--psf <kind>', 'gaussian (default), box, motion, or a PSF as a .png file')

@@ -62,6 +62,16 @@ export { pixelShuffle, pixelUnshuffle } from './ops/shuffle.js';
 export { concat } from './ops/concat.js';
 export { readPng, encodePng, makeGrid, PNG_MAX_PIXELS } from './io/png.js';
 export type { GridOptions, ReadPngOptions } from './io/png.js';
+export { resize } from './ops/resize.js';
+export { importOnnx, readOnnxTensor, exportOnnx } from './onnx/index.js';
+export type {
+  ImportOnnxOptions,
+  OnnxModel,
+  OnnxLayer,
+  ExportOnnxOptions,
+  LayerParams,
+} from './onnx/index.js';
+export type { ResizeOptions, ResizeMode, CoordinateTransformationMode, NearestMode } from './ops/resize.js';
 export { bilinearFiller } from './nn/init.js';
 export type { FillerOptions } from './nn/init.js';
 export * from './viz/index.js';

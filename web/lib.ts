@@ -23,6 +23,7 @@ export {
   colormap,
   frameworkSnippets,
   THEME,
+  importOnnx,
 } from '../src/index.js';
 export type {
   Animation,
@@ -33,6 +34,7 @@ export type {
   MarkLevel,
   FormulaArgs,
   Snippet,
+  OnnxLayer,
 } from '../src/index.js';
 export { convMatrix, solveConvTranspose } from '../src/index.js';
 export { restoration } from '../src/index.js';

@@ -19,6 +19,7 @@ import {
   type Snippet,
 } from './lib.js';
 import { drawCounts, MatrixPanel } from './matrix.js';
+import { mountOnnxDrop } from './onnx.js';
 import { RestorePanel } from './restore.js';
 import {
   fromHash,
@@ -455,6 +456,19 @@ window.addEventListener('hashchange', () => {
     update();
   }
 });
+
+mountOnnxDrop(
+  byId('onnx-drop'),
+  byId<HTMLInputElement>('onnx-file'),
+  byId('onnx-layers'),
+  byId('onnx-status'),
+  (next) => {
+    params = { ...params, ...next };
+    syncControls();
+    update();
+    byId('size-panel').scrollIntoView({ behavior: 'smooth', block: 'start' });
+  },
+);
 
 update();
 updateSolver();

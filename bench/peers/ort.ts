@@ -1,6 +1,8 @@
 /**
  * ONNX Runtime, native (onnxruntime-node, CPU execution provider) and WebAssembly (onnxruntime-web,
- * 'wasm' execution provider, run in Node). One session per workload with the model from
+ * 'wasm' execution provider, run in Node). 'ort-export' is onnxruntime-node on the model deconv's
+ * own `exportOnnx` writes for the conv workloads (the bridge a user gets), instead of the
+ * hand-built one-node model. One session per workload with the model from
  * `../onnx.ts`; the timed call is the awaited `session.run(feeds)` with the feeds built before.
  *
  * Threads: onnxruntime-node takes `intraOpNumThreads` per session; onnxruntime-web takes
@@ -11,7 +13,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as OrtNode from 'onnxruntime-node';
 import type { Engine, Prepared } from '../engine.js';
-import { buildModel } from '../onnx.js';
+import { buildModel, type OnnxModel as BenchModel } from '../onnx.js';
+import * as deconv from '../../src/index.js';
 import type { MaxUnpoolSpec, Workload } from '../workloads.js';
 
 type Ort = typeof OrtNode;
@@ -44,14 +47,29 @@ function globalIndices(spec: MaxUnpoolSpec, idx: Int32Array): BigInt64Array {
   return out;
 }
 
+/** The conv workloads as exportOnnx writes them: a function of X with the weight as an initializer. */
+function exportedModel(wl: Workload, inputs: Map<string, Float32Array | Int32Array>): BenchModel | null {
+  const s = wl.spec;
+  if (s.op !== 'convTranspose2d' && s.op !== 'conv2d') return null;
+  const shapeOf = (name: string): number[] => wl.inputs.find((i) => i.name === name)!.shape;
+  const w = deconv.tensor(inputs.get('w') as Float32Array, shapeOf('w'));
+  const x = deconv.tensor(inputs.get('x') as Float32Array, shapeOf('x'));
+  const f =
+    s.op === 'convTranspose2d'
+      ? (t: deconv.Tensor) => deconv.convTranspose2d(t, w, { stride: s.stride, padding: s.padding })
+      : (t: deconv.Tensor) => deconv.conv2d(t, w, { padding: 'same', dilation: s.dilation });
+  const bytes = deconv.exportOnnx(f, x, { inputNames: ['X'], outputNames: ['Y'], dynamicBatch: false });
+  return { bytes, feeds: [{ name: 'X', from: 'x', type: 'float32' }] };
+}
+
 export async function ortEngine(
-  kind: 'ort-node' | 'ort-web',
+  kind: 'ort-node' | 'ort-export' | 'ort-web',
   threads: number,
 ): Promise<Engine | { skipped: string }> {
   const notes: string[] = [];
   let ort: Ort;
   let sessionOptions: OrtNode.InferenceSession.SessionOptions;
-  if (kind === 'ort-node') {
+  if (kind === 'ort-node' || kind === 'ort-export') {
     ort = await import('onnxruntime-node');
     sessionOptions = {
       executionProviders: ['cpu'],
@@ -72,7 +90,8 @@ export async function ortEngine(
     notes.push(`wasm EP, env.wasm.numThreads ${threads}, ${wasm.slice(wasm.indexOf('node_modules'))}`);
     sessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
   }
-  const version = packageVersion(kind === 'ort-node' ? 'onnxruntime-node' : 'onnxruntime-web');
+  const version = packageVersion(kind === 'ort-web' ? 'onnxruntime-web' : 'onnxruntime-node');
+  if (kind === 'ort-export') notes.push('models written by deconv exportOnnx (fixed batch)');
   const sessions: { release(): Promise<void> }[] = [];
 
   return {
@@ -80,7 +99,13 @@ export async function ortEngine(
     version,
     notes,
     async prepare(wl: Workload, inputs): Promise<Prepared> {
-      const model = buildModel(wl, inputs.get('w') as Float32Array | undefined);
+      let model: BenchModel;
+      if (kind === 'ort-export') {
+        const exported = exportedModel(wl, inputs);
+        if (!exported)
+          return { unsupported: 'not a conv workload (exportOnnx is benched on conv and convTranspose)' };
+        model = exported;
+      } else model = buildModel(wl, inputs.get('w') as Float32Array | undefined);
       const session = await ort.InferenceSession.create(model.bytes, sessionOptions);
       sessions.push(session);
       const feeds: Record<string, OrtTensor> = {};

@@ -10,6 +10,7 @@ import { foldRules } from '../ops/fold.js';
 import { interpolateRules } from '../ops/interpolate.js';
 import { shuffleRules } from '../ops/shuffle.js';
 import { concatRules } from '../ops/concat.js';
+import { resizeRules } from '../ops/resize.js';
 
 export const gradRules: GradTable = {
   ...elementwiseRules,
@@ -20,4 +21,5 @@ export const gradRules: GradTable = {
   ...interpolateRules,
   ...shuffleRules,
   ...concatRules,
+  ...resizeRules,
 };

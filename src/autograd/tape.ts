@@ -31,6 +31,20 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 /**
+ * The one tracing hook (for `exportOnnx`): while a tracer is set, every op's `record` call reports
+ * its op, output, inputs and saved record to it, whether or not a gradient is wanted.
+ */
+export type Tracer = (node: TapeNode, output: Tensor) => void;
+let tracer: Tracer | null = null;
+
+/** Sets the tracer (null: none) and returns the previous one. */
+export function setTracer(next: Tracer | null): Tracer | null {
+  const previous = tracer;
+  tracer = next;
+  return previous;
+}
+
+/**
  * Marks `output` as produced by `op` from `inputs`, when grad mode is on and some input needs a
  * gradient. `saved` is built lazily so nothing is kept when no gradient is wanted.
  */
@@ -40,6 +54,7 @@ export function record<K extends OpName>(
   inputs: readonly Tensor[],
   saved: () => OpSaved[K],
 ): Tensor {
+  if (tracer) tracer({ op, inputs, saved: saved() } as TapeNode, output);
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
     output.requiresGrad = true;
     output.node = { op, inputs, saved: saved() } as TapeNode;

@@ -154,7 +154,7 @@ function buildTaps(
 }
 
 /** For each input index, the output indices that read it and their weights. */
-function transposeTaps(t: Taps): Taps {
+export function transposeTaps(t: Taps): Taps {
   const count = new Int32Array(t.inSize + 1);
   for (let k = 0; k < t.index.length; k++) count[t.index[k]! + 1]!++;
   for (let i = 0; i < t.inSize; i++) count[i + 1]! += count[i]!;

@@ -30,10 +30,10 @@ import { poolKernels } from '../kernels/dispatch.js';
 declare module '../autograd/registry.js' {
   interface OpSaved {
     /** `indices`: the argmax of every output element, flat within its input plane */
-    maxPool: { geometry: PoolGeometry; indices: Int32Array };
+    maxPool: { geometry: PoolGeometry; indices: Int32Array; indexTensor: Tensor | null };
     avgPool: { geometry: PoolGeometry };
     /** `indices`: a copy of the indices the forward pass scattered to */
-    maxUnpool: { geometry: PoolGeometry; indices: Int32Array };
+    maxUnpool: { geometry: PoolGeometry; indices: Int32Array; indexTensor: Tensor };
   }
 }
 
@@ -114,8 +114,14 @@ function maxPool(fn: string, d: number, input: Tensor, opts: MaxPoolOptions): Te
   // An empty result needs no kernel (its tables are sized by planes an empty batch leaves big).
   if (y.size > 0) poolKernels().maxPool(g, input.data as FloatData, y.data as FloatData, indices);
   // Returned indices belong to the caller, who may change them: the tape keeps its own copy.
-  record('maxPool', y, [input], () => ({ geometry: g, indices: returnIndices ? indices.slice() : indices }));
-  return returnIndices ? { output: y, indices: new Tensor(indices, g.outputShape) } : y;
+  // `indexTensor`: the returned indices, so a tracer (exportOnnx) can follow them to maxUnpool.
+  const indexTensor = returnIndices ? new Tensor(indices, g.outputShape) : null;
+  record('maxPool', y, [input], () => ({
+    geometry: g,
+    indices: returnIndices ? indices.slice() : indices,
+    indexTensor,
+  }));
+  return indexTensor ? { output: y, indices: indexTensor } : y;
 }
 
 /**
@@ -220,7 +226,7 @@ function maxUnpool(fn: string, d: number, input: Tensor, indices: Tensor, opts: 
     'uninitialised',
   );
   if (y.size > 0) poolKernels().maxUnpool(g, input.data as FloatData, ix, y.data as FloatData);
-  return record('maxUnpool', y, [input], () => ({ geometry: g, indices: ix.slice() }));
+  return record('maxUnpool', y, [input], () => ({ geometry: g, indices: ix.slice(), indexTensor: indices }));
 }
 
 /**
