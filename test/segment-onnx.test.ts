@@ -41,7 +41,9 @@ for (const decoder of decoders) {
     const session = await ort.InferenceSession.create(bytes, SESSION);
     const x = canvases.images;
     const ours = noGrad(() => model.forward(x));
-    const got = await session.run({ input0: new ort.Tensor('float32', x.data as Float32Array, [...x.shape]) });
+    const got = await session.run({
+      input0: new ort.Tensor('float32', x.data as Float32Array, [...x.shape]),
+    });
     const out = got.output0!;
     assert.deepEqual(out.dims, ours.shape, 'logits shape');
     const o = out.data as Float32Array;
