@@ -1,7 +1,3 @@
-// PENDING (not run): needs exportOnnx (the onnx branch) on main, and in src/onnx/exporter.ts's EMIT table
-// the entry  concat: (g, inputs, s: OpSaved['concat']) => g.node('Concat', inputs, 1, { axis: s.dim }),
-// Rename to test/segment-onnx.test.ts once both are in. Verified on a trial merge of seg + onnx (onnx at 7ad1b7a,
-// 20:55 UTC): all six shipped decoders (seed 0) pass, logits within 1e-4, same predictions.
 /**
  * The trained segmentation models exported with `exportOnnx` run in ONNX Runtime (onnxruntime-node)
  * with deconv's predictions: every shipped decoder (seed 0), SegNet first (MaxPool with Indices →
