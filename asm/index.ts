@@ -20,7 +20,7 @@ export function heapBase(): usize {
 
 /**
  * Tile and block sizes, for the caller's scratch sizing: 0 MR, 1 NR, 2 KC, 3 MC, 4 NC, 5 the i32
- * entries of a GEMM call's G_SCRATCH.
+ * entries of a GEMM call's GEMM_SCRATCH.
  */
 export function blocking(i: i32): i32 {
   return i == 0 ? MR : i == 1 ? NR : i == 2 ? KC : i == 3 ? MC : i == 4 ? NC : SCRATCH_I32;

@@ -16,32 +16,34 @@
  * gather path: values are moved as 32-bit words, never computed.
  */
 import {
-  R_SRC,
-  R_DST,
-  R_NPL,
-  R_IN,
-  R_OUT,
-  R_START,
-  R_INDEX,
-  R_WEIGHT,
-  R_KIND,
-  R_HKIND,
-  R_CACHE,
-  R_TAGS,
-  R_SLOTS,
-  U_SRC,
-  U_IDX,
-  U_DST,
-  U_NPL,
-  U_SMALL,
-  U_LARGE,
-  P_SRC,
-  P_DST,
-  P_NBC,
-  P_R,
-  P_H,
-  P_W,
-  P_UNSHUFFLE,
+  RESAMPLE_SRC,
+  RESAMPLE_DST,
+  RESAMPLE_PLANES,
+  RESAMPLE_INPUT_SIZE,
+  RESAMPLE_OUTPUT_SIZE,
+  RESAMPLE_TAP_START,
+  RESAMPLE_TAP_INDEX,
+  RESAMPLE_TAP_WEIGHT,
+  RESAMPLE_KIND,
+  RESAMPLE_HORIZONTAL_TAPS,
+  RESAMPLE_CACHE,
+  RESAMPLE_TAGS,
+  RESAMPLE_SLOTS,
+  UNPOOL_SRC,
+  UNPOOL_INDICES,
+  UNPOOL_DST,
+  UNPOOL_PLANES,
+  UNPOOL_SMALL_PLANE,
+  UNPOOL_LARGE_PLANE,
+  SHUFFLE_SRC,
+  SHUFFLE_DST,
+  SHUFFLE_GROUPS,
+  SHUFFLE_FACTOR,
+  SHUFFLE_HEIGHT,
+  SHUFFLE_WIDTH,
+  SHUFFLE_UNSHUFFLE,
+  RESAMPLE_KIND_COPY_ROWS,
+  RESAMPLE_KIND_DOUBLE_ROWS,
 } from './params';
 
 function f(p: usize, i: i32): i32 {
@@ -167,23 +169,23 @@ function accumulate(acc: usize, h: usize, w: f64, n: i32, first: bool): void {
 
 /** The cached row (i0, i1) of the plane at si resampled along dimension 2; computes it on a miss. */
 function cachedRow(r: usize, si: usize, i0: i32, i1: i32): usize {
-  const in1 = f(r, R_IN + 1);
-  const in2 = f(r, R_IN + 2);
-  const out2 = f(r, R_OUT + 2);
-  const tags = ptr(r, R_TAGS);
+  const in1 = f(r, RESAMPLE_INPUT_SIZE + 1);
+  const in2 = f(r, RESAMPLE_INPUT_SIZE + 2);
+  const out2 = f(r, RESAMPLE_OUTPUT_SIZE + 2);
+  const tags = ptr(r, RESAMPLE_TAGS);
   const row = i0 * in1 + i1;
-  const slot = (i1 + 3 * i0) & (f(r, R_SLOTS) - 1);
-  const buffer = ptr(r, R_CACHE) + <usize>slot * ((<usize>out2) << 3);
+  const slot = (i1 + 3 * i0) & (f(r, RESAMPLE_SLOTS) - 1);
+  const buffer = ptr(r, RESAMPLE_CACHE) + <usize>slot * ((<usize>out2) << 3);
   const tag = tags + ((<usize>slot) << 2);
   if (load<i32>(tag) != row) {
     const s = si + <usize>row * ((<usize>in2) << 2);
     horizontal(
       s,
-      ptr(r, R_START + 2),
-      ptr(r, R_INDEX + 2),
-      ptr(r, R_WEIGHT + 2),
+      ptr(r, RESAMPLE_TAP_START + 2),
+      ptr(r, RESAMPLE_TAP_INDEX + 2),
+      ptr(r, RESAMPLE_TAP_WEIGHT + 2),
       out2,
-      f(r, R_HKIND),
+      f(r, RESAMPLE_HORIZONTAL_TAPS),
       buffer,
     );
     store<i32>(tag, row);
@@ -192,25 +194,28 @@ function cachedRow(r: usize, si: usize, i0: i32, i1: i32): usize {
 }
 
 function separable(r: usize): void {
-  const npl = f(r, R_NPL);
-  const out0 = f(r, R_OUT);
-  const out1 = f(r, R_OUT + 1);
-  const out2 = f(r, R_OUT + 2);
-  const inPlane = <usize>f(r, R_IN) * <usize>f(r, R_IN + 1) * <usize>f(r, R_IN + 2);
+  const npl = f(r, RESAMPLE_PLANES);
+  const out0 = f(r, RESAMPLE_OUTPUT_SIZE);
+  const out1 = f(r, RESAMPLE_OUTPUT_SIZE + 1);
+  const out2 = f(r, RESAMPLE_OUTPUT_SIZE + 2);
+  const inPlane =
+    <usize>f(r, RESAMPLE_INPUT_SIZE) *
+    <usize>f(r, RESAMPLE_INPUT_SIZE + 1) *
+    <usize>f(r, RESAMPLE_INPUT_SIZE + 2);
   const outPlane = <usize>out0 * <usize>out1 * <usize>out2;
-  const s0 = ptr(r, R_START);
-  const x0 = ptr(r, R_INDEX);
-  const w0 = ptr(r, R_WEIGHT);
-  const s1 = ptr(r, R_START + 1);
-  const x1 = ptr(r, R_INDEX + 1);
-  const w1 = ptr(r, R_WEIGHT + 1);
-  const slots = f(r, R_SLOTS);
-  const tags = ptr(r, R_TAGS);
-  const acc = ptr(r, R_CACHE) + <usize>slots * ((<usize>out2) << 3);
+  const s0 = ptr(r, RESAMPLE_TAP_START);
+  const x0 = ptr(r, RESAMPLE_TAP_INDEX);
+  const w0 = ptr(r, RESAMPLE_TAP_WEIGHT);
+  const s1 = ptr(r, RESAMPLE_TAP_START + 1);
+  const x1 = ptr(r, RESAMPLE_TAP_INDEX + 1);
+  const w1 = ptr(r, RESAMPLE_TAP_WEIGHT + 1);
+  const slots = f(r, RESAMPLE_SLOTS);
+  const tags = ptr(r, RESAMPLE_TAGS);
+  const acc = ptr(r, RESAMPLE_CACHE) + <usize>slots * ((<usize>out2) << 3);
   const rowBytes = (<usize>out2) << 2;
   for (let p = 0; p < npl; p++) {
-    const si = ptr(r, R_SRC) + <usize>p * (inPlane << 2);
-    let di = ptr(r, R_DST) + <usize>p * (outPlane << 2);
+    const si = ptr(r, RESAMPLE_SRC) + <usize>p * (inPlane << 2);
+    let di = ptr(r, RESAMPLE_DST) + <usize>p * (outPlane << 2);
     for (let t = 0; t < slots; t++) store<i32>(tags + ((<usize>t) << 2), -1);
     for (let o0 = 0; o0 < out0; o0++) {
       const a0 = f(s0, o0);
@@ -258,22 +263,22 @@ function separable(r: usize): void {
 
 /** Nearest taps: output rows gathered (or copied) from source rows; repeated rows copied. */
 function nearest(r: usize): void {
-  const kind = f(r, R_KIND);
-  const npl = f(r, R_NPL);
-  const in1 = f(r, R_IN + 1);
-  const in2 = f(r, R_IN + 2);
-  const out0 = f(r, R_OUT);
-  const out1 = f(r, R_OUT + 1);
-  const out2 = f(r, R_OUT + 2);
-  const inPlane = <usize>f(r, R_IN) * <usize>in1 * <usize>in2;
+  const kind = f(r, RESAMPLE_KIND);
+  const npl = f(r, RESAMPLE_PLANES);
+  const in1 = f(r, RESAMPLE_INPUT_SIZE + 1);
+  const in2 = f(r, RESAMPLE_INPUT_SIZE + 2);
+  const out0 = f(r, RESAMPLE_OUTPUT_SIZE);
+  const out1 = f(r, RESAMPLE_OUTPUT_SIZE + 1);
+  const out2 = f(r, RESAMPLE_OUTPUT_SIZE + 2);
+  const inPlane = <usize>f(r, RESAMPLE_INPUT_SIZE) * <usize>in1 * <usize>in2;
   const outPlane = <usize>out0 * <usize>out1 * <usize>out2;
-  const x0 = ptr(r, R_INDEX);
-  const x1 = ptr(r, R_INDEX + 1);
-  const x2 = ptr(r, R_INDEX + 2);
+  const x0 = ptr(r, RESAMPLE_TAP_INDEX);
+  const x1 = ptr(r, RESAMPLE_TAP_INDEX + 1);
+  const x2 = ptr(r, RESAMPLE_TAP_INDEX + 2);
   const rowBytes = (<usize>out2) << 2;
   for (let p = 0; p < npl; p++) {
-    const si = ptr(r, R_SRC) + <usize>p * (inPlane << 2);
-    let di = ptr(r, R_DST) + <usize>p * (outPlane << 2);
+    const si = ptr(r, RESAMPLE_SRC) + <usize>p * (inPlane << 2);
+    let di = ptr(r, RESAMPLE_DST) + <usize>p * (outPlane << 2);
     let previous = -1;
     for (let o0 = 0; o0 < out0; o0++) {
       const r0 = f(x0, o0) * in1;
@@ -285,12 +290,12 @@ function nearest(r: usize): void {
         }
         previous = row;
         const s = si + <usize>row * ((<usize>in2) << 2);
-        if (kind == 2) {
+        if (kind == RESAMPLE_KIND_COPY_ROWS) {
           memory.copy(di, s, rowBytes);
           continue;
         }
         let o = 0;
-        if (kind == 3) {
+        if (kind == RESAMPLE_KIND_DOUBLE_ROWS) {
           if (ASC_FEATURE_SIMD) {
             for (; o + 8 <= out2; o += 8) {
               const v = v128.load(s + ((<usize>o) << 1));
@@ -310,7 +315,7 @@ function nearest(r: usize): void {
 
 /** Resampling of the planes of a record R_* (params.ts). */
 export function resample(r: usize): void {
-  if (f(r, R_KIND) == 0) separable(r);
+  if (f(r, RESAMPLE_KIND) == 0) separable(r);
   else nearest(r);
 }
 
@@ -319,15 +324,15 @@ export function resample(r: usize): void {
  * dst[j] = src[i] for j = idx[i] in input order; an index outside the plane is skipped.
  */
 export function maxUnpool(r: usize): void {
-  const npl = f(r, U_NPL);
-  const small = f(r, U_SMALL);
-  const large = f(r, U_LARGE);
+  const npl = f(r, UNPOOL_PLANES);
+  const small = f(r, UNPOOL_SMALL_PLANE);
+  const large = f(r, UNPOOL_LARGE_PLANE);
   const smallBytes = (<usize>small) << 2;
   const largeBytes = (<usize>large) << 2;
   for (let p = 0; p < npl; p++) {
-    const s = ptr(r, U_SRC) + <usize>p * smallBytes;
-    const ix = ptr(r, U_IDX) + <usize>p * smallBytes;
-    const d = ptr(r, U_DST) + <usize>p * largeBytes;
+    const s = ptr(r, UNPOOL_SRC) + <usize>p * smallBytes;
+    const ix = ptr(r, UNPOOL_INDICES) + <usize>p * smallBytes;
+    const d = ptr(r, UNPOOL_DST) + <usize>p * largeBytes;
     memory.fill(d, 0, largeBytes);
     for (let i = 0; i < small; i++) {
       const j = f(ix, i);
@@ -338,14 +343,14 @@ export function maxUnpool(r: usize): void {
 
 /** Max unpooling's backward pass (record U_*, SRC the large side): dst[i] = src[idx[i]] (0 outside). */
 export function maxUnpoolBackward(r: usize): void {
-  const npl = f(r, U_NPL);
-  const small = f(r, U_SMALL);
-  const large = f(r, U_LARGE);
+  const npl = f(r, UNPOOL_PLANES);
+  const small = f(r, UNPOOL_SMALL_PLANE);
+  const large = f(r, UNPOOL_LARGE_PLANE);
   const smallBytes = (<usize>small) << 2;
   for (let p = 0; p < npl; p++) {
-    const s = ptr(r, U_SRC) + <usize>p * ((<usize>large) << 2);
-    const ix = ptr(r, U_IDX) + <usize>p * smallBytes;
-    const d = ptr(r, U_DST) + <usize>p * smallBytes;
+    const s = ptr(r, UNPOOL_SRC) + <usize>p * ((<usize>large) << 2);
+    const ix = ptr(r, UNPOOL_INDICES) + <usize>p * smallBytes;
+    const d = ptr(r, UNPOOL_DST) + <usize>p * smallBytes;
     for (let i = 0; i < small; i++) {
       const j = f(ix, i);
       store<i32>(d + ((<usize>i) << 2), <u32>j < <u32>large ? f(s, j) : 0);
@@ -359,14 +364,14 @@ export function maxUnpoolBackward(r: usize): void {
  * elements of each of two low rows per pair of v128 shuffles.
  */
 export function pixelShuffle(rec: usize): void {
-  const nbc = f(rec, P_NBC);
-  const r = f(rec, P_R);
-  const h = f(rec, P_H);
-  const w = f(rec, P_W);
-  const un = f(rec, P_UNSHUFFLE) != 0;
+  const nbc = f(rec, SHUFFLE_GROUPS);
+  const r = f(rec, SHUFFLE_FACTOR);
+  const h = f(rec, SHUFFLE_HEIGHT);
+  const w = f(rec, SHUFFLE_WIDTH);
+  const un = f(rec, SHUFFLE_UNSHUFFLE) != 0;
   const plane = (<usize>h * <usize>w) << 2;
-  const src = ptr(rec, P_SRC);
-  const dst = ptr(rec, P_DST);
+  const src = ptr(rec, SHUFFLE_SRC);
+  const dst = ptr(rec, SHUFFLE_DST);
   let high = un ? src : dst;
   const lowBase = un ? dst : src;
   const wrBytes = (<usize>(w * r)) << 2;

@@ -41,7 +41,7 @@ import {
   maxUnpoolWasm,
   maxUnpoolBackwardWasm,
 } from '../src/kernels/wasm/resample.js';
-import { threadTuning } from '../src/kernels/wasm/conv.js';
+import { threadTuning } from '../src/kernels/wasm/split.js';
 import { threadStats, startThreads } from '../src/kernels/wasm/threads.js';
 import { WASM_VARIANTS, wasmSupport, wasmEngine, type WasmVariant } from '../src/kernels/wasm/loader.js';
 

@@ -29,12 +29,8 @@ import type { FloatData } from '../tensor.js';
 import { convGatherRef, convScatterRef, convWeightRef, channelSumRef } from './ref/conv.js';
 import { convGatherFast, convScatterFast, convWeightFast } from './fast/conv.js';
 import { defaultEngine, type WasmEngine } from './wasm/loader.js';
-import {
-  convGatherWasm,
-  convScatterCol2imWasm,
-  convScatterSubpixelWasm,
-  convWeightWasm,
-} from './wasm/conv.js';
+import { convGatherWasm, convScatterCol2imWasm, convWeightWasm } from './wasm/conv.js';
+import { convScatterSubpixelWasm, subpixelApplies } from './wasm/subpixel.js';
 
 /**
  * Below these many multiply-adds the copies into and out of WebAssembly memory, the packing and
@@ -92,7 +88,7 @@ function orJs(wasm: () => void, js: () => void): void {
  * and GEMM + col2im, which only visits real taps, does less work.
  */
 function useSubpixel(g: ConvGeometry): boolean {
-  return g.dilation.every((d) => d === 1) && g.stride.every((s, i) => s <= g.kernel[i]!);
+  return subpixelApplies(g) && g.stride.every((s, i) => s <= g.kernel[i]!);
 }
 
 const f32 = (a: FloatData | null): Float32Array | null => a as Float32Array | null;

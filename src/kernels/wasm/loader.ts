@@ -28,7 +28,7 @@
  * calling thread.
  */
 import { wasmBase64 } from './binary.generated.js';
-import { dropPool } from './threads.js';
+import { readField, writeRecord, type RecordLayout, type RecordValues } from './layout.js';
 
 export type WasmVariant = 'relaxed' | 'simd' | 'scalar';
 /** Best first. */
@@ -147,32 +147,36 @@ export class WasmEngine {
     dst.set(this.f32.subarray(p >> 2, (p >> 2) + dst.length));
   }
 
-  /** An i32 parameter record of `fields` entries (zeroed); returns its byte offset. */
-  record(fields: number): number {
-    const p = this.alloc(fields);
-    this.i32.fill(0, p >> 2, (p >> 2) + fields);
+  /**
+   * A parameter record of layout `l` (layout.ts), zeroed, then the given fields written by name;
+   * returns its byte offset.
+   */
+  record<F extends RecordLayout['fields']>(l: RecordLayout<F>, values: RecordValues<F> = {}): number {
+    const p = this.alloc(l.size);
+    this.i32.fill(0, p >> 2, (p >> 2) + l.size);
+    writeRecord(this.i32, p, l, values);
     return p;
   }
 
-  /** Sets field `i` of the record at byte offset `p`. */
-  set(p: number, i: number, value: number): void {
-    this.i32[(p >> 2) + i] = value;
+  /** Writes the given fields of the record of layout `l` at byte offset `p`. */
+  write<F extends RecordLayout['fields']>(p: number, l: RecordLayout<F>, values: RecordValues<F>): void {
+    writeRecord(this.i32, p, l, values);
   }
 
-  /** Sets consecutive fields from `i` on. */
-  setAll(p: number, i: number, values: readonly number[]): void {
-    this.i32.set(values, (p >> 2) + i);
+  /** Field `key` of the record of layout `l` at byte offset `p`. */
+  read<F extends RecordLayout['fields']>(p: number, l: RecordLayout<F>, key: keyof F): number {
+    return readField(this.i32, p, l, key);
   }
 
-  /** Field `i` of the record at byte offset `p`. */
-  get(p: number, i: number): number {
-    return this.i32[(p >> 2) + i]!;
-  }
-
-  /** A copy of the `fields`-field record at `p`; returns its byte offset. */
-  copyRecord(p: number, fields: number): number {
-    const q = this.alloc(fields);
-    this.i32.copyWithin(q >> 2, p >> 2, (p >> 2) + fields);
+  /** A copy of the record of layout `l` at `p`, with the given fields rewritten; its byte offset. */
+  copyRecord<F extends RecordLayout['fields']>(
+    p: number,
+    l: RecordLayout<F>,
+    values: RecordValues<F> = {},
+  ): number {
+    const q = this.alloc(l.size);
+    this.i32.copyWithin(q >> 2, p >> 2, (p >> 2) + l.size);
+    writeRecord(this.i32, q, l, values);
     return q;
   }
 }
@@ -369,14 +373,9 @@ export async function ready(): Promise<WasmVariant | null> {
   }
 }
 
-/**
- * Drops the compiled instances and their memory (WebAssembly memory only grows); the next kernel
- * call instantiates afresh. Useful after one very large call.
- *
- * @example
- *   releaseWasmMemory();
- */
-export function releaseWasmMemory(): void {
-  for (const e of engines.values()) dropPool(e);
+/** @internal Forgets every engine (releaseWasmMemory in runtime.ts); returns them. */
+export function dropEngines(): WasmEngine[] {
+  const all = [...engines.values()];
   engines.clear();
+  return all;
 }

@@ -6,7 +6,7 @@
  * threads, the output is copied out.
  *
  * Threads split a call by planes (N·C; pixel shuffle by groups of r² low-resolution planes), and
- * only when it writes at least threadTuning.minBytes: every output element is written by exactly
+ * only when it writes at least threadTuning.minBytes (split.ts): every output element is written by exactly
  * one job, with the same arithmetic, so results are bit-identical for every thread count.
  */
 import type { ShuffleGeometry, Taps } from '../../geometry/interpolate.js';
@@ -14,39 +14,10 @@ import type { PoolGeometry } from '../../geometry/pool.js';
 import type { TensorData } from '../../tensor.js';
 import { isIdentity, isNearest, uniformTaps } from '../fast/resample.js';
 import { checkResampleSizes, checkShuffleSizes } from '../ref/resample.js';
-import { R, U, P, KIND_SEPARABLE, KIND_GATHER, KIND_COPY_ROWS, KIND_DOUBLE_ROWS } from './abi.js';
-import { threadTuning } from './conv.js';
+import { RESAMPLE, RESAMPLE_KIND, SHUFFLE, UNPOOL } from './layout.js';
 import type { WasmEngine } from './loader.js';
-import { FN, parallel, threadsOf, type Job } from './threads.js';
-
-/** [start, end) of part t of `units` units split into `parts` near-equal runs. */
-function part(units: number, parts: number, t: number): [number, number] {
-  return [Math.floor((t * units) / parts), Math.floor(((t + 1) * units) / parts)];
-}
-
-/** Threads for a step over `units` planes writing `bytes`: 1 below threadTuning.minBytes. */
-function threadCount(e: WasmEngine, units: number, bytes: number): number {
-  return bytes >= threadTuning.minBytes ? Math.max(1, Math.min(units, threadsOf(e))) : 1;
-}
-
-/**
- * Runs `fn` over `units` planes in T jobs: `record(u0, n)` writes the record of planes
- * [u0, u0 + n) and returns its byte offset.
- */
-function runSplit(
-  e: WasmEngine,
-  fn: number,
-  units: number,
-  T: number,
-  record: (t: number, u0: number, n: number) => number,
-): void {
-  const jobs: Job[] = [];
-  for (let t = 0; t < T; t++) {
-    const [u0, u1] = part(units, T, t);
-    jobs.push([fn, record(t, u0, u1 - u0)]);
-  }
-  parallel(e, jobs);
-}
+import { runByUnits } from './split.js';
+import { FN } from './threads.js';
 
 function copyInt32(e: WasmEngine, a: Int32Array): number {
   const p = e.alloc(a.length);
@@ -82,13 +53,13 @@ function cacheSlots(t0: Taps, t1: Taps): number {
   return slots;
 }
 
-/** The gather plan for nearest taps (or the separable plan, KIND_SEPARABLE). */
+/** The gather plan for nearest taps (or the separable plan). */
 function kindOf(taps: readonly [Taps, Taps, Taps]): number {
-  if (!taps.every(isNearest)) return KIND_SEPARABLE;
+  if (!taps.every(isNearest)) return RESAMPLE_KIND.separable;
   const t2 = taps[2];
-  if (isIdentity(t2)) return KIND_COPY_ROWS;
-  if (t2.outSize === 2 * t2.inSize && t2.index.every((i, o) => i === o >> 1)) return KIND_DOUBLE_ROWS;
-  return KIND_GATHER;
+  if (isIdentity(t2)) return RESAMPLE_KIND.copyRows;
+  if (t2.outSize === 2 * t2.inSize && t2.index.every((i, o) => i === o >> 1)) return RESAMPLE_KIND.doubleRows;
+  return RESAMPLE_KIND.gather;
 }
 
 /**
@@ -110,24 +81,29 @@ export function resampleWasm(
   const sp = e.copyIn(src);
   const dp = e.alloc(dst.length);
   const kind = kindOf(taps);
-  const tables: number[] = [];
-  for (const t of taps) tables.push(copyInt32(e, t.start));
-  for (const t of taps) tables.push(copyInt32(e, t.index));
-  for (const t of taps) tables.push(copyFloat64(e, t.weight));
-  const separable = kind === KIND_SEPARABLE;
+  const starts = taps.map((t) => copyInt32(e, t.start));
+  const indices = taps.map((t) => copyInt32(e, t.index));
+  const weights = taps.map((t) => copyFloat64(e, t.weight));
+  const separable = kind === RESAMPLE_KIND.separable;
   const n = uniformTaps(t2);
-  const hKind = n === 1 || n === 2 ? n : 0;
   const slots = separable ? cacheSlots(t0, t1) : 0;
-  const T = threadCount(e, planes, 4 * dst.length);
-  const shape = [t0.inSize, t1.inSize, t2.inSize, t0.outSize, t1.outSize, t2.outSize];
-  runSplit(e, FN.resample, planes, T, (_t, p0, np) => {
-    const cache = separable ? e.alloc(2 * (slots + 1) * t2.outSize) : 0;
-    const tags = separable ? e.alloc(slots) : 0;
-    const r = e.record(R.FIELDS);
-    e.setAll(r, 0, [sp + 4 * p0 * inPlane, dp + 4 * p0 * outPlane, np, ...shape, ...tables]);
-    e.setAll(r, R.KIND, [kind, hKind, cache, tags, slots]);
-    return r;
-  });
+  runByUnits(e, FN.resample, planes, 4 * dst.length, (p0, np) =>
+    e.record(RESAMPLE, {
+      src: sp + 4 * p0 * inPlane,
+      dst: dp + 4 * p0 * outPlane,
+      planes: np,
+      inputSize: [t0.inSize, t1.inSize, t2.inSize],
+      outputSize: [t0.outSize, t1.outSize, t2.outSize],
+      tapStart: [starts[0]!, starts[1]!, starts[2]!],
+      tapIndex: [indices[0]!, indices[1]!, indices[2]!],
+      tapWeight: [weights[0]!, weights[1]!, weights[2]!],
+      kind,
+      horizontalTaps: n === 1 || n === 2 ? n : 0,
+      cache: separable ? e.alloc(2 * (slots + 1) * t2.outSize) : 0,
+      tags: separable ? e.alloc(slots) : 0,
+      slots,
+    }),
+  );
   e.copyOut(dp, dst);
 }
 
@@ -174,12 +150,16 @@ function unpool(
   const sp = e.copyIn(src);
   const ip = copyInt32(e, indices);
   const dp = e.alloc(dst.length);
-  const T = threadCount(e, g.planes, 4 * dst.length);
-  runSplit(e, backward ? FN.maxUnpoolBackward : FN.maxUnpool, g.planes, T, (_t, p0, np) => {
-    const r = e.record(U.FIELDS);
-    e.setAll(r, 0, [sp + 4 * p0 * ls, ip + 4 * p0 * small, dp + 4 * p0 * ld, np, small, large]);
-    return r;
-  });
+  runByUnits(e, backward ? FN.maxUnpoolBackward : FN.maxUnpool, g.planes, 4 * dst.length, (p0, np) =>
+    e.record(UNPOOL, {
+      src: sp + 4 * p0 * ls,
+      indices: ip + 4 * p0 * small,
+      dst: dp + 4 * p0 * ld,
+      planes: np,
+      smallPlane: small,
+      largePlane: large,
+    }),
+  );
   e.copyOut(dp, dst);
 }
 
@@ -202,12 +182,17 @@ export function pixelShuffleWasm(
   const dp = e.alloc(total);
   const group = r * r * h * w;
   const nbc = batch * channels;
-  const T = threadCount(e, nbc, 4 * total);
-  runSplit(e, FN.pixelShuffle, nbc, T, (_t, u0, n) => {
-    const rec = e.record(P.FIELDS);
-    e.setAll(rec, 0, [sp + 4 * u0 * group, dp + 4 * u0 * group, n, r, h, w, unshuffle ? 1 : 0]);
-    return rec;
-  });
+  runByUnits(e, FN.pixelShuffle, nbc, 4 * total, (u0, n) =>
+    e.record(SHUFFLE, {
+      src: sp + 4 * u0 * group,
+      dst: dp + 4 * u0 * group,
+      groups: n,
+      factor: r,
+      height: h,
+      width: w,
+      unshuffle: unshuffle ? 1 : 0,
+    }),
+  );
   copyOut32(e, dp, dst);
 }
 

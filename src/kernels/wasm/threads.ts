@@ -21,7 +21,6 @@
  * workers start only once the main thread returns to its event loop); `setNumThreads` resolves
  * when they have. Workers are unref'ed in Node: an idle pool does not keep a process alive.
  */
-import { fail } from '../../errors.js';
 import type { KernelExports, WasmEngine } from './loader.js';
 
 /** The exported kernels the worker pool can run, by index (a job names its kernel so). */
@@ -293,28 +292,14 @@ export function dropPool(e: WasmEngine): void {
 }
 
 /**
- * Sets how many threads the WebAssembly kernels use (default: the machine's cores), starts the
- * workers of the default build's engine and resolves to the number of threads that will run: `n`,
- * or 1 where shared WebAssembly memory or workers are unavailable (browsers need a cross-origin-
- * isolated page). Results are bit-identical for every thread count. Work too small to pay for
- * waking a thread (below about 5·10⁶ multiply-adds for a GEMM) runs on the calling thread anyway.
- *
- * @example
- *   import { setNumThreads } from 'deconv';
- *   await setNumThreads(2);
+ * @internal Sets the thread count (setNumThreads in runtime.ts, which checks `n`) and stops the
+ * pools of another size.
  */
-export async function setNumThreads(n: number): Promise<number> {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS)
-    fail('setNumThreads', 'n', n, `must be an integer from 1 to ${MAX_THREADS}`);
+export function configureThreads(n: number): void {
   threads = n;
   for (const [e, pool] of pools)
     if (pool.size !== n - 1) {
       pool.terminate();
       pools.delete(e);
     }
-  if (n === 1) return 1;
-  const { defaultEngine } = await import('./loader.js');
-  const e = defaultEngine();
-  const pool = e ? poolOf(e) : null;
-  return pool && (await pool.whenReady()) ? n : 1;
 }
