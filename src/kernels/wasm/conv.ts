@@ -39,7 +39,7 @@ export function convGatherWasm(
   const xp = e.copyIn(x);
   const wp = e.copyIn(w);
   const bp = bias ? e.copyIn(bias) : 0;
-  const yp = e.alloc(y.length);
+  const yp = e.output(y);
   const s = gemmScratch(e, cy, Kd, cy * Kd * yPlane);
   const cv = e.record(SLICE);
   const zr = e.record(PAD);
@@ -110,7 +110,7 @@ export function convScatterCol2imWasm(
   e.reset();
   const yp = e.copyIn(y);
   const wp = e.copyIn(w);
-  const xp = e.alloc(x.length);
+  const xp = e.output(x);
   initX(e, xp, g, bias, m.xPlane);
   const cols = e.alloc(Kd * yPlane);
   const s = gemmScratch(e, Kd, cy, Kd * cy * yPlane);
@@ -160,7 +160,7 @@ export function convWeightWasm(
   e.reset();
   const xp = e.copyIn(x);
   const yp = e.copyIn(y);
-  const gp = e.alloc(gw.length);
+  const gp = e.output(gw);
   const cols = e.alloc(Kd * yPlane);
   const s = gemmScratch(e, cy, yPlane, cy * Kd * yPlane);
   const cv = e.record(SLICE);

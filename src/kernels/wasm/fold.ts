@@ -42,7 +42,7 @@ export function im2colWasm(e: WasmEngine, g: FoldGeometry, image: Float32Array, 
   if (cols.length === 0) return;
   e.reset();
   const ip = e.copyIn(image);
-  const cp = e.alloc(cols.length);
+  const cp = e.output(cols);
   const cv = e.record(SLICE);
   for (let b = 0; b < g.batch; b++) {
     const r = slice(g, m, ip, cp, b);
@@ -58,7 +58,7 @@ export function col2imWasm(e: WasmEngine, g: FoldGeometry, cols: Float32Array, i
   if (image.length === 0) return;
   e.reset();
   const cp = e.copyIn(cols);
-  const ip = e.alloc(image.length);
+  const ip = e.output(image);
   e.f32.fill(0, ip >> 2, (ip >> 2) + image.length);
   const cv = e.record(SLICE);
   for (let b = 0; b < g.batch; b++) {

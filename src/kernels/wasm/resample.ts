@@ -31,16 +31,6 @@ function copyFloat64(e: WasmEngine, a: Float64Array): number {
   return p;
 }
 
-/** Copies 32-bit data (float32 or int32) in; returns the byte offset. */
-function copyIn32(e: WasmEngine, a: Float32Array | Int32Array): number {
-  return a instanceof Float32Array ? e.copyIn(a) : copyInt32(e, a);
-}
-
-function copyOut32(e: WasmEngine, p: number, a: Float32Array | Int32Array): void {
-  if (a instanceof Float32Array) e.copyOut(p, a);
-  else a.set(e.i32.subarray(p >> 2, (p >> 2) + a.length));
-}
-
 /** Row-cache slots of the separable plan: a power of 2 of at least 2 × (rows one output row reads) + 4. */
 function cacheSlots(t0: Taps, t1: Taps): number {
   let maxTaps = 1;
@@ -79,7 +69,7 @@ export function resampleWasm(
   if (dst.length === 0) return;
   e.reset();
   const sp = e.copyIn(src);
-  const dp = e.alloc(dst.length);
+  const dp = e.output(dst);
   const kind = kindOf(taps);
   const starts = taps.map((t) => copyInt32(e, t.start));
   const indices = taps.map((t) => copyInt32(e, t.index));
@@ -148,8 +138,8 @@ function unpool(
   if (dst.length === 0) return;
   e.reset();
   const sp = e.copyIn(src);
-  const ip = copyInt32(e, indices);
-  const dp = e.alloc(dst.length);
+  const ip = e.copyIn(indices);
+  const dp = e.output(dst);
   runByUnits(e, backward ? FN.maxUnpoolBackward : FN.maxUnpool, g.planes, 4 * dst.length, (p0, np) =>
     e.record(UNPOOL, {
       src: sp + 4 * p0 * ls,
@@ -178,8 +168,8 @@ export function pixelShuffleWasm(
   const total = checkShuffleSizes(src, dst, g);
   if (total === 0) return;
   e.reset();
-  const sp = copyIn32(e, src);
-  const dp = e.alloc(total);
+  const sp = e.copyIn(src);
+  const dp = e.output(dst);
   const group = r * r * h * w;
   const nbc = batch * channels;
   runByUnits(e, FN.pixelShuffle, nbc, 4 * total, (u0, n) =>
@@ -193,7 +183,7 @@ export function pixelShuffleWasm(
       unshuffle: unshuffle ? 1 : 0,
     }),
   );
-  copyOut32(e, dp, dst);
+  e.copyOut(dp, dst);
 }
 
 /** Whether pixelShuffleWasm can move these arrays (32-bit elements of one type). */

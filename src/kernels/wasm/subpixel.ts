@@ -147,7 +147,7 @@ export function convScatterSubpixelWasm(
   e.reset();
   const yp = e.copyIn(y);
   const wp = e.copyIn(w);
-  const xp = e.alloc(x.length);
+  const xp = e.output(x);
   const rec = e.record(GEMM);
   const cv = e.record(SLICE);
   const hs = e.record(PHASE);
