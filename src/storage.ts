@@ -297,7 +297,9 @@ export function takeStorage(dtype: StorageDType, n: number, zeroed = true): Stor
  */
 function recordOf(data: StorageArray): StorageRecord | undefined {
   if (data.byteLength < POOL_MIN_BYTES) return undefined;
-  return records.get(data.buffer as ArrayBuffer) ?? (data instanceof Float64Array ? undefined : blocks.get(data));
+  return (
+    records.get(data.buffer as ArrayBuffer) ?? (data instanceof Float64Array ? undefined : blocks.get(data))
+  );
 }
 
 /**
