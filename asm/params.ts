@@ -109,7 +109,8 @@ export const UNPOOL_DST: i32 = 2;
 export const UNPOOL_PLANES: i32 = 3;
 export const UNPOOL_SMALL_PLANE: i32 = 4;
 export const UNPOOL_LARGE_PLANE: i32 = 5;
-export const UNPOOL_FIELDS: i32 = 6;
+export const UNPOOL_FIRST_INVALID: i32 = 6;
+export const UNPOOL_FIELDS: i32 = 7;
 
 /** SHUFFLE: pixel shuffle and unshuffle. */
 export const SHUFFLE_SRC: i32 = 0;

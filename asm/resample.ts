@@ -42,6 +42,7 @@ import {
   SHUFFLE_HEIGHT,
   SHUFFLE_WIDTH,
   SHUFFLE_UNSHUFFLE,
+  UNPOOL_FIRST_INVALID,
   RESAMPLE_KIND_COPY_ROWS,
   RESAMPLE_KIND_DOUBLE_ROWS,
 } from './params';
@@ -329,16 +330,35 @@ export function maxUnpool(r: usize): void {
   const large = f(r, UNPOOL_LARGE_PLANE);
   const smallBytes = (<usize>small) << 2;
   const largeBytes = (<usize>large) << 2;
+  store<i32>(r + ((<usize>UNPOOL_FIRST_INVALID) << 2), -1);
   for (let p = 0; p < npl; p++) {
     const s = ptr(r, UNPOOL_SRC) + <usize>p * smallBytes;
     const ix = ptr(r, UNPOOL_INDICES) + <usize>p * smallBytes;
     const d = ptr(r, UNPOOL_DST) + <usize>p * largeBytes;
+    // the plane's indices checked before the plane is written (they stay in cache for the scatter)
+    const bad = firstOutside(ix, small, large);
+    if (bad >= 0) {
+      store<i32>(r + ((<usize>UNPOOL_FIRST_INVALID) << 2), p * small + bad);
+      return;
+    }
     memory.fill(d, 0, largeBytes);
-    for (let i = 0; i < small; i++) {
-      const j = f(ix, i);
-      if (<u32>j < <u32>large) store<i32>(d + ((<usize>j) << 2), f(s, i));
+    for (let i = 0; i < small; i++) store<i32>(d + ((<usize>f(ix, i)) << 2), f(s, i));
+  }
+}
+
+/** The first i < n with idx[i] outside [0, limit) (one unsigned comparison), or −1. */
+function firstOutside(ix: usize, n: i32, limit: i32): i32 {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const lim = i32x4.splat(limit);
+    for (; i + 8 <= n; i += 8) {
+      const a = i32x4.ge_u(v128.load(ix + ((<usize>i) << 2)), lim);
+      const b = i32x4.ge_u(v128.load(ix + ((<usize>i) << 2), 16), lim);
+      if (v128.any_true(v128.or(a, b))) break;
     }
   }
+  for (; i < n; i++) if (<u32>f(ix, i) >= <u32>limit) return i;
+  return -1;
 }
 
 /** Max unpooling's backward pass (record U_*, SRC the large side): dst[i] = src[idx[i]] (0 outside). */

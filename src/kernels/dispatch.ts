@@ -252,11 +252,16 @@ function pixelShuffleDispatch(
   else js();
 }
 
-function maxUnpoolDispatch(g: PoolGeometry, x: FloatData, indices: Int32Array, y: FloatData): void {
+/** Returns −1, or the position of the first index outside its plane (then y is to be discarded). */
+function maxUnpoolDispatch(g: PoolGeometry, x: FloatData, indices: Int32Array, y: FloatData): number {
   const e = x instanceof Float32Array ? memoryEngine('unpool', y.length, [x, y]) : null;
-  const js = (): void => maxUnpoolFast(g, x, indices, y);
-  if (e) orJs(() => maxUnpoolWasm(e, g, f32(x)!, indices, f32(y)!), js);
-  else js();
+  if (e === null) return maxUnpoolFast(g, x, indices, y);
+  let bad = -1;
+  orJs(
+    () => (bad = maxUnpoolWasm(e, g, f32(x)!, indices, f32(y)!)),
+    () => (bad = maxUnpoolFast(g, x, indices, y)),
+  );
+  return bad;
 }
 
 function maxUnpoolBackwardDispatch(g: PoolGeometry, gy: FloatData, indices: Int32Array, gx: FloatData): void {

@@ -231,6 +231,12 @@ export const UNPOOL = layout('UNPOOL', 'max unpooling, forward and backward.', {
   planes: 1,
   smallPlane: 1,
   largePlane: 1,
+  /**
+   * forward, written by the kernel: −1, or the position (within this record's planes) of the first
+   * index outside [0, largePlane); the kernel checks each plane's indices before writing the plane
+   * and stops at the first plane with a bad one
+   */
+  firstInvalid: 1,
 });
 
 /**

@@ -97,15 +97,19 @@ export function resampleWasm(
   e.copyOut(dp, dst);
 }
 
-/** Max unpooling: `y = 0`, then `y[plane, indices[plane, i]] = x[plane, i]` in input order. */
+/**
+ * Max unpooling: `y = 0`, then `y[plane, indices[plane, i]] = x[plane, i]` in input order. Returns
+ * −1, or the position of the first index outside the plane: each plane's indices are checked
+ * before it is written, so y (the op's fresh output) is then incomplete and must be discarded.
+ */
 export function maxUnpoolWasm(
   e: WasmEngine,
   g: PoolGeometry,
   x: Float32Array,
   indices: Int32Array,
   y: Float32Array,
-): void {
-  unpool(e, g, x, indices, y, false);
+): number {
+  return unpool(e, g, x, indices, y, false);
 }
 
 /** Max unpooling's backward pass: `gx[plane, i] = gy[plane, indices[plane, i]]`. */
@@ -116,7 +120,8 @@ export function maxUnpoolBackwardWasm(
   indices: Int32Array,
   gx: Float32Array,
 ): void {
-  unpool(e, g, gy, indices, gx, true);
+  if (unpool(e, g, gy, indices, gx, true) >= 0)
+    throw new Error('maxUnpool: internal error, unchecked indices');
 }
 
 function unpool(
@@ -126,7 +131,7 @@ function unpool(
   indices: Int32Array,
   dst: Float32Array,
   backward: boolean,
-): void {
+): number {
   const small = g.inPlane;
   const large = g.outPlane;
   const [ls, ld] = backward ? [large, small] : [small, large];
@@ -135,22 +140,34 @@ function unpool(
       `maxUnpool: internal error, buffers of ${src.length}, ${indices.length} and ${dst.length} elements for ${g.planes} planes of ${small} <-> ${large}`,
     );
   }
-  if (dst.length === 0) return;
+  if (dst.length === 0) return -1;
   e.reset();
   const sp = e.copyIn(src);
   const ip = e.copyIn(indices);
   const dp = e.output(dst);
-  runByUnits(e, backward ? FN.maxUnpoolBackward : FN.maxUnpool, g.planes, 4 * dst.length, (p0, np) =>
-    e.record(UNPOOL, {
-      src: sp + 4 * p0 * ls,
-      indices: ip + 4 * p0 * small,
-      dst: dp + 4 * p0 * ld,
-      planes: np,
-      smallPlane: small,
-      largePlane: large,
-    }),
+  const parts = runByUnits(
+    e,
+    backward ? FN.maxUnpoolBackward : FN.maxUnpool,
+    g.planes,
+    4 * dst.length,
+    (p0, np) =>
+      e.record(UNPOOL, {
+        src: sp + 4 * p0 * ls,
+        indices: ip + 4 * p0 * small,
+        dst: dp + 4 * p0 * ld,
+        planes: np,
+        smallPlane: small,
+        largePlane: large,
+        firstInvalid: -1,
+      }),
   );
+  if (!backward)
+    for (const { u0, rec } of parts) {
+      const bad = e.read(rec, UNPOOL, 'firstInvalid');
+      if (bad >= 0) return u0 * small + bad;
+    }
   e.copyOut(dp, dst);
+  return -1;
 }
 
 /**

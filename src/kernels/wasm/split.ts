@@ -31,8 +31,9 @@ export function memoryThreads(e: WasmEngine, units: number, bytes: number): numb
 
 /**
  * Runs a memory-bound kernel `fn` over `units` units (channels, planes) in `memoryThreads` jobs:
- * `record(u0, n)` returns the byte offset of a record covering units [u0, u0 + n) only. The
- * records are released afterwards.
+ * `record(u0, n)` returns the byte offset of a record covering units [u0, u0 + n) only. Returns
+ * the jobs' first units and records, which stay readable until the next allocation (they are
+ * released).
  */
 export function runByUnits(
   e: WasmEngine,
@@ -40,16 +41,20 @@ export function runByUnits(
   units: number,
   bytes: number,
   record: (u0: number, n: number) => number,
-): void {
+): { u0: number; rec: number }[] {
   const T = memoryThreads(e, units, bytes);
   const top = e.alloc(0);
-  const jobs: Job[] = [];
+  const parts: { u0: number; rec: number }[] = [];
   for (let t = 0; t < T; t++) {
     const [u0, u1] = part(units, T, t);
-    jobs.push([fn, record(u0, u1 - u0)]);
+    parts.push({ u0, rec: record(u0, u1 - u0) });
   }
-  parallel(e, jobs);
+  parallel(
+    e,
+    parts.map((p) => [fn, p.rec] as const),
+  );
   e.release(top);
+  return parts;
 }
 
 /**
@@ -70,6 +75,7 @@ export function splitRecord<F extends RecordLayout['fields']>(
     return;
   }
   runByUnits(e, fn, units, bytes, (u0, n) => e.copyRecord(rec, l, shift(u0, n)));
+  return;
 }
 
 /** One thread's GEMM scratch: a packed B block, an edge tile, the row tables, its record. */
