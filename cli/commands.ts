@@ -19,12 +19,15 @@ import {
   finalOutput,
   frameworkSnippets,
   interpolate,
+  largestOutputPadding,
+  largestPoolPadding,
   matrixScene,
   matrixText,
   matrixView,
   pixelShuffle,
   rasterize,
   readPng,
+  samePadding,
   sceneToGif,
   sceneToSvg,
   sizeFormula,
@@ -111,8 +114,8 @@ export function shapeCommand(op: string, opts: Options, io: CliIo): void {
   let P = perDim(padding, d, 0);
   let PE = P;
   if (named === 'same') {
-    P = K.map((k, n) => Math.floor((D[n]! * (k - 1)) / 2));
-    PE = K.map((k, n) => D[n]! * (k - 1) - P[n]!);
+    P = K.map((k, n) => samePadding(k, D[n]!).padBegin);
+    PE = K.map((k, n) => samePadding(k, D[n]!).padEnd);
   }
   let sizes: number[];
   let kind: FormulaArgs['op'];
@@ -140,12 +143,12 @@ export function shapeCommand(op: string, opts: Options, io: CliIo): void {
     const poolStride = stride ?? kernel;
     perDim(poolStride, d, 1).forEach((s, n) => (S[n] = s));
     P.forEach((p, n) => {
-      if (p > Math.floor(K[n]! / 2)) {
+      if (p > largestPoolPadding(K[n]!)) {
         cliFail(
           cmd,
           '--padding',
           padArg,
-          `must be at most half the kernel size (${Math.floor(K[n]! / 2)} in dimension ${n}), as PyTorch's pooling requires`,
+          `must be at most half the kernel size (${largestPoolPadding(K[n]!)} in dimension ${n}), as PyTorch's pooling requires`,
         );
       }
     });
@@ -186,10 +189,10 @@ export function shapeCommand(op: string, opts: Options, io: CliIo): void {
   io.out(`${op}: ${parts.join(', ')}\n`);
   io.out(`output size: ${sizes.join('×')}\n`);
   for (const line of sizeFormulaLines(args, DIM_NAMES[d])) io.out(`  ${line}\n`);
-  if (op === 'convTranspose' && S.some((s, n) => Math.max(s, D[n]!) > 1)) {
+  if (op === 'convTranspose' && S.some((s, n) => largestOutputPadding(s, D[n]!) > 0)) {
     // the other sizes output padding can reach: the ambiguity it resolves
     const alt = S.map((s, n) => {
-      const hi = Math.max(s, D[n]!) - 1;
+      const hi = largestOutputPadding(s, D[n]!);
       return Array.from({ length: hi + 1 }, (_, a) => sizes[n]! - A[n]! + a).filter((v) => v !== sizes[n]);
     });
     if (alt.some((v) => v.length)) {

@@ -21,13 +21,18 @@ export {
   convTranspose3d,
 } from './ops/conv.js';
 export { convOutputSize, convTransposeOutputSize } from './geometry/conv.js';
-export type {
-  ConvOptions,
-  ConvTransposeOptions,
-  ConvOutputSizeArgs,
-  ConvTransposeOutputSizeArgs,
-  PaddingArg,
-} from './geometry/conv.js';
+export {
+  effectiveKernel,
+  convOutputLength,
+  transposedOutputLength,
+  unpoolOutputLength,
+  samePadding,
+  largestOutputPadding,
+  largestPoolPadding,
+} from './geometry/arithmetic.js';
+export type { ConvDim } from './geometry/arithmetic.js';
+export type { ConvOptions, ConvTransposeOptions } from './ops/conv.js';
+export type { ConvOutputSizeArgs, ConvTransposeOutputSizeArgs, PaddingArg } from './geometry/conv.js';
 export {
   maxPool1d,
   maxPool2d,

@@ -3,6 +3,7 @@
  * autograd, a tape node. Layout is channels-first as in PyTorch (`N, C, *spatial`).
  */
 import { DeconvError, fail, show } from './errors.js';
+import { MAX_ELEMENTS } from './limits.js';
 import type { TapeNode } from './autograd/tape.js';
 import { chainedOps as ops } from './chained-ops.js';
 import { Rng } from './random.js';
@@ -18,8 +19,7 @@ export interface TensorOptions {
   requiresGrad?: boolean;
 }
 
-/** Largest element count of one tensor: beyond it an op refuses instead of crashing. */
-export const MAX_ELEMENTS = 2 ** 31 - 1;
+export { MAX_ELEMENTS };
 
 let nextSerial = 0;
 let serialOf: (t: Tensor) => number;

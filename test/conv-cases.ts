@@ -4,7 +4,8 @@
  * the kernels take, through the same argument checks as the ops.
  */
 import { randn } from '../src/index.js';
-import { convGeometry, convTransposeGeometry, type ConvGeometry } from '../src/geometry/conv.js';
+import type { ConvGeometry } from '../src/geometry/conv.js';
+import { convGeometry, convTransposeGeometry } from './geometry-of.js';
 
 export interface Case {
   transposed: boolean;

@@ -22,7 +22,8 @@ import {
   DeconvError,
   type KernelPath,
 } from '../src/index.js';
-import { asDirectConv, convTransposeGeometry } from '../src/geometry/conv.js';
+import { asDirectConv } from '../src/geometry/conv.js';
+import { convTransposeGeometry } from './geometry-of.js';
 
 const convs = [conv1d, conv2d, conv3d];
 const convTs = [convTranspose1d, convTranspose2d, convTranspose3d];

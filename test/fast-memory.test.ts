@@ -8,13 +8,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { randn, setKernelPath, getKernelPath, tensor, type Tensor } from '../src/index.js';
-import { interpolateGeometry, shuffleGeometry, type InterpolateMode } from '../src/geometry/interpolate.js';
-import { maxUnpoolGeometry, poolGeometry } from '../src/geometry/pool.js';
+import type { InterpolateMode } from '../src/geometry/interpolate.js';
+import {
+  interpolateGeometry,
+  maxUnpoolGeometry,
+  poolGeometry,
+  shuffleGeometry,
+  unfoldGeometry,
+} from './geometry-of.js';
 import { resample, pixelShuffleKernel } from '../src/kernels/ref/resample.js';
 import { resampleFast, pixelShuffleFast } from '../src/kernels/fast/resample.js';
 import * as ref from '../src/kernels/ref/pool.js';
 import * as fast from '../src/kernels/fast/pool.js';
-import { unfoldGeometry, columnsShape } from '../src/geometry/fold.js';
+import { columnsShape } from '../src/geometry/fold.js';
 import { im2colRef, col2imRef } from '../src/kernels/ref/fold.js';
 import { im2colFast, col2imFast } from '../src/kernels/fast/fold.js';
 import { interpolate } from '../src/ops/interpolate.js';

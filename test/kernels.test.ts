@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { randn } from '../src/index.js';
-import { convGeometry, convTransposeGeometry, type ConvGeometry } from '../src/geometry/conv.js';
+import type { ConvGeometry } from '../src/geometry/conv.js';
+import { convGeometry, convTransposeGeometry } from './geometry-of.js';
 import { convGatherRef, convScatterRef, convWeightRef } from '../src/kernels/ref/conv.js';
 import { convGatherFast, convScatterFast, convWeightFast } from '../src/kernels/fast/conv.js';
 

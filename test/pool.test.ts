@@ -13,7 +13,7 @@ import {
   avgPool2d,
   avgPool3d,
 } from '../src/ops/pool.js';
-import { poolOutputSizes } from '../src/geometry/pool.js';
+import { checkedConvOutputLength, convOutputLength } from '../src/geometry/arithmetic.js';
 
 const maxPools: (typeof maxPool1d)[] = [maxPool1d, maxPool2d, maxPool3d];
 const maxUnpools: (typeof maxUnpool1d)[] = [maxUnpool1d, maxUnpool2d, maxUnpool3d];
@@ -199,35 +199,39 @@ test('ops are recorded once per family with their geometry', () => {
   assert.deepEqual(Array.from(x.grad!.data), [0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0]);
 });
 
-test('poolOutputSizes: floor and ceil mode, the last window starts inside the input or left padding', () => {
-  const args = { kernelSize: [2], stride: [2], padding: [0], dilation: [1] };
-  assert.deepEqual(poolOutputSizes('t', { ...args, inputSize: [5], ceilMode: false }, 1), [2]);
-  assert.deepEqual(poolOutputSizes('t', { ...args, inputSize: [5], ceilMode: true }, 1), [3]);
+test('convOutputLength: floor and ceil mode, the last window starts inside the input or left padding', () => {
+  const dim = { kernelSize: 2, stride: 2, padBegin: 0, padEnd: 0, dilation: 1 };
+  assert.equal(convOutputLength({ ...dim, inputSize: 5, ceilMode: false }), 2);
+  assert.equal(convOutputLength({ ...dim, inputSize: 5, ceilMode: true }), 3);
   // ceil would give 3 windows starting at -1, 2, 5; the last starts past the input (0..4), in the
   // end padding — (o − 1)·s = 6 ≥ I + p = 6 — so it is dropped
-  assert.deepEqual(
-    poolOutputSizes(
-      't',
-      { inputSize: [5], kernelSize: [3], stride: [3], padding: [1], dilation: [1], ceilMode: true },
-      1,
-    ),
-    [2],
+  assert.equal(
+    convOutputLength({
+      inputSize: 5,
+      kernelSize: 3,
+      stride: 3,
+      padBegin: 1,
+      padEnd: 1,
+      dilation: 1,
+      ceilMode: true,
+    }),
+    2,
   );
-  assert.deepEqual(
-    poolOutputSizes(
-      't',
-      { inputSize: [6], kernelSize: [3], stride: [2], padding: [[1, 0]], dilation: [2], ceilMode: false },
-      1,
-    ),
-    [2],
+  assert.equal(
+    convOutputLength({ inputSize: 6, kernelSize: 3, stride: 2, padBegin: 1, padEnd: 0, dilation: 2 }),
+    2,
   );
   throwsOn(
     () =>
-      poolOutputSizes(
-        't',
-        { inputSize: [3], kernelSize: [2], stride: [1], padding: [0], dilation: [3], ceilMode: true },
-        1,
-      ),
+      checkedConvOutputLength('t', 'inputSize[0]', {
+        inputSize: 3,
+        kernelSize: 2,
+        stride: 1,
+        padBegin: 0,
+        padEnd: 0,
+        dilation: 3,
+        ceilMode: true,
+      }),
     'inputSize',
     'inputSize[0] = 3',
   );

@@ -27,12 +27,9 @@ import {
   type Tensor,
   type InterpolateOptions,
 } from '../src/index.js';
-import {
-  interpolateGeometry,
-  shuffleGeometry,
-  type InterpolateGeometry,
-} from '../src/geometry/interpolate.js';
-import { maxUnpoolGeometry, type PoolGeometry } from '../src/geometry/pool.js';
+import type { InterpolateGeometry } from '../src/geometry/interpolate.js';
+import type { PoolGeometry } from '../src/geometry/pool.js';
+import { interpolateGeometry, maxUnpoolGeometry, shuffleGeometry } from './geometry-of.js';
 import { resample, pixelShuffleKernel } from '../src/kernels/ref/resample.js';
 import { maxUnpoolRef, maxUnpoolBackwardRef } from '../src/kernels/ref/pool.js';
 import {

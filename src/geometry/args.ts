@@ -3,8 +3,7 @@
  * one per dimension), input ranks (batched `N, C, *spatial` or unbatched `C, *spatial`) and
  * option records. Each failure names the function, the argument path, the value and the rule.
  */
-import { fail, show } from '../errors.js';
-import { checkFloatTensor, checkTensor } from '../tensor.js';
+import { fail } from '../errors.js';
 
 export type SizeArg = number | readonly number[];
 
@@ -121,16 +120,16 @@ export interface Layout {
 }
 
 /**
- * Reads `(N, C, *spatial)` or `(C, *spatial)` with `d` spatial dimensions from a float tensor.
+ * Reads `(N, C, *spatial)` or `(C, *spatial)` with `d` spatial dimensions from a shape; `name` is
+ * how the caller wrote it (`input.shape`, `inputShape`).
  */
-export function checkLayout(fn: string, argument: string, value: unknown, d: number, float = true): Layout {
-  const t = float ? checkFloatTensor(fn, argument, value) : checkTensor(fn, argument, value);
-  const r = t.shape.length;
+export function layoutOf(fn: string, name: string, shape: readonly number[], d: number): Layout {
+  const r = shape.length;
   if (r !== d + 1 && r !== d + 2) {
     fail(
       fn,
-      `${argument}.shape`,
-      t.shape,
+      name,
+      shape,
       `must have ${d + 2} dimensions (N, C, ${spatialNames(d)}) or ${d + 1} without the batch (C, ${spatialNames(d)})`,
     );
   }
@@ -138,9 +137,9 @@ export function checkLayout(fn: string, argument: string, value: unknown, d: num
   return {
     d,
     batched,
-    batch: batched ? t.shape[0]! : 1,
-    channels: t.shape[r - d - 1]!,
-    spatial: t.shape.slice(r - d) as number[],
+    batch: batched ? shape[0]! : 1,
+    channels: shape[r - d - 1]!,
+    spatial: shape.slice(r - d),
   };
 }
 
@@ -152,12 +151,3 @@ export function spatialNames(d: number): string {
 export function shapeOf(layout: Layout, channels: number, spatial: readonly number[]): number[] {
   return layout.batched ? [layout.batch, channels, ...spatial] : [channels, ...spatial];
 }
-
-/** Pads per-dimension values to length 3 (leading `fill`), so kernels loop over 3 dims always. */
-export function to3(values: readonly number[], fill: number): [number, number, number] {
-  const out = [fill, fill, fill] as [number, number, number];
-  for (let i = 0; i < values.length; i++) out[3 - values.length + i] = values[i]!;
-  return out;
-}
-
-export { show };

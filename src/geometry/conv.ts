@@ -10,6 +10,12 @@
  * convolution's gradient with respect to `x` (a scatter `x[i·s − pBegin + k·d] += y[i] · w[k]`).
  * Every op, kernel and gradient reads this record; nothing recomputes a size on its own.
  *
+ * Two steps, as PyTorch's `ConvParams` and jax's shape rules: `convParams` / `convTransposeParams`
+ * check the options once into a frozen `ConvParams`; `convGeometry` / `convTransposeGeometry` take
+ * those params and the input and weight *shapes* (plain numbers, no tensors) to the geometry. So
+ * the ops, the conv matrix, the animations, the gradient functions and the output-size helpers all
+ * share one path; the per-dimension formulas themselves are in arithmetic.ts.
+ *
  * Sizes, per spatial dimension, with effective (dilated) kernel `kE = d·(k − 1) + 1`:
  *   conv:           o  = ⌊(i + pBegin + pEnd − kE) / s⌋ + 1
  *   convTranspose:  o' = s·(i' − 1) − pBegin − pEnd + kE + a        (a = outputPadding)
@@ -25,10 +31,15 @@
  *   padding p       → (kE − 1) − p on each side (negative means crop), plus `a` more at the end;
  *   dilation d      → unchanged.
  */
-import { fail, show } from '../errors.js';
-import { checkLive, type Tensor } from '../tensor.js';
-import { poolOutputSizes } from './pool.js';
-import { checkLayout, perDim, perDimPairs, POSITIVE, NON_NEGATIVE, type Layout } from './args.js';
+import { fail } from '../errors.js';
+import { layoutOf, perDim, perDimPairs, POSITIVE, NON_NEGATIVE } from './args.js';
+import {
+  checkOutputPadding,
+  checkedConvOutputLength,
+  effectiveKernel,
+  samePadding,
+  transposedOutputLength,
+} from './arithmetic.js';
 
 export interface ConvGeometry {
   readonly fn: string;
@@ -56,16 +67,16 @@ export interface ConvGeometry {
 
 export type PaddingArg = number | readonly (number | readonly [number, number])[] | 'same' | 'valid';
 
-export interface ConvOptions {
-  bias?: Tensor | null;
+/** Size-like options shared by conv's public functions (the op adds `bias`). */
+export interface ConvShapeOptions {
   stride?: number | readonly number[];
   padding?: PaddingArg;
   dilation?: number | readonly number[];
   groups?: number;
 }
 
-export interface ConvTransposeOptions {
-  bias?: Tensor | null;
+/** Size-like options of a transposed convolution (the op adds `bias`). */
+export interface ConvTransposeShapeOptions {
   stride?: number | readonly number[];
   padding?: number | readonly (number | readonly [number, number])[];
   outputPadding?: number | readonly number[];
@@ -74,42 +85,35 @@ export interface ConvTransposeOptions {
   outputSize?: readonly number[];
 }
 
-function zipPairs(pad: { begin: number[]; end: number[] }): [number, number][] {
-  return pad.begin.map((b, i) => [b, pad.end[i]!]);
+/**
+ * A convolution's options, checked once. Padding is explicit per side, or 'same' (resolved from
+ * the kernel size by the geometry). For a transposed convolution exactly one of `outputPadding`
+ * and `outputSize` is set.
+ */
+export interface ConvParams {
+  readonly fn: string;
+  readonly d: number;
+  readonly transposed: boolean;
+  readonly stride: readonly number[];
+  readonly dilation: readonly number[];
+  readonly groups: number;
+  readonly padding: 'same' | { readonly padBegin: readonly number[]; readonly padEnd: readonly number[] };
+  readonly outputPadding: readonly number[] | null;
+  /** transposed only: the requested spatial output size, and where it starts in the user's array */
+  readonly outputSize: readonly number[] | null;
+  readonly outputSizeOffset: number;
+  /** `padding` as the user wrote it, for messages */
+  readonly paddingArg: unknown;
 }
 
-function effective(kernel: readonly number[], dilation: readonly number[]): number[] {
-  return kernel.map((k, i) => dilation[i]! * (k - 1) + 1);
-}
-
-/** Resolves conv padding (numbers, per-side pairs, 'same', 'valid') to begin/end per dimension. */
-export function resolveConvPadding(
-  fn: string,
-  padding: unknown,
-  d: number,
-  kernel: readonly number[],
-  stride: readonly number[],
-  dilation: readonly number[],
-): { begin: number[]; end: number[] } {
-  if (padding === 'valid') return { begin: new Array<number>(d).fill(0), end: new Array<number>(d).fill(0) };
-  if (padding === 'same') {
-    stride.forEach((s, i) => {
-      if (s !== 1) {
-        fail(
-          fn,
-          'padding',
-          padding,
-          `is not supported for strided convolutions (stride[${i}] = ${s}); 'same' needs stride 1`,
-        );
-      }
-    });
-    // PyTorch puts the odd extra at the end: total d·(k − 1), begin ⌊total / 2⌋.
-    const total = kernel.map((k, i) => dilation[i]! * (k - 1));
-    return { begin: total.map((t) => Math.floor(t / 2)), end: total.map((t) => t - Math.floor(t / 2)) };
-  }
-  if (typeof padding === 'string')
-    fail(fn, 'padding', padding, "must be a number, an array, [begin, end] pairs, 'same' or 'valid'");
-  return perDimPairs(fn, 'padding', padding, d);
+/** Where the input and weight shapes come from, for the messages (`input.shape`, `inputShape`…). */
+export interface ConvShapes {
+  readonly input: readonly number[];
+  readonly weight: readonly number[];
+  /** default 'input.shape' */
+  readonly inputName?: string;
+  /** default 'weight.shape' */
+  readonly weightName?: string;
 }
 
 function checkGroups(fn: string, groups: unknown): number {
@@ -119,204 +123,52 @@ function checkGroups(fn: string, groups: unknown): number {
   return groups;
 }
 
-function checkWeight(fn: string, weight: unknown, d: number, transposed: boolean): Tensor {
-  const w = weight as Tensor;
-  if (!w || typeof w !== 'object' || !('shape' in w) || !('data' in w))
-    fail(fn, 'weight', weight, 'must be a Tensor');
-  checkLive(fn, 'weight', w);
-  if (w.dtype === 'int32') fail(fn, 'weight.dtype', w.dtype, "must be 'float32'");
-  if (w.shape.length !== d + 2) {
-    const names = transposed ? 'Cin, Cout/groups' : 'Cout, Cin/groups';
-    fail(
-      fn,
-      'weight.shape',
-      w.shape,
-      `must have ${d + 2} dimensions (${names}, ${['kL', 'kH, kW', 'kD, kH, kW'][d - 1]})`,
-    );
-  }
-  w.shape.slice(2).forEach((k, i) => {
-    if (k < 1) fail(fn, `weight.shape[${i + 2}]`, k, 'must be a positive kernel size');
-  });
-  return w;
+function explicitPadding(fn: string, padding: unknown, d: number): ConvParams['padding'] {
+  const pad = perDimPairs(fn, 'padding', padding, d);
+  return Object.freeze({ padBegin: Object.freeze(pad.begin), padEnd: Object.freeze(pad.end) });
 }
 
-function checkBias(fn: string, bias: unknown, channels: number): Tensor | null {
-  if (bias === undefined || bias === null) return null;
-  const b = bias as Tensor;
-  if (!b || typeof b !== 'object' || !('shape' in b) || !('data' in b))
-    fail(fn, 'bias', bias, 'must be a Tensor or null');
-  checkLive(fn, 'bias', b);
-  if (b.dtype === 'int32') fail(fn, 'bias.dtype', b.dtype, "must be 'float32'");
-  if (b.shape.length !== 1 || b.shape[0] !== channels) {
-    fail(fn, 'bias.shape', b.shape, `must be [${channels}], one value per output channel`);
-  }
-  return b;
-}
-
-export interface CheckedConv {
-  geometry: ConvGeometry;
-  layout: Layout;
-  weight: Tensor;
-  bias: Tensor | null;
-}
-
-/** Checks a convolution's arguments and computes its geometry. */
-export function convGeometry(
-  fn: string,
-  input: unknown,
-  weight: unknown,
-  options: ConvOptions,
-  d: number,
-): CheckedConv {
-  const layout = checkLayout(fn, 'input', input, d);
-  const w = checkWeight(fn, weight, d, false);
-  const groups = checkGroups(fn, options.groups);
-  const cin = layout.channels;
-  const cout = w.shape[0]!;
-  const cdim = layout.batched ? 1 : 0;
-  if (cin % groups !== 0)
-    fail(fn, 'groups', groups, `must divide the input channels input.shape[${cdim}] = ${cin}`);
-  if (cout % groups !== 0)
-    fail(fn, 'groups', groups, `must divide the output channels weight.shape[0] = ${cout}`);
-  if (w.shape[1]! * groups !== cin) {
-    fail(
-      fn,
-      'weight.shape[1]',
-      w.shape[1],
-      `must equal input channels / groups = ${cin} / ${groups} = ${cin / groups}`,
-    );
-  }
-  const kernel = w.shape.slice(2) as number[];
+/** Checks a convolution's options (numbers, per-side pairs, 'same', 'valid') into `ConvParams`. */
+export function convParams(fn: string, d: number, options: ConvShapeOptions): ConvParams {
   const stride = perDim(fn, 'stride', options.stride, d, POSITIVE, 1);
   const dilation = perDim(fn, 'dilation', options.dilation, d, POSITIVE, 1);
-  const pad = resolveConvPadding(fn, options.padding, d, kernel, stride, dilation);
-  const bias = checkBias(fn, options.bias, cout);
-  const effectiveKernel = effective(kernel, dilation);
-  const ySize = poolOutputSizes(
-    fn,
-    {
-      inputSize: layout.spatial,
-      kernelSize: kernel,
-      stride,
-      dilation,
-      padding: zipPairs(pad),
-      ceilMode: false,
-    },
-    d,
-    (k) => `input.shape[${k + cdim + 1}]`,
-  );
-  const geometry: ConvGeometry = Object.freeze({
+  const raw = options.padding;
+  let padding: ConvParams['padding'];
+  if (raw === 'valid') padding = explicitPadding(fn, 0, d);
+  else if (raw === 'same') {
+    stride.forEach((s, i) => {
+      if (s !== 1) {
+        fail(
+          fn,
+          'padding',
+          raw,
+          `is not supported for strided convolutions (stride[${i}] = ${s}); 'same' needs stride 1`,
+        );
+      }
+    });
+    padding = 'same';
+  } else {
+    if (typeof raw === 'string')
+      fail(fn, 'padding', raw, "must be a number, an array, [begin, end] pairs, 'same' or 'valid'");
+    padding = explicitPadding(fn, raw, d);
+  }
+  return Object.freeze({
     fn,
     d,
     transposed: false,
-    batched: layout.batched,
-    batch: layout.batch,
-    groups,
-    xChannels: cin,
-    yChannels: cout,
-    xSize: layout.spatial,
-    ySize,
-    kernel,
-    stride,
-    dilation,
-    padBegin: pad.begin,
-    padEnd: pad.end,
-    outputPadding: new Array<number>(d).fill(0),
-    effectiveKernel,
-  });
-  return { geometry, layout, weight: w, bias };
-}
-
-function checkOutputPadding(
-  fn: string,
-  a: readonly number[],
-  stride: readonly number[],
-  dilation: readonly number[],
-): void {
-  a.forEach((v, i) => {
-    if (v >= stride[i]! && v >= dilation[i]!) {
-      fail(
-        fn,
-        `outputPadding[${i}]`,
-        v,
-        `must be smaller than stride[${i}] = ${stride[i]} or dilation[${i}] = ${dilation[i]}`,
-      );
-    }
+    stride: Object.freeze(stride),
+    dilation: Object.freeze(dilation),
+    groups: checkGroups(fn, options.groups),
+    padding,
+    outputPadding: null,
+    outputSize: null,
+    outputSizeOffset: 0,
+    paddingArg: raw,
   });
 }
 
-/** The smallest output size of a transposed convolution (outputPadding 0), per dimension. */
-function transposeBaseSizes(
-  inSize: readonly number[],
-  stride: readonly number[],
-  pb: readonly number[],
-  pe: readonly number[],
-  effK: readonly number[],
-): number[] {
-  return inSize.map((i, k) => stride[k]! * (i - 1) - pb[k]! - pe[k]! + effK[k]!);
-}
-
-/**
- * `outputSize` → output padding, as PyTorch's `ConvTranspose._output_padding`: the requested size
- * must lie in [base, base + stride − 1]; spatial sizes only, or with N and C in front.
- */
-function outputPaddingFromSize(
-  fn: string,
-  outputSize: unknown,
-  d: number,
-  base: readonly number[],
-  stride: readonly number[],
-): number[] {
-  if (!Array.isArray(outputSize))
-    fail(fn, 'outputSize', outputSize, `must be an array of ${d} spatial sizes`);
-  let sizes = outputSize as number[];
-  if (sizes.length === d + 2) sizes = sizes.slice(2);
-  else if (sizes.length !== d)
-    fail(
-      fn,
-      'outputSize',
-      outputSize,
-      `must have ${d} entries (spatial sizes), or ${d + 2} with N and C in front`,
-    );
-  const off = outputSize.length - d;
-  return sizes.map((s, i) => {
-    if (typeof s !== 'number' || !Number.isInteger(s) || s < 1)
-      fail(fn, `outputSize[${i + off}]`, s, 'must be a positive integer');
-    const lo = base[i]!;
-    const hi = base[i]! + stride[i]! - 1;
-    if (s < lo || s > hi) {
-      fail(
-        fn,
-        `outputSize[${i + off}]`,
-        s,
-        lo === hi
-          ? `must be ${lo}: with stride[${i}] = ${stride[i]} no other size is reachable from this input`
-          : `must be between ${lo} and ${hi}, the sizes stride[${i}] = ${stride[i]} can reach from this input`,
-      );
-    }
-    return s - lo;
-  });
-}
-
-/** Checks a transposed convolution's arguments and computes its geometry. */
-export function convTransposeGeometry(
-  fn: string,
-  input: unknown,
-  weight: unknown,
-  options: ConvTransposeOptions,
-  d: number,
-): CheckedConv {
-  const layout = checkLayout(fn, 'input', input, d);
-  const w = checkWeight(fn, weight, d, true);
-  const groups = checkGroups(fn, options.groups);
-  const cin = layout.channels;
-  const cdim = layout.batched ? 1 : 0;
-  if (w.shape[0] !== cin)
-    fail(fn, 'weight.shape[0]', w.shape[0], `must equal the input channels input.shape[${cdim}] = ${cin}`);
-  if (cin % groups !== 0)
-    fail(fn, 'groups', groups, `must divide the input channels input.shape[${cdim}] = ${cin}`);
-  const cout = w.shape[1]! * groups;
-  const kernel = w.shape.slice(2) as number[];
+/** Checks a transposed convolution's options into `ConvParams`. */
+export function convTransposeParams(fn: string, d: number, options: ConvTransposeShapeOptions): ConvParams {
   const stride = perDim(fn, 'stride', options.stride, d, POSITIVE, 1);
   const dilation = perDim(fn, 'dilation', options.dilation, d, POSITIVE, 1);
   if (typeof options.padding === 'string') {
@@ -327,29 +179,255 @@ export function convTransposeGeometry(
       'must be a number, an array or [begin, end] pairs (strings are for conv only)',
     );
   }
-  const pad = perDimPairs(fn, 'padding', options.padding, d);
-  const effectiveKernel = effective(kernel, dilation);
-  const base = transposeBaseSizes(layout.spatial, stride, pad.begin, pad.end, effectiveKernel);
-  let outputPadding: number[];
+  const padding = explicitPadding(fn, options.padding, d);
+  let outputPadding: number[] | null = null;
+  let outputSize: number[] | null = null;
+  let outputSizeOffset = 0;
   if (options.outputSize !== undefined) {
-    outputPadding = outputPaddingFromSize(fn, options.outputSize, d, base, stride);
+    const raw: unknown = options.outputSize;
+    if (!Array.isArray(raw)) fail(fn, 'outputSize', raw, `must be an array of ${d} spatial sizes`);
+    if (raw.length !== d && raw.length !== d + 2) {
+      fail(
+        fn,
+        'outputSize',
+        raw,
+        `must have ${d} entries (spatial sizes), or ${d + 2} with N and C in front`,
+      );
+    }
+    outputSizeOffset = raw.length - d;
+    outputSize = (raw.slice(outputSizeOffset) as unknown[]).map((v, i) => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+        fail(fn, `outputSize[${i + outputSizeOffset}]`, v, 'must be a positive integer');
+      return v;
+    });
   } else {
     outputPadding = perDim(fn, 'outputPadding', options.outputPadding, d, NON_NEGATIVE, 0);
     checkOutputPadding(fn, outputPadding, stride, dilation);
   }
+  return Object.freeze({
+    fn,
+    d,
+    transposed: true,
+    stride: Object.freeze(stride),
+    dilation: Object.freeze(dilation),
+    groups: checkGroups(fn, options.groups),
+    padding,
+    outputPadding: outputPadding && Object.freeze(outputPadding),
+    outputSize: outputSize && Object.freeze(outputSize),
+    outputSizeOffset,
+    paddingArg: options.padding,
+  });
+}
+
+/** The params' padding per side for a kernel ('same' resolved as PyTorch splits it). */
+export function resolvePadding(p: ConvParams, kernel: readonly number[]): { begin: number[]; end: number[] } {
+  if (p.padding === 'same') {
+    const same = kernel.map((k, i) => samePadding(k, p.dilation[i]!));
+    return { begin: same.map((s) => s.padBegin), end: same.map((s) => s.padEnd) };
+  }
+  return { begin: [...p.padding.padBegin], end: [...p.padding.padEnd] };
+}
+
+/** Conv padding (numbers, per-side pairs, 'same', 'valid') resolved to begin/end per dimension. */
+export function resolveConvPadding(
+  fn: string,
+  padding: unknown,
+  d: number,
+  kernel: readonly number[],
+  stride: readonly number[],
+  dilation: readonly number[],
+): { begin: number[]; end: number[] } {
+  return resolvePadding(convParams(fn, d, { padding: padding as PaddingArg, stride, dilation }), kernel);
+}
+
+/** Checks a weight shape: rank d + 2 and positive kernel sizes. Returns the kernel sizes. */
+function kernelOf(p: ConvParams, shape: readonly number[], name: string): number[] {
+  const { fn, d } = p;
+  if (shape.length !== d + 2) {
+    const names = p.transposed ? 'Cin, Cout/groups' : 'Cout, Cin/groups';
+    fail(
+      fn,
+      name,
+      shape,
+      `must have ${d + 2} dimensions (${names}, ${['kL', 'kH, kW', 'kD, kH, kW'][d - 1]})`,
+    );
+  }
+  const kernel = shape.slice(2);
+  kernel.forEach((k, i) => {
+    if (k < 1) fail(fn, `${name}[${i + 2}]`, k, 'must be a positive kernel size');
+  });
+  return kernel;
+}
+
+/** Checked conv output sizes, per dimension. */
+function outputLengths(
+  fn: string,
+  inputSize: readonly number[],
+  kernel: readonly number[],
+  stride: readonly number[],
+  pad: { begin: readonly number[]; end: readonly number[] },
+  dilation: readonly number[],
+  ceilMode: boolean,
+  path: (k: number) => string,
+): number[] {
+  return inputSize.map((i, k) =>
+    checkedConvOutputLength(fn, path(k), {
+      inputSize: i,
+      kernelSize: kernel[k]!,
+      stride: stride[k]!,
+      padBegin: pad.begin[k]!,
+      padEnd: pad.end[k]!,
+      dilation: dilation[k]!,
+      ceilMode,
+    }),
+  );
+}
+
+/** The smallest output size of a transposed convolution (outputPadding 0), per dimension. */
+function transposeBaseSizes(
+  inSize: readonly number[],
+  kernel: readonly number[],
+  stride: readonly number[],
+  pad: { begin: readonly number[]; end: readonly number[] },
+  dilation: readonly number[],
+): number[] {
+  return inSize.map((i, k) =>
+    transposedOutputLength({
+      inputSize: i,
+      kernelSize: kernel[k]!,
+      stride: stride[k]!,
+      padBegin: pad.begin[k]!,
+      padEnd: pad.end[k]!,
+      dilation: dilation[k]!,
+      outputPadding: 0,
+    }),
+  );
+}
+
+function freezeGeometry(g: ConvGeometry): ConvGeometry {
+  return Object.freeze({
+    ...g,
+    xSize: Object.freeze([...g.xSize]),
+    ySize: Object.freeze([...g.ySize]),
+  });
+}
+
+/**
+ * A convolution's geometry from its params and the input and weight shapes, `(N, Cin, *spatial)`
+ * or `(Cin, *spatial)` and `(Cout, Cin/groups, *k)`.
+ */
+export function convGeometry(p: ConvParams, shapes: ConvShapes): ConvGeometry {
+  const { fn, d, groups, stride, dilation } = p;
+  const inputName = shapes.inputName ?? 'input.shape';
+  const weightName = shapes.weightName ?? 'weight.shape';
+  const layout = layoutOf(fn, inputName, shapes.input, d);
+  const kernel = kernelOf(p, shapes.weight, weightName);
+  const cin = layout.channels;
+  const cout = shapes.weight[0]!;
+  const cdim = layout.batched ? 1 : 0;
+  if (cin % groups !== 0)
+    fail(fn, 'groups', groups, `must divide the input channels ${inputName}[${cdim}] = ${cin}`);
+  if (cout % groups !== 0)
+    fail(fn, 'groups', groups, `must divide the output channels ${weightName}[0] = ${cout}`);
+  if (shapes.weight[1]! * groups !== cin) {
+    fail(
+      fn,
+      `${weightName}[1]`,
+      shapes.weight[1],
+      `must equal input channels / groups = ${cin} / ${groups} = ${cin / groups}`,
+    );
+  }
+  const pad = resolvePadding(p, kernel);
+  const ySize = outputLengths(
+    fn,
+    layout.spatial,
+    kernel,
+    stride,
+    pad,
+    dilation,
+    false,
+    (k) => `${inputName}[${k + cdim + 1}]`,
+  );
+  return freezeGeometry({
+    fn,
+    d,
+    transposed: false,
+    batched: layout.batched,
+    batch: layout.batch,
+    groups,
+    xChannels: cin,
+    yChannels: cout,
+    xSize: layout.spatial,
+    ySize,
+    kernel: Object.freeze(kernel),
+    stride,
+    dilation,
+    padBegin: Object.freeze(pad.begin),
+    padEnd: Object.freeze(pad.end),
+    outputPadding: Object.freeze(new Array<number>(d).fill(0)),
+    effectiveKernel: Object.freeze(kernel.map((k, i) => effectiveKernel(k, dilation[i]!))),
+  });
+}
+
+/**
+ * `outputSize` → output padding, as PyTorch's `ConvTranspose._output_padding`: the requested size
+ * must lie in [base, base + stride − 1].
+ */
+function outputPaddingFromSize(p: ConvParams, base: readonly number[]): number[] {
+  return p.outputSize!.map((s, i) => {
+    const lo = base[i]!;
+    const hi = base[i]! + p.stride[i]! - 1;
+    if (s < lo || s > hi) {
+      fail(
+        p.fn,
+        `outputSize[${i + p.outputSizeOffset}]`,
+        s,
+        lo === hi
+          ? `must be ${lo}: with stride[${i}] = ${p.stride[i]} no other size is reachable from this input`
+          : `must be between ${lo} and ${hi}, the sizes stride[${i}] = ${p.stride[i]} can reach from this input`,
+      );
+    }
+    return s - lo;
+  });
+}
+
+/**
+ * A transposed convolution's geometry from its params and the input and weight shapes,
+ * `(N, Cin, *spatial)` or `(Cin, *spatial)` and `(Cin, Cout/groups, *k)`.
+ */
+export function convTransposeGeometry(p: ConvParams, shapes: ConvShapes): ConvGeometry {
+  const { fn, d, groups, stride, dilation } = p;
+  const inputName = shapes.inputName ?? 'input.shape';
+  const weightName = shapes.weightName ?? 'weight.shape';
+  const layout = layoutOf(fn, inputName, shapes.input, d);
+  const kernel = kernelOf(p, shapes.weight, weightName);
+  const cin = layout.channels;
+  const cdim = layout.batched ? 1 : 0;
+  if (shapes.weight[0] !== cin)
+    fail(
+      fn,
+      `${weightName}[0]`,
+      shapes.weight[0],
+      `must equal the input channels ${inputName}[${cdim}] = ${cin}`,
+    );
+  if (cin % groups !== 0)
+    fail(fn, 'groups', groups, `must divide the input channels ${inputName}[${cdim}] = ${cin}`);
+  const cout = shapes.weight[1]! * groups;
+  const pad = resolvePadding(p, kernel);
+  const base = transposeBaseSizes(layout.spatial, kernel, stride, pad, dilation);
+  const outputPadding = p.outputSize ? outputPaddingFromSize(p, base) : [...p.outputPadding!];
   const xSize = base.map((b, i) => b + outputPadding[i]!);
   xSize.forEach((o, i) => {
     if (o < 1) {
       fail(
         fn,
         'padding',
-        options.padding,
+        p.paddingArg,
         `is too large: output size ${o} in dimension ${i} (it must be at least 1)`,
       );
     }
   });
-  const bias = checkBias(fn, options.bias, cout);
-  const geometry: ConvGeometry = Object.freeze({
+  return freezeGeometry({
     fn,
     d,
     transposed: true,
@@ -360,15 +438,23 @@ export function convTransposeGeometry(
     yChannels: cin,
     xSize,
     ySize: layout.spatial,
-    kernel,
+    kernel: Object.freeze(kernel),
     stride,
     dilation,
-    padBegin: pad.begin,
-    padEnd: pad.end,
-    outputPadding,
-    effectiveKernel,
+    padBegin: Object.freeze(pad.begin),
+    padEnd: Object.freeze(pad.end),
+    outputPadding: Object.freeze(outputPadding),
+    effectiveKernel: Object.freeze(kernel.map((k, i) => effectiveKernel(k, dilation[i]!))),
   });
-  return { geometry, layout, weight: w, bias };
+}
+
+/** The shape of the conv-view input x: `(N, Cx, *xSize)` or `(Cx, *xSize)`. */
+export function xShape(g: ConvGeometry): number[] {
+  return g.batched ? [g.batch, g.xChannels, ...g.xSize] : [g.xChannels, ...g.xSize];
+}
+/** The shape of the conv-view output y: `(N, Cy, *ySize)` or `(Cy, *ySize)`. */
+export function yShape(g: ConvGeometry): number[] {
+  return g.batched ? [g.batch, g.yChannels, ...g.ySize] : [g.yChannels, ...g.ySize];
 }
 
 /** Number of spatial dimensions told by the array-valued arguments (1 when all are numbers). */
@@ -416,20 +502,16 @@ export function convOutputSize(args: ConvOutputSizeArgs): number[] {
   });
   const inputSize = perDim(fn, 'inputSize', args.inputSize, d, NON_NEGATIVE);
   const kernel = perDim(fn, 'kernelSize', args.kernelSize, d, POSITIVE);
-  const stride = perDim(fn, 'stride', args.stride, d, POSITIVE, 1);
-  const dilation = perDim(fn, 'dilation', args.dilation, d, POSITIVE, 1);
-  const pad = resolveConvPadding(fn, args.padding, d, kernel, stride, dilation);
-  return poolOutputSizes(
+  const p = convParams(fn, d, args);
+  return outputLengths(
     fn,
-    {
-      inputSize,
-      kernelSize: kernel,
-      stride,
-      dilation,
-      padding: zipPairs(pad),
-      ceilMode: Boolean(args.ceilMode),
-    },
-    d,
+    inputSize,
+    kernel,
+    p.stride,
+    resolvePadding(p, kernel),
+    p.dilation,
+    Boolean(args.ceilMode),
+    (k) => `inputSize[${k}]`,
   );
 }
 
@@ -462,16 +544,17 @@ export function convTransposeOutputSize(args: ConvTransposeOutputSizeArgs): numb
   });
   const inputSize = perDim(fn, 'inputSize', args.inputSize, d, POSITIVE);
   const kernel = perDim(fn, 'kernelSize', args.kernelSize, d, POSITIVE);
-  const stride = perDim(fn, 'stride', args.stride, d, POSITIVE, 1);
-  const dilation = perDim(fn, 'dilation', args.dilation, d, POSITIVE, 1);
   if (typeof args.padding === 'string')
     fail(fn, 'padding', args.padding, 'must be a number, an array or [begin, end] pairs');
-  const pad = perDimPairs(fn, 'padding', args.padding, d);
-  const a = perDim(fn, 'outputPadding', args.outputPadding, d, NON_NEGATIVE, 0);
-  checkOutputPadding(fn, a, stride, dilation);
-  const base = transposeBaseSizes(inputSize, stride, pad.begin, pad.end, effective(kernel, dilation));
+  const p = convTransposeParams(fn, d, {
+    stride: args.stride,
+    padding: args.padding,
+    outputPadding: args.outputPadding,
+    dilation: args.dilation,
+  });
+  const base = transposeBaseSizes(inputSize, kernel, p.stride, resolvePadding(p, kernel), p.dilation);
   return base.map((b, i) => {
-    const o = b + a[i]!;
+    const o = b + p.outputPadding![i]!;
     if (o < 1)
       fail(
         fn,
@@ -506,5 +589,3 @@ export function asDirectConv(g: ConvGeometry): {
     flipKernel: true,
   };
 }
-
-export { show };

@@ -8,8 +8,7 @@
  * An unfold is a convolution with an identity weight: with `groups = C` and the weight
  * `w[c·K + k, 0, k'] = δ(k, k')` (K = ∏ kernelSize), conv's output channel `c·K + k` at position
  * `l` is the input value under kernel tap `k` of sliding block `l`. So the number of sliding blocks
- * per dimension is conv's output size, and this module asks the conv geometry
- * (`convOutputSize`) for it instead of writing the formula again. `fold` is the adjoint of
+ * per dimension is conv's output size (`convOutputLength` of arithmetic.ts). `fold` is the adjoint of
  * `unfold` on the same record: it scatters each column back and sums where blocks overlap.
  *
  * Layouts (rows ordered (c, kz, ky, kx), columns `l` ordered (oz, oy, ox), row-major):
@@ -20,9 +19,8 @@
  * option is a number, d = 2 (PyTorch's `nn.Unfold` / `nn.Fold` are 2-d).
  */
 import { fail, show } from '../errors.js';
-import { checkFloatTensor, type Tensor } from '../tensor.js';
-import { checkLayout, perDim, perDimPairs, POSITIVE } from './args.js';
-import { convOutputSize } from './conv.js';
+import { layoutOf, perDim, perDimPairs, POSITIVE } from './args.js';
+import { convOutputLength, effectiveKernel as effectiveKernelSize, product } from './arithmetic.js';
 
 /** `padding` of unfold/fold: a number, one per dimension, or per-dimension `[begin, end]` pairs. */
 export type FoldPaddingArg = number | readonly (number | readonly [number, number])[];
@@ -66,8 +64,6 @@ export interface FoldGeometry {
   readonly kernelVolume: number;
 }
 
-const product = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
-
 /** d from the array-valued size options; 2 when all are numbers (PyTorch's rule). */
 function foldDims(fn: string, args: Record<string, unknown>): number {
   let d = 0;
@@ -86,15 +82,30 @@ function foldDims(fn: string, args: Record<string, unknown>): number {
   return d || 2;
 }
 
-interface Common {
-  kernel: number[];
-  stride: number[];
-  dilation: number[];
-  pad: { begin: number[]; end: number[] };
-  effectiveKernel: number[];
+/** unfold's / fold's options, checked once. */
+export interface FoldParams {
+  readonly fn: string;
+  readonly d: number;
+  readonly kernel: readonly number[];
+  readonly stride: readonly number[];
+  readonly dilation: readonly number[];
+  readonly pad: { readonly begin: readonly number[]; readonly end: readonly number[] };
+  readonly effectiveKernel: readonly number[];
+  /** fold only: the image's spatial size */
+  readonly outputSize: readonly number[] | null;
 }
 
-function commonOptions(fn: string, options: UnfoldOptions, d: number): Common {
+/** Checks unfold's options, or fold's (with `outputSize`) when `fold` is true, into `FoldParams`. */
+export function foldParams(fn: string, options: FoldOptions | UnfoldOptions, fold: boolean): FoldParams {
+  const raw = options as Partial<FoldOptions>;
+  const d = foldDims(fn, {
+    ...(fold ? { outputSize: raw.outputSize } : {}),
+    kernelSize: options.kernelSize,
+    dilation: options.dilation,
+    padding: options.padding,
+    stride: options.stride,
+  });
+  const outputSize = fold ? perDim(fn, 'outputSize', raw.outputSize, d, POSITIVE) : null;
   const kernel = perDim(fn, 'kernelSize', options.kernelSize, d, POSITIVE);
   const dilation = perDim(fn, 'dilation', options.dilation, d, POSITIVE, 1);
   if (typeof options.padding === 'string') {
@@ -107,22 +118,25 @@ function commonOptions(fn: string, options: UnfoldOptions, d: number): Common {
   }
   const pad = perDimPairs(fn, 'padding', options.padding, d);
   const stride = perDim(fn, 'stride', options.stride, d, POSITIVE, 1);
-  const effectiveKernel = kernel.map((k, i) => dilation[i]! * (k - 1) + 1);
-  return { kernel, stride, dilation, pad, effectiveKernel };
+  const effectiveKernel = kernel.map((k, i) => effectiveKernelSize(k, dilation[i]!));
+  return Object.freeze({ fn, d, kernel, stride, dilation, pad, effectiveKernel, outputSize });
 }
 
-/** Sliding blocks per dimension, from the conv geometry; `sizes` must already fit the kernel. */
-function blocksOf(sizes: readonly number[], c: Common): number[] {
-  return convOutputSize({
-    inputSize: sizes,
-    kernelSize: c.kernel,
-    stride: c.stride,
-    dilation: c.dilation,
-    padding: c.pad.begin.map((b, i) => [b, c.pad.end[i]!] as [number, number]),
-  });
+/** Sliding blocks per dimension; `sizes` must already fit the kernel. */
+function blocksOf(sizes: readonly number[], c: FoldParams): number[] {
+  return sizes.map((n, k) =>
+    convOutputLength({
+      inputSize: n,
+      kernelSize: c.kernel[k]!,
+      stride: c.stride[k]!,
+      padBegin: c.pad.begin[k]!,
+      padEnd: c.pad.end[k]!,
+      dilation: c.dilation[k]!,
+    }),
+  );
 }
 
-function padWords(c: Common, k: number): string {
+function padWords(c: FoldParams, k: number): string {
   const b = c.pad.begin[k]!;
   const e = c.pad.end[k]!;
   return b === e ? `padding ${b}` : `padding [${b}, ${e}]`;
@@ -134,8 +148,8 @@ function freeze(
   batched: boolean,
   batch: number,
   channels: number,
-  imageSize: number[],
-  c: Common,
+  imageSize: readonly number[],
+  c: FoldParams,
 ): FoldGeometry {
   const blocks = blocksOf(imageSize, c);
   return Object.freeze({
@@ -144,7 +158,7 @@ function freeze(
     batched,
     batch,
     channels,
-    imageSize: Object.freeze(imageSize),
+    imageSize: Object.freeze([...imageSize]),
     kernel: Object.freeze(c.kernel),
     stride: Object.freeze(c.stride),
     dilation: Object.freeze(c.dilation),
@@ -157,15 +171,10 @@ function freeze(
   });
 }
 
-/** Checks `unfold`'s arguments: `input` (N, C, *spatial) or (C, *spatial). */
-export function unfoldGeometry(fn: string, input: unknown, options: UnfoldOptions): FoldGeometry {
-  const d = foldDims(fn, {
-    kernelSize: options.kernelSize,
-    dilation: options.dilation,
-    padding: options.padding,
-    stride: options.stride,
-  });
-  const layout = checkLayout(fn, 'input', input, d);
+/** unfold's geometry from its params and the image shape (N, C, *spatial) or (C, *spatial). */
+export function unfoldGeometry(c: FoldParams, inputShape: readonly number[]): FoldGeometry {
+  const { fn, d } = c;
+  const layout = layoutOf(fn, 'input.shape', inputShape, d);
   const off = layout.batched ? 1 : 0;
   if (layout.channels < 1) {
     fail(fn, `input.shape[${off}]`, layout.channels, 'must be positive (only the batch dimension may be 0)');
@@ -174,7 +183,6 @@ export function unfoldGeometry(fn: string, input: unknown, options: UnfoldOption
     if (s < 1)
       fail(fn, `input.shape[${off + 1 + k}]`, s, 'must be positive (only the batch dimension may be 0)');
   });
-  const c = commonOptions(fn, options, d);
   layout.spatial.forEach((s, k) => {
     const padded = s + c.pad.begin[k]! + c.pad.end[k]!;
     if (padded < c.effectiveKernel[k]!) {
@@ -191,16 +199,11 @@ export function unfoldGeometry(fn: string, input: unknown, options: UnfoldOption
   return freeze(fn, d, layout.batched, layout.batch, layout.channels, layout.spatial, c);
 }
 
-/** Checks `fold`'s arguments: `input` (N, C·∏k, L) or (C·∏k, L). */
-export function foldGeometry(fn: string, input: unknown, options: FoldOptions): FoldGeometry {
-  const d = foldDims(fn, {
-    outputSize: options.outputSize,
-    kernelSize: options.kernelSize,
-    dilation: options.dilation,
-    padding: options.padding,
-    stride: options.stride,
-  });
-  const t: Tensor = checkFloatTensor(fn, 'input', input);
+/** fold's geometry from its params and the columns shape (N, C·∏k, L) or (C·∏k, L). */
+export function foldGeometry(c: FoldParams, inputShape: readonly number[]): FoldGeometry {
+  const { fn, d } = c;
+  const outputSize = c.outputSize!;
+  const t = { shape: inputShape };
   const r = t.shape.length;
   if (r !== 2 && r !== 3) {
     fail(
@@ -210,8 +213,6 @@ export function foldGeometry(fn: string, input: unknown, options: FoldOptions): 
       `must have 3 dimensions (N, C·∏kernelSize, L) or 2 without the batch (C·∏kernelSize, L)`,
     );
   }
-  const outputSize = perDim(fn, 'outputSize', options.outputSize, d, POSITIVE);
-  const c = commonOptions(fn, options, d);
   const rows = t.shape[r - 2]!;
   const columns = t.shape[r - 1]!;
   const kernelVolume = product(c.kernel);

@@ -45,8 +45,9 @@
  *   dimensions, while its forward resamples with `1 / scaleFactor`.
  */
 import { fail, show } from '../errors.js';
-import { MAX_ELEMENTS, checkFloatTensor, checkTensor, numel } from '../tensor.js';
-import { checkOptions, spatialNames } from './args.js';
+import { MAX_ELEMENTS } from '../limits.js';
+import { spatialNames } from './args.js';
+import { product as numel, scaledLength } from './arithmetic.js';
 
 export type InterpolateMode =
   'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'trilinear' | 'area';
@@ -284,22 +285,17 @@ function perDimNumbers(
   return value as number[];
 }
 
-/**
- * Checks `interpolate`'s arguments and computes its geometry, once.
- *
- * Number of spatial dimensions `d`: from `mode` when it is 'linear' (1), 'bilinear' or 'bicubic'
- * (2), 'trilinear' (3); else the length of `size` or `scaleFactor` when it is an array; else
- * `input.ndim - 2` (PyTorch's rule). An input of rank `d + 2` is `(N, C, *spatial)`; one of rank
- * `d + 1` is unbatched `(C, *spatial)` and gives an unbatched output.
- */
-export function interpolateGeometry(fn: string, inputArg: unknown, optionsArg: unknown): InterpolateGeometry {
-  const input = checkFloatTensor(fn, 'input', inputArg);
-  const options = checkOptions<InterpolateOptions>(fn, optionsArg, [
-    'size',
-    'scaleFactor',
-    'mode',
-    'alignCorners',
-  ]);
+/** `interpolate`'s options, checked once; `size` / `scaleFactor` are checked per dimension later. */
+export interface InterpolateParams {
+  readonly fn: string;
+  readonly mode: InterpolateMode;
+  readonly alignCorners: boolean;
+  readonly size: InterpolateOptions['size'];
+  readonly scaleFactor: InterpolateOptions['scaleFactor'];
+}
+
+/** Checks `interpolate`'s options (mode, alignCorners, exactly one of size and scaleFactor). */
+export function interpolateParams(fn: string, options: InterpolateOptions): InterpolateParams {
   const mode = options.mode ?? 'nearest';
   if (!INTERPOLATE_MODES.includes(mode)) {
     fail(fn, 'mode', mode, `must be one of ${INTERPOLATE_MODES.map((m) => show(m)).join(', ')}`);
@@ -335,6 +331,24 @@ export function interpolateGeometry(fn: string, inputArg: unknown, optionsArg: u
       'is required when scaleFactor is not given: give exactly one of size and scaleFactor',
     );
   }
+  return Object.freeze({ fn, mode, alignCorners, size, scaleFactor });
+}
+
+/**
+ * `interpolate`'s geometry from its params and the input shape, once.
+ *
+ * Number of spatial dimensions `d`: from `mode` when it is 'linear' (1), 'bilinear' or 'bicubic'
+ * (2), 'trilinear' (3); else the length of `size` or `scaleFactor` when it is an array; else
+ * `input.ndim - 2` (PyTorch's rule). An input of rank `d + 2` is `(N, C, *spatial)`; one of rank
+ * `d + 1` is unbatched `(C, *spatial)` and gives an unbatched output.
+ */
+export function interpolateGeometry(
+  p: InterpolateParams,
+  inputShape: readonly number[],
+): InterpolateGeometry {
+  const { fn, mode, alignCorners, size, scaleFactor } = p;
+  const input = { shape: inputShape };
+  const fixesDims = MODE_DIMS[mode] !== undefined;
   const sizeName = size !== undefined ? 'size' : 'scaleFactor';
   const sizeValue: unknown = size ?? scaleFactor;
 
@@ -413,7 +427,7 @@ export function interpolateGeometry(fn: string, inputArg: unknown, optionsArg: u
       (v) => typeof v === 'number' && Number.isFinite(v) && v > 0,
     );
     outputSpatial = factors.map((s, i) => {
-      const out = Math.floor(inputSpatial[i]! * s);
+      const out = scaledLength(inputSpatial[i]!, s);
       if (out < 1 && inputSpatial[i]! > 0) {
         fail(
           fn,
@@ -501,12 +515,10 @@ export interface ShuffleGeometry {
 /** Checks the arguments of `pixelShuffle` (`unshuffle` false) or `pixelUnshuffle` and sizes the result. */
 export function shuffleGeometry(
   fn: string,
-  inputArg: unknown,
+  shape: readonly number[],
   factor: unknown,
   unshuffle: boolean,
 ): ShuffleGeometry {
-  const input = checkTensor(fn, 'input', inputArg);
-  const shape = input.shape;
   const rank = shape.length;
   if (rank < 3) {
     fail(fn, 'input.shape', shape, 'must have at least 3 dimensions (*, C, H, W)');

@@ -26,17 +26,15 @@
  *     otherwise:         the number of input elements summed.
  */
 import { fail, show } from '../errors.js';
-import { Tensor, checkLive, numel } from '../tensor.js';
+import { layoutOf, perDim, POSITIVE, NON_NEGATIVE, shapeOf, type Layout } from './args.js';
 import {
-  checkLayout,
-  checkOptions,
-  perDim,
-  POSITIVE,
-  NON_NEGATIVE,
-  shapeOf,
+  checkedConvOutputLength,
+  largestPoolPadding,
   to3,
-  type Layout,
-} from './args.js';
+  unpoolOutputLength,
+  product,
+  windowStart,
+} from './arithmetic.js';
 
 export type Triple = readonly [number, number, number];
 
@@ -73,56 +71,6 @@ export interface PoolGeometry {
   readonly outPlane: number;
 }
 
-export interface PoolOutputSizeArgs {
-  /** per dimension */
-  inputSize: readonly number[];
-  kernelSize: readonly number[];
-  stride: readonly number[];
-  /** per dimension: one number for both sides, or a [begin, end] pair */
-  padding: readonly (number | readonly [number, number])[];
-  dilation: readonly number[];
-  ceilMode: boolean;
-}
-
-/**
- * The output size of a pooling (or, with `ceilMode: false`, of a convolution) in each of `d`
- * dimensions, with PyTorch's ceil-mode rule. The arguments must already be valid integers; an
- * output size below 1 throws a `DeconvError` naming `inputPath(k)` (by default `inputSize[k]`).
- *
- * @example poolOutputSizes('maxPool2d', { inputSize: [5, 5], kernelSize: [2, 2], stride: [2, 2],
- *   padding: [0, 0], dilation: [1, 1], ceilMode: true }, 2) // [3, 3]
- */
-export function poolOutputSizes(
-  fn: string,
-  args: PoolOutputSizeArgs,
-  d: number,
-  inputPath: (k: number) => string = (k) => `inputSize[${k}]`,
-): number[] {
-  const out: number[] = [];
-  for (let k = 0; k < d; k++) {
-    const i = args.inputSize[k]!;
-    const s = args.stride[k]!;
-    const p = args.padding[k]!;
-    const [pBegin, pEnd] = typeof p === 'number' ? [p, p] : [p[0], p[1]];
-    const effective = args.dilation[k]! * (args.kernelSize[k]! - 1) + 1;
-    const span = i + pBegin + pEnd - effective;
-    let o = Math.floor((span + (args.ceilMode ? s - 1 : 0)) / s) + 1;
-    // Ceil mode: the last window must start inside the input or the begin padding.
-    if (args.ceilMode && (o - 1) * s >= i + pBegin) o--;
-    if (o < 1) {
-      fail(
-        fn,
-        inputPath(k),
-        i,
-        `is too small: padded to ${i + pBegin + pEnd}, it is smaller than the dilated kernel size ${effective} ` +
-          `(kernelSize ${args.kernelSize[k]}, dilation ${args.dilation[k]}), so the output size would be ${o}`,
-      );
-    }
-    out.push(o);
-  }
-  return out;
-}
-
 /** `name` for a number the user gave for every dimension, `name[k]` for an array entry. */
 function pathOf(name: string, raw: unknown, k: number): string {
   return Array.isArray(raw) ? `${name}[${k}]` : name;
@@ -140,15 +88,15 @@ function spatialPath(layout: Layout, k: number): string {
 }
 
 /** PyTorch refuses empty channel and spatial dimensions (an empty batch is fine). */
-function checkNonEmpty(fn: string, t: Tensor, layout: Layout): void {
+function checkNonEmpty(fn: string, shape: readonly number[], layout: Layout): void {
   const first = layout.batched ? 1 : 0;
-  for (let i = first; i < t.shape.length; i++) {
-    if (t.shape[i] === 0) {
+  for (let i = first; i < shape.length; i++) {
+    if (shape[i] === 0) {
       fail(
         fn,
         `input.shape[${i}]`,
         0,
-        `must be positive: only the batch dimension may be empty (shape ${show(t.shape)})`,
+        `must be positive: only the batch dimension may be empty (shape ${show(shape)})`,
       );
     }
   }
@@ -163,12 +111,12 @@ function checkPadding(
   rawKernel: unknown,
 ): void {
   padding.forEach((p, k) => {
-    if (p > Math.floor(kernel[k]! / 2)) {
+    if (p > largestPoolPadding(kernel[k]!)) {
       fail(
         fn,
         pathOf('padding', rawPadding, k),
         p,
-        `must be at most half of ${pathOf('kernelSize', rawKernel, k)} = ${kernel[k]} (at most ${Math.floor(kernel[k]! / 2)})`,
+        `must be at most half of ${pathOf('kernelSize', rawKernel, k)} = ${kernel[k]} (at most ${largestPoolPadding(kernel[k]!)})`,
       );
     }
   });
@@ -182,19 +130,19 @@ function checkPadding(
  */
 function checkWindowsReachInput(
   fn: string,
-  size: number[],
-  out: number[],
-  kernel: number[],
-  stride: number[],
-  padding: number[],
-  dilation: number[],
+  size: readonly number[],
+  out: readonly number[],
+  kernel: readonly number[],
+  stride: readonly number[],
+  padding: readonly number[],
+  dilation: readonly number[],
   rawDilation: unknown,
 ): void {
   size.forEach((n, k) => {
     const dil = dilation[k]!;
     if (dil === 1) return; // with padding ≤ k/2 every undilated window overlaps the input
     for (let o = 0; o < out[k]!; o++) {
-      const begin = o * stride[k]! - padding[k]!;
+      const begin = windowStart(o, stride[k]!, padding[k]!);
       const first = begin < 0 ? begin + Math.ceil(-begin / dil) * dil : begin;
       if (first >= n || first > begin + (kernel[k]! - 1) * dil) {
         const taps = Array.from({ length: kernel[k]! }, (_, j) => begin + j * dil);
@@ -214,18 +162,8 @@ function freeze(g: PoolGeometry): PoolGeometry {
   return Object.freeze(g);
 }
 
-const MAX_POOL_OPTIONS = [
-  'kernelSize',
-  'stride',
-  'padding',
-  'dilation',
-  'ceilMode',
-  'returnIndices',
-] as const;
-const AVG_POOL_OPTIONS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad'] as const;
-const MAX_UNPOOL_OPTIONS = ['kernelSize', 'stride', 'padding', 'outputSize'] as const;
-
-interface RawPoolOptions {
+/** Pooling options as the op received them (its `checkOptions` refused unknown keys). */
+export interface RawPoolOptions {
   kernelSize?: unknown;
   stride?: unknown;
   padding?: unknown;
@@ -236,25 +174,32 @@ interface RawPoolOptions {
   outputSize?: unknown;
 }
 
-/**
- * Checks the arguments of `maxPool{d}d` / `avgPool{d}d` and computes their geometry.
- * Also validates `returnIndices` (max) so the op can read it as a boolean.
- */
-export function poolGeometry(
+/** Pooling options, checked once; `raw*` keep what the user wrote, for messages. */
+export interface PoolParams {
+  readonly fn: string;
+  readonly kind: PoolKind;
+  readonly d: number;
+  readonly kernelSize: readonly number[];
+  readonly stride: readonly number[];
+  readonly padding: readonly number[];
+  readonly dilation: readonly number[];
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly returnIndices: boolean;
+  /** maxUnpool only: the requested output size as given (checked against the input's shape later) */
+  readonly outputSize: unknown;
+  readonly rawKernelSize: unknown;
+  readonly rawPadding: unknown;
+  readonly rawDilation: unknown;
+}
+
+/** Checks the options of `maxPool{d}d` / `avgPool{d}d` into `PoolParams`. */
+export function poolParams(
   fn: string,
   kind: 'maxPool' | 'avgPool',
-  input: unknown,
-  options: unknown,
   d: number,
-): PoolGeometry {
-  const o = checkOptions<RawPoolOptions>(
-    fn,
-    options,
-    kind === 'maxPool' ? MAX_POOL_OPTIONS : AVG_POOL_OPTIONS,
-  );
-  const layout = checkLayout(fn, 'input', input, d);
-  const x = input as Tensor;
-  checkNonEmpty(fn, x, layout);
+  o: RawPoolOptions,
+): PoolParams {
   const kernel = perDim(fn, 'kernelSize', o.kernelSize, d, POSITIVE);
   // PyTorch: stride=None (or an empty list) means stride = kernel_size.
   const stride = perDimStride(fn, o.stride, kernel, d);
@@ -264,8 +209,32 @@ export function poolGeometry(
   const ceilMode = checkBoolean(fn, 'ceilMode', o.ceilMode, false);
   const countIncludePad =
     kind === 'avgPool' ? checkBoolean(fn, 'countIncludePad', o.countIncludePad, true) : false;
-  if (kind === 'maxPool') checkBoolean(fn, 'returnIndices', o.returnIndices, false);
+  const returnIndices =
+    kind === 'maxPool' ? checkBoolean(fn, 'returnIndices', o.returnIndices, false) : false;
   checkPadding(fn, padding, kernel, o.padding, o.kernelSize);
+  return Object.freeze({
+    fn,
+    kind,
+    d,
+    kernelSize: Object.freeze(kernel),
+    stride: Object.freeze(stride),
+    padding: Object.freeze(padding),
+    dilation: Object.freeze(dilation),
+    ceilMode,
+    countIncludePad,
+    returnIndices,
+    outputSize: undefined,
+    rawKernelSize: o.kernelSize,
+    rawPadding: o.padding,
+    rawDilation: o.dilation,
+  });
+}
+
+/** A pooling's geometry from its params and the input shape `(N, C, *spatial)` or `(C, *spatial)`. */
+export function poolGeometry(p: PoolParams, inputShape: readonly number[]): PoolGeometry {
+  const { fn, kind, d, kernelSize: kernel, stride, padding, dilation, ceilMode } = p;
+  const layout = layoutOf(fn, 'input.shape', inputShape, d);
+  checkNonEmpty(fn, inputShape, layout);
   const size = layout.spatial;
   if (kind === 'avgPool' && d === 3) {
     // PyTorch's avg_pool3d (pool3d_shape_check with check_input_size) wants the unpadded input at
@@ -276,26 +245,31 @@ export function poolGeometry(
           fn,
           spatialPath(layout, k),
           n,
-          `must be at least ${pathOf('kernelSize', o.kernelSize, k)} = ${kernel[k]} (avgPool3d does not count padding here, as PyTorch)`,
+          `must be at least ${pathOf('kernelSize', p.rawKernelSize, k)} = ${kernel[k]} (avgPool3d does not count padding here, as PyTorch)`,
         );
       }
     });
   }
-  const outSize = poolOutputSizes(
-    fn,
-    { inputSize: size, kernelSize: kernel, stride, padding, dilation, ceilMode },
-    d,
-    (k) => spatialPath(layout, k),
+  const outSize = size.map((n, k) =>
+    checkedConvOutputLength(fn, spatialPath(layout, k), {
+      inputSize: n,
+      kernelSize: kernel[k]!,
+      stride: stride[k]!,
+      padBegin: padding[k]!,
+      padEnd: padding[k]!,
+      dilation: dilation[k]!,
+      ceilMode,
+    }),
   );
   if (kind === 'maxPool')
-    checkWindowsReachInput(fn, size, outSize, kernel, stride, padding, dilation, o.dilation);
+    checkWindowsReachInput(fn, size, outSize, kernel, stride, padding, dilation, p.rawDilation);
   return freeze({
     fn,
     kind,
     d,
     batched: layout.batched,
     planes: layout.batch * layout.channels,
-    inputShape: x.shape,
+    inputShape: Object.freeze([...inputShape]),
     outputShape: Object.freeze(shapeOf(layout, layout.channels, outSize)),
     inputSize: to3(size, 1),
     outputSize: to3(outSize, 1),
@@ -304,9 +278,9 @@ export function poolGeometry(
     padding: to3(padding, 0),
     dilation: to3(dilation, 1),
     ceilMode,
-    countIncludePad,
-    inPlane: numel(size),
-    outPlane: numel(outSize),
+    countIncludePad: p.countIncludePad,
+    inPlane: product(size),
+    outPlane: product(outSize),
   });
 }
 
@@ -316,40 +290,47 @@ function perDimStride(fn: string, raw: unknown, kernel: number[], d: number): nu
   return perDim(fn, 'stride', raw, d, POSITIVE);
 }
 
-/**
- * Checks the arguments of `maxUnpool{d}d` and computes its geometry. Does not look at the values
- * of `indices` (the op checks them before it writes anything).
- */
-export function maxUnpoolGeometry(
-  fn: string,
-  input: unknown,
-  indices: unknown,
-  options: unknown,
-  d: number,
-): PoolGeometry {
-  const o = checkOptions<RawPoolOptions>(fn, options, MAX_UNPOOL_OPTIONS);
-  const layout = checkLayout(fn, 'input', input, d);
-  const x = input as Tensor;
-  checkNonEmpty(fn, x, layout);
-  if (!(indices instanceof Tensor)) fail(fn, 'indices', indices, 'must be a Tensor');
-  checkLive(fn, 'indices', indices);
-  if (indices.dtype !== 'int32') fail(fn, 'indices.dtype', indices.dtype, "must be 'int32'");
-  if (indices.shape.length !== x.shape.length || indices.shape.some((s, i) => s !== x.shape[i])) {
-    fail(fn, 'indices.shape', indices.shape, `must equal input.shape = ${show(x.shape)}`);
-  }
+/** Checks the options of `maxUnpool{d}d` into `PoolParams`. */
+export function maxUnpoolParams(fn: string, d: number, o: RawPoolOptions): PoolParams {
   const kernel = perDim(fn, 'kernelSize', o.kernelSize, d, POSITIVE);
   const stride = perDimStride(fn, o.stride, kernel, d);
   const padding = perDim(fn, 'padding', o.padding, d, NON_NEGATIVE, 0);
+  return Object.freeze({
+    fn,
+    kind: 'maxUnpool',
+    d,
+    kernelSize: Object.freeze(kernel),
+    stride: Object.freeze(stride),
+    padding: Object.freeze(padding),
+    dilation: Object.freeze(new Array<number>(d).fill(1)),
+    ceilMode: false,
+    countIncludePad: false,
+    returnIndices: false,
+    outputSize: o.outputSize,
+    rawKernelSize: o.kernelSize,
+    rawPadding: o.padding,
+    rawDilation: undefined,
+  });
+}
+
+/**
+ * Max unpooling's geometry from its params and the (pooled) input shape. The op checks the
+ * `indices` tensor (dtype, shape, values) before it writes anything.
+ */
+export function maxUnpoolGeometry(p: PoolParams, inputShape: readonly number[]): PoolGeometry {
+  const { fn, d, kernelSize: kernel, stride, padding } = p;
+  const layout = layoutOf(fn, 'input.shape', inputShape, d);
+  checkNonEmpty(fn, inputShape, layout);
   const size = layout.spatial;
   // PyTorch's default: the size the matching pooling (with dilation 1) came from, (i − 1)·s − 2p + k.
-  const fallback = size.map((n, k) => (n - 1) * stride[k]! - 2 * padding[k]! + kernel[k]!);
+  const fallback = size.map((n, k) => unpoolOutputLength(n, kernel[k]!, stride[k]!, padding[k]!));
   let outSize: number[];
-  if (o.outputSize === undefined) {
+  if (p.outputSize === undefined) {
     fallback.forEach((n, k) => {
       if (n < 1) {
         fail(
           fn,
-          pathOf('padding', o.padding, k),
+          pathOf('padding', p.rawPadding, k),
           padding[k],
           `is too large: the output size (${size[k]} - 1)·${stride[k]} - 2·${padding[k]} + ${kernel[k]} = ${n} must be at least 1`,
         );
@@ -357,7 +338,7 @@ export function maxUnpoolGeometry(
     });
     outSize = fallback;
   } else {
-    outSize = unpoolOutputSize(fn, o.outputSize, layout, fallback, stride, d);
+    outSize = unpoolOutputSize(fn, p.outputSize, layout, fallback, stride, d);
   }
   return freeze({
     fn,
@@ -365,7 +346,7 @@ export function maxUnpoolGeometry(
     d,
     batched: layout.batched,
     planes: layout.batch * layout.channels,
-    inputShape: x.shape,
+    inputShape: Object.freeze([...inputShape]),
     outputShape: Object.freeze(shapeOf(layout, layout.channels, outSize)),
     inputSize: to3(size, 1),
     outputSize: to3(outSize, 1),
@@ -375,8 +356,8 @@ export function maxUnpoolGeometry(
     dilation: [1, 1, 1],
     ceilMode: false,
     countIncludePad: false,
-    inPlane: numel(size),
-    outPlane: numel(outSize),
+    inPlane: product(size),
+    outPlane: product(outSize),
   });
 }
 
@@ -392,7 +373,7 @@ function unpoolOutputSize(
   raw: unknown,
   layout: Layout,
   fallback: number[],
-  stride: number[],
+  stride: readonly number[],
   d: number,
 ): number[] {
   let spatial: unknown = raw;

@@ -2,7 +2,7 @@
  * The transposed-convolution parameter solver: which (kernelSize, stride, padding, outputPadding,
  * dilation) map an input size to a wanted output size,
  *
- *     o = s·(i − 1) − 2p + d·(k − 1) + 1 + a        (geometry/conv.ts, convTransposeOutputSize)
+ *     o = s·(i − 1) − 2p + d·(k − 1) + 1 + a        (geometry/arithmetic.ts, transposedOutputLength)
  *
  * and whether each one overlaps evenly (no checkerboard artifacts).
  *
@@ -14,11 +14,11 @@
  * results) and, for each, solves `s·(i − 1) + d·(k − 1) = o − 1 − a + 2p` for the kernel sizes
  * whose stride comes out a whole number in range (a linear congruence in k), so it never walks
  * over configurations that cannot work. Every result is then checked against
- * `convTransposeOutputSize`, the one formula.
+ * `transposedOutputLength` (geometry/arithmetic.ts), the one formula.
  */
 import { fail, show } from '../errors.js';
 import { checkOptions, perDim, POSITIVE, NON_NEGATIVE } from './args.js';
-import { convTransposeOutputSize } from './conv.js';
+import { checkOutputPadding, largestOutputPadding, transposedOutputLength } from './arithmetic.js';
 
 export interface SolveConvTransposeArgs {
   /** size of the transposed convolution's input, per spatial dimension */
@@ -112,7 +112,7 @@ function solveDim(i: number, o: number, fixed: Fixed, limit: number): DimConfig[
     const sSpan = fixed.p === undefined ? o - 1 + d * tHi0 : o - 1 + 2 * fixed.p - d * tLo0;
     const sMax = m > 0 ? Math.min(sHi, Math.floor(sSpan / m)) : sHi;
     const aLo = fixed.a ?? 0;
-    const aHi = fixed.a ?? Math.max(sMax, d) - 1;
+    const aHi = fixed.a ?? largestOutputPadding(sMax, d);
     for (let a = aLo; a <= aHi; a++) {
       if (fixed.k !== undefined && fixed.p === undefined && m > 0) {
         // A fixed kernel: 2p = s·m + d·t + 1 + a − o grows with s, so walking s ascending walks
@@ -122,7 +122,7 @@ function solveDim(i: number, o: number, fixed: Fixed, limit: number): DimConfig[
         const sLast = Math.min(sHi, Math.floor((d * t + o - 1 - a) / m));
         for (let s = sFirst; s <= sLast; s++) {
           const twoP = s * m + d * t + 1 + a - o;
-          if (twoP < 0 || twoP % 2 !== 0 || twoP / 2 > d * t || a >= Math.max(s, d)) continue;
+          if (twoP < 0 || twoP % 2 !== 0 || twoP / 2 > d * t || a > largestOutputPadding(s, d)) continue;
           out.push({ k: t + 1, s, p: twoP / 2, a, d });
           if (out.length >= limit) return out;
         }
@@ -145,7 +145,7 @@ function solveDim(i: number, o: number, fixed: Fixed, limit: number): DimConfig[
           const t = C / d;
           if (t < tLo || t > tHi) continue;
           for (let s = sLo; s <= sHi; s++) {
-            if (a >= Math.max(s, d)) continue;
+            if (a > largestOutputPadding(s, d)) continue;
             out.push({ k: t + 1, s, p, a, d });
             if (out.length >= limit) return out;
           }
@@ -161,7 +161,7 @@ function solveDim(i: number, o: number, fixed: Fixed, limit: number): DimConfig[
         const t0 = step === 1 ? 0 : (((((C / g) % step) * inverseMod(d / g, step)) % step) + step) % step;
         for (let t = tLo + ((((t0 - tLo) % step) + step) % step); t <= tHi; t += step) {
           const s = (C - d * t) / m;
-          if (a >= Math.max(s, d)) continue;
+          if (a > largestOutputPadding(s, d)) continue;
           out.push({ k: t + 1, s, p, a, d });
           if (out.length >= limit) return out;
         }
@@ -264,7 +264,7 @@ function combine(lists: DimConfig[][], limit: number): DimConfig[][] {
  * their per-dimension ranks (ties: the smaller largest rank, then lexicographic), so equal sizes
  * give the same configuration in every dimension first. At most `maxResults` (default 1000)
  * results are returned; an empty array means no configuration within the bounds exists. Each result
- * is verified with `convTransposeOutputSize` and carries `evenOverlap` (no checkerboard).
+ * is verified with `transposedOutputLength` and carries `evenOverlap` (no checkerboard).
  *
  * @example
  *   solveConvTranspose({ inputSize: 7, outputSize: 28 })[0];
@@ -312,13 +312,8 @@ export function solveConvTranspose(args: SolveConvTransposeArgs): ConvTransposeC
   outputPadding.forEach((a, j) => {
     const s = stride[j];
     const dl = dilation[j];
-    if (a !== undefined && s !== undefined && dl !== undefined && a >= s && a >= dl) {
-      fail(
-        fn,
-        `outputPadding[${j}]`,
-        a,
-        `must be smaller than stride[${j}] = ${s} or dilation[${j}] = ${dl}`,
-      );
+    if (a !== undefined && s !== undefined && dl !== undefined) {
+      checkOutputPadding(fn, [a], [s], [dl], () => `outputPadding[${j}]`);
     }
   });
   let limit = SOLVER_MAX_RESULTS;
@@ -350,14 +345,17 @@ export function solveConvTranspose(args: SolveConvTransposeArgs): ConvTransposeC
       dilation: dims.map((c) => c.d),
       evenOverlap: dims.every((c) => evenDim(c.k, c.s, c.d)),
     };
-    const check = convTransposeOutputSize({
-      inputSize,
-      kernelSize: config.kernelSize,
-      stride: config.stride,
-      padding: config.padding,
-      outputPadding: config.outputPadding,
-      dilation: config.dilation,
-    });
+    const check = inputSize.map((i, j) =>
+      transposedOutputLength({
+        inputSize: i,
+        kernelSize: config.kernelSize[j]!,
+        stride: config.stride[j]!,
+        padBegin: config.padding[j]!,
+        padEnd: config.padding[j]!,
+        dilation: config.dilation[j]!,
+        outputPadding: config.outputPadding[j]!,
+      }),
+    );
     if (check.some((v, j) => v !== outputSize[j])) {
       throw new Error(`${fn}: internal error: ${show(config)} gives ${show(check)}, not ${show(outputSize)}`);
     }

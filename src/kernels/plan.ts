@@ -6,7 +6,7 @@
  * (wasm/layout.ts). In the conv view (geometry/conv.ts) taps read x and write y; for unfold / fold
  * x is the image and y the grid of blocks.
  */
-import { to3 } from '../geometry/args.js';
+import { to3 } from '../geometry/arithmetic.js';
 import type { ConvGeometry } from '../geometry/conv.js';
 import type { FoldGeometry } from '../geometry/fold.js';
 

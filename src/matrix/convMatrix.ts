@@ -11,10 +11,10 @@
  * conv geometry of geometry/conv.ts; this file only lists, per output element, the (input element,
  * weight) pairs that conv's gather loop visits.
  */
-import { DeconvError, fail, show } from '../errors.js';
-import { to3 } from '../geometry/args.js';
-import { convGeometry, type ConvGeometry, type PaddingArg } from '../geometry/conv.js';
-import { Tensor, checkLive } from '../tensor.js';
+import { fail, show } from '../errors.js';
+import { to3 } from '../geometry/arithmetic.js';
+import { convGeometry, convParams, type ConvGeometry, type PaddingArg } from '../geometry/conv.js';
+import { Tensor, checkFloatTensor, checkLive } from '../tensor.js';
 
 /** Options of `convMatrix`: conv's options without `bias` (an affine offset is not a matrix). */
 export interface ConvMatrixOptions {
@@ -261,20 +261,20 @@ function coords(index: number, channels: number, size: readonly number[]): ConvM
 
 const OPTION_KEYS = ['stride', 'padding', 'dilation', 'groups'];
 
-/** Validates `inputShape` and renames the conv geometry's `input.shape` errors to `inputShape`. */
+/** Validates `inputShape` and the options; the conv geometry of those shapes. */
 function geometryOf(
   fn: string,
   inputShape: unknown,
   weight: unknown,
   options: ConvMatrixOptions,
 ): ConvGeometry {
-  if (!(weight instanceof Tensor)) fail(fn, 'weight', weight, 'must be a Tensor');
-  const wr = weight.shape.length;
+  const w = checkFloatTensor(fn, 'weight', weight);
+  const wr = w.shape.length;
   if (wr < 3 || wr > 5) {
     fail(
       fn,
       'weight.shape',
-      weight.shape,
+      w.shape,
       'must have 3 to 5 dimensions (Cout, Cin/groups, *kernel) for 1 to 3 spatial dimensions',
     );
   }
@@ -305,16 +305,11 @@ function geometryOf(
       );
     }
   }
-  // A shape-only stand-in for the input: the conv geometry reads nothing but its shape.
-  const stand = new Tensor(new Float32Array(0), inputShape as number[]);
-  try {
-    return convGeometry(fn, stand, weight, { ...options, bias: null }, d).geometry;
-  } catch (e) {
-    if (!(e instanceof DeconvError)) throw e;
-    // The geometry names the input `input.shape`; the caller wrote `inputShape`.
-    const message = e.message.slice(`${fn}: `.length).replace(/\binput\.shape/g, 'inputShape');
-    throw new DeconvError(fn, e.argument === 'input' ? 'inputShape' : e.argument, message);
-  }
+  return convGeometry(convParams(fn, d, options), {
+    input: inputShape as number[],
+    weight: w.shape,
+    inputName: 'inputShape',
+  });
 }
 
 /**

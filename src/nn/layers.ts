@@ -8,6 +8,7 @@ import { fail, show } from '../errors.js';
 import { Rng } from '../random.js';
 import { Tensor, allocate } from '../tensor.js';
 import { NON_NEGATIVE, POSITIVE, checkOptions, perDim, perDimPairs, type SizeArg } from '../geometry/args.js';
+import { checkOutputPadding } from '../geometry/arithmetic.js';
 import { resolveConvPadding, type PaddingArg } from '../geometry/conv.js';
 import { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d } from '../ops/conv.js';
 import {
@@ -157,15 +158,9 @@ function convConfig(
   if (transposed) {
     perDimPairs(fn, 'padding', o.padding, d);
     const outputPadding = perDim(fn, 'outputPadding', o.outputPadding, d, NON_NEGATIVE, 0);
-    outputPadding.forEach((p, i) => {
-      if (p >= stride[i]! && p >= dilation[i]!)
-        fail(
-          fn,
-          Array.isArray(o.outputPadding) ? `outputPadding[${i}]` : 'outputPadding',
-          p,
-          `must be smaller than stride[${i}] = ${stride[i]} or dilation[${i}] = ${dilation[i]}`,
-        );
-    });
+    checkOutputPadding(fn, outputPadding, stride, dilation, (i) =>
+      Array.isArray(o.outputPadding) ? `outputPadding[${i}]` : 'outputPadding',
+    );
   } else {
     resolveConvPadding(fn, o.padding ?? 0, d, kernelSize, stride, dilation);
   }

@@ -16,13 +16,28 @@ import type { GradTable } from '../autograd/registry.js';
 import { checkOptions } from '../geometry/args.js';
 import {
   convGeometry,
+  convParams,
   convTransposeGeometry,
+  convTransposeParams,
+  xShape,
+  yShape,
   type ConvGeometry,
-  type ConvOptions,
-  type ConvTransposeOptions,
+  type ConvShapeOptions,
+  type ConvTransposeShapeOptions,
 } from '../geometry/conv.js';
 import { convKernels } from '../kernels/dispatch.js';
-import { Tensor, emptyLike, type FloatData } from '../tensor.js';
+import { Tensor, checkFloatTensor, emptyLike, type FloatData } from '../tensor.js';
+import { checkBias } from './checks.js';
+
+/** Options of `conv1d` / `conv2d` / `conv3d`. */
+export interface ConvOptions extends ConvShapeOptions {
+  bias?: Tensor | null;
+}
+
+/** Options of `convTranspose1d` / `convTranspose2d` / `convTranspose3d`. */
+export interface ConvTransposeOptions extends ConvTransposeShapeOptions {
+  bias?: Tensor | null;
+}
 
 declare module '../autograd/registry.js' {
   interface OpSaved {
@@ -42,12 +57,6 @@ const CONV_T_KEYS = [
   'outputSize',
 ] as const;
 
-function xShape(g: ConvGeometry): number[] {
-  return g.batched ? [g.batch, g.xChannels, ...g.xSize] : [g.xChannels, ...g.xSize];
-}
-function yShape(g: ConvGeometry): number[] {
-  return g.batched ? [g.batch, g.yChannels, ...g.ySize] : [g.yChannels, ...g.ySize];
-}
 function floatOf(...ts: (Tensor | null)[]): Tensor {
   return ts.find((t) => t?.dtype === 'float64') ?? ts[0]!;
 }
@@ -103,7 +112,11 @@ function convNd(
   options: ConvOptions | undefined,
 ): Tensor {
   const opts = checkOptions<ConvOptions>(fn, options, CONV_KEYS);
-  const { geometry: g, weight: w, bias } = convGeometry(fn, input, weight, opts, d);
+  const params = convParams(fn, d, opts);
+  checkFloatTensor(fn, 'input', input);
+  const w = checkFloatTensor(fn, 'weight', weight);
+  const g = convGeometry(params, { input: input.shape, weight: w.shape });
+  const bias = checkBias(fn, opts.bias, g.yChannels);
   const y = gather(g, input, w, bias);
   const inputs = bias ? [input, w, bias] : [input, w];
   return record('conv', y, inputs, () => ({ g, input, weight: w, hasBias: bias !== null }));
@@ -117,7 +130,11 @@ function convTransposeNd(
   options: ConvTransposeOptions | undefined,
 ): Tensor {
   const opts = checkOptions<ConvTransposeOptions>(fn, options, CONV_T_KEYS);
-  const { geometry: g, weight: w, bias } = convTransposeGeometry(fn, input, weight, opts, d);
+  const params = convTransposeParams(fn, d, opts);
+  checkFloatTensor(fn, 'input', input);
+  const w = checkFloatTensor(fn, 'weight', weight);
+  const g = convTransposeGeometry(params, { input: input.shape, weight: w.shape });
+  const bias = checkBias(fn, opts.bias, g.xChannels);
   // convTranspose forward = conv's gradient w.r.t. its input: scatter.
   const x = scatter(g, input, w, bias);
   const inputs = bias ? [input, w, bias] : [input, w];

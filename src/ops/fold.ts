@@ -13,6 +13,7 @@ import { checkOptions } from '../geometry/args.js';
 import {
   columnsShape,
   foldGeometry,
+  foldParams,
   imageShape,
   unfoldGeometry,
   type FoldGeometry,
@@ -20,7 +21,7 @@ import {
   type UnfoldOptions,
 } from '../geometry/fold.js';
 import { foldKernels } from '../kernels/dispatch.js';
-import { emptyLike, type FloatData, type Tensor } from '../tensor.js';
+import { checkFloatTensor, emptyLike, type FloatData, type Tensor } from '../tensor.js';
 
 export type { FoldOptions, UnfoldOptions, FoldPaddingArg } from '../geometry/fold.js';
 
@@ -68,7 +69,8 @@ export const foldRules: Pick<GradTable, 'unfold' | 'fold'> = {
 export function unfold(input: Tensor, options: UnfoldOptions): Tensor {
   const fn = 'unfold';
   const opts = checkOptions<UnfoldOptions>(fn, options, UNFOLD_KEYS);
-  const g = unfoldGeometry(fn, input, opts);
+  const params = foldParams(fn, opts, false);
+  const g = unfoldGeometry(params, checkFloatTensor(fn, 'input', input).shape);
   const cols = im2col(g, input);
   return record('unfold', cols, [input], () => ({ g }));
 }
@@ -87,7 +89,8 @@ export function unfold(input: Tensor, options: UnfoldOptions): Tensor {
 export function fold(input: Tensor, options: FoldOptions): Tensor {
   const fn = 'fold';
   const opts = checkOptions<FoldOptions>(fn, options, FOLD_KEYS);
-  const g = foldGeometry(fn, input, opts);
+  const params = foldParams(fn, opts, true);
+  const g = foldGeometry(params, checkFloatTensor(fn, 'input', input).shape);
   const image = col2im(g, input);
   return record('fold', image, [input], () => ({ g }));
 }

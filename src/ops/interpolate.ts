@@ -8,13 +8,15 @@
  */
 import type { GradTable } from '../autograd/registry.js';
 import { record } from '../autograd/tape.js';
+import { checkOptions } from '../geometry/args.js';
 import {
   interpolateGeometry,
+  interpolateParams,
   type InterpolateGeometry,
   type InterpolateOptions,
 } from '../geometry/interpolate.js';
 import { resampleKernels } from '../kernels/dispatch.js';
-import { Tensor, emptyLike, type FloatData } from '../tensor.js';
+import { Tensor, checkFloatTensor, emptyLike, type FloatData } from '../tensor.js';
 
 export type { InterpolateMode, InterpolateOptions } from '../geometry/interpolate.js';
 
@@ -52,7 +54,10 @@ declare module '../autograd/registry.js' {
  *   interpolate(randn([3, 10]), { size: [4] }).shape;                      // [3, 4] (unbatched 1-d)
  */
 export function interpolate(input: Tensor, options: InterpolateOptions): Tensor {
-  const geometry = interpolateGeometry('interpolate', input, options);
+  const fn = 'interpolate';
+  const opts = checkOptions<InterpolateOptions>(fn, options, ['size', 'scaleFactor', 'mode', 'alignCorners']);
+  const params = interpolateParams(fn, opts);
+  const geometry = interpolateGeometry(params, checkFloatTensor(fn, 'input', input).shape);
   const out = emptyLike(
     'interpolate',
     options.size !== undefined ? 'size' : 'scaleFactor',

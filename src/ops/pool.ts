@@ -12,12 +12,19 @@
  * unpooling with accumulation); average pooling spreads `gradOutput / divisor` over the window;
  * max unpooling gathers the output gradient at the indices. `indices` never receive a gradient.
  */
-import { fail } from '../errors.js';
+import { fail, show } from '../errors.js';
 import { record } from '../autograd/tape.js';
 import type { GradTable } from '../autograd/registry.js';
-import { Tensor, allocate, emptyLike, type FloatData } from '../tensor.js';
-import type { SizeArg } from '../geometry/args.js';
-import { maxUnpoolGeometry, poolGeometry, type PoolGeometry } from '../geometry/pool.js';
+import { Tensor, allocate, checkFloatTensor, checkTensor, emptyLike, type FloatData } from '../tensor.js';
+import { checkOptions, type SizeArg } from '../geometry/args.js';
+import {
+  maxUnpoolGeometry,
+  maxUnpoolParams,
+  poolGeometry,
+  poolParams,
+  type PoolGeometry,
+  type RawPoolOptions,
+} from '../geometry/pool.js';
 import { poolKernels } from '../kernels/dispatch.js';
 
 declare module '../autograd/registry.js' {
@@ -78,12 +85,28 @@ export interface AvgPoolOptions {
   countIncludePad?: boolean;
 }
 
+function checkPoolOptions(fn: string, value: unknown, keys: readonly string[]): RawPoolOptions {
+  return checkOptions<RawPoolOptions>(fn, value, keys);
+}
+
+const MAX_POOL_OPTIONS = [
+  'kernelSize',
+  'stride',
+  'padding',
+  'dilation',
+  'ceilMode',
+  'returnIndices',
+] as const;
+const AVG_POOL_OPTIONS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad'] as const;
+const MAX_UNPOOL_OPTIONS = ['kernelSize', 'stride', 'padding', 'outputSize'] as const;
+
 type WithIndices = MaxPoolOptions & { returnIndices: true };
 type WithoutIndices = MaxPoolOptions & { returnIndices?: false };
 
-function maxPool(fn: string, d: number, input: Tensor, options: MaxPoolOptions): Tensor | MaxPoolResult {
-  const g = poolGeometry(fn, 'maxPool', input, options, d);
-  const returnIndices = options.returnIndices === true;
+function maxPool(fn: string, d: number, input: Tensor, opts: MaxPoolOptions): Tensor | MaxPoolResult {
+  const params = poolParams(fn, 'maxPool', d, checkPoolOptions(fn, opts, MAX_POOL_OPTIONS));
+  const g = poolGeometry(params, checkFloatTensor(fn, 'input', input).shape);
+  const returnIndices = params.returnIndices;
   // Every max-pooling kernel writes every output element and index.
   const y = emptyLike(fn, 'input', g.outputShape, input, 'uninitialised');
   const indices = allocate(fn, 'input', g.outputShape, 'int32', 'uninitialised') as Int32Array;
@@ -151,15 +174,22 @@ function position(shape: readonly number[], i: number): string {
   return parts.map((p) => `[${p}]`).join('');
 }
 
-function maxUnpool(fn: string, d: number, input: Tensor, indices: Tensor, options: MaxUnpoolOptions): Tensor {
-  const g = maxUnpoolGeometry(fn, input, indices, options, d);
+function maxUnpool(fn: string, d: number, input: Tensor, indices: Tensor, opts: MaxUnpoolOptions): Tensor {
+  const params = maxUnpoolParams(fn, d, checkPoolOptions(fn, opts, MAX_UNPOOL_OPTIONS));
+  checkFloatTensor(fn, 'input', input);
+  checkTensor(fn, 'indices', indices);
+  if (indices.dtype !== 'int32') fail(fn, 'indices.dtype', indices.dtype, "must be 'int32'");
+  if (indices.shape.length !== input.shape.length || indices.shape.some((s, k) => s !== input.shape[k])) {
+    fail(fn, 'indices.shape', indices.shape, `must equal input.shape = ${show(input.shape)}`);
+  }
+  const g = maxUnpoolGeometry(params, input.shape);
   const ix = indices.data as Int32Array;
   // Uninitialised: the kernels zero the output themselves (plane by plane, just before scattering
   // into it, while it is in cache). Every kernel checks a plane's indices before writing it and
   // returns the position of the first bad one; y, which nobody else has seen, is then discarded.
   const y = emptyLike(
     fn,
-    options.outputSize === undefined ? 'stride' : 'outputSize',
+    opts.outputSize === undefined ? 'stride' : 'outputSize',
     g.outputShape,
     input,
     'uninitialised',
@@ -219,8 +249,11 @@ export function maxUnpool3d(input: Tensor, indices: Tensor, options: MaxUnpoolOp
   return maxUnpool('maxUnpool3d', 3, input, indices, options);
 }
 
-function avgPool(fn: string, d: number, input: Tensor, options: AvgPoolOptions): Tensor {
-  const g = poolGeometry(fn, 'avgPool', input, options, d);
+function avgPool(fn: string, d: number, input: Tensor, opts: AvgPoolOptions): Tensor {
+  const g = poolGeometry(
+    poolParams(fn, 'avgPool', d, checkPoolOptions(fn, opts, AVG_POOL_OPTIONS)),
+    checkFloatTensor(fn, 'input', input).shape,
+  );
   const y = emptyLike(fn, 'input', g.outputShape, input, 'uninitialised');
   poolKernels().avgPool(g, input.data as FloatData, y.data as FloatData);
   return record('avgPool', y, [input], () => ({ geometry: g }));

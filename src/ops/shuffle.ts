@@ -8,7 +8,7 @@ import type { GradTable } from '../autograd/registry.js';
 import { record } from '../autograd/tape.js';
 import { shuffleGeometry, type ShuffleGeometry } from '../geometry/interpolate.js';
 import { resampleKernels } from '../kernels/dispatch.js';
-import { Tensor, allocate } from '../tensor.js';
+import { Tensor, allocate, checkTensor } from '../tensor.js';
 
 declare module '../autograd/registry.js' {
   interface OpSaved {
@@ -42,7 +42,7 @@ function run(
  *   pixelShuffle(randn([1, 12, 4, 4]), 2).shape; // [1, 3, 8, 8]
  */
 export function pixelShuffle(input: Tensor, factor: number): Tensor {
-  const g = shuffleGeometry('pixelShuffle', input, factor, false);
+  const g = shuffleGeometry('pixelShuffle', checkTensor('pixelShuffle', 'input', input).shape, factor, false);
   const out = run('pixelShuffle', input, g, false, g.outputShape);
   return record('pixelShuffle', out, [input], () => ({ geometry: g }));
 }
@@ -56,7 +56,12 @@ export function pixelShuffle(input: Tensor, factor: number): Tensor {
  *   pixelUnshuffle(randn([1, 3, 8, 8]), 2).shape; // [1, 12, 4, 4]
  */
 export function pixelUnshuffle(input: Tensor, factor: number): Tensor {
-  const g = shuffleGeometry('pixelUnshuffle', input, factor, true);
+  const g = shuffleGeometry(
+    'pixelUnshuffle',
+    checkTensor('pixelUnshuffle', 'input', input).shape,
+    factor,
+    true,
+  );
   const out = run('pixelUnshuffle', input, g, true, g.outputShape);
   return record('pixelUnshuffle', out, [input], () => ({ geometry: g }));
 }

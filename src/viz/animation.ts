@@ -34,14 +34,15 @@
  */
 import { fail } from '../errors.js';
 import { perDim, POSITIVE, NON_NEGATIVE } from '../geometry/args.js';
+import { effectiveKernel, unpoolOutputLength, windowStart } from '../geometry/arithmetic.js';
 import {
   asDirectConv,
   convGeometry,
-  convOutputSize,
+  convParams,
   convTransposeGeometry,
-  convTransposeOutputSize,
+  convTransposeParams,
 } from '../geometry/conv.js';
-import { interpolateGeometry, type Taps } from '../geometry/interpolate.js';
+import { interpolateGeometry, interpolateParams, type Taps } from '../geometry/interpolate.js';
 import { maxPool2d } from '../ops/pool.js';
 import { tensor } from '../tensor.js';
 import { cellName, fmt, range } from './format.js';
@@ -263,7 +264,8 @@ interface Axis {
  * after (negative: cropped); the last `outPad` cells are output padding unless they hold data.
  */
 function paddedAxis(n: number, dil: number, begin: number, end: number, outPad: number): Axis {
-  const dilated = dil * (n - 1) + 1;
+  // n cells with dil − 1 zeros between them span what an n-tap kernel dilated by dil spans
+  const dilated = effectiveKernel(n, dil);
   const length = dilated + begin + end;
   const kind: CellKind[] = [];
   const src: number[] = [];
@@ -505,21 +507,12 @@ function formulaArgs(op: FormulaArgs['op'], p: Params, extra: Partial<FormulaArg
 
 /** conv and dilated conv: the kernel slides over the padded input, one frame per output cell. */
 function direct(op: 'conv' | 'dilated', p: Params, input: Float64Array, kernel: Float64Array): Animation {
-  const outputSize = convOutputSize({
-    inputSize: p.inputSize,
-    kernelSize: p.kernelSize,
-    stride: p.stride,
-    padding: p.padding,
-    dilation: p.dilation,
+  // the library's own checks and geometry, on the shapes the animation shows
+  const g = convGeometry(convParams(FN, 2, { stride: p.stride, padding: p.padding, dilation: p.dilation }), {
+    input: [1, 1, ...p.inputSize],
+    weight: [1, 1, ...p.kernelSize],
   });
-  // the library's own checks and geometry, on the tensors the animation shows
-  const { geometry: g } = convGeometry(
-    FN,
-    tensor(input, [1, 1, ...p.inputSize]),
-    tensor(kernel, [1, 1, ...p.kernelSize]),
-    { stride: p.stride, padding: p.padding, dilation: p.dilation },
-    2,
-  );
+  const outputSize = [...g.ySize];
   const [oh, ow] = outputSize as [number, number];
   checkFrames(oh * ow, 'output cells');
   const [kh, kw] = p.kernelSize as [number, number];
@@ -600,21 +593,14 @@ function direct(op: 'conv' | 'dilated', p: Params, input: Float64Array, kernel: 
 
 /** Transposed convolution: the scatter view and the direct view, frame-synchronised. */
 function transposed(p: Params, input: Float64Array, kernel: Float64Array, order: FrameOrder): Animation {
-  const outputSize = convTransposeOutputSize({
-    inputSize: p.inputSize,
-    kernelSize: p.kernelSize,
+  const params = convTransposeParams(FN, 2, {
     stride: p.stride,
     padding: p.padding,
     outputPadding: p.outputPadding,
     dilation: p.dilation,
   });
-  const { geometry: g } = convTransposeGeometry(
-    FN,
-    tensor(input, [1, 1, ...p.inputSize]),
-    tensor(kernel, [1, 1, ...p.kernelSize]),
-    { stride: p.stride, padding: p.padding, outputPadding: p.outputPadding, dilation: p.dilation },
-    2,
-  );
+  const g = convTransposeGeometry(params, { input: [1, 1, ...p.inputSize], weight: [1, 1, ...p.kernelSize] });
+  const outputSize = [...g.xSize];
   const dc = asDirectConv(g);
   const [ih, iw] = p.inputSize as [number, number];
   const [oh, ow] = outputSize as [number, number];
@@ -834,8 +820,17 @@ function unpool(options: AnimationOptions, inputSize: number[]): Animation {
     options.stride === undefined ? [...kernelSize] : perDim(FN, 'stride', options.stride, 2, POSITIVE);
   const padding = perDim(FN, 'padding', options.padding, 2, NON_NEGATIVE, 0);
   const p: Params = { inputSize, kernelSize, stride, padding, outputPadding: [0, 0], dilation: [1, 1] };
-  // the unpooled size: the transposed-convolution size with the pooling window as kernel
-  const outputSize = convTransposeOutputSize({ inputSize, kernelSize, stride, padding });
+  const outputSize = inputSize.map((n, k) => {
+    const o = unpoolOutputLength(n, kernelSize[k]!, stride[k]!, padding[k]!);
+    if (o < 1)
+      fail(
+        FN,
+        'padding',
+        options.padding,
+        `is too large: output size ${o} in dimension ${k} (it must be at least 1)`,
+      );
+    return o;
+  });
   const [ih, iw] = inputSize as [number, number];
   const [oh, ow] = outputSize as [number, number];
   checkFrames(ih * iw, 'input cells');
@@ -868,14 +863,16 @@ function unpool(options: AnimationOptions, inputSize: number[]): Animation {
   for (let i = 0; i < ih * iw; i++) {
     const r = Math.floor(i / iw);
     const c = i % iw;
+    const r0 = windowStart(r, stride[0]!, padding[0]!);
+    const c0 = windowStart(c, stride[1]!, padding[1]!);
     const m: Mark[] = [
       { grid: 'main.input', cell: i, level: 'read' },
       { grid: 'main.indices', cell: i, level: 'read' },
     ];
     for (let a = 0; a < kh; a++) {
       for (let b = 0; b < kw; b++) {
-        const or = r * stride[0]! - padding[0]! + a;
-        const oc = c * stride[1]! - padding[1]! + b;
+        const or = r0 + a;
+        const oc = c0 + b;
         if (or >= 0 && or < oh && oc >= 0 && oc < ow && or * ow + oc !== indices[i]) {
           m.push({ grid: 'main.output', cell: or * ow + oc, level: 'window' });
         }
@@ -895,8 +892,8 @@ function unpool(options: AnimationOptions, inputSize: number[]): Animation {
     builder.push(
       [cn],
       `in[${r}, ${c}] = ${fmt(input[i]!)} goes back to index ${o} = out${cellName(o, ow)}, the argmax of its window ` +
-        `rows ${range(Math.max(0, r * stride[0]! - padding[0]!), Math.min(oh - 1, r * stride[0]! - padding[0]! + kh - 1))}, ` +
-        `cols ${range(Math.max(0, c * stride[1]! - padding[1]!), Math.min(ow - 1, c * stride[1]! - padding[1]! + kw - 1))}`,
+        `rows ${range(Math.max(0, r0), Math.min(oh - 1, r0 + kh - 1))}, ` +
+        `cols ${range(Math.max(0, c0), Math.min(ow - 1, c0 + kw - 1))}`,
     );
   }
   return {
@@ -933,14 +930,7 @@ function unpool(options: AnimationOptions, inputSize: number[]): Animation {
 
 /** The taps of `interpolate` along both dimensions (PyTorch's, alignCorners false). */
 function tapsOf(mode: 'nearest' | 'bilinear', inputSize: number[], scale: number): [Taps, Taps] {
-  const g = interpolateGeometry(
-    FN,
-    tensor(new Float32Array(inputSize[0]! * inputSize[1]!), [1, 1, ...inputSize]),
-    {
-      scaleFactor: scale,
-      mode,
-    },
-  );
+  const g = interpolateGeometry(interpolateParams(FN, { scaleFactor: scale, mode }), [1, 1, ...inputSize]);
   return [g.forward[1], g.forward[2]];
 }
 

@@ -18,6 +18,7 @@
  */
 import { fail } from '../errors.js';
 import { perDim, POSITIVE, NON_NEGATIVE } from '../geometry/args.js';
+import { transposedOutputLength } from '../geometry/arithmetic.js';
 import { convTransposeOutputSize } from '../geometry/conv.js';
 import { convTranspose2d } from '../ops/conv.js';
 import { ones } from '../tensor.js';
@@ -72,7 +73,15 @@ function interiorMask(n0: number, k: number, s: number, p: number, d: number, la
   let mask = new Array<boolean>(n0).fill(true);
   let n = n0;
   for (let l = 0; l < layers; l++) {
-    const o = s * (n - 1) - 2 * p + d * (k - 1) + 1;
+    const o = transposedOutputLength({
+      inputSize: n,
+      kernelSize: k,
+      stride: s,
+      padBegin: p,
+      padEnd: p,
+      dilation: d,
+      outputPadding: 0,
+    });
     const next: boolean[] = [];
     for (let j = 0; j < o; j++) {
       let ok = true;

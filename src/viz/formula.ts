@@ -1,12 +1,13 @@
 /**
  * Output-size formulas written out with the user's numbers filled in, for captions, the CLI's
- * `shape` command and the explorer. Display only: the sizes themselves come from the library's
- * geometry (`convOutputSize`, `convTransposeOutputSize`), and the tests check that the value each
+ * `shape` command and the explorer. Display only: the values come from the per-dimension
+ * arithmetic of geometry/arithmetic.ts, and the tests check that the value each
  * filled-in formula evaluates to is the library's size.
  *
  * Reference: V. Dumoulin, F. Visin, "A guide to convolution arithmetic for deep learning" (2016),
  * https://arxiv.org/abs/1603.07285, relationships 1–14.
  */
+import { convOutputLengthSteps, scaledLength, transposedOutputLength } from '../geometry/arithmetic.js';
 
 export type FormulaOp = 'conv' | 'convTranspose' | 'pool' | 'maxUnpool' | 'interpolate' | 'pixelShuffle';
 
@@ -61,25 +62,38 @@ export function sizeFormula(a: FormulaArgs): Formula {
     case 'pool': {
       const ceil = a.op === 'pool' && a.ceilMode === true;
       const [lo, hi] = ceil ? ['⌈', '⌉'] : ['⌊', '⌋'];
-      const kE = d * (k - 1) + 1;
-      const span = i + pad.total - kE;
-      let value = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
-      let note = '';
-      if (ceil && (value - 1) * s >= i + pb) {
-        value--;
-        note = `the last window would start in the end padding, so it is dropped: ${value + 1} ${M} 1 = ${value}`;
-      }
+      const steps = convOutputLengthSteps({
+        inputSize: i,
+        kernelSize: k,
+        stride: s,
+        padBegin: pb,
+        padEnd: pe,
+        dilation: d,
+        ceilMode: ceil,
+      });
+      const value = steps.length;
+      const note = steps.droppedLastWindow
+        ? `the last window would start in the end padding, so it is dropped: ${steps.rounded} ${M} 1 = ${value}`
+        : '';
       const kNum = d === 1 ? `${k}` : `${d}·(${k} ${M} 1) ${M} 1`;
       const inner = `i + ${pad.sym} ${M} ${d === 1 ? 'k' : kSym}`;
       return {
         symbolic: `o = ${lo}(${inner}) / s${hi} + 1`,
-        filled: `${lo}(${i} + ${pad.num} ${M} ${kNum}) / ${s}${hi} + 1 = ${note ? value + 1 : value}`,
+        filled: `${lo}(${i} + ${pad.num} ${M} ${kNum}) / ${s}${hi} + 1 = ${steps.rounded}`,
         value,
         note,
       };
     }
     case 'convTranspose': {
-      const value = s * (i - 1) - pb - pe + d * (k - 1) + 1 + out;
+      const value = transposedOutputLength({
+        inputSize: i,
+        kernelSize: k,
+        stride: s,
+        padBegin: pb,
+        padEnd: pe,
+        dilation: d,
+        outputPadding: out,
+      });
       const kPart = d === 1 ? 'k' : `d·(k ${M} 1) + 1`;
       const kNum = d === 1 ? `${k}` : `${d}·(${k} ${M} 1) + 1`;
       return {
@@ -90,7 +104,15 @@ export function sizeFormula(a: FormulaArgs): Formula {
       };
     }
     case 'maxUnpool': {
-      const value = s * (i - 1) - pb - pe + k;
+      const value = transposedOutputLength({
+        inputSize: i,
+        kernelSize: k,
+        stride: s,
+        padBegin: pb,
+        padEnd: pe,
+        dilation: 1,
+        outputPadding: 0,
+      });
       return {
         symbolic: `o = s·(i ${M} 1) ${M} ${pad.sym} + k`,
         filled: `${s}·(${i} ${M} 1) ${M} ${pad.num} + ${k} = ${value}`,
@@ -100,7 +122,7 @@ export function sizeFormula(a: FormulaArgs): Formula {
     }
     case 'interpolate': {
       const f = a.scale ?? 1;
-      const value = Math.floor(i * f);
+      const value = scaledLength(i, f);
       return { symbolic: 'o = ⌊i·scale⌋', filled: `⌊${i}·${f}⌋ = ${value}`, value, note: '' };
     }
     case 'pixelShuffle': {

@@ -19,6 +19,7 @@
  * tfjs-layers `Conv2DTranspose` and `deconvLength`; Keras `Conv2DTranspose`,
  * `compute_conv_transpose_output_length`; TensorFlow `conv2d_backprop_input` SAME padding.
  */
+import { effectiveKernel, transposedOutputLength } from '../geometry/arithmetic.js';
 
 export interface LayerConfig {
   kernelSize: readonly number[];
@@ -45,10 +46,26 @@ function value(v: readonly number[], open: string, close: string): string {
 }
 
 /** Keras / TF.js output length (`compute_conv_transpose_output_length`, `deconvLength`). */
-function tfLength(i: number, kE: number, s: number, mode: Mode, outputPadding: number | null): number {
+function tfLength(
+  i: number,
+  k: number,
+  d: number,
+  s: number,
+  mode: Mode,
+  outputPadding: number | null,
+): number {
+  const kE = effectiveKernel(k, d);
   if (outputPadding === null) return mode === 'valid' ? i * s + Math.max(kE - s, 0) : i * s;
   const pad = mode === 'valid' ? 0 : Math.floor(kE / 2);
-  return (i - 1) * s + kE - 2 * pad + outputPadding;
+  return transposedOutputLength({
+    inputSize: i,
+    kernelSize: k,
+    stride: s,
+    padBegin: pad,
+    padEnd: pad,
+    dilation: d,
+    outputPadding,
+  });
 }
 
 /** The padding TensorFlow puts before, for a conv input of size `o`; null if TF refuses the sizes. */
@@ -64,10 +81,17 @@ function tfMatches(c: LayerConfig, i: number, n: number, mode: Mode, outputPaddi
   const k = c.kernelSize[n]!;
   const s = c.stride[n]!;
   const d = c.dilation[n]!;
-  const kE = d * (k - 1) + 1;
-  const o = s * (i - 1) - 2 * c.padding[n]! + kE + c.outputPadding[n]!;
-  const tfO = tfLength(i, kE, s, mode, outputPadding);
-  return tfO === o && tfPadBefore(i, o, kE, s, mode) === c.padding[n];
+  const o = transposedOutputLength({
+    inputSize: i,
+    kernelSize: k,
+    stride: s,
+    padBegin: c.padding[n]!,
+    padEnd: c.padding[n]!,
+    dilation: d,
+    outputPadding: c.outputPadding[n]!,
+  });
+  const tfO = tfLength(i, k, d, s, mode, outputPadding);
+  return tfO === o && tfPadBefore(i, o, effectiveKernel(k, d), s, mode) === c.padding[n];
 }
 
 /**
