@@ -10,6 +10,7 @@ export { gemm, packA, kcOf } from './gemm';
 export { im2col, col2im, padCopy } from './im2col';
 export { packASubpixel, phaseStore, phaseStoreT } from './subpixel';
 export { resample, maxUnpool, maxUnpoolBackward, pixelShuffle } from './resample';
+export { probeCopy, probeFma } from './probe';
 import { MR, NR, KC, MC, NC } from './gemm';
 import { SCRATCH_I32 } from './blocking';
 

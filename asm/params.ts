@@ -122,6 +122,14 @@ export const SHUFFLE_WIDTH: i32 = 5;
 export const SHUFFLE_UNSHUFFLE: i32 = 6;
 export const SHUFFLE_FIELDS: i32 = 7;
 
+/** PROBE: copy-bandwidth and FMA-peak probes. */
+export const PROBE_SRC: i32 = 0;
+export const PROBE_DST: i32 = 1;
+export const PROBE_BYTES: i32 = 2;
+export const PROBE_ITERATIONS: i32 = 3;
+export const PROBE_RESULT: i32 = 4;
+export const PROBE_FIELDS: i32 = 5;
+
 export const GEMM_MODE_SET: i32 = 0;
 export const GEMM_MODE_ADD: i32 = 1;
 export const GEMM_MODE_BIAS: i32 = 2;

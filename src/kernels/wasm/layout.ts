@@ -253,8 +253,31 @@ export const SHUFFLE = layout('SHUFFLE', 'pixel shuffle and unshuffle.', {
   unshuffle: 1,
 });
 
+/**
+ * The machine's limits, measured by the bench (asm/probe.ts): probeCopy copies `bytes` from src to
+ * dst `iterations` times; probeFma runs `iterations` steps of 8 independent f32x4 multiply-adds
+ * and stores their sum at `result` (so the work cannot be dropped).
+ */
+export const PROBE = layout('PROBE', 'copy-bandwidth and FMA-peak probes.', {
+  src: 1,
+  dst: 1,
+  bytes: 1,
+  iterations: 1,
+  result: 1,
+});
+
 /** Every record, in the order asm/params.ts lists them. */
-export const RECORDS: readonly RecordLayout[] = [GEMM, SLICE, WPACK, PHASE, PAD, RESAMPLE, UNPOOL, SHUFFLE];
+export const RECORDS: readonly RecordLayout[] = [
+  GEMM,
+  SLICE,
+  WPACK,
+  PHASE,
+  PAD,
+  RESAMPLE,
+  UNPOOL,
+  SHUFFLE,
+  PROBE,
+];
 
 /** Every set of named constants, with its asm/params.ts prefix. */
 export const ENUMS: Readonly<Record<string, Readonly<Record<string, number>>>> = {

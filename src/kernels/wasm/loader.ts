@@ -51,6 +51,8 @@ export interface KernelExports {
   maxUnpool(record: number): void;
   maxUnpoolBackward(record: number): void;
   pixelShuffle(record: number): void;
+  probeCopy(record: number): void;
+  probeFma(record: number): void;
   heapBase(): number;
   blocking(i: number): number;
   variant(): number;

@@ -36,6 +36,8 @@ export const POOL_FUNCTIONS = [
   'maxUnpool',
   'maxUnpoolBackward',
   'pixelShuffle',
+  'probeCopy',
+  'probeFma',
 ] as const satisfies readonly (keyof KernelExports)[];
 
 /** A job: the index of an exported kernel in POOL_FUNCTIONS and its record's byte offset. */
