@@ -66,8 +66,9 @@ function engineFor(
 
 /**
  * Runs a WebAssembly kernel; if linear memory cannot grow far enough (RangeError), the JavaScript
- * kernel runs instead. The output is written only at the end of a WebAssembly call, so a failed
- * attempt leaves nothing behind.
+ * kernel runs instead. A failed attempt may have written part of the output (in place, when it is
+ * a block of WebAssembly memory): the JavaScript kernels write every element, so nothing of it
+ * remains.
  */
 function orJs(wasm: () => void, js: () => void): void {
   try {

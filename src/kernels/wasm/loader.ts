@@ -15,11 +15,12 @@
  * until `await ready()` has compiled the module asynchronously; call it once at start-up in a
  * browser to be sure every call runs the same kernels.
  *
- * Memory: each engine has one WebAssembly.Memory that grows as calls need; a call lays out its
- * operands from heapBase() upward and releases everything when it returns, so repeated calls reuse
- * the same pages. WebAssembly memory cannot shrink: `releaseWasmMemory()` drops the instances
- * (the next call compiles a fresh one) to give a large memory back to the garbage collector.
- * Inputs are copied in and outputs copied out on every call.
+ * Memory: each engine has one WebAssembly.Memory that grows as needed. Its lower part lends blocks
+ * as tensor storage (storage.ts; see WasmEngine), above it each call lays out its scratch and
+ * releases it when it returns, so repeated calls reuse the same pages. Operands that are blocks of
+ * this memory are read and written in place; others are copied in and out. WebAssembly memory
+ * cannot shrink: `releaseWasmMemory()` drops the instances (the next call compiles a fresh one) to
+ * give a large memory back to the garbage collector.
  *
  * The memory is created here and imported by the module. Where the engine has shared memory
  * (Node; browsers on cross-origin-isolated pages) it is a shared WebAssembly.Memory, which the
