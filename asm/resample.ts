@@ -79,7 +79,27 @@ function horizontal(
   if (kind == 1) {
     for (let o = 0; o < n; o++) store<f64>(out + ((<usize>o) << 3), w64(weight, o) * src32(row, f(index, o)));
   } else if (kind == 2) {
-    for (let o = 0, k = 0; o < n; o++, k += 2) {
+    let o = 0;
+    if (ASC_FEATURE_SIMD) {
+      // two outputs a step in f64x2 lanes: the same multiplies and add per output as below
+      for (; o + 2 <= n; o += 2) {
+        const k = o << 1;
+        const w0 = v128.load(weight + ((<usize>k) << 3)); // (w[k], w[k + 1]): output o
+        const w1 = v128.load(weight + ((<usize>k) << 3), 16); // output o + 1
+        const x0 = f64x2.replace_lane(f64x2.splat(src32(row, f(index, k))), 1, src32(row, f(index, k + 1)));
+        const x1 = f64x2.replace_lane(
+          f64x2.splat(src32(row, f(index, k + 2))),
+          1,
+          src32(row, f(index, k + 3)),
+        );
+        const p0 = f64x2.mul(w0, x0);
+        const p1 = f64x2.mul(w1, x1);
+        const a = v128.shuffle<i64>(p0, p1, 0, 2);
+        const b = v128.shuffle<i64>(p0, p1, 1, 3);
+        v128.store(out + ((<usize>o) << 3), f64x2.add(a, b));
+      }
+    }
+    for (let k = o << 1; o < n; o++, k += 2) {
       const a = w64(weight, k) * src32(row, f(index, k));
       const b = w64(weight, k + 1) * src32(row, f(index, k + 1));
       store<f64>(out + ((<usize>o) << 3), a + b);
