@@ -5,7 +5,17 @@
  */
 
 export type CommandName =
-  'shape' | 'solve' | 'explain' | 'matrix' | 'checkerboard' | 'upsample' | 'train' | 'visualize';
+  | 'shape'
+  | 'solve'
+  | 'explain'
+  | 'matrix'
+  | 'checkerboard'
+  | 'upsample'
+  | 'train'
+  | 'visualize'
+  | 'blur'
+  | 'deblur'
+  | 'sparse-code';
 
 export interface Example {
   /** the arguments after `deconv` */
@@ -17,6 +27,96 @@ export interface Example {
 }
 
 export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
+  blur: [
+    {
+      args: [
+        'blur',
+        'assets/photo.png',
+        'blurred.png',
+        '--psf',
+        'gaussian',
+        '--size',
+        '9',
+        '--sigma',
+        '2',
+        '--noise',
+        '0.01',
+        '--psf-out',
+        'psf.png',
+      ],
+      note: 'a Gaussian blur with a little noise; the PSF as a picture',
+      writes: 'blurred.png',
+    },
+    {
+      args: ['blur', 'assets/photo.png', 'motion.png', '--psf', 'motion', '--size', '11', '--angle', '30'],
+      note: 'motion blur along 30°',
+      writes: 'motion.png',
+    },
+  ],
+  deblur: [
+    {
+      args: [
+        'deblur',
+        'blurred.png',
+        'restored.png',
+        '--psf',
+        'gaussian',
+        '--size',
+        '9',
+        '--sigma',
+        '2',
+        '--method',
+        'richardson-lucy',
+        '--iterations',
+        '10',
+        '--reference',
+        'assets/photo.png',
+      ],
+      note: "scikit-image's Richardson–Lucy, with the PSNR before and after (run the blur example first)",
+      writes: 'restored.png',
+    },
+    {
+      args: [
+        'deblur',
+        'blurred.png',
+        'restored-tv.png',
+        '--psf',
+        'psf.png',
+        '--method',
+        'tv',
+        '--boundary',
+        'symmetric',
+        '--iterations',
+        '10',
+        '--lambda',
+        '0.003',
+        '--reference',
+        'assets/photo.png',
+      ],
+      note: 'total variation on the exact adjoint with a symmetric boundary, the PSF read from a PNG',
+      writes: 'restored-tv.png',
+    },
+  ],
+  'sparse-code': [
+    {
+      args: [
+        'sparse-code',
+        'assets/photo.png',
+        '--atoms',
+        '8',
+        '--kernel',
+        '6',
+        '--crop',
+        '64',
+        '--iterations',
+        '5',
+        '--out',
+        'csc',
+      ],
+      note: '8 filters learned from the photo: csc/filters.png, csc/maps.png, csc/reconstruction.png',
+      writes: 'csc/filters.png',
+    },
+  ],
   shape: [
     {
       args: ['shape', 'convTranspose', '--input', '16', '--kernel', '3', '--stride', '2', '--padding', '1'],

@@ -19,6 +19,7 @@ import { EXAMPLES, examplesHelp } from './examples.js';
 import { processIo, type CliIo } from './io.js';
 import { MODEL_NAMES, trainCommand } from './train.js';
 import { visualizeCommand } from './visualize.js';
+import { blurCommand, deblurCommand, sparseCodeCommand, DEBLUR_METHODS } from './restore.js';
 
 const SIZE = '7 or 7x9 (one per dimension)';
 
@@ -164,6 +165,50 @@ function program(io: CliIo): Command {
     .option('--channels <k>', 'channels shown per conv layer (default: all, at most 16)')
     .addHelpText('after', examplesHelp('visualize'))
     .action((opts: Options) => visualizeCommand(opts, io));
+
+  const psfOptions = (c: Command): Command =>
+    c
+      .option('--psf <kind>', 'gaussian (default), box, motion, or a PSF as a .png file')
+      .option('--size <n>', 'PSF size in pixels (default 9)')
+      .option('--sigma <s>', 'gaussian: standard deviation (default size/4)')
+      .option('--angle <degrees>', 'motion: direction (default 0)');
+  psfOptions(sub('blur').description('blur a PNG with a PSF and add noise (test images for deblur)'))
+    .argument('<in>', 'input .png')
+    .argument('<out>', 'output .png')
+    .option('--noise <sigma>', 'Gaussian noise, standard deviation on [0, 1] (default 0)')
+    .option('--seed <n>', 'seed of the noise (default 0)')
+    .option('--boundary <mode>', 'zero, reflect (default), symmetric, circular')
+    .option('--psf-out <file>', 'also write the PSF as a .png')
+    .addHelpText('after', examplesHelp('blur'))
+    .action((inPath: string, outPath: string, opts: Options) => blurCommand(inPath, outPath, opts, io));
+  psfOptions(
+    sub('deblur').description(
+      "restore a blurred PNG: scikit-image's Richardson–Lucy / Wiener, or methods on the exact adjoint with a boundary",
+    ),
+  )
+    .argument('<in>', 'blurred .png')
+    .argument('<out>', 'restored .png')
+    .addOption(new Option('--method <method>', 'how').choices([...DEBLUR_METHODS]).default('richardson-lucy'))
+    .option('--iterations <n>', 'iterations (default 50)')
+    .option('--lambda <w>', 'tikhonov / tv: regularisation weight (default 0.002)')
+    .option('--balance <w>', 'wiener: balance (default 0.05)')
+    .option('--boundary <mode>', 'zero, reflect (default), symmetric, circular, valid (adjoint methods)')
+    .option('--reference <file>', 'the sharp .png: print the PSNR before and after')
+    .addHelpText('after', examplesHelp('deblur'))
+    .action((inPath: string, outPath: string, opts: Options) => deblurCommand(inPath, outPath, opts, io));
+  sub('sparse-code')
+    .description(
+      "Zeiler's deconvolutional network, one layer: learn convolutional filters from an image; write the filters, sparse feature maps and reconstruction",
+    )
+    .argument('<in>', 'input .png (used in grey)')
+    .option('--atoms <n>', 'number of filters (default 16)')
+    .option('--kernel <k>', 'filter size (default 8)')
+    .option('--lambda <w>', 'sparsity weight (default 0.05)')
+    .option('--iterations <n>', 'dictionary-learning iterations (default 20)')
+    .option('--crop <n>', 'use the centre n×n crop (default the whole image)')
+    .option('--out <dir>', 'folder for filters.png, maps.png, reconstruction.png (default ./sparse-code)')
+    .addHelpText('after', examplesHelp('sparse-code'))
+    .action((inPath: string, opts: Options) => sparseCodeCommand(inPath, opts, io));
   return p;
 }
 

@@ -19,6 +19,12 @@ export {
   convTranspose1d,
   convTranspose2d,
   convTranspose3d,
+  conv1dInput,
+  conv2dInput,
+  conv3dInput,
+  conv1dWeight,
+  conv2dWeight,
+  conv3dWeight,
 } from './ops/conv.js';
 export { convOutputSize, convTransposeOutputSize } from './geometry/conv.js';
 export {
@@ -31,7 +37,7 @@ export {
   largestPoolPadding,
 } from './geometry/arithmetic.js';
 export type { ConvDim } from './geometry/arithmetic.js';
-export type { ConvOptions, ConvTransposeOptions } from './ops/conv.js';
+export type { ConvOptions, ConvTransposeOptions, ConvGradOptions } from './ops/conv.js';
 export type { ConvOutputSizeArgs, ConvTransposeOutputSizeArgs, PaddingArg } from './geometry/conv.js';
 export {
   maxPool1d,
@@ -54,6 +60,8 @@ export { bilinearFiller } from './nn/init.js';
 export type { FillerOptions } from './nn/init.js';
 export * from './viz/index.js';
 export * as nn from './nn/index.js';
+export * as restoration from './restoration/index.js';
+export * as csc from './csc/index.js';
 export { readSafetensors, readSafetensorsMetadata, writeSafetensors } from './io/safetensors.js';
 export type { ReadSafetensorsOptions, WriteSafetensorsOptions } from './io/safetensors.js';
 export { Rng } from './random.js';

@@ -24,6 +24,7 @@ import {
 } from '../src/index.js';
 import { asDirectConv } from '../src/geometry/conv.js';
 import { convTransposeGeometry } from './geometry-of.js';
+import { throwsArg } from './throws.js';
 
 const convs = [conv1d, conv2d, conv3d];
 const convTs = [convTranspose1d, convTranspose2d, convTranspose3d];
@@ -253,17 +254,6 @@ test('output size arithmetic', () => {
     [4],
   );
 });
-
-/** Asserts that `f` throws a DeconvError for `argument` whose message contains `text`. */
-function throwsArg(f: () => unknown, argument: string, text: string | RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof DeconvError, `expected DeconvError, got ${String(e)}`);
-    assert.equal(e.argument, argument, e.message);
-    if (typeof text === 'string') assert.ok(e.message.includes(text), e.message);
-    else assert.match(e.message, text);
-    return true;
-  });
-}
 
 test('conv errors name the argument, the value and the rule', () => {
   const x = randn([1, 4, 6, 6]);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeconvError, conv2d, convTranspose2d, maxUnpool2d, rand, tensor, zeros } from '../src/index.js';
+import { conv2d, convTranspose2d, maxUnpool2d, rand, tensor, zeros } from '../src/index.js';
 import { encodePng, makeGrid, readPng, writePng } from '../src/io/png.js';
 import { bilinearFiller } from '../src/nn/init.js';
 import {
@@ -16,6 +16,7 @@ import {
   subPixelConv,
   writeOutputs,
 } from '../scripts/demo.js';
+import { throwsArg } from './throws.js';
 
 function withTempDir(f: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'deconv-demo-'));
@@ -24,15 +25,6 @@ function withTempDir(f: (dir: string) => void): void {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function assertThrowsArg(f: () => unknown, argument: string, text?: RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof DeconvError, `expected a DeconvError, got ${String(e)}`);
-    assert.equal(e.argument, argument);
-    if (text) assert.match(e.message, text);
-    return true;
-  });
 }
 
 test('writePng then readPng gives back 8-bit values exactly, RGB, batched and grey', () => {
@@ -78,15 +70,15 @@ test('readPng drops alpha; encodePng clamps to [0, 1] and rounds to the nearest 
 });
 
 test('readPng and writePng refuse bad arguments with DeconvError', () => {
-  assertThrowsArg(() => writePng(tensor([NaN, 0, 0], [3, 1, 1]), '/tmp/never.png'), 'image', /NaN/);
-  assertThrowsArg(() => encodePng(zeros([5, 2, 2])), 'image', /1 to 4 channels/);
-  assertThrowsArg(() => encodePng(zeros([2, 3, 2, 2])), 'image', /\(C, H, W\)/);
-  assertThrowsArg(() => encodePng(zeros([3, 2, 2], { dtype: 'int32' })), 'image', /float/);
-  assertThrowsArg(() => readPng(new Uint8Array([1, 2, 3])), 'source', /not a readable PNG/);
-  assertThrowsArg(() => readPng('/nonexistent/photo.png'), 'source', /could not be read/);
+  throwsArg(() => writePng(tensor([NaN, 0, 0], [3, 1, 1]), '/tmp/never.png'), 'image', /NaN/);
+  throwsArg(() => encodePng(zeros([5, 2, 2])), 'image', /1 to 4 channels/);
+  throwsArg(() => encodePng(zeros([2, 3, 2, 2])), 'image', /\(C, H, W\)/);
+  throwsArg(() => encodePng(zeros([3, 2, 2], { dtype: 'int32' })), 'image', /float/);
+  throwsArg(() => readPng(new Uint8Array([1, 2, 3])), 'source', /not a readable PNG/);
+  throwsArg(() => readPng('/nonexistent/photo.png'), 'source', /could not be read/);
   withTempDir((dir) => {
     writeFileSync(join(dir, 'bad.png'), 'not a png');
-    assertThrowsArg(() => readPng(join(dir, 'bad.png')), 'source');
+    throwsArg(() => readPng(join(dir, 'bad.png')), 'source');
   });
 });
 
@@ -109,9 +101,9 @@ test('makeGrid places images in cells and draws labels', () => {
   assert.deepEqual(labelled.shape, [3, 15, 6]);
   const ink = Array.from(labelled.data.slice(0, 11 * 6)).filter((v) => v === 0).length;
   assert.ok(ink > 0, 'some label pixels are drawn');
-  assertThrowsArg(() => makeGrid([a], { columns: 1, labels: ['é'] }), 'labels');
-  assertThrowsArg(() => makeGrid([a], { columns: 0 }), 'columns');
-  assertThrowsArg(() => makeGrid([a, zeros([2, 2, 2])], { columns: 2 }), 'images');
+  throwsArg(() => makeGrid([a], { columns: 1, labels: ['é'] }), 'labels');
+  throwsArg(() => makeGrid([a], { columns: 0 }), 'columns');
+  throwsArg(() => makeGrid([a, zeros([2, 2, 2])], { columns: 2 }), 'images');
 });
 
 test('bilinearFiller matches Caffe’s formula on hand-computed kernels', () => {
@@ -137,8 +129,8 @@ test('bilinearFiller matches Caffe’s formula on hand-computed kernels', () => 
     const caffe = Array.from({ length: k }, (_, x) => Math.fround(1 - Math.abs(x / f - c)));
     assert.deepEqual(Array.from(bilinearFiller([1, 1, k]).data), caffe, `s = ${s}`);
   }
-  assertThrowsArg(() => bilinearFiller([4, 4]), 'shape');
-  assertThrowsArg(() => bilinearFiller([1, 1, 0, 4]), 'shape', /shape\[2\]/);
+  throwsArg(() => bilinearFiller([4, 4]), 'shape');
+  throwsArg(() => bilinearFiller([1, 1, 0, 4]), 'shape', /shape\[2\]/);
 });
 
 test('the bilinear transposed convolution upsamples a constant image to the same constant inside', () => {

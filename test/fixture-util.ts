@@ -35,6 +35,8 @@ export interface FixtureCase {
   /** inputs (batch size 1) to call again without their batch dimension (interpolate) */
   unbatched?: string[];
   note?: string;
+  /** conv_large.json: the transposed-convolution kernel dispatch picks ('subpixel' or 'col2im') */
+  kernel?: string;
 }
 
 export interface FixtureFile {
@@ -55,6 +57,8 @@ export interface Tolerance {
 export interface Family {
   file: string;
   tolerance: Tolerance;
+  /** the committed script that writes the file (default scripts/gen_fixtures.py) */
+  generator?: string;
 }
 
 /** Every fixture file, with the tolerance its float32 arithmetic needs against a float64 reference. */
@@ -68,6 +72,17 @@ export const FAMILIES: readonly Family[] = [
   { file: 'interpolate.json', tolerance: { atol: 1e-4, rtol: 1e-4 } },
   { file: 'shuffle.json', tolerance: { atol: 0, rtol: 0 } },
   { file: 'fold.json', tolerance: { atol: 1e-5, rtol: 1e-5 } },
+  // Sums of up to a few thousand products: the same float32 error budget as conv.json.
+  {
+    file: 'conv_large.json',
+    tolerance: { atol: 1e-4, rtol: 1e-4 },
+    generator: 'scripts/gen_fixtures_conv.py',
+  },
+  {
+    file: 'conv_grad.json',
+    tolerance: { atol: 1e-4, rtol: 1e-4 },
+    generator: 'scripts/gen_fixtures_conv.py',
+  },
 ];
 
 /** `DECONV_FIXTURE_DIR` points the replay at another generated set (e.g. a fresh seed). */
@@ -81,7 +96,7 @@ export function loadFixture(file: string): FixtureFile {
   const url = fixturePath(file);
   assert.ok(
     existsSync(url),
-    `missing fixture file test/fixtures/${file}: run /usr/bin/python3 scripts/gen_fixtures.py`,
+    `missing fixture file test/fixtures/${file}: run /usr/bin/python3 scripts/gen_fixtures.py (or scripts/gen_fixtures_conv.py)`,
   );
   const parsed = JSON.parse(readFileSync(url, 'utf8')) as FixtureFile;
   assert.ok(Array.isArray(parsed.cases), `test/fixtures/${file} has no "cases" array`);

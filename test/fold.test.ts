@@ -6,8 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Tensor, tensor, randn, ones, conv1d, conv2d, conv3d, gradcheck, DeconvError } from '../src/index.js';
+import { Tensor, tensor, randn, ones, conv1d, conv2d, conv3d, gradcheck } from '../src/index.js';
 import { unfold, fold } from '../src/ops/fold.js';
+import { throwsArg } from './throws.js';
 
 const convs = [conv1d, conv2d, conv3d];
 
@@ -30,15 +31,6 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
-}
-
-function throwsArg(f: () => unknown, argument: string, pattern?: RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof DeconvError, `expected DeconvError, got ${String(e)}`);
-    assert.equal(e.argument, argument, e.message);
-    if (pattern) assert.match(e.message, pattern);
-    return true;
-  });
 }
 
 /** A random unfold configuration in d dims whose padded input fits the kernel. */

@@ -15,9 +15,9 @@ import {
   convTranspose1d,
   convTranspose2d,
   convTranspose3d,
-  DeconvError,
 } from '../src/index.js';
 import { convMatrix, MAX_DENSE_ELEMENTS } from '../src/matrix/convMatrix.js';
+import { throwsArg } from './throws.js';
 
 const convs = [conv1d, conv2d, conv3d];
 const convTs = [convTranspose1d, convTranspose2d, convTranspose3d];
@@ -35,15 +35,6 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
-}
-
-function throwsArg(f: () => unknown, argument: string, pattern?: RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof DeconvError, `expected DeconvError, got ${String(e)}`);
-    assert.equal(e.argument, argument, e.message);
-    if (pattern) assert.match(e.message, pattern);
-    return true;
-  });
 }
 
 type Pad = number | [number, number];

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeconvError } from '../src/index.js';
 import { loadMnist, mnistDirectory, parseIdx } from '../src/data/mnist.js';
+import { throwsArg } from './throws.js';
 
 // Reference values computed independently from the IDX files with numpy.
 const TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009];
@@ -15,15 +15,6 @@ function byteSum(v: ArrayLike<number>, from = 0, to = v.length): number {
   let s = 0;
   for (let i = from; i < to; i++) s += Math.round(v[i]! * 255);
   return s;
-}
-
-function throwsArg(f: () => unknown, argument: string, pattern?: RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof DeconvError, String(e));
-    assert.equal(e.argument, argument, e.message);
-    if (pattern) assert.match(e.message, pattern);
-    return true;
-  });
 }
 
 test('parseIdx: header, shape and values; malformed files refused', () => {

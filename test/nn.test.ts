@@ -8,12 +8,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { DeconvError, Tensor, gradcheck, ones, randn, tensor, zeros } from '../src/index.js';
+import { Tensor, gradcheck, ones, randn, tensor, zeros } from '../src/index.js';
 import * as nn from '../src/nn/index.js';
 import { Rng } from '../src/random.js';
 import { conv2d } from '../src/ops/conv.js';
 import { pixelShuffle } from '../src/ops/shuffle.js';
 import { readSafetensors, readSafetensorsMetadata, writeSafetensors } from '../src/io/safetensors.js';
+import { throwsArg } from './throws.js';
 
 const DIR = new URL('./fixtures/training/', import.meta.url);
 
@@ -34,16 +35,6 @@ function assertClose(got: Tensor | null, want: FT, what: string, rtol = 1e-5, at
       `${what}[${i}] = ${got.data[i]}, PyTorch ${want.data[i]}`,
     );
   }
-}
-
-/** Runs `f` and checks it throws a DeconvError for `argument` whose message contains `words`. */
-function throwsArg(f: () => unknown, argument: string, ...words: string[]): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof DeconvError, `expected a DeconvError, got ${String(e)}`);
-    assert.equal(e.argument, argument, e.message);
-    for (const w of words) assert.ok(e.message.includes(w), `${JSON.stringify(w)} not in: ${e.message}`);
-    return true;
-  });
 }
 
 function maxAbs(t: Tensor): number {

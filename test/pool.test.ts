@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { tensor, randn, gradcheck, DeconvError, Tensor } from '../src/index.js';
+import { tensor, randn, gradcheck, Tensor } from '../src/index.js';
 import {
   maxPool1d,
   maxPool2d,
@@ -14,19 +14,10 @@ import {
   avgPool3d,
 } from '../src/ops/pool.js';
 import { checkedConvOutputLength, convOutputLength } from '../src/geometry/arithmetic.js';
+import { throwsArg } from './throws.js';
 
 const maxPools: (typeof maxPool1d)[] = [maxPool1d, maxPool2d, maxPool3d];
 const maxUnpools: (typeof maxUnpool1d)[] = [maxUnpool1d, maxUnpool2d, maxUnpool3d];
-
-/** Runs `f`, which must throw a DeconvError naming `argument` with `needle` in its message. */
-function throwsOn(f: () => unknown, argument: string, needle: string): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof DeconvError, `expected a DeconvError, got ${String(e)}`);
-    assert.equal(e.argument, argument, e.message);
-    assert.ok(e.message.includes(needle), `"${needle}" not in: ${e.message}`);
-    return true;
-  });
-}
 
 const f64 = (values: ArrayLike<number>, shape: number[]) =>
   tensor(Float64Array.from(values), shape, { dtype: 'float64', requiresGrad: true });
@@ -221,7 +212,7 @@ test('convOutputLength: floor and ceil mode, the last window starts inside the i
     convOutputLength({ inputSize: 6, kernelSize: 3, stride: 2, padBegin: 1, padEnd: 0, dilation: 2 }),
     2,
   );
-  throwsOn(
+  throwsArg(
     () =>
       checkedConvOutputLength('t', 'inputSize[0]', {
         inputSize: 3,
@@ -241,40 +232,40 @@ test('errors: every invalid argument names itself and its value', () => {
   const x1 = randn([1, 2, 5], { seed: 1 });
   const x2 = randn([1, 2, 5, 5], { seed: 1 });
   const x3 = randn([1, 1, 1, 4, 4], { seed: 1 });
-  throwsOn(() => maxPool2d(x2, { kernelSize: 2, strides: 2 } as never), 'strides', 'strides = 2');
-  throwsOn(() => maxPool2d(x2, {} as never), 'kernelSize', 'is required');
-  throwsOn(() => maxPool2d(x2, { kernelSize: [2, 0] }), 'kernelSize', 'kernelSize[1] = 0');
-  throwsOn(() => avgPool1d(x1, { kernelSize: 2, stride: 0 }), 'stride', 'stride = 0');
-  throwsOn(() => maxPool1d(x1, { kernelSize: 2, dilation: -1 }), 'dilation', 'dilation = -1');
-  throwsOn(() => maxPool1d(x1, { kernelSize: 2, ceilMode: 1 as never }), 'ceilMode', 'ceilMode = 1');
-  throwsOn(() => maxPool1d(x1, { kernelSize: 2, returnIndices: 'yes' as never }), 'returnIndices', "'yes'");
-  throwsOn(() => avgPool1d(x1, { kernelSize: 2, countIncludePad: 0 as never }), 'countIncludePad', '= 0');
-  throwsOn(() => maxPool3d(x1, { kernelSize: 2 }), 'input', 'input.shape = [1, 2, 5]');
-  throwsOn(
+  throwsArg(() => maxPool2d(x2, { kernelSize: 2, strides: 2 } as never), 'strides', 'strides = 2');
+  throwsArg(() => maxPool2d(x2, {} as never), 'kernelSize', 'is required');
+  throwsArg(() => maxPool2d(x2, { kernelSize: [2, 0] }), 'kernelSize', 'kernelSize[1] = 0');
+  throwsArg(() => avgPool1d(x1, { kernelSize: 2, stride: 0 }), 'stride', 'stride = 0');
+  throwsArg(() => maxPool1d(x1, { kernelSize: 2, dilation: -1 }), 'dilation', 'dilation = -1');
+  throwsArg(() => maxPool1d(x1, { kernelSize: 2, ceilMode: 1 as never }), 'ceilMode', 'ceilMode = 1');
+  throwsArg(() => maxPool1d(x1, { kernelSize: 2, returnIndices: 'yes' as never }), 'returnIndices', "'yes'");
+  throwsArg(() => avgPool1d(x1, { kernelSize: 2, countIncludePad: 0 as never }), 'countIncludePad', '= 0');
+  throwsArg(() => maxPool3d(x1, { kernelSize: 2 }), 'input', 'input.shape = [1, 2, 5]');
+  throwsArg(
     () => maxPool1d(tensor([[[1, 2]]], undefined, { dtype: 'int32' }), { kernelSize: 2 }),
     'input',
     "'int32'",
   );
-  throwsOn(() => maxPool1d(randn([1, 0, 4]), { kernelSize: 2 }), 'input', 'input.shape[1] = 0');
+  throwsArg(() => maxPool1d(randn([1, 0, 4]), { kernelSize: 2 }), 'input', 'input.shape[1] = 0');
   // PyTorch: pad should be smaller than or equal to half of kernel size
-  throwsOn(
+  throwsArg(
     () => maxPool2d(x2, { kernelSize: 3, padding: [1, 2] }),
     'padding',
     'padding[1] = 2 must be at most half',
   );
-  throwsOn(() => avgPool1d(x1, { kernelSize: 2, padding: 2 }), 'padding', 'padding = 2');
+  throwsArg(() => avgPool1d(x1, { kernelSize: 2, padding: 2 }), 'padding', 'padding = 2');
   // output size < 1
-  throwsOn(() => maxPool1d(x1, { kernelSize: 3, dilation: 3 }), 'input', 'input.shape[2] = 5 is too small');
-  throwsOn(() => avgPool2d(x2, { kernelSize: [1, 6] }), 'input', 'input.shape[3] = 5');
+  throwsArg(() => maxPool1d(x1, { kernelSize: 3, dilation: 3 }), 'input', 'input.shape[2] = 5 is too small');
+  throwsArg(() => avgPool2d(x2, { kernelSize: [1, 6] }), 'input', 'input.shape[3] = 5');
   // avg_pool3d wants the unpadded input at least as large as the kernel
-  throwsOn(() => avgPool3d(x3, { kernelSize: 2, padding: 1 }), 'input', 'input.shape[2] = 1');
+  throwsArg(() => avgPool3d(x3, { kernelSize: 2, padding: 1 }), 'input', 'input.shape[2] = 1');
   // a dilated window that skips over the whole input
-  throwsOn(
+  throwsArg(
     () => maxPool1d(randn([1, 1, 2]), { kernelSize: 2, padding: 1, dilation: 3 }),
     'dilation',
     'dilation = 3',
   );
-  throwsOn(
+  throwsArg(
     () => maxPool3d(randn([1, 1, 1, 5, 5]), { kernelSize: 2, padding: 1, dilation: [1, 1, 6] }),
     'dilation',
     'dilation[2] = 6 leaves window 0',
@@ -286,13 +277,13 @@ test('errors of maxUnpool: indices, outputSize, padding', () => {
     kernelSize: 2,
     returnIndices: true,
   });
-  throwsOn(() => maxUnpool2d(output, [0, 1] as never, { kernelSize: 2 }), 'indices', 'indices = [0, 1]');
-  throwsOn(
+  throwsArg(() => maxUnpool2d(output, [0, 1] as never, { kernelSize: 2 }), 'indices', 'indices = [0, 1]');
+  throwsArg(
     () => maxUnpool2d(output, tensor(Array.from(indices.data), indices.shape), { kernelSize: 2 }),
     'indices',
     "indices.dtype = 'float32'",
   );
-  throwsOn(
+  throwsArg(
     () =>
       maxUnpool2d(output, tensor(Array.from(indices.data), [1, 2, 4], { dtype: 'int32' }), { kernelSize: 2 }),
     'indices',
@@ -300,46 +291,46 @@ test('errors of maxUnpool: indices, outputSize, padding', () => {
   );
   const bad = tensor(Array.from(indices.data), indices.shape, { dtype: 'int32' });
   bad.data[6] = 16;
-  throwsOn(
+  throwsArg(
     () => maxUnpool2d(output, bad, { kernelSize: 2 }),
     'indices',
     'indices[0][1][1][0] = 16 must be in [0, 16)',
   );
   bad.data[6] = -1;
-  throwsOn(() => maxUnpool2d(output, bad, { kernelSize: 2 }), 'indices', 'indices[0][1][1][0] = -1');
+  throwsArg(() => maxUnpool2d(output, bad, { kernelSize: 2 }), 'indices', 'indices[0][1][1][0] = -1');
   // a valid index for a larger output is out of range for a smaller one
   const big = tensor([[[0, 5]]], undefined, { dtype: 'int32' });
-  throwsOn(
+  throwsArg(
     () => maxUnpool1d(tensor([[[1, 2]]]), big, { kernelSize: 3, stride: 2, outputSize: [4] }),
     'indices',
     'indices[0][0][1] = 5 must be in [0, 4)',
   );
-  throwsOn(
+  throwsArg(
     () => maxUnpool2d(output, indices, { kernelSize: 2, outputSize: [5, 6] }),
     'outputSize',
     'outputSize[1] = 6 must lie strictly between 2 and 6',
   );
-  throwsOn(
+  throwsArg(
     () => maxUnpool2d(output, indices, { kernelSize: 2, outputSize: [2, 4] }),
     'outputSize',
     'outputSize[0] = 2',
   );
-  throwsOn(
+  throwsArg(
     () => maxUnpool2d(output, indices, { kernelSize: 2, outputSize: [1, 2, 4, 0] }),
     'outputSize',
     'outputSize[3] = 0',
   );
-  throwsOn(
+  throwsArg(
     () => maxUnpool2d(output, indices, { kernelSize: 2, outputSize: [1, 3, 4, 4] }),
     'outputSize',
     'outputSize[1] = 3',
   );
-  throwsOn(
+  throwsArg(
     () => maxUnpool2d(output, indices, { kernelSize: 2, outputSize: [4, 4, 4] }),
     'outputSize',
     'outputSize = [4, 4, 4]',
   );
-  throwsOn(
+  throwsArg(
     () =>
       maxUnpool1d(tensor([[[1]]]), tensor([[[0]]], undefined, { dtype: 'int32' }), {
         kernelSize: 1,
@@ -348,7 +339,7 @@ test('errors of maxUnpool: indices, outputSize, padding', () => {
     'padding',
     'padding = 1 is too large',
   );
-  throwsOn(
+  throwsArg(
     () => maxUnpool2d(output, indices, { kernelSize: 2, dilation: 1 } as never),
     'dilation',
     'dilation = 1',

@@ -7,17 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { convTransposeOutputSize, convTranspose1d, ones, DeconvError } from '../src/index.js';
+import { convTransposeOutputSize, convTranspose1d, ones } from '../src/index.js';
 import { solveConvTranspose, hasEvenOverlap, type ConvTransposeConfig } from '../src/geometry/solver.js';
-
-function throwsArg(f: () => unknown, argument: string, pattern?: RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof DeconvError, `expected DeconvError, got ${String(e)}`);
-    assert.equal(e.argument, argument, e.message);
-    if (pattern) assert.match(e.message, pattern);
-    return true;
-  });
-}
+import { throwsArg } from './throws.js';
 
 const short = (c: ConvTransposeConfig): string =>
   c.kernelSize

@@ -29,7 +29,6 @@ import {
 } from '../src/kernels/wasm/loader.js';
 import { sourceHash } from '../src/kernels/wasm/binary.generated.js';
 import { PARAMS, asmSourceHash, expectedParams } from '../scripts/build-wasm.js';
-import { FAMILIES, byOp, loadFixture, runCase, type OpFunction } from './fixture-util.js';
 
 const supported = WASM_VARIANTS.filter((v) => wasmSupport()[v]);
 
@@ -483,27 +482,7 @@ test('setKernelPath and setWasmVariant reject unknown names', () => {
   assert.throws(() => setWasmVariant('avx512' as never), /setWasmVariant: variant = avx512 must be/);
 });
 
-// The PyTorch conv fixtures through the ops, forced onto WebAssembly (every call, however small),
-// once per build.
-const CONV_FAMILIES = FAMILIES.filter((f) => f.file.startsWith('conv'));
-for (const variant of supported) {
-  test(`PyTorch conv fixtures on the 'wasm' path [${variant}]`, () => {
-    const saved = getKernelPath();
-    setKernelPath('wasm');
-    setWasmVariant(variant);
-    try {
-      for (const family of CONV_FAMILIES) {
-        for (const [op, cases] of byOp(loadFixture(family.file).cases)) {
-          const fn = (lib as unknown as Record<string, unknown>)[op] as OpFunction;
-          for (const c of cases) runCase(lib, fn, c, family.tolerance);
-        }
-      }
-    } finally {
-      setWasmVariant('auto');
-      setKernelPath(saved);
-    }
-  });
-}
+// The PyTorch fixtures on the 'wasm' path, once per build: test/fixtures.test.ts.
 
 test('the WebAssembly path ran (not a silent fallback)', () => {
   assert.ok(supported.length >= 2, `only ${supported.join(', ')} supported`);

@@ -35,4 +35,5 @@ export type {
   Snippet,
 } from '../src/index.js';
 export { convMatrix, solveConvTranspose } from '../src/index.js';
+export { restoration } from '../src/index.js';
 export type { ConvTransposeConfig } from '../src/index.js';

@@ -19,6 +19,7 @@ import {
   type Snippet,
 } from './lib.js';
 import { drawCounts, MatrixPanel } from './matrix.js';
+import { RestorePanel } from './restore.js';
 import {
   fromHash,
   initialParams,
@@ -450,3 +451,4 @@ window.addEventListener('hashchange', () => {
 update();
 updateSolver();
 void image.loadSample();
+void new RestorePanel().load();

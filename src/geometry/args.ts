@@ -107,6 +107,19 @@ export function perDimPairs(
   return { begin, end };
 }
 
+/** A transposed convolution's or fold's padding: like `perDimPairs`, and strings refused. */
+export function explicitPairs(fn: string, value: unknown, d: number): { begin: number[]; end: number[] } {
+  if (typeof value === 'string') {
+    fail(
+      fn,
+      'padding',
+      value,
+      'must be a number, an array or [begin, end] pairs (strings are for conv only)',
+    );
+  }
+  return perDimPairs(fn, 'padding', value, d);
+}
+
 export interface Layout {
   /** number of spatial dimensions */
   d: number;

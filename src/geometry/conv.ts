@@ -32,7 +32,7 @@
  *   dilation d      → unchanged.
  */
 import { fail } from '../errors.js';
-import { layoutOf, perDim, perDimPairs, POSITIVE, NON_NEGATIVE } from './args.js';
+import { explicitPairs, layoutOf, perDim, perDimPairs, POSITIVE, NON_NEGATIVE } from './args.js';
 import {
   checkOutputPadding,
   checkedConvOutputLength,
@@ -171,15 +171,8 @@ export function convParams(fn: string, d: number, options: ConvShapeOptions): Co
 export function convTransposeParams(fn: string, d: number, options: ConvTransposeShapeOptions): ConvParams {
   const stride = perDim(fn, 'stride', options.stride, d, POSITIVE, 1);
   const dilation = perDim(fn, 'dilation', options.dilation, d, POSITIVE, 1);
-  if (typeof options.padding === 'string') {
-    fail(
-      fn,
-      'padding',
-      options.padding,
-      'must be a number, an array or [begin, end] pairs (strings are for conv only)',
-    );
-  }
-  const padding = explicitPadding(fn, options.padding, d);
+  const pairs = explicitPairs(fn, options.padding, d);
+  const padding = Object.freeze({ padBegin: Object.freeze(pairs.begin), padEnd: Object.freeze(pairs.end) });
   let outputPadding: number[] | null = null;
   let outputSize: number[] | null = null;
   let outputSizeOffset = 0;
@@ -220,7 +213,7 @@ export function convTransposeParams(fn: string, d: number, options: ConvTranspos
 }
 
 /** The params' padding per side for a kernel ('same' resolved as PyTorch splits it). */
-export function resolvePadding(p: ConvParams, kernel: readonly number[]): { begin: number[]; end: number[] } {
+function resolvePadding(p: ConvParams, kernel: readonly number[]): { begin: number[]; end: number[] } {
   if (p.padding === 'same') {
     const same = kernel.map((k, i) => samePadding(k, p.dilation[i]!));
     return { begin: same.map((s) => s.padBegin), end: same.map((s) => s.padEnd) };

@@ -19,7 +19,7 @@
  * option is a number, d = 2 (PyTorch's `nn.Unfold` / `nn.Fold` are 2-d).
  */
 import { fail, show } from '../errors.js';
-import { layoutOf, perDim, perDimPairs, POSITIVE } from './args.js';
+import { explicitPairs, layoutOf, perDim, POSITIVE } from './args.js';
 import { convOutputLength, effectiveKernel as effectiveKernelSize, product } from './arithmetic.js';
 
 /** `padding` of unfold/fold: a number, one per dimension, or per-dimension `[begin, end]` pairs. */
@@ -108,15 +108,7 @@ export function foldParams(fn: string, options: FoldOptions | UnfoldOptions, fol
   const outputSize = fold ? perDim(fn, 'outputSize', raw.outputSize, d, POSITIVE) : null;
   const kernel = perDim(fn, 'kernelSize', options.kernelSize, d, POSITIVE);
   const dilation = perDim(fn, 'dilation', options.dilation, d, POSITIVE, 1);
-  if (typeof options.padding === 'string') {
-    fail(
-      fn,
-      'padding',
-      options.padding,
-      'must be a number, an array or [begin, end] pairs (strings are for conv only)',
-    );
-  }
-  const pad = perDimPairs(fn, 'padding', options.padding, d);
+  const pad = explicitPairs(fn, options.padding, d);
   const stride = perDim(fn, 'stride', options.stride, d, POSITIVE, 1);
   const effectiveKernel = kernel.map((k, i) => effectiveKernelSize(k, dilation[i]!));
   return Object.freeze({ fn, d, kernel, stride, dilation, pad, effectiveKernel, outputSize });

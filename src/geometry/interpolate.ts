@@ -52,7 +52,7 @@ import { product as numel, scaledLength } from './arithmetic.js';
 export type InterpolateMode =
   'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'trilinear' | 'area';
 
-export const INTERPOLATE_MODES: readonly InterpolateMode[] = [
+const INTERPOLATE_MODES: readonly InterpolateMode[] = [
   'nearest',
   'nearest-exact',
   'linear',
@@ -137,7 +137,7 @@ function buildTaps(
 }
 
 /** For each input index, the output indices that read it and their weights. */
-export function transposeTaps(t: Taps): Taps {
+function transposeTaps(t: Taps): Taps {
   const count = new Int32Array(t.inSize + 1);
   for (let k = 0; k < t.index.length; k++) count[t.index[k]! + 1]!++;
   for (let i = 0; i < t.inSize; i++) count[i + 1]! += count[i]!;
@@ -191,14 +191,14 @@ function cubicWeights(t: number): [number, number, number, number] {
  * PyTorch's `nearest_idx`: a copy when `out == in`, `o >> 1` when `out == 2·in`, else the
  * 'nearest' rule. Its backward kernel (and its channels-last forward kernel) map this way.
  */
-export function nearestIdxTaps(inSize: number, outSize: number, scaleFactor: number | undefined): Taps {
+function nearestIdxTaps(inSize: number, outSize: number, scaleFactor: number | undefined): Taps {
   if (outSize === inSize) return buildTaps(inSize, outSize, (o, push) => push(o, 1));
   if (outSize === 2 * inSize) return buildTaps(inSize, outSize, (o, push) => push(o >> 1, 1));
   return dimensionTaps('nearest', inSize, outSize, false, scaleFactor);
 }
 
 /** The taps of one spatial dimension for `mode`. */
-export function dimensionTaps(
+function dimensionTaps(
   mode: InterpolateMode,
   inSize: number,
   outSize: number,

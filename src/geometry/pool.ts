@@ -29,6 +29,7 @@ import { fail, show } from '../errors.js';
 import { layoutOf, perDim, POSITIVE, NON_NEGATIVE, shapeOf, type Layout } from './args.js';
 import {
   checkedConvOutputLength,
+  effectiveKernel,
   largestPoolPadding,
   to3,
   unpoolOutputLength,
@@ -144,7 +145,7 @@ function checkWindowsReachInput(
     for (let o = 0; o < out[k]!; o++) {
       const begin = windowStart(o, stride[k]!, padding[k]!);
       const first = begin < 0 ? begin + Math.ceil(-begin / dil) * dil : begin;
-      if (first >= n || first > begin + (kernel[k]! - 1) * dil) {
+      if (first >= n || first > begin + effectiveKernel(kernel[k]!, dil) - 1) {
         const taps = Array.from({ length: kernel[k]! }, (_, j) => begin + j * dil);
         fail(
           fn,

@@ -56,7 +56,7 @@ export interface ConvTransposeConfig {
 /** Default `maxResults`. */
 export const SOLVER_MAX_RESULTS = 1000;
 /** Largest free dilation the solver tries. */
-export const SOLVER_MAX_DILATION = 3;
+const SOLVER_MAX_DILATION = 3;
 /** Largest input or output size the solver accepts (keeps all products exact in doubles). */
 const MAX_SIZE = 2 ** 24;
 

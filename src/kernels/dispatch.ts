@@ -7,6 +7,46 @@
  *   'wasm'       WebAssembly for every float32 call, however small (tests; see setWasmVariant)
  *   'js'         the plain-JavaScript fast kernels only
  */
+import { DeconvError } from '../errors.js';
+import type { ConvGeometry } from '../geometry/conv.js';
+import type { FloatData } from '../tensor.js';
+import { convGatherRef, convScatterRef, convWeightRef, channelSumRef } from './ref/conv.js';
+import { convGatherFast, convScatterFast, convWeightFast } from './fast/conv.js';
+import { defaultEngine, type WasmEngine } from './wasm/loader.js';
+import { convGatherWasm, convScatterCol2imWasm, convWeightWasm } from './wasm/conv.js';
+import { convScatterSubpixelWasm, subpixelApplies } from './wasm/subpixel.js';
+import {
+  maxPoolRef,
+  maxPoolBackwardRef,
+  avgPoolRef,
+  avgPoolBackwardRef,
+  maxUnpoolRef,
+  maxUnpoolBackwardRef,
+} from './ref/pool.js';
+import { resample, pixelShuffleKernel } from './ref/resample.js';
+import { im2colRef, col2imRef } from './ref/fold.js';
+import {
+  maxPoolFast,
+  maxPoolBackwardFast,
+  avgPoolFast,
+  avgPoolBackwardFast,
+  maxUnpoolFast,
+  maxUnpoolBackwardFast,
+} from './fast/pool.js';
+import { resampleFast, pixelShuffleFast, isNearest } from './fast/resample.js';
+import {
+  resampleWasm,
+  pixelShuffleWasm,
+  maxUnpoolWasm,
+  maxUnpoolBackwardWasm,
+  shuffleable,
+} from './wasm/resample.js';
+import type { ShuffleGeometry, Taps } from '../geometry/interpolate.js';
+import type { PoolGeometry } from '../geometry/pool.js';
+import type { TensorData } from '../tensor.js';
+import { im2colFast, col2imFast } from './fast/fold.js';
+import { im2colWasm, col2imWasm } from './wasm/fold.js';
+import type { FoldGeometry } from '../geometry/fold.js';
 export type KernelPath = 'fast' | 'reference' | 'wasm' | 'js';
 
 const PATHS: readonly KernelPath[] = ['fast', 'reference', 'wasm', 'js'];
@@ -16,21 +56,17 @@ let current: KernelPath = 'fast';
 /** Chooses the kernel path for every op from now on ('fast' is the default). */
 export function setKernelPath(path: KernelPath): void {
   if (!PATHS.includes(path))
-    throw new Error(`setKernelPath: path = ${String(path)} must be 'fast', 'reference', 'wasm' or 'js'`);
+    throw new DeconvError(
+      'setKernelPath',
+      'path',
+      `path = ${String(path)} must be 'fast', 'reference', 'wasm' or 'js'`,
+    );
   current = path;
 }
 
 export function getKernelPath(): KernelPath {
   return current;
 }
-
-import type { ConvGeometry } from '../geometry/conv.js';
-import type { FloatData } from '../tensor.js';
-import { convGatherRef, convScatterRef, convWeightRef, channelSumRef } from './ref/conv.js';
-import { convGatherFast, convScatterFast, convWeightFast } from './fast/conv.js';
-import { defaultEngine, type WasmEngine } from './wasm/loader.js';
-import { convGatherWasm, convScatterCol2imWasm, convWeightWasm } from './wasm/conv.js';
-import { convScatterSubpixelWasm, subpixelApplies } from './wasm/subpixel.js';
 
 /**
  * Below these many multiply-adds the copies into and out of WebAssembly memory, the packing and
@@ -94,6 +130,19 @@ function useSubpixel(g: ConvGeometry): boolean {
 
 const f32 = (a: FloatData | null): Float32Array | null => a as Float32Array | null;
 
+/** The transposed-convolution (scatter) kernels `scatterFast` chooses between. */
+export type ScatterKernel = 'subpixel' | 'col2im' | 'js';
+
+let scatterObserver: ((kernel: ScatterKernel) => void) | null = null;
+
+/**
+ * Test hook: `observer` is told which kernel each scatter (transposed convolution, conv input
+ * gradient) on the fast or wasm path runs, so the fixture replay can assert what it reached.
+ */
+export function observeScatterKernels(observer: ((kernel: ScatterKernel) => void) | null): void {
+  scatterObserver = observer;
+}
+
 function gatherFast(g: ConvGeometry, x: FloatData, w: FloatData, bias: FloatData | null, y: FloatData): void {
   const e = engineFor(g, 'gather', [x, w, bias, y]);
   const js = (): void => convGatherFast(g, x, w, bias, y);
@@ -110,10 +159,17 @@ function scatterFast(
   x: FloatData,
 ): void {
   const e = engineFor(g, 'scatter', [y, w, bias, x]);
-  const js = (): void => convScatterFast(g, y, w, bias, x);
+  const js = (): void => {
+    scatterObserver?.('js');
+    convScatterFast(g, y, w, bias, x);
+  };
   if (!e) return js();
-  const run = useSubpixel(g) ? convScatterSubpixelWasm : convScatterCol2imWasm;
-  orJs(() => run(e, g, f32(y)!, f32(w)!, f32(bias), f32(x)!), js);
+  const subpixel = useSubpixel(g);
+  const run = subpixel ? convScatterSubpixelWasm : convScatterCol2imWasm;
+  orJs(() => {
+    run(e, g, f32(y)!, f32(w)!, f32(bias), f32(x)!);
+    scatterObserver?.(subpixel ? 'subpixel' : 'col2im');
+  }, js);
 }
 
 function weightFast(g: ConvGeometry, x: FloatData, y: FloatData, gw: FloatData): void {
@@ -151,40 +207,6 @@ export function convKernels(): {
     channelSum: channelSumRef,
   };
 }
-
-import {
-  maxPoolRef,
-  maxPoolBackwardRef,
-  avgPoolRef,
-  avgPoolBackwardRef,
-  maxUnpoolRef,
-  maxUnpoolBackwardRef,
-} from './ref/pool.js';
-import { resample, pixelShuffleKernel } from './ref/resample.js';
-import { im2colRef, col2imRef } from './ref/fold.js';
-
-import {
-  maxPoolFast,
-  maxPoolBackwardFast,
-  avgPoolFast,
-  avgPoolBackwardFast,
-  maxUnpoolFast,
-  maxUnpoolBackwardFast,
-} from './fast/pool.js';
-import { resampleFast, pixelShuffleFast, isNearest } from './fast/resample.js';
-import {
-  resampleWasm,
-  pixelShuffleWasm,
-  maxUnpoolWasm,
-  maxUnpoolBackwardWasm,
-  shuffleable,
-} from './wasm/resample.js';
-import type { ShuffleGeometry, Taps } from '../geometry/interpolate.js';
-import type { PoolGeometry } from '../geometry/pool.js';
-import type { TensorData } from '../tensor.js';
-import { im2colFast, col2imFast } from './fast/fold.js';
-import { im2colWasm, col2imWasm } from './wasm/fold.js';
-import type { FoldGeometry } from '../geometry/fold.js';
 
 // The memory-bound families: the plain-JavaScript fast kernels (kernels/fast/pool.ts, resample.ts,
 // fold.ts) on every path but 'reference'; they write every output element, so they need no zeroed

@@ -12,6 +12,8 @@ import { checkOutputPadding } from '../geometry/arithmetic.js';
 import { resolveConvPadding, type PaddingArg } from '../geometry/conv.js';
 import { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d } from '../ops/conv.js';
 import {
+  AVG_POOL_OPTIONS,
+  MAX_POOL_OPTIONS,
   avgPool1d,
   avgPool2d,
   avgPool3d,
@@ -395,14 +397,7 @@ abstract class MaxPoolNd<R extends boolean> extends Module {
 
   constructor(fn: string, d: number, op: typeof maxPool2d, options: MaxPoolLayerOptions<R>) {
     super();
-    this.options = checkPoolOptions(fn, options, d, [
-      'kernelSize',
-      'stride',
-      'padding',
-      'dilation',
-      'ceilMode',
-      'returnIndices',
-    ]);
+    this.options = checkPoolOptions(fn, options, d, MAX_POOL_OPTIONS);
     this.#op = op;
   }
 
@@ -503,13 +498,7 @@ abstract class AvgPoolNd extends Module {
 
   constructor(fn: string, d: number, op: typeof avgPool2d, options: AvgPoolLayerOptions) {
     super();
-    this.options = checkPoolOptions(fn, options, d, [
-      'kernelSize',
-      'stride',
-      'padding',
-      'ceilMode',
-      'countIncludePad',
-    ]);
+    this.options = checkPoolOptions(fn, options, d, AVG_POOL_OPTIONS);
     this.#op = op;
   }
 

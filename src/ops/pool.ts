@@ -89,7 +89,8 @@ function checkPoolOptions(fn: string, value: unknown, keys: readonly string[]): 
   return checkOptions<RawPoolOptions>(fn, value, keys);
 }
 
-const MAX_POOL_OPTIONS = [
+/** The option names of each pooling op (the `nn` layers take the same). */
+export const MAX_POOL_OPTIONS = [
   'kernelSize',
   'stride',
   'padding',
@@ -97,7 +98,7 @@ const MAX_POOL_OPTIONS = [
   'ceilMode',
   'returnIndices',
 ] as const;
-const AVG_POOL_OPTIONS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad'] as const;
+export const AVG_POOL_OPTIONS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad'] as const;
 const MAX_UNPOOL_OPTIONS = ['kernelSize', 'stride', 'padding', 'outputSize'] as const;
 
 type WithIndices = MaxPoolOptions & { returnIndices: true };

@@ -1,0 +1,136 @@
+/**
+ * `npm run bench:restoration`: the issue-17 figures on this machine.
+ *
+ *   1. csc.convBPDN on a 256×256 image (a crop of assets/photo.png, grey, high-passed as SPORCO's
+ *      examples do) with 32 random 8×8 filters, λ = 0.1: milliseconds per ADMM iteration (median of
+ *      the per-iteration times over 49 iterations, tolerance 0 so all run). SPORCO 0.2.1's figure
+ *      on this machine (issue 17): 49 iterations in 4.6 s ≈ 94 ms / iteration; target ≤ 47 ms.
+ *   2. restoration.richardsonLucy, 30 iterations, on a 512×512 image with a 5×5 box PSF (the
+ *      scikit-image docstring's PSF); scikit-image itself timed in the same run through
+ *      /usr/bin/python3 when it is there (the issue's figure: 0.78 s).
+ *
+ *   npm run bench:restoration -- --quick     smaller problems (smoke test)
+ *   npm run bench:restoration -- --only rl   one of csc, rl
+ *
+ * Both wall and CPU time are printed: on a shared machine the CPU time (process.cpuUsage, Python's
+ * process_time) is the fairer reading; the load average is printed first.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { tensor, csc, restoration, readPng, Rng } from '../src/index.js';
+
+const quick = process.argv.includes('--quick');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function photoGrey(size: number): Float32Array {
+  const img = readPng(new Uint8Array(readFileSync(new URL('../assets/photo.png', import.meta.url))));
+  const [C, H, W] = img.shape as [number, number, number];
+  const out = new Float32Array(size * size);
+  for (let i = 0; i < size; i++) {
+    for (let j = 0; j < size; j++) {
+      const y = Math.floor((i * H) / size);
+      const x = Math.floor((j * W) / size);
+      let s = 0;
+      for (let c = 0; c < Math.min(C, 3); c++) s += img.data[(c * H + y) * W + x]!;
+      out[i * size + j] = s / Math.min(C, 3);
+    }
+  }
+  return out;
+}
+
+console.log(
+  `load average ${loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ')} (2 cores shared)`,
+);
+
+// ---- 1. convBPDN
+if (only === undefined || only === 'csc') {
+  const N = quick ? 64 : 256;
+  const M = quick ? 8 : 32;
+  const img = photoGrey(N);
+  // high-pass: subtract a 9×9 box mean (SPORCO's examples code the high-pass part)
+  const hp = new Float32Array(N * N);
+  for (let i = 0; i < N; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let a = -4; a <= 4; a++)
+        for (let b = -4; b <= 4; b++) s += img[((i + a + N) % N) * N + ((j + b + N) % N)]!;
+      hp[i * N + j] = img[i * N + j]! - s / 81;
+    }
+  const rng = new Rng(1);
+  const d = new Float32Array(M * 64).map(() => rng.normal());
+  const times: number[] = [];
+  const cpu: number[] = [];
+  let t = performance.now();
+  let c = process.cpuUsage();
+  const iterations = 49;
+  const r = csc.convBPDN(tensor(hp, [N, N]), tensor(d, [M, 8, 8]), {
+    lambda: 0.1,
+    iterations,
+    tolerance: 0,
+    callback: () => {
+      const now = performance.now();
+      const u = process.cpuUsage(c);
+      times.push(now - t);
+      cpu.push((u.user + u.system) / 1000);
+      t = now;
+      c = process.cpuUsage();
+    },
+  });
+  const total = times.reduce((a, b) => a + b, 0);
+  console.log(
+    `convBPDN ${N}x${N}, ${M} filters 8x8: ${iterations} iterations in ${(total / 1000).toFixed(2)} s, ` +
+      `median ${median(times).toFixed(1)} ms / iteration wall, ${median(cpu).toFixed(1)} ms CPU ` +
+      `(SPORCO 0.2.1: ~94 ms; target ≤ 47 ms); ` +
+      `objective ${r.objective[0]!.toFixed(1)} -> ${r.objective[r.objective.length - 1]!.toFixed(1)}`,
+  );
+}
+
+// ---- 2. Richardson–Lucy
+if (only === undefined || only === 'rl') {
+  const N = quick ? 128 : 512;
+  const img = photoGrey(N);
+  const psf = new Float32Array(25).fill(1 / 25);
+  const runs: number[] = [];
+  const cpuRuns: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    restoration.richardsonLucy(tensor(img, [N, N]), tensor(psf, [5, 5]), { iterations: 30 });
+    runs.push(performance.now() - t0);
+    const u = process.cpuUsage(c0);
+    cpuRuns.push((u.user + u.system) / 1000);
+  }
+  let peer = 'scikit-image: /usr/bin/python3 not found';
+  if (existsSync('/usr/bin/python3')) {
+    try {
+      const code = `
+import time, numpy as np
+from skimage import data, img_as_float
+from skimage.restoration import richardson_lucy
+from skimage.transform import resize
+img = resize(img_as_float(data.camera()), (${N}, ${N})).astype(np.float32)
+psf = (np.ones((5, 5)) / 25).astype(np.float32)
+ts, cs = [], []
+for _ in range(3):
+    t = time.perf_counter(); c = time.process_time()
+    richardson_lucy(img, psf, num_iter=30)
+    ts.append(time.perf_counter() - t); cs.append(time.process_time() - c)
+print(sorted(ts)[1], sorted(cs)[1])`;
+      const [s, cs] = execFileSync('/usr/bin/python3', ['-c', code], { encoding: 'utf8' })
+        .trim()
+        .split(/\s+/)
+        .map(Number);
+      peer = `scikit-image 0.19 (float32, same PSF) ${s!.toFixed(3)} s wall, ${cs!.toFixed(3)} s CPU`;
+    } catch (e) {
+      peer = `scikit-image: not run (${(e as Error).message.split('\n')[0]})`;
+    }
+  }
+  console.log(
+    `richardsonLucy ${N}x${N}, 5x5 PSF, 30 iterations: median ${(median(runs) / 1000).toFixed(3)} s wall, ` +
+      `${(median(cpuRuns) / 1000).toFixed(3)} s CPU; ${peer}`,
+  );
+}

@@ -1,0 +1,333 @@
+/**
+ * The blur operator C of every boundary against NumPy/SciPy (np.pad + scipy.signal.convolve,
+ * test/fixtures/restoration/operator.json from scripts/gen_restoration_fixtures.py), the exact
+ * adjoint ⟨Cx, y⟩ = ⟨x, Cᵀy⟩ for every boundary in 1-3 dimensions, and the methods built on them.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { tensor, restoration, DeconvError, Rng } from '../src/index.js';
+import type { Tensor } from '../src/index.js';
+
+interface T {
+  shape: number[];
+  data: number[];
+}
+interface OpCase {
+  name: string;
+  boundary: restoration.Boundary;
+  x: T;
+  h: T;
+  y: T;
+}
+const opCases = (
+  JSON.parse(readFileSync(new URL('./fixtures/restoration/operator.json', import.meta.url), 'utf8')) as {
+    cases: OpCase[];
+  }
+).cases;
+
+for (const c of opCases) {
+  test(`${c.name} equals np.pad + scipy.signal.convolve, and ⟨Cx, y⟩ = ⟨x, Cᵀy⟩`, () => {
+    const op = restoration.blurOperator(c.x.shape, Float64Array.from(c.h.data), c.h.shape, c.boundary);
+    assert.deepEqual(op.outputShape, c.y.shape, `${c.name}: output shape`);
+    const x = Float64Array.from(c.x.data);
+    const y = new Float64Array(c.y.data.length);
+    op.apply(x, y);
+    for (let i = 0; i < y.length; i++)
+      assert.ok(Math.abs(y[i]! - c.y.data[i]!) < 1e-12, `${c.name}: y[${i}] ${y[i]} vs ${c.y.data[i]}`);
+    const rng = new Rng(c.name.length);
+    const v = new Float64Array(y.length).map(() => rng.normal());
+    const w = new Float64Array(x.length);
+    op.adjoint(v, w);
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < y.length; i++) a += y[i]! * v[i]!;
+    for (let i = 0; i < x.length; i++) b += x[i]! * w[i]!;
+    assert.ok(Math.abs(a - b) < 1e-10 * (Math.abs(a) + 1), `${c.name}: ⟨Cx, y⟩ = ${a}, ⟨x, Cᵀy⟩ = ${b}`);
+  });
+}
+
+// a piecewise-constant scene, blurred by a known PSF, with a little noise
+function scene(H: number, W: number): Float64Array {
+  const x = new Float64Array(H * W);
+  for (let i = 0; i < H; i++)
+    for (let j = 0; j < W; j++)
+      x[i * W + j] =
+        0.2 + 0.5 * Number(i > H / 3 && i < (2 * H) / 3) + 0.3 * Number(j > W / 2) * Number(i < H / 2);
+  return x;
+}
+function gaussian(k: number, sigma: number): Float64Array {
+  const h = new Float64Array(k * k);
+  let s = 0;
+  for (let a = 0; a < k; a++)
+    for (let b = 0; b < k; b++) {
+      const v = Math.exp(-((a - (k - 1) / 2) ** 2 + (b - (k - 1) / 2) ** 2) / (2 * sigma * sigma));
+      h[a * k + b] = v;
+      s += v;
+    }
+  return h.map((v) => v / s);
+}
+const H = 24;
+const W = 28;
+const sharp = scene(H, W);
+const psf = gaussian(5, 1.2);
+function blurredBy(boundary: restoration.Boundary, noise = 0.005): Float64Array {
+  const op = restoration.blurOperator([H, W], psf, [5, 5], boundary);
+  const y = new Float64Array(H * W);
+  op.apply(sharp, y);
+  const rng = new Rng(4);
+  return y.map((v) => v + noise * rng.normal());
+}
+function err(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < sharp.length; i++) s += (x[i]! - sharp[i]!) ** 2;
+  return Math.sqrt(s / sharp.length);
+}
+const asT = (a: Float64Array, shape = [H, W]) => tensor(a, shape, { dtype: 'float64' });
+const P = asT(psf, [5, 5]);
+
+for (const boundary of ['reflect', 'symmetric', 'circular', 'zero'] as const) {
+  test(`methods on boundary '${boundary}' restore better than the blurred image, objectives fall`, () => {
+    const y = blurredBy(boundary);
+    const e0 = err(y);
+    const objs: Record<string, number[]> = { landweber: [], tikhonov: [], tv: [], rl: [] };
+    const lw = restoration.landweber(asT(y), P, {
+      boundary,
+      iterations: 60,
+      callback: (p) => objs.landweber!.push(p.objective),
+    });
+    const tk = restoration.tikhonov(asT(y), P, {
+      boundary,
+      lambda: 0.002,
+      iterations: 100,
+      callback: (p) => objs.tikhonov!.push(p.objective),
+    });
+    const tv = restoration.totalVariation(asT(y), P, {
+      boundary,
+      lambda: 0.002,
+      iterations: 150,
+      callback: (p) => objs.tv!.push(p.objective),
+    });
+    const rl = restoration.richardsonLucyAdjoint(asT(y), P, {
+      boundary,
+      iterations: 30,
+      callback: (p) => objs.rl!.push(p.objective),
+    });
+    for (const [name, r] of [
+      ['landweber', lw],
+      ['tikhonov', tk],
+      ['tv', tv],
+      ['rl', rl],
+    ] as const) {
+      assert.ok(err(r.data) < 0.85 * e0, `${boundary} ${name}: rms error ${err(r.data)} vs blurred ${e0}`);
+      const o = objs[name]!;
+      assert.ok(o[o.length - 1]! < o[0]!, `${boundary} ${name}: objective ${o[0]} -> ${o[o.length - 1]}`);
+    }
+  });
+}
+
+test("'valid' boundary: the estimate keeps the image's shape and beats the blurred image", () => {
+  const op = restoration.blurOperator([H + 4, W + 4], psf, [5, 5], 'valid');
+  const big = scene(H + 4, W + 4);
+  const y = new Float64Array(H * W);
+  op.apply(big, y);
+  const r = restoration.tikhonov(asT(y), P, { boundary: 'valid', lambda: 0.0005, iterations: 200 });
+  assert.deepEqual([...r.shape], [H, W], 'shape of the observation');
+  // aligned with the observation: offset k − 1 − ⌊(k − 1)/2⌋ = 2 into the larger scene
+  let e = 0;
+  let e0 = 0;
+  for (let i = 0; i < H; i++)
+    for (let j = 0; j < W; j++) {
+      const truth = big[(i + 2) * (W + 4) + j + 2]!;
+      e += (r.data[i * W + j]! - truth) ** 2;
+      e0 += (y[i * W + j]! - truth) ** 2;
+    }
+  assert.ok(e < 0.5 * e0, `valid: error ${e} vs blurred ${e0}`);
+});
+
+test('tikhonov by CG equals the dense normal-equations solve (tiny problem)', () => {
+  const h = gaussian(3, 0.8);
+  const n = 5 * 6;
+  const y = new Float64Array(n).map((_, i) => Math.sin(i));
+  const lambda = 0.05;
+  const op = restoration.blurOperator([5, 6], h, [3, 3], 'symmetric');
+  // dense A = CᵀC + λI column by column, then Gaussian elimination
+  const A: number[][] = [];
+  const e = new Float64Array(n);
+  const ce = new Float64Array(n);
+  const col = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    e.fill(0);
+    e[j] = 1;
+    op.apply(e, ce);
+    op.adjoint(ce, col);
+    A.push([...col].map((v, i) => v + (i === j ? lambda : 0)));
+  }
+  const b = new Float64Array(n);
+  op.adjoint(y, b);
+  const M = A.map((c, i) => [...A.map((cc) => cc[i]!), b[i]!]); // rows of [A | b] (A is symmetric)
+  for (let k = 0; k < n; k++) {
+    let piv = k;
+    for (let i = k + 1; i < n; i++) if (Math.abs(M[i]![k]!) > Math.abs(M[piv]![k]!)) piv = i;
+    [M[k], M[piv]] = [M[piv]!, M[k]!];
+    for (let i = k + 1; i < n; i++) {
+      const f = M[i]![k]! / M[k]![k]!;
+      for (let j = k; j <= n; j++) M[i]![j]! -= f * M[k]![j]!;
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = M[i]![n]!;
+    for (let j = i + 1; j < n; j++) s -= M[i]![j]! * x[j]!;
+    x[i] = s / M[i]![i]!;
+  }
+  const r = restoration.tikhonov(
+    tensor(y, [5, 6], { dtype: 'float64' }),
+    tensor(h, [3, 3], { dtype: 'float64' }),
+    {
+      lambda,
+      regularizer: 'identity',
+      boundary: 'symmetric',
+      iterations: 200,
+      tolerance: 1e-12,
+    },
+  );
+  for (let i = 0; i < n; i++)
+    assert.ok(Math.abs(r.data[i]! - x[i]!) < 1e-8, `x[${i}] ${r.data[i]} vs ${x[i]}`);
+});
+
+test('accelerated Richardson–Lucy reaches plain RL’s divergence in fewer iterations', () => {
+  const y = blurredBy('symmetric', 0).map((v) => Math.max(v, 0));
+  const plain: number[] = [];
+  const fast: number[] = [];
+  restoration.richardsonLucyAdjoint(asT(y), P, {
+    boundary: 'symmetric',
+    iterations: 60,
+    callback: (p) => plain.push(p.objective),
+  });
+  restoration.richardsonLucyAdjoint(asT(y), P, {
+    boundary: 'symmetric',
+    iterations: 60,
+    accelerate: true,
+    callback: (p) => fast.push(p.objective),
+  });
+  const target = plain[59]!;
+  const reached = fast.findIndex((v) => v <= target);
+  assert.ok(
+    reached >= 0 && reached < 40,
+    `accelerated reached ${target} at ${reached}; its last ${fast[59]}`,
+  );
+});
+
+test('blind Richardson–Lucy: the image and the PSF estimate both improve', () => {
+  const y = blurredBy('circular', 0).map((v) => Math.max(v, 0));
+  const r = restoration.blindRichardsonLucy(asT(y), { psfShape: [5, 5], iterations: 30, psfIterations: 3 });
+  assert.deepEqual([...r.psf.shape], [5, 5], 'psf shape');
+  let sum = 0;
+  let e = 0;
+  let e0 = 0;
+  for (let i = 0; i < 25; i++) {
+    sum += r.psf.data[i]!;
+    e += (r.psf.data[i]! - psf[i]!) ** 2;
+    e0 += (1 / 25 - psf[i]!) ** 2;
+  }
+  assert.ok(Math.abs(sum - 1) < 1e-9, `psf sums to ${sum}`);
+  assert.ok(e < e0, `psf error ${e} vs the flat start's ${e0}`);
+  assert.ok(err(r.image.data) < err(y), `image error ${err(r.image.data)} vs blurred ${err(y)}`);
+});
+
+test('per-channel colour, 1-D and 3-D images, tolerance stop', () => {
+  const y = blurredBy('reflect');
+  const rgb = new Float64Array(3 * H * W);
+  for (let c = 0; c < 3; c++)
+    rgb.set(
+      y.map((v) => v * (0.5 + 0.25 * c)),
+      c * H * W,
+    );
+  const r = restoration.tikhonov(tensor(rgb, [3, H, W], { dtype: 'float64' }), P, { lambda: 0.002 });
+  assert.deepEqual([...r.shape], [3, H, W], 'colour shape');
+  const grey = restoration.tikhonov(asT(y), P, { lambda: 0.002 });
+  for (let i = 0; i < H * W; i++)
+    assert.ok(Math.abs(r.data[2 * H * W + i]! - grey.data[i]! * 1) < 1e-6, `channel 2 = 1.0 × grey at ${i}`);
+  const line = tensor(
+    new Float32Array(40).map((_, i) => Number(i > 15 && i < 25)),
+    [40],
+  );
+  const l = restoration.landweber(line, tensor([0.25, 0.5, 0.25], [3]), { iterations: 500, tolerance: 1e-4 });
+  assert.equal(l.shape[0], 40, '1-D');
+  const vol = tensor(new Float32Array(6 * 7 * 8).fill(0.5), [6, 7, 8]);
+  const v = restoration.totalVariation(vol, tensor(new Float32Array(27).fill(1 / 27), [3, 3, 3]), {
+    lambda: 0.01,
+    iterations: 20,
+  });
+  for (const val of v.data) assert.ok(Math.abs(val - 0.5) < 1e-3, `a constant volume stays: ${val}`);
+  let its = 0;
+  restoration.landweber(line, tensor([0.25, 0.5, 0.25], [3]), {
+    iterations: 5000,
+    tolerance: 1e-3,
+    callback: () => its++,
+  });
+  assert.ok(its < 5000, `tolerance stopped Landweber after ${its}`);
+});
+
+test('edgeTaper: the border becomes the blurred image, the inside is untouched', () => {
+  const y = blurredBy('reflect');
+  const t = restoration.edgeTaper(asT(y), P);
+  const op = restoration.blurOperator([H, W], psf, [5, 5], 'circular');
+  const b = new Float64Array(H * W);
+  op.apply(y, b);
+  assert.ok(Math.abs(t.data[0]! - b[0]!) < 1e-12, 'corner = circular blur');
+  const mid = 12 * W + 14;
+  assert.ok(Math.abs(t.data[mid]! - y[mid]!) < 1e-12, 'inside unchanged');
+});
+
+function throwsArg(f: () => unknown, argument: string, fnName: string): void {
+  assert.throws(f, (e: unknown) => {
+    assert.ok(e instanceof DeconvError, `expected a DeconvError, got ${String(e)}`);
+    assert.equal(e.argument, argument, `argument of: ${e.message}`);
+    assert.ok(e.message.startsWith(`${fnName}: `), `function named in: ${e.message}`);
+    return true;
+  });
+}
+
+test('methods: bad arguments are DeconvErrors naming the argument', () => {
+  const img = asT(blurredBy('reflect'));
+  throwsArg(() => restoration.landweber(img, P, { boundary: 'wrap' as never }), 'boundary', 'landweber');
+  throwsArg(() => restoration.landweber(img, P, { mask: tensor([1], [1, 1]) }), 'mask', 'landweber');
+  throwsArg(() => restoration.landweber(img, P, { step: -1 }), 'step', 'landweber');
+  throwsArg(() => restoration.landweber(img, tensor([1, 2], [1, 1, 2]) as Tensor), 'psf', 'landweber');
+  throwsArg(() => restoration.tikhonov(img, P, undefined as never), 'options', 'tikhonov');
+  throwsArg(() => restoration.tikhonov(img, P, { lambda: -1 }), 'lambda', 'tikhonov');
+  throwsArg(
+    () => restoration.tikhonov(img, P, { lambda: 1, regularizer: 'l1' as never }),
+    'regularizer',
+    'tikhonov',
+  );
+  throwsArg(
+    () => restoration.totalVariation(img, P, { lambda: 1, iterations: 1.5 }),
+    'iterations',
+    'totalVariation',
+  );
+  throwsArg(
+    () => restoration.richardsonLucyAdjoint(img, tensor([-1, 2, 0, 0], [2, 2])),
+    'psf',
+    'richardsonLucyAdjoint',
+  );
+  throwsArg(
+    () => restoration.richardsonLucyAdjoint(img, P, { accelerate: 1 as never }),
+    'accelerate',
+    'richardsonLucyAdjoint',
+  );
+  throwsArg(() => restoration.blindRichardsonLucy(img, {}), 'psfShape', 'blindRichardsonLucy');
+  throwsArg(
+    () => restoration.blindRichardsonLucy(img, { psfShape: [99, 3] }),
+    'psfShape',
+    'blindRichardsonLucy',
+  );
+  throwsArg(
+    () => restoration.blindRichardsonLucy(img, { psfShape: [3, 3], boundary: 'valid' }),
+    'boundary',
+    'blindRichardsonLucy',
+  );
+  throwsArg(() => restoration.edgeTaper(img, tensor(new Float32Array(900), [30, 30])), 'psf', 'edgeTaper');
+});
