@@ -33,6 +33,7 @@ import {
   sizeFormula,
   sizeFormulaLines,
   solveConvTranspose,
+  SOLVER_MAX_RESULTS,
   tensor,
   ANIMATION_OPS,
   type AnimationOp,
@@ -41,16 +42,7 @@ import {
   type RgbaImage,
   type Scene,
 } from './api.js';
-import {
-  cliFail,
-  dimsOf,
-  parseInteger,
-  parseNumber,
-  parseSize,
-  perDim,
-  requireSize,
-  sizeText,
-} from './args.js';
+import { cliFail, dimsOf, parseInteger, parseNumber, parseSize, perDim, requireSize } from './args.js';
 import { progress, resolvePath, writeOutput, type CliIo } from './io.js';
 
 export type Options = Record<string, string | boolean | undefined>;
@@ -59,8 +51,9 @@ const str = (v: string | boolean | undefined): string | undefined => (typeof v =
 
 const DIM_NAMES: Record<number, readonly string[]> = { 1: ['L'], 2: ['H', 'W'], 3: ['D', 'H', 'W'] };
 
+/** Sizes as given per dimension: `16×16×16` stays three numbers (never shortened to `16`). */
 function list(values: readonly number[]): string {
-  return sizeText(values);
+  return values.join('×');
 }
 
 /** An RGBA picture as PNG bytes (through the library's PNG writer). */
@@ -188,6 +181,30 @@ export function shapeCommand(op: string, opts: Options, io: CliIo): void {
   ];
   io.out(`${op}: ${parts.join(', ')}\n`);
   io.out(`output size: ${sizes.join('×')}\n`);
+  const groupsArg = str(opts.groups);
+  const inChannels = parseInteger(cmd, '--in-channels', str(opts.inChannels), 1);
+  const outChannels = parseInteger(cmd, '--out-channels', str(opts.outChannels), 1);
+  if (groupsArg !== undefined || inChannels !== undefined || outChannels !== undefined) {
+    if (op === 'pool')
+      cliFail(
+        cmd,
+        groupsArg !== undefined ? '--groups' : '--in-channels',
+        groupsArg ?? inChannels,
+        'is for conv and convTranspose only (pooling keeps the channels)',
+      );
+    const groups = parseInteger(cmd, '--groups', groupsArg, 1) ?? 1;
+    const cin = inChannels ?? groups;
+    const cout = outChannels ?? groups;
+    if (cin % groups !== 0) cliFail(cmd, '--in-channels', cin, `must be divisible by --groups = ${groups}`);
+    if (cout % groups !== 0)
+      cliFail(cmd, '--out-channels', cout, `must be divisible by --groups = ${groups}`);
+    const weight = op === 'conv' ? [cout, cin / groups, ...K] : [cin, cout / groups, ...K];
+    const count = weight.reduce((a, b) => a * b, 1);
+    io.out(
+      `channels: ${cin} → ${cout} in ${groups} group${groups === 1 ? '' : 's'} of ${cin / groups} → ${cout / groups}; ` +
+        `weight (${weight.join(', ')}) as PyTorch lays it out, ${count} weights (+ ${cout} biases)\n`,
+    );
+  }
   for (const line of sizeFormulaLines(args, DIM_NAMES[d])) io.out(`  ${line}\n`);
   if (op === 'convTranspose' && S.some((s, n) => largestOutputPadding(s, D[n]!) > 0)) {
     // the other sizes output padding can reach: the ambiguity it resolves
@@ -271,9 +288,13 @@ export function solveCommand(opts: Options, io: CliIo): void {
     return;
   }
   const shown = configs.slice(0, limit);
+  const count =
+    configs.length >= SOLVER_MAX_RESULTS
+      ? `the first ${SOLVER_MAX_RESULTS} (the search stops there)`
+      : String(configs.length);
   io.out(
-    `${title}: ${configs.length}${configs.length >= 1000 ? '+' : ''} configuration${configs.length === 1 ? '' : 's'}, simplest first` +
-      `${shown.length < configs.length ? ` (the first ${shown.length}; --limit for more)` : ''}\n`,
+    `${title}: ${count} configuration${configs.length === 1 ? '' : 's'}, simplest first` +
+      `${shown.length < configs.length ? `; showing ${shown.length} (--limit for more)` : ''}\n`,
   );
   shown.forEach((c, n) => {
     const desc = [
@@ -368,29 +389,84 @@ export function explainCommand(op: string, opts: Options, io: CliIo): void {
 
 // ---------------------------------------------------------------------------------------------
 
-/** `deconv matrix`: C and Cᵀ as pictures, and as text when small. */
-export function matrixCommand(opts: Options, io: CliIo): void {
+/**
+ * `deconv matrix [conv|convTranspose]`: C and Cᵀ as text when small, and as a picture with -o. A
+ * transposed convolution's matrix is Cᵀ of the convolution that maps its output back to its input.
+ */
+export function matrixCommand(op: string | undefined, opts: Options, io: CliIo): void {
   const cmd = 'matrix';
-  const output = requireOutput(cmd, opts);
-  const v = matrixView({
-    inputSize: requireSize(cmd, '--input', str(opts.input)),
-    kernelSize: requireSize(cmd, '--kernel', str(opts.kernel)),
-    stride: parseSize(cmd, '--stride', str(opts.stride)),
-    padding: parseSize(cmd, '--padding', str(opts.padding), 0),
-    dilation: parseSize(cmd, '--dilation', str(opts.dilation)),
-    row: parseInteger(cmd, '--row', str(opts.row), 0),
-  });
+  const kind = op ?? 'conv';
+  if (kind !== 'conv' && kind !== 'convTranspose') cliFail(cmd, 'op', kind, 'must be conv or convTranspose');
+  const output = str(opts.output);
+  const inputSize = requireSize(cmd, '--input', str(opts.input));
+  const kernelSize = requireSize(cmd, '--kernel', str(opts.kernel));
+  const stride = parseSize(cmd, '--stride', str(opts.stride));
+  const padding = parseSize(cmd, '--padding', str(opts.padding), 0);
+  const dilation = parseSize(cmd, '--dilation', str(opts.dilation));
+  const outputPadding = parseSize(cmd, '--output-padding', str(opts.outputPadding), 0);
+  if (outputPadding !== undefined && kind !== 'convTranspose')
+    cliFail(cmd, '--output-padding', str(opts.outputPadding), 'is for convTranspose only');
+  const row = parseInteger(cmd, '--row', str(opts.row), 0);
+  let convInput = inputSize;
+  if (kind === 'convTranspose') {
+    // the matrix view is 2-d: one number stands for both dimensions
+    const two = (v: number | number[] | undefined, fallback: number): number[] =>
+      Array.isArray(v) ? v : perDim(v, 2, fallback);
+    convInput = convTransposeOutputSize({
+      inputSize: two(inputSize, 1),
+      kernelSize: two(kernelSize, 1),
+      stride: two(stride, 1),
+      padding: two(padding, 0),
+      outputPadding: two(outputPadding, 0),
+      dilation: two(dilation, 1),
+    });
+  }
+  const v = matrixView({ inputSize: convInput, kernelSize, stride, padding, dilation, row });
   const { rows, cols, nnz } = v.matrix;
-  io.out(
-    `convolution of a ${v.inputSize.join('×')} input with a ${v.kernelSize.join('×')} kernel → ${v.outputSize.join('×')}\n` +
-      `C is ${rows}×${cols} (one row per output cell, one column per input cell), ${nnz} stored entries; Cᵀ is ${cols}×${rows}\n`,
-  );
   const ow = v.outputSize[1]!;
   const terms = v.rowEntries.map((e) => `${e.value}·x[${e.col}]`).join(' + ');
-  io.out(`row ${v.row} = output [${Math.floor(v.row / ow)}, ${v.row % ow}]: y[${v.row}] = ${terms || '0'}\n`);
-  if (cols <= 40 && rows <= 40) {
-    io.out(`\nC:\n${matrixText(v)}\n`);
-    io.out(`\nCᵀ:\n${matrixText(v, true)}\n`);
+  if (kind === 'conv') {
+    io.out(
+      `convolution of a ${v.inputSize.join('×')} input with a ${v.kernelSize.join('×')} kernel → ${v.outputSize.join('×')}\n` +
+        `C is ${rows}×${cols} (one row per output cell, one column per input cell), ${nnz} stored entries; Cᵀ is ${cols}×${rows}\n`,
+    );
+    io.out(
+      `row ${v.row} = output [${Math.floor(v.row / ow)}, ${v.row % ow}]: y[${v.row}] = ${terms || '0'}\n`,
+    );
+  } else {
+    if (
+      v.outputSize.some((o, n) => o !== (Array.isArray(inputSize) ? inputSize : perDim(inputSize, 2, 1))[n])
+    )
+      throw new Error('deconv matrix: internal error, the convolution does not map back to the input');
+    const spread = v.rowEntries.map((e) => `${e.value}→y[${e.col}]`).join(', ');
+    io.out(
+      `transposed convolution of a ${v.outputSize.join('×')} input with a ${v.kernelSize.join('×')} kernel → ${v.inputSize.join('×')}\n` +
+        `its matrix is Cᵀ, ${cols}×${rows} (one row per output cell, one column per input cell), the transpose of C (${rows}×${cols}) of the convolution ${v.inputSize.join('×')} → ${v.outputSize.join('×')}; ${nnz} stored entries\n`,
+    );
+    io.out(
+      `column ${v.row} of Cᵀ = input [${Math.floor(v.row / ow)}, ${v.row % ow}] x[${v.row}] spreads to ${spread || 'nothing'}\n`,
+    );
+  }
+  const small = cols <= 40 && rows <= 40;
+  if (small) {
+    const order: [string, boolean][] =
+      kind === 'conv'
+        ? [
+            ['C', false],
+            ['Cᵀ', true],
+          ]
+        : [
+            ['Cᵀ (the transposed convolution)', true],
+            ['C', false],
+          ];
+    for (const [name, t] of order) io.out(`\n${name}:\n${matrixText(v, t)}\n`);
+  }
+  if (output === undefined) {
+    if (!small)
+      io.out(
+        `\nC is too large to print as text (${rows}×${cols}): give -o file.png or file.svg for a picture\n`,
+      );
+    return;
   }
   writeScene(io, cmd, output, matrixScene(v));
   io.out(`wrote ${output}\n`);

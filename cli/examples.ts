@@ -1,8 +1,12 @@
 /**
  * The examples of every command's `--help`, in one table: the help prints them and the tests run
- * every one of them (test/cli.test.ts), so each example in the help is known to work. Paths are
- * relative to the working directory; input files come from the repository (assets/photo.png).
+ * every one of them (test/cli.test.ts), so each example in the help is known to work. Output paths
+ * are relative to the working directory; the input photo is the one the package ships, by its
+ * absolute path, so every example runs from any directory.
  */
+import { samplePhoto } from './package.js';
+
+const PHOTO = samplePhoto();
 
 export type CommandName =
   | 'shape'
@@ -15,7 +19,8 @@ export type CommandName =
   | 'visualize'
   | 'blur'
   | 'deblur'
-  | 'sparse-code';
+  | 'sparse-code'
+  | 'segment';
 
 export interface Example {
   /** the arguments after `deconv` */
@@ -31,7 +36,7 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
     {
       args: [
         'blur',
-        'assets/photo.png',
+        PHOTO,
         'blurred.png',
         '--psf',
         'gaussian',
@@ -48,7 +53,7 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
       writes: 'blurred.png',
     },
     {
-      args: ['blur', 'assets/photo.png', 'motion.png', '--psf', 'motion', '--size', '11', '--angle', '30'],
+      args: ['blur', PHOTO, 'motion.png', '--psf', 'motion', '--size', '11', '--angle', '30'],
       note: 'motion blur along 30°',
       writes: 'motion.png',
     },
@@ -70,7 +75,7 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
         '--iterations',
         '10',
         '--reference',
-        'assets/photo.png',
+        PHOTO,
       ],
       note: "scikit-image's Richardson–Lucy, with the PSNR before and after (run the blur example first)",
       writes: 'restored.png',
@@ -91,7 +96,7 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
         '--lambda',
         '0.003',
         '--reference',
-        'assets/photo.png',
+        PHOTO,
       ],
       note: 'total variation on the exact adjoint with a symmetric boundary, the PSF read from a PNG',
       writes: 'restored-tv.png',
@@ -101,7 +106,7 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
     {
       args: [
         'sparse-code',
-        'assets/photo.png',
+        PHOTO,
         '--atoms',
         '8',
         '--kernel',
@@ -146,6 +151,23 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
     {
       args: ['shape', 'pool', '--input', '7', '--kernel', '2', '--ceil-mode'],
       note: 'max pooling 7 → 4 with ceil mode',
+    },
+    {
+      args: [
+        'shape',
+        'conv',
+        '--input',
+        '16x16x16',
+        '--kernel',
+        '3',
+        '--groups',
+        '4',
+        '--in-channels',
+        '8',
+        '--out-channels',
+        '12',
+      ],
+      note: 'a 3-d grouped convolution: sizes and the weight (12, 2, 3, 3, 3)',
     },
   ],
   solve: [
@@ -257,6 +279,21 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
   ],
   matrix: [
     {
+      args: [
+        'matrix',
+        'convTranspose',
+        '--input',
+        '2',
+        '--kernel',
+        '3',
+        '--stride',
+        '2',
+        '--output-padding',
+        '1',
+      ],
+      note: 'the transposed convolution 2×2 → 6×6 as the matrix Cᵀ (36×4), printed as text',
+    },
+    {
       args: ['matrix', '--input', '4', '--kernel', '3', '-o', 'matrix.png'],
       note: 'C (4×16) and Cᵀ, with C as text',
       writes: 'matrix.png',
@@ -295,17 +332,17 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
   ],
   upsample: [
     {
-      args: ['upsample', 'assets/photo.png', 'photo-bilinear.png', '--method', 'bilinear', '--scale', '2'],
+      args: ['upsample', PHOTO, 'photo-bilinear.png', '--method', 'bilinear', '--scale', '2'],
       note: 'bilinear interpolation',
       writes: 'photo-bilinear.png',
     },
     {
-      args: ['upsample', 'assets/photo.png', 'photo-deconv.png', '--method', 'convTranspose', '--scale', '2'],
+      args: ['upsample', PHOTO, 'photo-deconv.png', '--method', 'convTranspose', '--scale', '2'],
       note: 'a transposed convolution with the bilinear kernel (FCN)',
       writes: 'photo-deconv.png',
     },
     {
-      args: ['upsample', 'assets/photo.png', 'photo-shuffle.png', '--method', 'pixelShuffle', '--scale', '3'],
+      args: ['upsample', PHOTO, 'photo-shuffle.png', '--method', 'pixelShuffle', '--scale', '3'],
       note: 'pixel shuffle of the channels repeated r² times (an ICNR-initialised sub-pixel layer)',
       writes: 'photo-shuffle.png',
     },
@@ -351,6 +388,33 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
       args: ['visualize', '--images', '300', '--channels', '4', '--out', 'report'],
       note: 'the report for the shipped weights: report/index.html (no arguments: all channels, into .)',
       writes: 'report/deconvnet-layer2.png',
+    },
+  ],
+  segment: [
+    {
+      args: ['segment', '--out', 'segment-report'],
+      note: 'the report for the shipped weights (models/segment): segment-report/index.html, with the DeconvNet figure',
+      writes: 'segment-report/deconvnet-unpool1.png',
+    },
+    {
+      args: [
+        'segment',
+        'train',
+        '--decoders',
+        'segnet,fcn8s',
+        '--seeds',
+        '0',
+        '--train-size',
+        '64',
+        '--test-size',
+        '32',
+        '--epochs',
+        '1',
+        '--out',
+        'segment-trained',
+      ],
+      note: 'a quick run of two decoders (the shipped weights: see models/segment/README.md)',
+      writes: 'segment-trained/segment.json',
     },
   ],
 };

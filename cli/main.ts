@@ -17,8 +17,10 @@ import {
 } from './commands.js';
 import { EXAMPLES, examplesHelp } from './examples.js';
 import { processIo, type CliIo } from './io.js';
+import { packageVersion } from './package.js';
 import { MODEL_NAMES, trainCommand } from './train.js';
 import { visualizeCommand } from './visualize.js';
+import { segmentReportCommand, segmentTrainCommand } from './segment.js';
 import { blurCommand, deblurCommand, sparseCodeCommand, DEBLUR_METHODS } from './restore.js';
 
 const SIZE = '7 or 7x9 (one per dimension)';
@@ -28,6 +30,7 @@ function program(io: CliIo): Command {
     .description(
       'Convolution arithmetic for your own parameters: sizes, solver, animations, the matrix view, checkerboards; training on MNIST and the DeconvNet.',
     )
+    .version(packageVersion(), '-V, --version', 'print the version of deconv')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(add --help for usage and examples)')
@@ -54,6 +57,9 @@ function program(io: CliIo): Command {
     .option('--output-padding <size>', 'output padding (convTranspose)')
     .option('--dilation <size>', 'dilation (default 1)')
     .option('--ceil-mode', 'round up (pool)')
+    .option('--groups <g>', 'channel groups (conv, convTranspose; default 1): the weight shape per group')
+    .option('--in-channels <c>', 'input channels (default: the groups)')
+    .option('--out-channels <c>', 'output channels (default: the groups)')
     .addHelpText('after', examplesHelp('shape'))
     .action((op: string, opts: Options) => shapeCommand(op, opts, io));
 
@@ -69,6 +75,12 @@ function program(io: CliIo): Command {
     .option('--output-padding <size>', 'fix the output padding')
     .option('--dilation <size>', 'fix the dilation')
     .option('--limit <n>', 'show at most n configurations (default 10)')
+    .addHelpText(
+      'after',
+      '\nSimplest first means: dilation 1 first, then output padding 0, then no checkerboard (kernel a\n' +
+        'multiple of the stride), then the smallest kernel + padding, then padding, then stride.\n' +
+        'So 7 → 28 lists k4 s4 p0, k8 s4 p2, k12 s3 p1, k16 s2 p0, … before k22 s1 p0.\n',
+    )
     .addHelpText('after', examplesHelp('solve'))
     .action((opts: Options) => solveCommand(opts, io));
 
@@ -97,17 +109,24 @@ function program(io: CliIo): Command {
 
   sub('matrix')
     .description(
-      'the convolution as a matrix: C and Cᵀ as pictures (and text when small), one row highlighted',
+      'the convolution or transposed convolution as a matrix: C and Cᵀ as text (when small) and, with -o, as a picture, one row highlighted',
+    )
+    .addArgument(
+      p.createArgument('[op]', 'conv (default) or convTranspose').choices(['conv', 'convTranspose']),
     )
     .requiredOption('--input <size>', `input size: ${SIZE}`)
     .requiredOption('--kernel <size>', 'kernel size')
     .option('--stride <size>', 'stride')
     .option('--padding <size>', 'padding')
+    .option('--output-padding <size>', 'output padding (convTranspose)')
     .option('--dilation <size>', 'dilation')
-    .option('--row <r>', 'the highlighted row of C (an output cell; default the middle one)')
-    .requiredOption('-o, --output <file>', 'file.png or file.svg')
+    .option(
+      '--row <r>',
+      'the highlighted row of C: an output cell of conv, an input cell of convTranspose (default the middle one)',
+    )
+    .option('-o, --output <file>', 'file.png or file.svg (without it: text only)')
     .addHelpText('after', examplesHelp('matrix'))
-    .action((opts: Options) => matrixCommand(opts, io));
+    .action((op: string | undefined, opts: Options) => matrixCommand(op, opts, io));
 
   sub('checkerboard')
     .description(
@@ -166,6 +185,46 @@ function program(io: CliIo): Command {
     .addHelpText('after', examplesHelp('visualize'))
     .action((opts: Options) => visualizeCommand(opts, io));
 
+  sub('segment')
+    .description(
+      'semantic segmentation of digit canvases by SegNet, DeconvNet, FCN-8s, U-Net and resize-conv decoders: train them (every decoder, several seeds), or the HTML report with the DeconvNet figure (default: the shipped weights)',
+    )
+    .addArgument(
+      p
+        .createArgument('[action]', 'train, or report (the default)')
+        .choices(['train', 'report'])
+        .default('report'),
+    )
+    .option(
+      '--decoders <list>',
+      `train: all (default) or a comma-separated list of ${'segnet, deconvnet, fcn8s, unet, resize-nearest, resize-bilinear'}`,
+    )
+    .option('--seeds <list>', 'train: seeds of the initial weights and shuffling (default 0,1,2)')
+    .option('--train-size <n>', 'train: training canvases (default 3000)')
+    .option('--test-size <n>', 'train: test canvases (default 500)')
+    .option('--epochs <n>', 'train: passes over the training canvases (default 3)')
+    .option('--batch-size <n>', 'train: canvases per step (default 16)')
+    .option('--lr <rate>', 'train: peak learning rate of Adam (default 0.01)')
+    .option('--channels <list>', 'train: channels of the encoder stages (default 8,16,32)')
+    .option('--data-seed <n>', 'train: seed of the canvases (default 0)')
+    .option(
+      '--time-budget <minutes>',
+      'train: stop when it is spent (the finished runs are kept; run again to resume)',
+    )
+    .option(
+      '--weights <dir>',
+      'report: folder with segment.json and the weights (default: the shipped models/segment)',
+    )
+    .option('--evaluate', 'report: recompute the scores from the weights on the test canvases')
+    .option('--examples <n>', 'report: test canvases shown (default 4)')
+    .option(
+      '--out <dir>',
+      'train: folder for the weights (default ./deconv-segment); report: for index.html and the PNGs (default .)',
+    )
+    .addHelpText('after', examplesHelp('segment'))
+    .action((action: string, opts: Options) =>
+      action === 'train' ? segmentTrainCommand(opts, io) : segmentReportCommand(opts, io),
+    );
   const psfOptions = (c: Command): Command =>
     c
       .option('--psf <kind>', 'gaussian (default), box, motion, or a PSF as a .png file')
@@ -224,10 +283,63 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof DeconvError) {
-      io.err(`error: ${e.message}\n`);
+      io.err(`error: ${inCliWords(e, argv[0] ?? '')}\n`);
       return 2;
     }
     io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 1;
   }
+}
+
+/** The library's argument names as each command's flags (the default row, then per command). */
+const FLAGS: Record<string, Record<string, string>> = {
+  '': {
+    inputSize: '--input',
+    kernelSize: '--kernel',
+    stride: '--stride',
+    padding: '--padding',
+    outputPadding: '--output-padding',
+    dilation: '--dilation',
+    groups: '--groups',
+    ceilMode: '--ceil-mode',
+    row: '--row',
+    layers: '--layers',
+    scale: '--scale',
+    scaleFactor: '--scale',
+    frameMs: '--frame-ms',
+    order: '--order',
+    size: '--scale',
+  },
+  solve: { inputSize: '--in', outputSize: '--out', maxResults: '--limit' },
+  upsample: { source: 'in', image: 'in', input: 'in' },
+  visualize: { state: '--weights', dict: '--weights' },
+};
+
+/**
+ * A library DeconvError in the CLI's own words: `deconv <command>:` instead of the library
+ * function, the flag instead of the argument name (`--output-padding (dimension 1)` for
+ * `outputPadding[1]`), and no advice that only an API caller can follow.
+ */
+export function inCliWords(e: DeconvError, command: string): string {
+  if (e.fn.startsWith('deconv')) return e.message;
+  const flags = { ...FLAGS[''], ...(FLAGS[command] ?? {}) };
+  let rest = e.message.slice(e.fn.length + 2);
+  const flagOf = (name: string, index?: string): string | undefined => {
+    const f = flags[name];
+    if (f === undefined) return undefined;
+    return index === undefined ? f : `${f} (dimension ${index})`;
+  };
+  // the argument path at the start, then names with an index or in camelCase inside the rule
+  rest = rest.replace(
+    /^([A-Za-z]+)(?:\[(\d+)\])?/,
+    (m, name: string, index?: string) => flagOf(name, index) ?? m,
+  );
+  rest = rest.replace(
+    /\b([a-z]+[A-Z][A-Za-z]*|[a-z]+(?=\[\d+\]))(?:\[(\d+)\])?/g,
+    (m, name: string, index?: string) => flagOf(name, index) ?? m,
+  );
+  rest = rest
+    .replace(/;? ?pass \{ strict: false \}[^)]*/g, '')
+    .replace(/;? ?\(?pass a larger maxPixels to read it\)?/, '');
+  return `deconv ${command || 'deconv'}: ${rest}`;
 }

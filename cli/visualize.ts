@@ -16,8 +16,8 @@
  * https://distill.pub/2016/deconv-checkerboard/.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
+import { packageRoot } from './package.js';
 import {
   Tensor,
   encodePng,
@@ -50,23 +50,7 @@ import { AutoEncoder, accuracy, buildClassifier, psnr, reconstruct, type Decoder
 
 const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/** The folder of the package (the one whose package.json is named `deconv`), from sources or dist. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = join(dir, 'package.json');
-    if (existsSync(pj)) {
-      try {
-        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'deconv') return dir;
-      } catch {
-        // not ours: keep going up
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error('the deconv package folder was not found above cli/visualize');
-    dir = up;
-  }
-}
+export { packageRoot };
 
 /** The shipped weights: models/ of the package. */
 export function shippedModels(): string {

@@ -4,14 +4,12 @@
  *
  *     npm run build:web            # → web/dist/, open it with any static file server
  *
- * The page imports only the package's public entry (src/index.ts). Node-only modules that the entry
- * may re-export (PNG files through pngjs and node:zlib, node:fs) are replaced by empty stubs: the
- * page never calls them and esbuild drops what is unused.
+ * The page imports only the package's public root entry (src/index.ts), which has no Node built-in,
+ * so esbuild bundles it with its default browser settings: no plugins, no stubs, no externals.
  */
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
-import { builtinModules } from 'node:module';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -31,27 +29,6 @@ export const WEB_DIR = join(ROOT, 'web');
 export const WEB_DIST = join(WEB_DIR, 'dist');
 /** The demo's sample photo; copied into the site as photo.png when it exists. */
 const PHOTO = join(ROOT, 'assets', 'photo.png');
-
-const NODE_ONLY = new Set([...builtinModules, 'pngjs']);
-
-/** Resolves Node built-ins and Node-only packages to an empty module. */
-const nodeStubs: Plugin = {
-  name: 'node-stubs',
-  setup(b) {
-    b.onResolve({ filter: /.*/ }, (args) => {
-      const bare = args.path.replace(/^node:/, '');
-      const pkg = bare.split('/')[0]!;
-      if (args.path.startsWith('node:') || NODE_ONLY.has(bare) || NODE_ONLY.has(pkg)) {
-        return { path: args.path, namespace: 'node-stub' };
-      }
-      return undefined;
-    });
-    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, () => ({
-      contents: 'module.exports = {};',
-      loader: 'js',
-    }));
-  },
-};
 
 export interface BuildWebOptions {
   /** output folder, default web/dist */
@@ -74,7 +51,6 @@ export async function bundleForBrowser(entry: string, outfile: string, minify = 
     minify,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [nodeStubs],
   });
 }
 
@@ -88,12 +64,37 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<string> {
   await copyFile(join(WEB_DIR, 'style.css'), join(outDir, 'style.css'));
   const photo = existsSync(PHOTO);
   if (photo) await copyFile(PHOTO, join(outDir, 'photo.png'));
+  await buildSegmentPage(join(outDir, 'segment'), options.minify ?? true);
   if (!options.quiet) {
     console.log(
       `explorer built into ${outDir}${photo ? '' : ' (no assets/photo.png yet: the page draws its own sample)'}`,
     );
   }
   return outDir;
+}
+
+/** The shipped segmentation weights (deconv segment train --out models/segment). */
+const SEGMENT_MODELS = join(ROOT, 'models', 'segment');
+
+/**
+ * The segmentation explorer (web/segment/) into `outDir`: its page, its bundle, and the shipped
+ * weights it runs (segment.json and, per decoder, the run of the lowest seed) under models/.
+ */
+async function buildSegmentPage(outDir: string, minify: boolean): Promise<void> {
+  await mkdir(join(outDir, 'models'), { recursive: true });
+  await bundleForBrowser(join(WEB_DIR, 'segment', 'main.ts'), join(outDir, 'main.js'), minify);
+  await copyFile(join(WEB_DIR, 'segment', 'index.html'), join(outDir, 'index.html'));
+  const summary = join(SEGMENT_MODELS, 'segment.json');
+  if (!existsSync(summary)) return;
+  await copyFile(summary, join(outDir, 'models', 'segment.json'));
+  const runs = (
+    JSON.parse(await readFile(summary, 'utf8')) as { runs: { decoder: string; seed: number; file: string }[] }
+  ).runs;
+  const first = new Map<string, { seed: number; file: string }>();
+  for (const r of runs)
+    if (!first.has(r.decoder) || r.seed < first.get(r.decoder)!.seed) first.set(r.decoder, r);
+  for (const { file } of first.values())
+    await copyFile(join(SEGMENT_MODELS, file), join(outDir, 'models', file));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

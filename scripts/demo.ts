@@ -45,7 +45,7 @@ import {
   readPng,
   tensor,
   writePng,
-} from '../src/index.js';
+} from '../src/node.js';
 
 /** Peak signal-to-noise ratio in dB of `output` against `reference` (same shape), for values in [0, peak]. */
 export function psnr(output: Tensor, reference: Tensor, peak = 1): number {

@@ -5,7 +5,7 @@
  *     npm start                    # → http://127.0.0.1:5173/
  *     PORT=8080 npm start
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -98,8 +98,50 @@ async function main(): Promise<void> {
     throw new Error(`PORT = ${env} must be an integer between 0 and 65535`);
   }
   await buildWeb();
-  const url = await listen(staticServer(WEB_DIST), port);
+  const server = staticServer(WEB_DIST);
+  const url = await listen(server, port);
   console.log(`deconv explorer: ${url}  (Ctrl+C to stop)`);
+  stopWithParent(server);
+}
+
+/**
+ * Stops serving when told to (SIGINT, SIGTERM, SIGHUP) and when the process that started this one
+ * is gone, even if it was killed without passing the signal on (SIGKILL). `npm start` runs this
+ * under `sh -c`, which stays when npm dies, so the parent and (on Linux, from /proc) the
+ * grandparent are watched: a check every half second stops the server once either is gone.
+ */
+function stopWithParent(server: Server): void {
+  const parent = process.ppid;
+  const grandparent = parentOf(parent);
+  const stop = (): void => {
+    server.close();
+    server.closeAllConnections();
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, stop);
+  setInterval(() => {
+    if (process.ppid !== parent || (grandparent !== undefined && !alive(grandparent))) stop();
+  }, 500).unref();
+}
+
+/** The parent of process `pid` (Linux: /proc/<pid>/stat), or undefined where that is unknown. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(ppid) && ppid > 1 ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -18,7 +18,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { csc, encodePng, loadMnist, makeGrid, readPng, tensor, type Tensor } from '../src/index.js';
+import { csc, encodePng, loadMnist, makeGrid, readPng, tensor, type Tensor } from '../src/node.js';
 
 export interface ZeilerDemoOptions {
   source?: 'photo' | 'mnist';

@@ -32,7 +32,8 @@ export function show(value: unknown): string {
     try {
       return JSON.stringify(value);
     } catch {
-      return String(value);
+      // (a BigInt or a cycle inside; an object without a prototype has no toString either)
+      return Object.prototype.toString.call(value);
     }
   }
   return String(value);
@@ -45,4 +46,12 @@ export function show(value: unknown): string {
 export function fail(fn: string, path: string, value: unknown, rule: string): never {
   const argument = path.split(/[[.]/)[0]!;
   throw new DeconvError(fn, argument, `${path} = ${show(value)} ${rule}`);
+}
+
+/**
+ * How an option key appears in a message: as itself when it is a name (`stride`), else as
+ * `options['…']`, so that an empty or odd key still names an argument (`options`).
+ */
+export function optionPath(key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? key : `options[${show(key)}]`;
 }

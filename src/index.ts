@@ -1,3 +1,10 @@
+/**
+ * The root entry of deconv: everything in the API contract, runnable unchanged in Node, in bundlers
+ * (default browser settings) and in browsers. Nothing here imports a Node built-in; the helpers that
+ * need a file system (PNG files by path, the MNIST digits) are in `deconv/node` (src/node.ts).
+ *
+ * @packageDocumentation
+ */
 // Attaches Tensor's chained methods (t.sum(), t.backward(), …) from the ops side.
 import './ops/chained.js';
 export { DeconvError } from './errors.js';
@@ -54,8 +61,9 @@ export type { MaxPoolOptions, MaxPoolResult, MaxUnpoolOptions, AvgPoolOptions } 
 export { interpolate } from './ops/interpolate.js';
 export type { InterpolateMode, InterpolateOptions } from './ops/interpolate.js';
 export { pixelShuffle, pixelUnshuffle } from './ops/shuffle.js';
-export { readPng, writePng, encodePng, makeGrid } from './io/png.js';
-export type { GridOptions } from './io/png.js';
+export { concat } from './ops/concat.js';
+export { readPng, encodePng, makeGrid, PNG_MAX_PIXELS } from './io/png.js';
+export type { GridOptions, ReadPngOptions } from './io/png.js';
 export { bilinearFiller } from './nn/init.js';
 export type { FillerOptions } from './nn/init.js';
 export * from './viz/index.js';
@@ -71,8 +79,10 @@ export { convMatrix, ConvMatrix, MAX_MATRIX_ENTRIES, MAX_DENSE_ELEMENTS } from '
 export type { ConvMatrixOptions, ConvMatrixEntry, ConvMatrixCoords } from './matrix/convMatrix.js';
 export { solveConvTranspose, hasEvenOverlap, SOLVER_MAX_RESULTS } from './geometry/solver.js';
 export type { SolveConvTransposeArgs, ConvTransposeConfig } from './geometry/solver.js';
-export { loadMnist, parseIdx, mnistDirectory } from './data/mnist.js';
-export type { LoadMnistOptions, MnistData, MnistSplit, IdxArray } from './data/mnist.js';
+export { parseIdx } from './data/idx.js';
+export type { IdxArray } from './data/idx.js';
+export { makeDigitCanvases, BACKGROUND, SEGMENTATION_CLASSES } from './data/segmentation.js';
+export type { DigitSource, DigitCanvasOptions, DigitCanvases } from './data/segmentation.js';
 export {
   convFront,
   deconvnetForward,

@@ -353,6 +353,16 @@ export function soleStorage(data: StorageArray): boolean {
 /**
  * The storage pool's statistics: what it holds, what is handed out, and how often it was reused.
  *
+ * When the numbers are current: `pooledBytes`, `pooledBuffers` and the counts of disposals are
+ * exact at every moment. `liveBytes` / `liveBuffers` count buffers handed out that were neither
+ * disposed nor reported collected; a tensor dropped without `dispose()` is reported only when the
+ * engine has garbage-collected it and then run its finalization callbacks, which happens between
+ * tasks, never inside synchronous code. So a synchronous loop that drops tensors undisposed sees
+ * `liveBytes` grow (to gigabytes) while the process's memory does not; the number becomes current
+ * after the loop yields to the event loop and a collection ran. For a leak check, `dispose()` what
+ * you are done with (then `liveBytes` is exact immediately), or read the numbers after
+ * `await new Promise((r) => setTimeout(r, 0))` (in Node started with `--expose-gc`, after `gc()`).
+ *
  * @example
  *   const y = interpolate(x, { scaleFactor: 2 });
  *   y.dispose();

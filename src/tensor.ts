@@ -2,7 +2,7 @@
  * The value type: a contiguous row-major array with a shape, a dtype and, when it takes part in
  * autograd, a tape node. Layout is channels-first as in PyTorch (`N, C, *spatial`).
  */
-import { DeconvError, fail, show } from './errors.js';
+import { DeconvError, fail, show, optionPath } from './errors.js';
 import { MAX_ELEMENTS } from './limits.js';
 import type { TapeNode } from './autograd/tape.js';
 import { chainedOps as ops } from './chained-ops.js';
@@ -41,6 +41,7 @@ export class Tensor {
 
   /** @internal Wraps `data` (not copied) as a tensor of `shape`; use `tensor()` from outside. */
   constructor(data: TensorData, shape: readonly number[], requiresGrad = false) {
+    checkInvariants(data, shape);
     // Counts this tensor as one more sharer of the storage (see storage.ts); storage that is back
     // in the pool belongs to a disposed tensor and may already hold another tensor's values.
     if (!retainStorage(data)) {
@@ -192,6 +193,33 @@ export class Tensor {
 }
 
 /**
+ * What every tensor keeps true, checked before its storage is counted: `data` is one of the
+ * storage types and holds exactly the elements of `shape`, whose entries are safe non-negative
+ * integers. A tensor that breaks it would let a kernel read past its data (or stale memory).
+ */
+function checkInvariants(data: unknown, shape: unknown): void {
+  if (!(data instanceof Float32Array || data instanceof Int32Array || data instanceof Float64Array)) {
+    fail('Tensor', 'data', data, 'must be a Float32Array or an Int32Array');
+  }
+  if (!Array.isArray(shape)) fail('Tensor', 'shape', shape, 'must be an array of non-negative integers');
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const s: unknown = shape[i];
+    if (typeof s !== 'number' || !Number.isSafeInteger(s) || s < 0)
+      fail('Tensor', `shape[${i}]`, s, 'must be a safe non-negative integer');
+    n *= s;
+  }
+  if (n !== data.length) {
+    fail(
+      'Tensor',
+      'data',
+      data,
+      `must hold exactly the ${n} elements of shape ${show(shape)} (it holds ${data.length})`,
+    );
+  }
+}
+
+/**
  * @internal A number that grows with every tensor constructed: a tensor whose serial is at least
  * one read earlier was created after that moment.
  */
@@ -262,18 +290,59 @@ export function emptyLike(
 function checkShape(fn: string, shape: unknown): number[] {
   if (!Array.isArray(shape)) fail(fn, 'shape', shape, 'must be an array of non-negative integers');
   shape.forEach((s, i) => {
-    if (!Number.isInteger(s) || (s as number) < 0)
+    if (typeof s !== 'number' || !Number.isSafeInteger(s) || s < 0)
       fail(fn, `shape[${i}]`, s, 'must be a non-negative integer');
   });
-  return shape as number[];
+  return [...shape] as number[];
 }
 
-function checkDtype(fn: string, dtype: unknown): DType {
+/**
+ * The options record of a factory: an object (or undefined) with only `known` keys, `requiresGrad`
+ * a boolean, and gradients only for float tensors (as PyTorch: integer tensors cannot require them).
+ */
+function checkFactoryOptions(
+  fn: string,
+  options: unknown,
+  known: readonly string[],
+): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    fail(fn, 'options', options, 'must be an object');
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!known.includes(key) && o[key] !== undefined)
+      fail(fn, optionPath(key), o[key], `is not an option of ${fn} (its options: ${known.join(', ')})`);
+  }
+  if (o.requiresGrad !== undefined && typeof o.requiresGrad !== 'boolean')
+    fail(fn, 'requiresGrad', o.requiresGrad, 'must be a boolean');
+  return o;
+}
+
+/**
+ * `float64` is reachable from `tensor`, `randn` and `rand` only, to build the inputs of
+ * `gradcheck` (finite differences need it); it is not a dtype of the public contract, so the
+ * constant factories refuse it.
+ */
+function checkDtype(fn: string, dtype: unknown, float64 = false): DType {
   if (dtype === undefined) return 'float32';
-  if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'float64') {
+  if (dtype !== 'float32' && dtype !== 'int32' && !(float64 && dtype === 'float64')) {
     fail(fn, 'dtype', dtype, "must be 'float32' or 'int32'");
   }
   return dtype;
+}
+
+function checkRequiresGrad(fn: string, o: Record<string, unknown>, dtype: DType): boolean {
+  const r = o.requiresGrad === true;
+  if (r && dtype === 'int32')
+    fail(fn, 'requiresGrad', true, "needs a float dtype: an 'int32' tensor cannot require gradients");
+  return r;
+}
+
+/** A value for `dtype`: a number, and for 'int32' an integer in [-2³¹, 2³¹ − 1] (no wrapping). */
+function checkValue(fn: string, path: string, x: unknown, dtype: DType): void {
+  if (typeof x !== 'number') fail(fn, path, x, 'must be a number');
+  if (dtype === 'int32' && (!Number.isInteger(x) || x < -(2 ** 31) || x >= 2 ** 31))
+    fail(fn, path, x, "must be a 32-bit integer for dtype 'int32'");
 }
 
 function inferShape(fn: string, values: unknown): number[] {
@@ -317,18 +386,16 @@ function fromValues(
   dtype: DType,
   shape: readonly number[],
 ): TensorData {
-  const data = allocate(fn, 'shape', shape, dtype, 'uninitialised'); // every element is set below
-  if (dtype === 'int32') {
-    for (let i = 0; i < values.length; i++) {
-      const x = values[i]!;
-      if (!Number.isInteger(x) || x < -(2 ** 31) || x >= 2 ** 31) {
-        fail(fn, `values[${i}]`, x, "must be a 32-bit integer for dtype 'int32'");
-      }
-      data[i] = x;
-    }
-  } else {
-    data.set(values as ArrayLike<number>);
+  // Every value is checked before the storage is taken (a refusal allocates nothing); typed arrays
+  // of floats or integers hold numbers by construction, so only int32's range needs a look there.
+  const typed =
+    ArrayBuffer.isView(values) && !(values instanceof BigInt64Array || values instanceof BigUint64Array);
+  if (!typed || dtype === 'int32') {
+    for (let i = 0; i < values.length; i++) checkValue(fn, `values[${i}]`, values[i], dtype);
   }
+  const data = allocate(fn, 'shape', shape, dtype, 'uninitialised'); // every element is set below
+  if (typed) data.set(values);
+  else for (let i = 0; i < values.length; i++) data[i] = values[i]!;
   return data;
 }
 
@@ -345,7 +412,9 @@ export function tensor(
   options: TensorOptions = {},
 ): Tensor {
   const fn = 'tensor';
-  const dtype = checkDtype(fn, options.dtype);
+  const o = checkFactoryOptions(fn, options, ['dtype', 'requiresGrad']);
+  const dtype = checkDtype(fn, o.dtype, true);
+  const requiresGrad = checkRequiresGrad(fn, o, dtype);
   let flat: ArrayLike<number>;
   let shp: number[];
   if (typeof values === 'number') {
@@ -360,15 +429,14 @@ export function tensor(
   } else if (
     values !== null &&
     typeof values === 'object' &&
-    typeof (values as ArrayLike<number>).length === 'number'
+    !(values instanceof DataView || values instanceof BigInt64Array || values instanceof BigUint64Array) &&
+    Number.isSafeInteger((values as ArrayLike<number>).length) &&
+    (values as ArrayLike<number>).length >= 0
   ) {
     flat = values as ArrayLike<number>;
     if (shape === undefined) {
       if (ArrayBuffer.isView(values)) fail(fn, 'shape', shape, 'must be given with flat values');
       shp = [flat.length];
-      for (let i = 0; i < flat.length; i++) {
-        if (typeof flat[i] !== 'number') fail(fn, `values[${i}]`, flat[i], 'must be a number');
-      }
     } else {
       shp = checkShape(fn, shape);
     }
@@ -378,15 +446,20 @@ export function tensor(
   if (numel(shp) !== flat.length) {
     fail(fn, 'shape', shp, `must hold exactly the ${flat.length} values given (it holds ${numel(shp)})`);
   }
-  return new Tensor(fromValues(fn, flat, dtype, shp), shp, Boolean(options.requiresGrad));
+  return new Tensor(fromValues(fn, flat, dtype, shp), shp, requiresGrad);
 }
 
 function filled(fn: string, shape: readonly number[], options: TensorOptions, value: number): Tensor {
   const shp = checkShape(fn, shape);
-  const dtype = checkDtype(fn, options.dtype);
-  const data = allocate(fn, 'shape', shp, dtype, value === 0 ? 'zeros' : 'uninitialised');
-  if (value !== 0) data.fill(value);
-  return new Tensor(data, shp, Boolean(options.requiresGrad));
+  const o = checkFactoryOptions(fn, options, ['dtype', 'requiresGrad']);
+  const dtype = checkDtype(fn, o.dtype);
+  const requiresGrad = checkRequiresGrad(fn, o, dtype);
+  checkValue(fn, 'value', value, dtype);
+  // Object.is: -0 is not 0 for a fill (zeroed storage would lose the sign)
+  const zero = Object.is(value, 0);
+  const data = allocate(fn, 'shape', shp, dtype, zero ? 'zeros' : 'uninitialised');
+  if (!zero) data.fill(value);
+  return new Tensor(data, shp, requiresGrad);
 }
 
 /** A tensor of zeros. @example zeros([1, 3, 8, 8]) */
@@ -417,14 +490,18 @@ function random(
   draw: (r: Rng) => number,
 ): Tensor {
   const shp = checkShape(fn, shape);
-  if (options.seed !== undefined && !Number.isFinite(options.seed)) {
-    fail(fn, 'seed', options.seed, 'must be a finite number');
+  const o = checkFactoryOptions(fn, options, ['seed', 'requiresGrad', 'dtype']);
+  if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed))) {
+    fail(fn, 'seed', o.seed, 'must be a finite number');
   }
-  const dtype = options.dtype === 'float64' ? 'float64' : 'float32';
+  if (o.dtype !== undefined && o.dtype !== 'float32' && o.dtype !== 'float64') {
+    fail(fn, 'dtype', o.dtype, "must be 'float32': random samples are floats");
+  }
+  const dtype = o.dtype === 'float64' ? 'float64' : 'float32';
   const data = allocate(fn, 'shape', shp, dtype, 'uninitialised'); // every element is drawn below
-  const rng = new Rng(options.seed);
+  const rng = new Rng(o.seed as number | undefined);
   for (let i = 0; i < data.length; i++) data[i] = draw(rng);
-  return new Tensor(data, shp, Boolean(options.requiresGrad));
+  return new Tensor(data, shp, o.requiresGrad === true);
 }
 
 /** Standard normal samples; the same `seed` gives the same values. @example randn([1, 16, 4, 4], { seed: 0 }) */
@@ -442,6 +519,12 @@ export function rand(shape: readonly number[], options: RandomOptions = {}): Ten
  * values by now.
  */
 export function checkLive(fn: string, argument: string, t: Tensor): Tensor {
+  // Everything a kernel relies on, checked here because every op's tensor check ends here: a deconv
+  // Tensor (no look-alike object), whose data still holds exactly its shape's elements.
+  if (!(t instanceof Tensor)) fail(fn, argument, t, 'must be a Tensor');
+  if (t.data.length !== t.size || numel(t.shape) !== t.size) {
+    fail(fn, argument, t, `has ${t.data.length} data elements for its shape ${show(t.shape)}`);
+  }
   if (t.isDisposed) {
     fail(
       fn,

@@ -60,7 +60,7 @@ async function setSlider(page: Page, key: string, value: number): Promise<void> 
   await page.getByTestId(`slider-${key}`).fill(String(value));
 }
 
-test('explorer in Chromium', { timeout: 60_000 }, async (t) => {
+test('explorer in Chromium', { timeout: 180_000 }, async (t) => {
   if (!existsSync(CHROMIUM)) {
     t.skip(
       `${CHROMIUM} is not installed: the browser tests need Debian's chromium (apt-get install chromium)`,
@@ -381,7 +381,7 @@ test('explorer in Chromium', { timeout: 60_000 }, async (t) => {
       const png = encodePng(rand([3, 20, 30], { seed: 1 }));
       await page
         .getByTestId('image-file')
-        .setInputFiles({ name: 'noise.png', mimeType: 'image/png', buffer: png });
+        .setInputFiles({ name: 'noise.png', mimeType: 'image/png', buffer: Buffer.from(png) });
       const size = convTransposeOutputSize({ inputSize: [20, 30], kernelSize: 4, stride: 2, padding: 1 });
       await waitText(
         page,
@@ -392,6 +392,28 @@ test('explorer in Chromium', { timeout: 60_000 }, async (t) => {
       const shown = await page.getByTestId('image-output').getAttribute('data-size');
       assert.equal(shown, size.join('x'));
     });
+
+    await t.test(
+      'nearest, bicubic: (C, H, W) resized in H and W, the photo drawn at its real size',
+      async () => {
+        for (const op of ['nearest', 'bicubic']) {
+          await page.getByTestId('op').selectOption(op);
+          await setSlider(page, 'input', 3);
+          await setSlider(page, 'stride', 2);
+          await waitText(page, 'output-size', (s) => s === '6 × 6', `${op}: 6 × 6`);
+          await waitText(page, 'matrix-c-dims', (s) => s === dimsText(36, 9), `${op}: C is 36 × 9`);
+          const wIn = await page.getByTestId('image-input').evaluate((c) => c.getBoundingClientRect().width);
+          const wOut = await page
+            .getByTestId('image-output')
+            .evaluate((c) => c.getBoundingClientRect().width);
+          assert.ok(
+            Math.abs(wOut / wIn - 2) < 0.05,
+            `${op}: the 2× photo is drawn twice as wide (${wIn} → ${wOut} px)`,
+          );
+        }
+        await page.screenshot({ path: join(ARTIFACTS, 'explorer-upsampling.png'), fullPage: true });
+      },
+    );
 
     await t.test('WebAssembly threads: Web Workers on shared memory, same result as one thread', async () => {
       await bundleForBrowser(

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,10 +24,8 @@ async function run(
 }
 
 function workdir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'deconv-cli-'));
-  mkdirSync(join(dir, 'assets'));
-  copyFileSync(join(root, 'assets', 'photo.png'), join(dir, 'assets', 'photo.png'));
-  return dir;
+  // an empty folder: the examples must run from any directory
+  return mkdtempSync(join(tmpdir(), 'deconv-cli-'));
 }
 
 function checkFile(path: string): void {
@@ -41,7 +39,8 @@ function checkFile(path: string): void {
     const text = bytes.toString('utf8');
     assert.ok(text.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'), path);
     assert.ok(text.trimEnd().endsWith('</svg>'), path);
-  } else assert.fail(`unexpected output ${path}`);
+  } else if (path.endsWith('.json')) assert.doesNotThrow(() => JSON.parse(bytes.toString('utf8')), path);
+  else assert.fail(`unexpected output ${path}`);
 }
 
 test('every example in the help runs and writes what it says', async () => {
@@ -156,7 +155,10 @@ test('errors: DeconvError messages without a stack, exit code 2; bad syntax exit
     dir,
   );
   assert.equal(r.code, 2);
-  assert.match(r.err, /outputPadding\[0\] = 2 must be smaller than stride\[0\] = 2/);
+  assert.match(
+    r.err,
+    /--output-padding \(dimension 0\) = 2 must be smaller than --stride \(dimension 0\) = 2/,
+  );
   r = await run(['explain', 'convTranspose', '--input', '2', '-o', 'x.txt'], dir);
   assert.equal(r.code, 2);
   assert.match(r.err, /--output = 'x.txt' must end in .svg or .gif/);
@@ -170,7 +172,7 @@ test('errors: DeconvError messages without a stack, exit code 2; bad syntax exit
   assert.equal(r.code, 2);
   r = await run(['upsample', 'missing.png', 'out.png'], dir);
   assert.equal(r.code, 2);
-  assert.match(r.err, /readPng: source = .* could not be read/);
+  assert.match(r.err, /deconv upsample: in = .* could not be read/);
 });
 
 test('the bin runs as a process: shebang, output, exit codes', () => {
@@ -189,6 +191,180 @@ test('the bin runs as a process: shebang, output, exit codes', () => {
     { cwd: root, encoding: 'utf8' },
   );
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /^error: convOutputSize: inputSize\[0\] = 2 is too small/);
+  assert.match(bad.stderr, /^error: deconv shape: --input \(dimension 0\) = 2 is too small/);
   assert.doesNotMatch(bad.stderr, /\n\s+at /);
+});
+
+test('--version prints the package version', async () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  const r = await run(['--version'], tmpdir());
+  assert.equal(r.code, 0);
+  assert.equal(r.out.trim(), pkg.version);
+});
+
+test('matrix convTranspose: Cᵀ as text without -o, each column the transposed convolution of a unit input', async () => {
+  const { convTranspose2d, matrixView, tensor } = await import('../src/index.js');
+  const r = await run(
+    ['matrix', 'convTranspose', '--input', '2', '--kernel', '3', '--stride', '2', '--output-padding', '1'],
+    tmpdir(),
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /transposed convolution of a 2×2 input with a 3×3 kernel → 6×6/);
+  assert.match(r.out, /its matrix is Cᵀ, 36×4/);
+  const kernel = matrixView({ inputSize: 6, kernelSize: 3, stride: 2 }).kernel;
+  const block = r.out.split('Cᵀ (the transposed convolution):\n')[1]!.split('\n\n')[0]!.trim().split('\n');
+  assert.equal(block.length, 36, 'one text row per output cell');
+  const rows = block.map((line) =>
+    line
+      .split('|')[1]!
+      .trim()
+      .split(/\s+/)
+      .map((v) => (v === '.' ? 0 : Number(v))),
+  );
+  for (let col = 0; col < 4; col++) {
+    const unit = new Float32Array(4);
+    unit[col] = 1;
+    const y = convTranspose2d(tensor(unit, [1, 1, 2, 2]), tensor(Float32Array.from(kernel), [1, 1, 3, 3]), {
+      stride: 2,
+      outputPadding: 1,
+    });
+    assert.deepEqual(
+      rows.map((row) => row[col]),
+      Array.from(y.data),
+      `column ${col} of Cᵀ`,
+    );
+  }
+  const big = await run(['matrix', '--input', '12', '--kernel', '3'], tmpdir());
+  assert.equal(big.code, 0, big.err);
+  assert.match(big.out, /too large to print as text \(100×144\): give -o/);
+  const bad = await run(['matrix', '--input', '4', '--kernel', '3', '--output-padding', '1'], tmpdir());
+  assert.match(bad.err, /--output-padding = '1' is for convTranspose only/);
+});
+
+test('shape: --groups gives the weight shape; --input 16x16x16 is shown as given', async () => {
+  let r = await run(
+    [
+      'shape',
+      'conv',
+      '--input',
+      '16x16x16',
+      '--kernel',
+      '3',
+      '--groups',
+      '4',
+      '--in-channels',
+      '8',
+      '--out-channels',
+      '12',
+    ],
+    tmpdir(),
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^conv: input 16×16×16, /);
+  assert.match(r.out, /output size: 14×14×14/);
+  assert.match(r.out, /channels: 8 → 12 in 4 groups of 2 → 3; weight \(12, 2, 3, 3, 3\)/);
+  r = await run(
+    [
+      'shape',
+      'convTranspose',
+      '--input',
+      '8',
+      '--kernel',
+      '4',
+      '--stride',
+      '2',
+      '--groups',
+      '2',
+      '--in-channels',
+      '6',
+      '--out-channels',
+      '4',
+    ],
+    tmpdir(),
+  );
+  assert.match(r.out, /weight \(6, 2, 4\)/, 'convTranspose: (in, out / groups, k)');
+  r = await run(
+    ['shape', 'conv', '--input', '8', '--kernel', '3', '--groups', '3', '--in-channels', '8'],
+    tmpdir(),
+  );
+  assert.equal(r.code, 2);
+  assert.match(r.err, /deconv shape: --in-channels = 8 must be divisible by --groups = 3/);
+});
+
+test("errors in the CLI's words: flags, not library functions or API advice", async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ['checkerboard', '--kernel', '3', '--stride', '2', '--layers', '12', '-o', 'x.png'],
+      /^error: deconv checkerboard: --layers = 12 must be/,
+    ],
+    [['matrix', '--input', '5', '--kernel', '3', '--row', '99'], /^error: deconv matrix: --row = 99 must be/],
+    [
+      ['shape', 'convTranspose', '--input', '4', '--kernel', '3', '--stride', '2', '--output-padding', '2'],
+      /--output-padding \(dimension 0\) = 2 must be smaller than --stride \(dimension 0\) = 2/,
+    ],
+    [
+      ['explain', 'conv', '--input', '40', '-o', 'x.svg'],
+      /^error: deconv explain: --input = \[40, 40\] gives 1444 output cells/,
+    ],
+    [
+      ['upsample', join(root, 'test', 'fixtures', 'png', 'photo-really-a.jpg'), 'o.png'],
+      /deconv upsample: in = '.*' is a JPEG image, not a PNG image/,
+    ],
+    [
+      ['upsample', join(root, 'test', 'fixtures', 'png', 'bomb-12000x12000.png'), 'o.png'],
+      /more than maxPixels = 67108864; it was not decoded\n/,
+    ],
+  ];
+  const dir = workdir();
+  try {
+    for (const [args, want] of cases) {
+      const r = await run(args, dir);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.err, want, args.join(' '));
+      assert.doesNotMatch(
+        r.err,
+        /matrixView|buildAnimation|convOutputSize|convTransposeOutputSize|readPng|error: checkerboard|strict: false|pass a larger/,
+        r.err,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a hostile PNG: the process exits 2 with a message, no abort, nothing written', () => {
+  const bin = join(root, 'cli', 'deconv.ts');
+  const dir = workdir();
+  try {
+    for (const f of ['huge-ihdr-2147483647x1.png', 'truncated-image-data.png']) {
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', bin, 'upsample', join(root, 'test', 'fixtures', 'png', f), join(dir, 'out.png')],
+        { cwd: root, encoding: 'utf8' },
+      );
+      assert.equal(r.status, 2, `${f}: ${r.stderr}`);
+      assert.match(r.stderr, /^error: deconv upsample: in = /, f);
+      assert.throws(() => readFileSync(join(dir, 'out.png')), /ENOENT/, `${f}: nothing written`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('solve: the count says "the first 1000" when the search stops, and the help states the order', async () => {
+  const r = await run(['solve', '--in', '3', '--out', '224', '--limit', '1'], tmpdir());
+  assert.match(
+    r.out,
+    /: the first 1000 \(the search stops there\) configurations, simplest first; showing 1/,
+  );
+  const help = await run(['solve', '--help'], tmpdir());
+  assert.match(
+    help.out,
+    /Simplest first means: dilation 1 first, then output padding 0, then no checkerboard/,
+  );
+  const seven = await run(['solve', '--in', '7', '--out', '28', '--limit', '3'], tmpdir());
+  assert.match(
+    seven.out,
+    /1\. kernel 4, stride 4, padding 0[^\n]*\n[\s\S]*2\. kernel 8, stride 4, padding 2/,
+  );
 });

@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { conv2d, convTranspose2d, maxUnpool2d, rand, tensor, zeros } from '../src/index.js';
-import { encodePng, makeGrid, readPng, writePng } from '../src/io/png.js';
+import { encodePng, makeGrid } from '../src/io/png.js';
+import { readPng, writePng } from '../src/io/pngFile.js';
 import { bilinearFiller } from '../src/nn/init.js';
 import {
   METHODS,
@@ -74,7 +75,7 @@ test('readPng and writePng refuse bad arguments with DeconvError', () => {
   throwsArg(() => encodePng(zeros([5, 2, 2])), 'image', /1 to 4 channels/);
   throwsArg(() => encodePng(zeros([2, 3, 2, 2])), 'image', /\(C, H, W\)/);
   throwsArg(() => encodePng(zeros([3, 2, 2], { dtype: 'int32' })), 'image', /float/);
-  throwsArg(() => readPng(new Uint8Array([1, 2, 3])), 'source', /not a readable PNG/);
+  throwsArg(() => readPng(new Uint8Array([1, 2, 3])), 'source', /not a PNG image/);
   throwsArg(() => readPng('/nonexistent/photo.png'), 'source', /could not be read/);
   withTempDir((dir) => {
     writeFileSync(join(dir, 'bad.png'), 'not a png');

@@ -240,6 +240,17 @@ export function runCase(
     if (isOptionsArg(a)) {
       const options: Record<string, unknown> = { ...a.options };
       for (const k of a.tensorOptions) options[k] = inputs[k];
+      // deconv refuses a single size/scaleFactor for a rank-3 input whose mode does not fix the
+      // spatial rank (image or 1-D batch?): PyTorch's reading, a batch of 1-D signals, is [v]
+      const x = inputs[c.args[0] as string];
+      for (const k of ['size', 'scaleFactor'])
+        if (
+          c.op === 'interpolate' &&
+          x?.shape.length === 3 &&
+          ['nearest', 'nearest-exact', 'area', undefined].includes(options['mode'] as string | undefined) &&
+          typeof options[k] === 'number'
+        )
+          options[k] = [options[k]];
       return options;
     }
     return a.value;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Tensor, gradcheck, randn, tensor, zeros } from '../src/index.js';
+import { DeconvError, Tensor, gradcheck, randn, tensor, zeros } from '../src/index.js';
 import { interpolate, type InterpolateMode, type InterpolateOptions } from '../src/ops/interpolate.js';
 import { pixelShuffle, pixelUnshuffle } from '../src/ops/shuffle.js';
 import { deconvError } from './throws.js';
@@ -131,16 +131,16 @@ test('interpolate: sampling rules of each mode on small inputs', () => {
   );
   // nearest: floor(o * scale) with scale and product rounded to float32: the scale 26/22 rounds
   // down (exact arithmetic would pick 13 for o = 11), the product 3 * (1 / 0.6) rounds up to 5.
-  assert.equal(interpolate(arange(26, [1, 1, 26]), { size: 22 }).data[11], 12);
-  assert.deepEqual([...interpolate(arange(7, [1, 1, 7]), { scaleFactor: 0.6 }).data], [0, 1, 3, 5]);
-  assert.equal(interpolate(arange(2, [1, 1, 2]), { size: 50 }).data[25], 1);
+  assert.equal(interpolate(arange(26, [1, 1, 26]), { size: [22] }).data[11], 12);
+  assert.deepEqual([...interpolate(arange(7, [1, 1, 7]), { scaleFactor: [0.6] }).data], [0, 1, 3, 5]);
+  assert.equal(interpolate(arange(2, [1, 1, 2]), { size: [50] }).data[25], 1);
   assert.deepEqual(
-    [...interpolate(arange(5, [1, 1, 5]), { scaleFactor: 2.18 }).data],
+    [...interpolate(arange(5, [1, 1, 5]), { scaleFactor: [2.18] }).data],
     [0, 0, 0, 1, 1, 2, 2, 3, 3, 4],
   );
   // nearest-exact: floor((o + 0.5) * scale)
   assert.deepEqual(
-    [...interpolate(arange(5, [1, 1, 5]), { scaleFactor: 2.18, mode: 'nearest-exact' }).data],
+    [...interpolate(arange(5, [1, 1, 5]), { scaleFactor: [2.18], mode: 'nearest-exact' }).data],
     [0, 0, 1, 1, 2, 2, 2, 3, 3, 4],
   );
   // area: adaptive average pooling, windows [floor(o·5/3), ceil((o+1)·5/3)) = [0,2) [1,4) [3,5)
@@ -184,7 +184,7 @@ test('interpolate: unbatched input gives the batched result without its batch di
 
 test('interpolate: float64 gradcheck for every mode', () => {
   const cases: [number[], InterpolateOptions][] = [
-    [[2, 2, 5], { scaleFactor: 1.7 }],
+    [[2, 2, 5], { scaleFactor: [1.7] }],
     [[1, 2, 4, 5], { size: [7, 3] }],
     [[1, 1, 3, 4, 2], { scaleFactor: [1.5, 0.6, 2.3], mode: 'nearest' }],
     [[2, 1, 6], { size: [4], mode: 'nearest-exact' }],
@@ -312,7 +312,7 @@ test("interpolate reproduces PyTorch 1.13's non-adjoint corners (values printed 
   }
   // 1-d never takes the shortcut forward: torch gives [0, 0, 0, 1, 1, 2], gradient [2, 2, 2].
   const x1 = tensor([0, 1, 2], [1, 1, 3], { requiresGrad: true });
-  const y1 = interpolate(x1, { scaleFactor: 2.3, mode: 'nearest' });
+  const y1 = interpolate(x1, { scaleFactor: [2.3], mode: 'nearest' });
   assert.deepEqual([...y1.data], [0, 0, 0, 1, 1, 2]);
   y1.backward(tensor(new Float32Array(6).fill(1), [1, 1, 6]));
   assert.deepEqual([...x1.grad!.data], [2, 2, 2]);
@@ -375,4 +375,27 @@ test('pixelShuffle / pixelUnshuffle: gradients are each other', () => {
   assert.ok(
     gradcheck((t) => interpolate(pixelShuffle(t, 2), { scaleFactor: 0.7, mode: 'bilinear' }), [w]).ok,
   );
+});
+
+test('interpolate: a single size or scaleFactor on a rank-3 input with a mode that cannot tell the rank is refused, naming both readings', () => {
+  const image = tensor(new Float32Array(3 * 4 * 4).fill(0.5), [3, 4, 4]);
+  for (const mode of ['nearest', 'nearest-exact', 'area'] as const) {
+    assert.throws(
+      () => interpolate(image, { scaleFactor: 2, mode }),
+      (e: unknown) =>
+        e instanceof DeconvError &&
+        e.argument === 'scaleFactor' &&
+        e.message.includes('scaleFactor: [2, 2] to resize H and W') &&
+        e.message.includes('scaleFactor: [2] to resize W only'),
+      mode,
+    );
+    assert.throws(() => interpolate(image, { size: 8, mode }), /size: \[8, 8\]/, mode);
+    assert.deepEqual(interpolate(image, { scaleFactor: [2, 2], mode }).shape, [3, 8, 8], mode);
+    assert.deepEqual(interpolate(image, { scaleFactor: [2], mode }).shape, [3, 4, 8], mode);
+  }
+  // the default mode is 'nearest'
+  assert.throws(() => interpolate(image, { scaleFactor: 2 }), /two readings/);
+  // modes that fix the rank, and other ranks, keep their single number
+  assert.deepEqual(interpolate(image, { scaleFactor: 2, mode: 'bilinear' }).shape, [3, 8, 8]);
+  assert.deepEqual(interpolate(image.reshape([1, 3, 4, 4]), { scaleFactor: 2 }).shape, [1, 3, 8, 8]);
 });

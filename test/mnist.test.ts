@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadMnist, mnistDirectory, parseIdx } from '../src/data/mnist.js';
+import { loadMnist, mnistDirectory } from '../src/data/mnist.js';
+import { parseIdx } from '../src/data/idx.js';
 import { throwsArg } from './throws.js';
 
 // Reference values computed independently from the IDX files with numpy.

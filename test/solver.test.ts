@@ -40,11 +40,12 @@ function bruteForce(i: number, o: number, f: Fixed): string[] {
           for (const a of as) {
             if (a >= Math.max(s, d)) continue;
             if (s * (i - 1) - 2 * p + d * (k - 1) + 1 + a !== o) continue;
-            out.push({ key: [d, a, p, k, s], text: `k${k} s${s} p${p} a${a} d${d}` });
+            const uneven = hasEvenOverlap({ kernelSize: k, stride: s, dilation: d }) ? 0 : 1;
+            out.push({ key: [d, a, uneven, k + p, p, s], text: `k${k} s${s} p${p} a${a} d${d}` });
           }
       }
   out.sort((x, y) => {
-    for (let j = 0; j < 5; j++) if (x.key[j] !== y.key[j]) return x.key[j]! - y.key[j]!;
+    for (let j = 0; j < x.key.length; j++) if (x.key[j] !== y.key[j]) return x.key[j]! - y.key[j]!;
     return 0;
   });
   return out.map((e) => e.text);
@@ -60,15 +61,21 @@ test('7 → 28 starts with k4 s4 p0, and a hand-checked list', () => {
     dilation: [1],
     evenOverlap: true,
   });
-  // o = 6s + k at p = 0: kernel ascending gives k4 s4, k10 s3, k16 s2, k22 s1, then padding 1
+  // o = 6s + k − 2p: no checkerboard first (k a multiple of s), then k + p ascending
   assert.deepEqual(r.slice(0, 5).map(short), [
     'k4 s4 p0 a0 d1',
-    'k10 s3 p0 a0 d1',
+    'k8 s4 p2 a0 d1',
+    'k12 s3 p1 a0 d1',
     'k16 s2 p0 a0 d1',
-    'k22 s1 p0 a0 d1',
-    'k6 s4 p1 a0 d1',
+    'k12 s4 p4 a0 d1',
   ]);
-  assert.equal(r[1]!.evenOverlap, false);
+  assert.ok(
+    r.slice(0, 7).every((c) => c.evenOverlap),
+    'the checkerboard-free ones first',
+  );
+  const at = (text: string): number => r.map(short).indexOf(text);
+  assert.ok(at('k8 s4 p2 a0 d1') < at('k22 s1 p0 a0 d1'), 'k8 s4 p2 before k22 s1');
+  assert.ok(at('k10 s3 p0 a0 d1') > at('k22 s1 p0 a0 d1'), 'uneven k10 s3 after the even ones');
   // DCGAN's 16 → 32 with k4 s2 is padding 1: 2p = 3d − 1 + a
   assert.deepEqual(
     solveConvTranspose({ inputSize: 16, outputSize: 32, kernelSize: 4, stride: 2 }).map(short),
@@ -82,7 +89,7 @@ test('7 → 28 starts with k4 s4 p0, and a hand-checked list', () => {
   // i = 1: the stride does not matter, every stride up to the output size is listed
   assert.deepEqual(
     solveConvTranspose({ inputSize: 1, outputSize: 4, dilation: 1, outputPadding: 0, padding: 0 }).map(short),
-    ['k4 s1 p0 a0 d1', 'k4 s2 p0 a0 d1', 'k4 s3 p0 a0 d1', 'k4 s4 p0 a0 d1'],
+    ['k4 s1 p0 a0 d1', 'k4 s2 p0 a0 d1', 'k4 s4 p0 a0 d1', 'k4 s3 p0 a0 d1'], // s3: uneven overlap
   );
   // identity: 5 → 5 is k1 s1 p0 first
   assert.equal(short(solveConvTranspose({ inputSize: 5, outputSize: 5 })[0]!), 'k1 s1 p0 a0 d1');

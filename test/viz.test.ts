@@ -479,3 +479,138 @@ test('framework calls: what TF.js and Keras can express', () => {
   assert.equal(dil.tfjs.ok, false);
   assert.equal(dil.keras.ok, false);
 });
+
+test('the last frame of every animated op: one caption, no overlaid text, and the values the op itself gives', async () => {
+  const { visibleAt } = await import('../src/viz/scene.js');
+  const { fmtCell } = await import('../src/viz/format.js');
+  const { ANIMATION_OPS } = await import('../src/viz/animation.js');
+  const ops: Record<
+    string,
+    { options: Parameters<typeof buildAnimation>[0]; reference: (a: Animation) => ArrayLike<number> }
+  > = {
+    conv: {
+      options: { op: 'conv', inputSize: 4, kernelSize: 3 },
+      reference: (a) => conv2d(tensor(a.input, [1, 1, 4, 4]), tensor(a.kernel!, [1, 1, 3, 3])).data,
+    },
+    dilated: {
+      options: { op: 'dilated', inputSize: 5, kernelSize: 2, dilation: 2 },
+      reference: (a) =>
+        conv2d(tensor(a.input, [1, 1, 5, 5]), tensor(a.kernel!, [1, 1, 2, 2]), { dilation: 2 }).data,
+    },
+    convTranspose: {
+      options: { op: 'convTranspose', inputSize: 2, kernelSize: 3, stride: 2 },
+      reference: transposeOf,
+    },
+    maxUnpool: {
+      options: { op: 'maxUnpool', inputSize: 4, kernelSize: 2 },
+      reference: (a) => {
+        const p = maxPool2d(tensor(a.input, [1, 1, 4, 4]), { kernelSize: 2, returnIndices: true });
+        return maxUnpool2d(p.output, p.indices, { kernelSize: 2 }).data;
+      },
+    },
+    nearest: {
+      options: { op: 'nearest', inputSize: 3, scale: 2 },
+      reference: (a) => interpolate(tensor(a.input, [1, 1, 3, 3]), { scaleFactor: 2, mode: 'nearest' }).data,
+    },
+    bilinear: {
+      options: { op: 'bilinear', inputSize: 2, scale: 2 },
+      reference: (a) => interpolate(tensor(a.input, [1, 1, 2, 2]), { scaleFactor: 2, mode: 'bilinear' }).data,
+    },
+    bicubic: {
+      options: { op: 'bicubic', inputSize: 3, scale: 2 },
+      reference: (a) => interpolate(tensor(a.input, [1, 1, 3, 3]), { scaleFactor: 2, mode: 'bicubic' }).data,
+    },
+    pixelShuffle: {
+      options: { op: 'pixelShuffle', inputSize: 2, scale: 2 },
+      reference: (a) => pixelShuffle(tensor(a.input, [1, 4, 2, 2]), 2).data,
+    },
+  };
+  assert.deepEqual(Object.keys(ops).sort(), [...ANIMATION_OPS].sort(), 'every animated op is covered');
+  for (const [name, { options, reference }] of Object.entries(ops)) {
+    const a = buildAnimation(options);
+    const scene = animationScene(a);
+    const last = scene.frameCount - 1;
+    const texts = scene.shapes.filter((s) => s.kind === 'text' && visibleAt(s, last)) as {
+      x: number;
+      y: number;
+      text: string;
+    }[];
+    const counters = texts.filter((t) => /^frame \d+\/\d+$/.test(t.text)).map((t) => t.text);
+    assert.deepEqual(
+      counters,
+      [`frame ${last + 1}/${last + 1}`],
+      `${name}: one frame counter in the last frame`,
+    );
+    const at = new Map<string, string>();
+    for (const t of texts) {
+      const key = `${t.x},${t.y}`;
+      assert.ok(
+        !at.has(key),
+        `${name}: '${t.text}' is drawn over '${at.get(key)}' at (${key}) in the last frame`,
+      );
+      at.set(key, t.text);
+    }
+    // the output grid's values in the last frame are the op's own output, cell by cell
+    const want = Array.from(reference(a), (v) => fmtCell(v));
+    const shown = texts.map((t) => t.text);
+    for (const w of new Set(want)) {
+      const need = want.filter((v) => v === w).length;
+      const have = shown.filter((v) => v === w).length;
+      assert.ok(
+        have >= need,
+        `${name}: the last frame shows '${w}' ${have} times, the op's output has it ${need} times`,
+      );
+    }
+    // and it rasterises (the GIF path)
+    const img = rasterize(scene, last);
+    assert.equal(img.width * img.height * 4, img.data.length, `${name}: last frame rasterised`);
+  }
+});
+
+test('the pictures font: Greek, arrows, superscripts and lower case have their own glyphs; text keeps 3 : 1 contrast on any cell', async () => {
+  const { glyphBitmap } = await import('../src/viz/font.js');
+  const { readable, contrastRatio } = await import('../src/viz/raster.js');
+  const bits = (ch: string): string => {
+    const g = glyphBitmap(ch, 24);
+    return `${g.width}x${g.height}:${Array.from(g.coverage, (c) => (c >= 8 ? 1 : 0)).join('')}`;
+  };
+  const unknown = bits('?');
+  for (const ch of ['λ', '→', 'ᵀ', '⌊', '×', 'a', 'S', 's'])
+    assert.notEqual(bits(ch), unknown, `'${ch}' is drawn from the font, not as '?'`);
+  assert.notEqual(bits('s'), bits('S'), 'lower case is not drawn as capitals');
+  assert.ok(
+    glyphBitmap('ᵀ', 24).top < glyphBitmap('T', 24).top + 4 &&
+      glyphBitmap('ᵀ', 24).height < glyphBitmap('T', 24).height,
+    'ᵀ is a raised small T',
+  );
+  for (const cell of [
+    [178, 24, 43],
+    [33, 102, 172],
+    [255, 255, 255],
+    [244, 165, 130],
+    [0, 0, 0],
+  ]) {
+    const ink = readable([34, 34, 34], cell);
+    assert.ok(
+      contrastRatio(ink, cell) >= 3,
+      `text on rgb(${cell.join(', ')}) has contrast ${contrastRatio(ink, cell).toFixed(2)}`,
+    );
+  }
+  // a picture with text on a dark red cell: the digits there are light
+  const scene = {
+    width: 40,
+    height: 20,
+    background: '#ffffff',
+    frameCount: 1,
+    frameMs: [100],
+    title: 't',
+    shapes: [
+      { kind: 'rect', x: 0, y: 0, w: 40, h: 20, fill: '#b2182b' },
+      { kind: 'text', x: 20, y: 10, text: '0.19', size: 14, fill: '#222222', anchor: 'middle' },
+    ],
+  } as unknown as Parameters<typeof rasterize>[0];
+  const img = rasterize(scene, 0);
+  let light = 0;
+  for (let p = 0; p < 40 * 20; p++) if (img.data[4 * p]! > 200 && img.data[4 * p + 1]! > 200) light++;
+  assert.ok(light > 10, `light digits on dark red (${light} light pixels)`);
+});

@@ -96,7 +96,7 @@ function cases(): Case[] {
   add(
     MODES_1D,
     [2, 3, 11],
-    [{ scaleFactor: 2 }, { size: 23 }, { size: 5 }, { scaleFactor: 1.7 }, { size: 11 }],
+    [{ scaleFactor: [2] }, { size: [23] }, { size: [5] }, { scaleFactor: [1.7] }, { size: [11] }],
   );
   add(
     MODES_2D,

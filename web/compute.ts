@@ -177,10 +177,11 @@ export function runOp(p: Params): OpResult {
       break;
     }
     case 'nearest':
-    case 'bilinear': {
-      output = interpolate(x, { scaleFactor: stride, mode: p.op });
+    case 'bilinear':
+    case 'bicubic': {
+      output = interpolate(x, { scaleFactor: [stride, stride], mode: p.op });
       size = output.shape.slice(1);
-      call = `interpolate(x ${fmtShape(x)}, { scaleFactor: ${stride}, mode: '${p.op}' })`;
+      call = `interpolate(x ${fmtShape(x)}, { scaleFactor: [${stride}, ${stride}], mode: '${p.op}' })`;
       Object.assign(dimArgs, { op: 'interpolate', scale: stride });
       break;
     }
@@ -258,6 +259,7 @@ export function animationFor(p: Params, order: FrameOrder): Animation {
     }
     case 'nearest':
     case 'bilinear':
+    case 'bicubic':
     case 'pixelShuffle':
       o = { op: p.op, ...base, scale: p.stride };
       break;
@@ -358,7 +360,8 @@ export function matrixFor(p: Params, r: OpResult): MatrixPair | string {
         return maxUnpool2d(x, r.indices!, { kernelSize: p.kernel, stride: p.stride, padding: p.padding });
       case 'nearest':
       case 'bilinear':
-        return interpolate(x, { scaleFactor: p.stride, mode: p.op });
+      case 'bicubic':
+        return interpolate(x, { scaleFactor: [p.stride, p.stride], mode: p.op });
       default:
         return pixelShuffle(x, p.stride);
     }
@@ -372,6 +375,7 @@ export function matrixFor(p: Params, r: OpResult): MatrixPair | string {
     maxUnpool: 'maxUnpool2d with the indices of the pooled sample',
     nearest: "interpolate(x, { mode: 'nearest' })",
     bilinear: "interpolate(x, { mode: 'bilinear' })",
+    bicubic: "interpolate(x, { mode: 'bicubic' })",
     pixelShuffle: 'pixelShuffle',
   };
   const Mt = transposeRows(M);

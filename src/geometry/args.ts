@@ -3,7 +3,7 @@
  * one per dimension), input ranks (batched `N, C, *spatial` or unbatched `C, *spatial`) and
  * option records. Each failure names the function, the argument path, the value and the rule.
  */
-import { fail } from '../errors.js';
+import { fail, optionPath } from '../errors.js';
 
 export type SizeArg = number | readonly number[];
 
@@ -16,7 +16,7 @@ export function checkOptions<T extends object>(fn: string, options: unknown, kno
     if (!known.includes(key) && (options as Record<string, unknown>)[key] !== undefined) {
       fail(
         fn,
-        key,
+        optionPath(key),
         (options as Record<string, unknown>)[key],
         `is not an option of ${fn} (its options: ${known.join(', ')})`,
       );
@@ -35,9 +35,17 @@ export interface IntRule {
 export const POSITIVE: IntRule = { min: 1, words: 'a positive integer' };
 export const NON_NEGATIVE: IntRule = { min: 0, words: 'a non-negative integer' };
 
+/**
+ * Largest size-like option value: 2³¹ − 1. No size, stride, padding or dilation beyond it can
+ * describe a tensor within the element budget, and the 32-bit kernels (WebAssembly) must never
+ * see one (1e308 became a division by zero there).
+ */
+const MAX_OPTION = 2 ** 31 - 1;
+
 function checkInt(fn: string, path: string, v: unknown, rule: IntRule): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < rule.min)
     fail(fn, path, v, `must be ${rule.words}`);
+  if (v > MAX_OPTION) fail(fn, path, v, `must be ${rule.words} of at most ${MAX_OPTION}`);
   return v;
 }
 

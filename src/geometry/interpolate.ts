@@ -84,6 +84,11 @@ export interface Taps {
   readonly start: Int32Array;
   readonly index: Int32Array;
   readonly weight: Float64Array;
+  /**
+   * PyTorch sums these taps from +0 ('area', adaptive average pooling), so a sum of −0 terms is +0;
+   * the other modes add their weighted terms with no zero start and keep −0.
+   */
+  readonly sumFromZero?: boolean;
 }
 
 export interface InterpolateGeometry {
@@ -114,26 +119,38 @@ const MODE_DIMS: Partial<Record<InterpolateMode, number>> = {
   trilinear: 3,
 };
 
+/**
+ * Taps in typed arrays of `capacity` entries (an upper bound on the taps of all rows): JavaScript
+ * arrays of 10⁸ entries take gigabytes and, past V8's limit, end the process with a fatal error.
+ */
 function buildTaps(
   inSize: number,
   outSize: number,
+  capacity: number,
   rows: (o: number, push: (i: number, w: number) => void) => void,
 ): Taps {
   const start = new Int32Array(outSize + 1);
-  const index: number[] = [];
-  const weight: number[] = [];
+  const index = new Int32Array(capacity);
+  const weight = new Float64Array(capacity);
+  let n = 0;
   const push = (i: number, w: number): void => {
-    if (!(i >= 0 && i < inSize))
-      throw new Error(`interpolate: internal error, tap index ${i} outside [0, ${inSize})`);
-    index.push(i);
-    weight.push(w);
+    if (!(i >= 0 && i < inSize) || n >= capacity)
+      throw new Error(`interpolate: internal error, tap ${n} index ${i} outside [0, ${inSize})`);
+    index[n] = i;
+    weight[n++] = w;
   };
   for (let o = 0; o < outSize; o++) {
-    start[o] = index.length;
+    start[o] = n;
     rows(o, push);
   }
-  start[outSize] = index.length;
-  return { inSize, outSize, start, index: Int32Array.from(index), weight: Float64Array.from(weight) };
+  start[outSize] = n;
+  return {
+    inSize,
+    outSize,
+    start,
+    index: n === capacity ? index : index.slice(0, n),
+    weight: n === capacity ? weight : weight.slice(0, n),
+  };
 }
 
 /** For each input index, the output indices that read it and their weights. */
@@ -192,8 +209,8 @@ function cubicWeights(t: number): [number, number, number, number] {
  * 'nearest' rule. Its backward kernel (and its channels-last forward kernel) map this way.
  */
 function nearestIdxTaps(inSize: number, outSize: number, scaleFactor: number | undefined): Taps {
-  if (outSize === inSize) return buildTaps(inSize, outSize, (o, push) => push(o, 1));
-  if (outSize === 2 * inSize) return buildTaps(inSize, outSize, (o, push) => push(o >> 1, 1));
+  if (outSize === inSize) return buildTaps(inSize, outSize, outSize, (o, push) => push(o, 1));
+  if (outSize === 2 * inSize) return buildTaps(inSize, outSize, outSize, (o, push) => push(o >> 1, 1));
   return dimensionTaps('nearest', inSize, outSize, false, scaleFactor);
 }
 
@@ -209,11 +226,13 @@ function dimensionTaps(
   switch (mode) {
     case 'nearest': {
       const scale = coordinateScale(inSize, outSize, false, scaleFactor);
-      return buildTaps(inSize, outSize, (o, push) => push(Math.min(Math.floor(f32(o * scale)), last), 1));
+      return buildTaps(inSize, outSize, outSize, (o, push) =>
+        push(Math.min(Math.floor(f32(o * scale)), last), 1),
+      );
     }
     case 'nearest-exact': {
       const scale = coordinateScale(inSize, outSize, false, scaleFactor);
-      return buildTaps(inSize, outSize, (o, push) =>
+      return buildTaps(inSize, outSize, outSize, (o, push) =>
         push(Math.min(Math.floor(f32((o + 0.5) * scale)), last), 1),
       );
     }
@@ -221,7 +240,7 @@ function dimensionTaps(
     case 'bilinear':
     case 'trilinear': {
       const scale = coordinateScale(inSize, outSize, alignCorners, scaleFactor);
-      return buildTaps(inSize, outSize, (o, push) => {
+      return buildTaps(inSize, outSize, 2 * outSize, (o, push) => {
         if (outSize === inSize) {
           push(o, 1);
           return;
@@ -235,7 +254,7 @@ function dimensionTaps(
     }
     case 'bicubic': {
       const scale = coordinateScale(inSize, outSize, alignCorners, scaleFactor);
-      return buildTaps(inSize, outSize, (o, push) => {
+      return buildTaps(inSize, outSize, 4 * outSize, (o, push) => {
         const x = sourceCoordinate(scale, o, alignCorners, true);
         const i0 = Math.floor(x);
         const w = cubicWeights(x - i0);
@@ -243,12 +262,16 @@ function dimensionTaps(
       });
     }
     case 'area':
-      // Adaptive average pooling: exact integer window bounds.
-      return buildTaps(inSize, outSize, (o, push) => {
-        const begin = Math.floor((o * inSize) / outSize);
-        const end = Math.ceil(((o + 1) * inSize) / outSize);
-        for (let i = begin; i < end; i++) push(i, 1 / (end - begin));
-      });
+      // Adaptive average pooling: exact integer window bounds; windows overlap by at most one
+      // element, so all of them hold fewer than inSize + 2·outSize taps.
+      return {
+        ...buildTaps(inSize, outSize, inSize + 2 * outSize, (o, push) => {
+          const begin = Math.floor((o * inSize) / outSize);
+          const end = Math.ceil(((o + 1) * inSize) / outSize);
+          for (let i = begin; i < end; i++) push(i, 1 / (end - begin));
+        }),
+        sumFromZero: true,
+      };
   }
 }
 
@@ -389,6 +412,17 @@ export function interpolateGeometry(
       );
     }
   } else {
+    if (rank === 3) {
+      // (C, H, W) image or (N, C, W) signal? PyTorch's rank rule silently picks the signal and
+      // resizes only the width of an image; refuse rather than guess (README, "interpolate").
+      const v = show(sizeValue);
+      fail(
+        fn,
+        sizeName,
+        sizeValue,
+        `is a single number for an input of shape ${show(input.shape)} and mode ${show(mode)}, which has two readings: an image (C, H, W), then give ${sizeName}: [${v}, ${v}] to resize H and W; or a batch of 1-D signals (N, C, W), then give ${sizeName}: [${v}] to resize W only (PyTorch's reading)`,
+      );
+    }
     d = rank - 2;
     if (d < 1 || d > 3) {
       fail(
@@ -460,26 +494,33 @@ export function interpolateGeometry(
     );
   }
 
-  const taps = inputSpatial.map((n, i) => dimensionTaps(mode, n, outputSpatial[i]!, alignCorners, scales[i]));
+  // An empty batch reads no taps: none are built (they are sized by the spatial sizes, which an
+  // empty batch leaves as large as 2³¹ − 1), and the kernels are not called (ops/interpolate.ts).
+  const dimTaps = (n: number, i: number): Taps =>
+    batch === 0 ? identityTaps() : dimensionTaps(mode, n, outputSpatial[i]!, alignCorners, scales[i]);
+  const nearestTaps = (n: number, i: number): Taps =>
+    batch === 0 ? identityTaps() : nearestIdxTaps(n, outputSpatial[i]!, scales[i]);
+  // Tables within the element budget may still not fit in memory: a DeconvError, not a RangeError.
+  const taps = tables(fn, sizeName, sizeValue, () => inputSpatial.map(dimTaps));
   // PyTorch 1.13's own disagreements, reproduced so that outputs and gradients equal its values
   // (see the header): 'nearest' backward always, and its forward for a single channel in 2-d/3-d
   // (the channels-last kernel), map with `nearest_idx`'s shortcuts; 'bicubic' backward copies when
   // every output size equals the input size.
-  const shortcut =
-    mode === 'nearest' ? inputSpatial.map((n, i) => nearestIdxTaps(n, outputSpatial[i]!, scales[i])) : null;
-  const forwardTaps = shortcut && d >= 2 && channels === 1 ? shortcut : taps;
-  const backwardSource =
-    shortcut ??
-    (mode === 'bicubic' && inputSpatial.every((n, i) => n === outputSpatial[i])
-      ? inputSpatial.map((n) => nearestIdxTaps(n, n, undefined))
-      : taps);
+  // (the shortcut tables are built only where they are read: lazily for the backward pass)
+  const shortcutTaps = (): Taps[] => tables(fn, sizeName, sizeValue, () => inputSpatial.map(nearestTaps));
+  const forwardTaps = mode === 'nearest' && d >= 2 && channels === 1 ? shortcutTaps() : taps;
+  const backwardSource = (): Taps[] =>
+    mode === 'nearest'
+      ? shortcutTaps()
+      : mode === 'bicubic' && inputSpatial.every((n, i) => n === outputSpatial[i])
+        ? inputSpatial.map((n) => (batch === 0 ? identityTaps() : nearestIdxTaps(n, n, undefined)))
+        : taps;
   const pad3 = (ts: Taps[]): [Taps, Taps, Taps] => {
     const out = [...ts];
     while (out.length < 3) out.unshift(identityTaps());
     return out as [Taps, Taps, Taps];
   };
   const forward = pad3(forwardTaps);
-  const backward = pad3(backwardSource).map(transposeTaps) as [Taps, Taps, Taps];
   return Object.freeze({
     mode,
     alignCorners,
@@ -491,8 +532,25 @@ export function interpolateGeometry(
     inputSpatial: Object.freeze(inputSpatial),
     outputSpatial: Object.freeze(outputSpatial),
     forward: Object.freeze(forward),
-    backward: Object.freeze(backward),
+    backward: Object.freeze(
+      tables(fn, sizeName, sizeValue, () => pad3(backwardSource()).map(transposeTaps) as [Taps, Taps, Taps]),
+    ),
   });
+}
+
+/** Builds tap tables, turning an allocation failure into a DeconvError naming the size option. */
+function tables<T>(fn: string, sizeName: string, sizeValue: unknown, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return fail(
+      fn,
+      sizeName,
+      sizeValue,
+      `needs interpolation tables that could not be allocated: ${e.message}`,
+    );
+  }
 }
 
 /**

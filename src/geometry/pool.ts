@@ -142,7 +142,13 @@ function checkWindowsReachInput(
   size.forEach((n, k) => {
     const dil = dilation[k]!;
     if (dil === 1) return; // with padding ≤ k/2 every undilated window overlaps the input
-    for (let o = 0; o < out[k]!; o++) {
+    // Only windows that start in the padding (o·stride < padding) or the last one can miss the
+    // input: a window starting at begin ≥ 0 has its first tap there, and begins grow with o. So
+    // the work is bounded by padding / stride, not by the output size (2⁴⁰ with an empty batch).
+    const leading = Math.min(out[k]!, Math.ceil(padding[k]! / stride[k]!));
+    const windows = leading < out[k]! ? [...Array.from({ length: leading }, (_, o) => o), out[k]! - 1] : [];
+    if (leading === out[k]!) for (let o = 0; o < leading; o++) windows.push(o);
+    for (const o of windows) {
       const begin = windowStart(o, stride[k]!, padding[k]!);
       const first = begin < 0 ? begin + Math.ceil(-begin / dil) * dil : begin;
       if (first >= n || first > begin + effectiveKernel(kernel[k]!, dil) - 1) {

@@ -99,6 +99,30 @@ function inverseMod(a: number, m: number): number {
  * C = o − 1 − a + 2p.
  */
 function solveDim(i: number, o: number, fixed: Fixed, limit: number): DimConfig[] {
+  return enumerateDim(i, o, fixed, Math.max(limit, SOLVER_CANDIDATES))
+    .sort((x, y) => {
+      const kx = simplicity(x);
+      const ky = simplicity(y);
+      for (let j = 0; j < kx.length; j++) if (kx[j] !== ky[j]) return kx[j]! - ky[j]!;
+      return 0;
+    })
+    .slice(0, limit);
+}
+
+/** Configurations enumerated per dimension before they are ordered (the order is among these). */
+const SOLVER_CANDIDATES = 20000;
+
+/**
+ * The solver's "simplest first", as a sort key: dilation 1 first, then outputPadding 0, then no
+ * checkerboard (the kernel a multiple of the stride), then the fewest kernel taps plus cropped
+ * rows (k + p), then the smaller padding, then the smaller stride. So 7 → 28 gives k4 s4 p0,
+ * k8 s4 p2, k12 s3 p1, k16 s2 p0, …, before k22 s1 p0.
+ */
+function simplicity(c: DimConfig): number[] {
+  return [c.d, c.a, evenDim(c.k, c.s, c.d) ? 0 : 1, c.k + c.p, c.p, c.s];
+}
+
+function enumerateDim(i: number, o: number, fixed: Fixed, limit: number): DimConfig[] {
   const out: DimConfig[] = [];
   const m = i - 1;
   const sLo = fixed.s ?? 1;
@@ -258,8 +282,12 @@ function combine(lists: DimConfig[][], limit: number): DimConfig[][] {
  *   - padding < effective kernel d·(k − 1) + 1, so the direct form's padding d·(k − 1) − p ≥ 0
  *     (no cropping);
  *   - outputPadding < max(stride, dilation) (PyTorch's rule; also enforced on a fixed one).
- * Per dimension the results are ordered by dilation (1 first), then outputPadding (0 first), then
- * padding, then kernel size, then stride, all ascending, so 7 → 28 starts with k4 s4 p0.
+ * Sizes and fixed options are integers of at most 2²⁴ (16777216), else a DeconvError names them.
+ * Per dimension the results are ordered simplest first: dilation 1 first, then outputPadding 0,
+ * then no checkerboard (kernel a multiple of the stride), then the fewest kernel taps plus cropped
+ * rows (k + p), then the smaller padding, then the smaller stride; so 7 → 28 starts with k4 s4 p0,
+ * k8 s4 p2, k12 s3 p1, k16 s2 p0, and k22 s1 p0 comes after those (among the first 20 000 configurations the
+ * search finds per dimension, by padding ascending).
  * With several dimensions each is solved on its own and the combinations are ordered by the sum of
  * their per-dimension ranks (ties: the smaller largest rank, then lexicographic), so equal sizes
  * give the same configuration in every dimension first. At most `maxResults` (default 1000)
@@ -302,8 +330,17 @@ export function solveConvTranspose(args: SolveConvTransposeArgs): ConvTransposeC
       if (v > MAX_SIZE) fail(fn, `${n ? 'outputSize' : 'inputSize'}[${j}]`, v, `must be at most ${MAX_SIZE}`);
     }),
   );
-  const optional = (name: string, value: unknown, rule = POSITIVE): (number | undefined)[] =>
-    value === undefined ? new Array<undefined>(d).fill(undefined) : perDim(fn, name, value, d, rule);
+  // A fixed option is bounded like the sizes: beyond 2²⁴ no product stays exact and the search
+  // (whose work grows with the options) would not end in reasonable time (dilation 2⁴⁰ hung).
+  const optional = (name: string, value: unknown, rule = POSITIVE): (number | undefined)[] => {
+    if (value === undefined) return new Array<undefined>(d).fill(undefined);
+    const values = perDim(fn, name, value, d, rule);
+    values.forEach((v, j) => {
+      if (v > MAX_SIZE)
+        fail(fn, Array.isArray(value) ? `${name}[${j}]` : name, v, `must be at most ${MAX_SIZE}`);
+    });
+    return values;
+  };
   const kernel = optional('kernelSize', args.kernelSize);
   const stride = optional('stride', args.stride);
   const padding = optional('padding', args.padding, NON_NEGATIVE);

@@ -1,16 +1,24 @@
 /**
- * PNG files ⇄ tensors, through the `pngjs` codec (no hand-written codec here), and a contact sheet
- * (`makeGrid`) that lays images out in rows and columns with optional text labels drawn in a small
- * built-in 5×7 bitmap font (so that no font file or canvas is needed).
+ * PNG bytes ⇄ tensors, through the `fast-png` codec (pure JavaScript, browser-safe; no hand-written
+ * codec here), and a contact sheet (`makeGrid`) that lays images out in rows and columns with
+ * optional text labels drawn in a small built-in 5×7 bitmap font (so that no font file or canvas
+ * is needed).
  *
  * Images are channels-first float tensors with values in [0, 1]: `(C, H, W)`, or `(1, C, H, W)`
  * where a batch of one is accepted. 8-bit samples `v` map to `v / 255` and back with rounding.
+ *
+ * Hostile files: before anything is inflated, the header (IHDR) is read here and checked against
+ * the pixel budget (`maxPixels`) and the element budget of a tensor, and the chunk list is checked
+ * to be complete (IEND present, every chunk inside the file). The image data is then inflated once
+ * only to count its bytes (fflate's streaming inflater, constant memory, stopped as soon as the
+ * count passes the size the header implies), so a stream that is cut short, too long or corrupt is
+ * refused before the codec allocates the image. Files read by path: `readPng` of `deconv/node`.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { PNG } from 'pngjs';
+import { decode, encode } from 'fast-png';
+import { Unzlib } from 'fflate';
 import { fail } from '../errors.js';
 import { checkOptions } from '../geometry/args.js';
-import { Tensor, allocate, checkLive } from '../tensor.js';
+import { MAX_ELEMENTS, Tensor, allocate, checkLive } from '../tensor.js';
 
 /** A checked view of an image tensor: `(C, H, W)` or `(1, C, H, W)`, float. */
 interface ImageView {
@@ -35,48 +43,332 @@ function imageView(fn: string, path: string, value: unknown, maxChannels = 4): I
   return { channels, height, width, data: value.data };
 }
 
+/** The most pixels `readPng` decodes unless `maxPixels` says otherwise: 2²⁶ (8192 × 8192). */
+export const PNG_MAX_PIXELS = 2 ** 26;
+
+export interface ReadPngOptions {
+  /**
+   * The most pixels (width × height) to decode (default `PNG_MAX_PIXELS`, 2²⁶); a larger header is
+   * refused before anything is inflated. At most `MAX_ELEMENTS / 3`.
+   */
+  maxPixels?: number;
+}
+
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** What a file that is not a PNG looks like it is, from its first bytes (or null: unknown). */
+function sniff(b: Uint8Array): string | null {
+  const at = (o: number, s: string): boolean =>
+    b.length >= o + s.length && [...s].every((c, i) => b[o + i] === c.charCodeAt(0));
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'a JPEG image';
+  if (at(0, 'GIF87a') || at(0, 'GIF89a')) return 'a GIF image';
+  if (at(0, 'BM')) return 'a BMP image';
+  if (at(0, 'RIFF') && at(8, 'WEBP')) return 'a WebP image';
+  if (at(0, 'II*\0') || at(0, 'MM\0*')) return 'a TIFF image';
+  if (at(4, 'ftypavif') || at(4, 'ftypavis')) return 'an AVIF image';
+  if (at(4, 'ftyphei') || at(4, 'ftypmif1')) return 'a HEIF image';
+  if (at(0, 'qoif')) return 'a QOI image';
+  if (at(0, '%PDF')) return 'a PDF document';
+  if (at(0, '\x1f\x8b')) return 'gzip-compressed data';
+  if (at(0, 'PK\x03\x04')) return 'a ZIP archive';
+  const head = String.fromCharCode(...b.subarray(0, 256)).trimStart();
+  if (head.startsWith('<svg') || (head.startsWith('<?xml') && head.includes('<svg'))) return 'an SVG image';
+  if (head.startsWith('<')) return 'an XML or HTML document';
+  return null;
+}
+
+/** Bits per sample allowed for each PNG colour type, and its channel count (PNG spec, 11.2.2). */
+const COLOR_TYPES: Record<number, { channels: number; depths: number[]; name: string }> = {
+  0: { channels: 1, depths: [1, 2, 4, 8, 16], name: 'grey' },
+  2: { channels: 3, depths: [8, 16], name: 'RGB' },
+  3: { channels: 1, depths: [1, 2, 4, 8], name: 'palette' },
+  4: { channels: 2, depths: [8, 16], name: 'grey + alpha' },
+  6: { channels: 4, depths: [8, 16], name: 'RGBA' },
+};
+
+/** Adam7's passes: first column, first row, column step, row step. */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+interface PngHeader {
+  width: number;
+  height: number;
+  depth: number;
+  colorType: number;
+  interlace: number;
+  idat: Uint8Array[];
+  /** the number of bytes the image data must inflate to */
+  inflatedBytes: number;
+}
+
 /**
- * Decodes a PNG image (file path or the file's bytes) into a float tensor `(3, H, W)` with values
- * in [0, 1]. Grey images are expanded to three equal channels, palette images are expanded, 16-bit
- * samples are rounded to 8 bits, and an alpha channel is dropped (not composited).
- *
- * @example
- *   import { readPng } from 'deconv';
- *   const photo = readPng('assets/photo.png'); // Tensor of shape [3, 256, 256]
+ * Reads and checks the header and the chunk list of PNG `bytes`, before any inflation. `source` is
+ * what error messages show (the bytes, or the file's path).
  */
-export function readPng(source: string | Uint8Array): Tensor {
-  const fn = 'readPng';
-  let bytes: Buffer;
-  if (typeof source === 'string') {
-    try {
-      bytes = readFileSync(source);
-    } catch (e) {
-      fail(fn, 'source', source, `could not be read: ${(e as Error).message}`);
+function readHeader(fn: string, b: Uint8Array, source: unknown, maxPixels: number): PngHeader {
+  if (b.length === 0) fail(fn, 'source', source, 'is empty (0 bytes), not a PNG image');
+  if (!SIGNATURE.every((v, i) => b[i] === v)) {
+    const kind = sniff(b);
+    fail(
+      fn,
+      'source',
+      source,
+      kind
+        ? `is ${kind}, not a PNG image: only PNG files are read (convert it to PNG first)`
+        : 'is not a PNG image: it does not start with the PNG signature 89 50 4E 47 0D 0A 1A 0A (only PNG files are read)',
+    );
+  }
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const type = (at: number): string => String.fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!);
+  if (b.length < 33 || view.getUint32(8) !== 13 || type(12) !== 'IHDR')
+    fail(
+      fn,
+      'source',
+      source,
+      `is a truncated or corrupt PNG image: it has no complete IHDR header (${b.length} bytes)`,
+    );
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  const [depth, colorType, compression, filter, interlace] = [b[24]!, b[25]!, b[26]!, b[27]!, b[28]!];
+  const corrupt = (what: string): never => fail(fn, 'source', source, `is a corrupt PNG image: ${what}`);
+  if (width < 1 || height < 1 || width > 2 ** 31 - 1 || height > 2 ** 31 - 1)
+    corrupt(`its header says ${width} × ${height} pixels (each side must be 1 to 2³¹ − 1)`);
+  const ct = COLOR_TYPES[colorType];
+  if (!ct) corrupt(`its header has the colour type ${colorType} (PNG has 0, 2, 3, 4 and 6)`);
+  if (!ct.depths.includes(depth))
+    corrupt(`its header has ${depth} bits per sample for ${ct.name}, which allows ${ct.depths.join(', ')}`);
+  if (compression !== 0 || filter !== 0 || interlace > 1)
+    corrupt(
+      `its header has compression ${compression}, filter ${filter}, interlace ${interlace} (PNG has 0, 0, 0 or 1)`,
+    );
+  if (interlace === 1 && depth < 8)
+    fail(
+      fn,
+      'source',
+      source,
+      `is an Adam7-interlaced PNG image with ${depth} bits per sample, which this codec (fast-png) does not read: save it without interlacing or with 8 bits per sample`,
+    );
+  const pixels = width * height;
+  if (pixels > maxPixels)
+    fail(
+      fn,
+      'source',
+      source,
+      `is a PNG image of ${width} × ${height} = ${pixels} pixels, more than maxPixels = ${maxPixels}; it was not decoded (pass a larger maxPixels to read it)`,
+    );
+  if (3 * pixels > MAX_ELEMENTS)
+    fail(
+      fn,
+      'source',
+      source,
+      `is a PNG image of ${width} × ${height} pixels: its (3, H, W) tensor would have more than ${MAX_ELEMENTS} elements`,
+    );
+
+  const idat: Uint8Array[] = [];
+  let hasPalette = false;
+  let ended = false;
+  for (let at = 8; !ended;) {
+    if (at + 12 > b.length)
+      fail(
+        fn,
+        'source',
+        source,
+        `is a truncated PNG image: it ends at byte ${b.length} without an IEND chunk`,
+      );
+    const length = view.getUint32(at);
+    const name = type(at + 4);
+    if (at + 12 + length > b.length)
+      fail(
+        fn,
+        'source',
+        source,
+        `is a truncated PNG image: its ${name} chunk at byte ${at} needs ${length} bytes but the file ends ${b.length - at - 12} bytes in`,
+      );
+    if (name === 'IDAT') idat.push(b.subarray(at + 8, at + 8 + length));
+    if (name === 'PLTE') hasPalette = true;
+    if (name === 'IEND') ended = true;
+    at += 12 + length;
+  }
+  if (idat.length === 0) corrupt('it has no image data (IDAT chunk)');
+  if (colorType === 3 && !hasPalette) corrupt('it is a palette image without a palette (PLTE chunk)');
+
+  const rowBytes = (w: number): number => 1 + Math.ceil((w * ct.channels * depth) / 8);
+  let inflatedBytes = 0;
+  if (interlace === 0) inflatedBytes = height * rowBytes(width);
+  else
+    for (const [x0, y0, dx, dy] of ADAM7) {
+      const pw = Math.ceil((width - x0) / dx);
+      const ph = Math.ceil((height - y0) / dy);
+      if (pw > 0 && ph > 0) inflatedBytes += ph * rowBytes(pw);
     }
-  } else if (source instanceof Uint8Array) {
-    bytes = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
-  } else {
-    fail(fn, 'source', source, 'must be a file path or the bytes of a PNG file (Uint8Array or Buffer)');
-  }
-  let png: PNG;
+  return { width, height, depth, colorType, interlace, idat, inflatedBytes };
+}
+
+/**
+ * Inflates the image data only to count its bytes (constant memory; stops once past `expected`),
+ * and refuses a stream that is corrupt, cut short or longer than the header implies.
+ */
+function checkImageData(fn: string, source: unknown, h: PngHeader): void {
+  let total = 0;
+  let finished = false;
+  const over = new Error('over');
+  const inflater = new Unzlib((chunk, final) => {
+    total += chunk.length;
+    if (total > h.inflatedBytes) throw over;
+    if (final) finished = true;
+  });
   try {
-    png = PNG.sync.read(bytes);
+    // small pieces: fflate inflates a whole pushed piece before it reports, and deflate expands
+    // at most about 1032 : 1, so a piece of 1 KiB never inflates to more than about 1 MiB
+    h.idat.forEach((part, i) => {
+      const last = i === h.idat.length - 1;
+      if (part.length === 0 && last) inflater.push(part, true);
+      for (let at = 0; at < part.length; at += 1024)
+        inflater.push(part.subarray(at, at + 1024), last && at + 1024 >= part.length);
+    });
   } catch (e) {
-    fail(fn, 'source', source, `is not a readable PNG image: ${(e as Error).message}`);
+    if (e === over)
+      fail(
+        fn,
+        'source',
+        source,
+        `is a corrupt PNG image: its image data inflates to more than the ${h.inflatedBytes} bytes that ${h.width} × ${h.height} pixels need`,
+      );
+    fail(
+      fn,
+      'source',
+      source,
+      `is a truncated or corrupt PNG image: its image data cannot be inflated (${(e as Error).message})`,
+    );
   }
-  const { width, height, data } = png; // data: RGBA, 8 bits per sample, row-major
+  if (!finished || total !== h.inflatedBytes)
+    fail(
+      fn,
+      'source',
+      source,
+      `is a truncated PNG image: its image data inflates to ${total} bytes, but ${h.width} × ${h.height} pixels need ${h.inflatedBytes}`,
+    );
+}
+
+/**
+ * Decodes PNG bytes into `(3, H, W)` float32. `source` is what error messages show (the bytes or
+ * the path they were read from). Shared by `readPng` here and `readPng` of `deconv/node`.
+ */
+export function decodePngBytes(
+  fn: string,
+  bytes: Uint8Array,
+  source: unknown,
+  options: ReadPngOptions = {},
+): Tensor {
+  checkOptions<ReadPngOptions>(fn, options, ['maxPixels']);
+  const maxPixels = options.maxPixels ?? PNG_MAX_PIXELS;
+  if (!Number.isInteger(maxPixels) || maxPixels < 1 || maxPixels > Math.floor(MAX_ELEMENTS / 3))
+    fail(fn, 'maxPixels', maxPixels, `must be an integer from 1 to ${Math.floor(MAX_ELEMENTS / 3)}`);
+  const h = readHeader(fn, bytes, source, maxPixels);
+  checkImageData(fn, source, h);
+  let png: ReturnType<typeof decode>;
+  try {
+    png = decode(bytes, { checkCrc: true });
+  } catch (e) {
+    fail(fn, 'source', source, `is a corrupt PNG image: ${(e as Error).message}`);
+  }
+  const { width, height, depth } = h;
+  const channels = COLOR_TYPES[h.colorType]!.channels;
+  const data = png.data;
+  const perRow = width * channels;
+  const rowBytes = Math.ceil((perRow * depth) / 8);
+  if (
+    png.width !== width ||
+    png.height !== height ||
+    data.length < (depth < 8 ? rowBytes * height : perRow * height)
+  )
+    fail(
+      fn,
+      'source',
+      source,
+      'is a corrupt PNG image: the codec returned fewer samples than the header implies',
+    );
+  /** sample `i` of row `y` (packed below 8 bits, one per element at 8 and 16) */
+  const sample =
+    depth >= 8
+      ? (y: number, i: number): number => data[y * perRow + i]!
+      : (y: number, i: number): number => {
+          const bit = i * depth;
+          return (data[y * rowBytes + (bit >> 3)]! >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
+        };
   const plane = width * height;
   const out = allocate(fn, 'source', [3, height, width], 'float32');
-  for (let p = 0; p < plane; p++) {
-    out[p] = data[4 * p]! / 255;
-    out[plane + p] = data[4 * p + 1]! / 255;
-    out[2 * plane + p] = data[4 * p + 2]! / 255;
+  if (h.colorType === 3) {
+    const palette = png.palette ?? [];
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) {
+        const index = sample(y, x);
+        const rgb = palette[index];
+        if (!rgb)
+          fail(
+            fn,
+            'source',
+            source,
+            `is a corrupt PNG image: pixel (${y}, ${x}) has palette index ${index} but the palette has ${palette.length} colours`,
+          );
+        const p = y * width + x;
+        out[p] = rgb[0]! / 255;
+        out[plane + p] = rgb[1]! / 255;
+        out[2 * plane + p] = rgb[2]! / 255;
+      }
+  } else {
+    const max = 2 ** depth - 1;
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) {
+        const p = y * width + x;
+        const i = x * channels;
+        if (channels < 3) out[p] = out[plane + p] = out[2 * plane + p] = sample(y, i) / max;
+        else {
+          out[p] = sample(y, i) / max;
+          out[plane + p] = sample(y, i + 1) / max;
+          out[2 * plane + p] = sample(y, i + 2) / max;
+        }
+      }
   }
   return new Tensor(out, [3, height, width]);
 }
 
-/** PNG colour types by channel count: grey, grey + alpha, RGB, RGBA. */
-const COLOR_TYPE = { 1: 0, 2: 4, 3: 2, 4: 6 } as const;
+/**
+ * Decodes the bytes of a PNG file into a float tensor `(3, H, W)` with values in [0, 1]: grey
+ * images are expanded to three equal channels, palette images to their colours, 16-bit samples
+ * keep their precision (`v / 65535`), and an alpha channel is dropped (not composited). Any PNG
+ * colour type, bit depth and interlacing is read.
+ *
+ * A file that is not a PNG (a JPEG, say) is refused with a `DeconvError` that says what it is; so
+ * is a truncated or corrupt one, and one whose header has more than `maxPixels` pixels (default
+ * 2²⁶), before anything is inflated. To read a file by its path in Node, use `readPng` of
+ * `deconv/node`.
+ *
+ * @example
+ *   import { readPng } from 'deconv';
+ *   const bytes = new Uint8Array(await (await fetch('photo.png')).arrayBuffer());
+ *   const photo = readPng(bytes); // Tensor of shape [3, H, W]
+ */
+export function readPng(source: Uint8Array, options: ReadPngOptions = {}): Tensor {
+  const fn = 'readPng';
+  if (typeof source === 'string')
+    fail(
+      fn,
+      'source',
+      source,
+      "must be the bytes of a PNG file (a Uint8Array): to read a file by its path, import { readPng } from 'deconv/node'",
+    );
+  if (!(source instanceof Uint8Array))
+    fail(fn, 'source', source, 'must be the bytes of a PNG file (a Uint8Array)');
+  return decodePngBytes(fn, source, source, options);
+}
 
 /**
  * Encodes an image tensor `(C, H, W)` or `(1, C, H, W)` with C = 1 (grey), 2 (grey + alpha),
@@ -85,16 +377,17 @@ const COLOR_TYPE = { 1: 0, 2: 4, 3: 2, 4: 6 } as const;
  *
  * @example
  *   import { encodePng, rand } from 'deconv';
- *   const bytes = encodePng(rand([3, 16, 16], { seed: 0 })); // Buffer starting with '\x89PNG'
+ *   const bytes = encodePng(rand([3, 16, 16], { seed: 0 })); // Uint8Array starting with '\x89PNG'
  */
-export function encodePng(image: Tensor): Buffer {
-  return encode('encodePng', image);
+export function encodePng(image: Tensor): Uint8Array {
+  return encodeImage('encodePng', image);
 }
 
-function encode(fn: string, image: Tensor): Buffer {
+/** encodePng's work, with `fn` for the messages (writePng of deconv/node shares it). */
+export function encodeImage(fn: string, image: Tensor): Uint8Array {
   const { channels, height, width, data } = imageView(fn, 'image', image);
   const plane = width * height;
-  const bytes = Buffer.alloc(plane * channels);
+  const bytes = new Uint8Array(plane * channels);
   for (let c = 0; c < channels; c++) {
     for (let p = 0; p < plane; p++) {
       const v = data[c * plane + p]!;
@@ -105,35 +398,7 @@ function encode(fn: string, image: Tensor): Buffer {
       bytes[p * channels + c] = Math.round(Math.min(1, Math.max(0, v)) * 255);
     }
   }
-  const colorType = COLOR_TYPE[channels as 1 | 2 | 3 | 4];
-  const png = new PNG({
-    width,
-    height,
-    colorType,
-    inputColorType: colorType,
-    inputHasAlpha: channels % 2 === 0,
-  });
-  png.data = bytes;
-  return PNG.sync.write(png, { colorType, inputColorType: colorType, inputHasAlpha: channels % 2 === 0 });
-}
-
-/**
- * Writes an image tensor `(C, H, W)` or `(1, C, H, W)` (C = 1, 2, 3 or 4, see `encodePng`) to
- * `path` as an 8-bit PNG file, clamping values to [0, 1]. The folder must exist.
- *
- * @example
- *   import { writePng, rand } from 'deconv';
- *   writePng(rand([3, 32, 32], { seed: 0 }), '/tmp/noise.png');
- */
-export function writePng(image: Tensor, path: string): void {
-  const fn = 'writePng';
-  if (typeof path !== 'string' || path.length === 0) fail(fn, 'path', path, 'must be a non-empty file path');
-  const bytes = encode(fn, image);
-  try {
-    writeFileSync(path, bytes);
-  } catch (e) {
-    fail(fn, 'path', path, `could not be written: ${(e as Error).message}`);
-  }
+  return encode({ width, height, data: bytes, channels, depth: 8 });
 }
 
 export interface GridOptions {

@@ -11,7 +11,7 @@
  * conv geometry of geometry/conv.ts; this file only lists, per output element, the (input element,
  * weight) pairs that conv's gather loop visits.
  */
-import { fail, show } from '../errors.js';
+import { fail, show, optionPath } from '../errors.js';
 import { to3 } from '../geometry/arithmetic.js';
 import { convGeometry, convParams, type ConvGeometry, type PaddingArg } from '../geometry/conv.js';
 import { Tensor, checkFloatTensor, checkLive } from '../tensor.js';
@@ -299,7 +299,7 @@ function geometryOf(
       const extra = key === 'bias' ? ' (a bias is an offset, not part of the matrix)' : '';
       fail(
         fn,
-        key,
+        optionPath(key),
         (options as Record<string, unknown>)[key],
         `is not an option of ${fn}${extra} (its options: ${OPTION_KEYS.join(', ')})`,
       );

@@ -75,3 +75,24 @@ export { Optimizer, SGD, Adam, AdamW } from './optim.js';
 export type { SGDOptions, AdamOptions } from './optim.js';
 export { leakyRelu, logSoftmax, softplus, batchNorm } from '../ops/elementwise.js';
 export type { BatchNormArgs } from '../ops/elementwise.js';
+export {
+  SEGMENTATION_DECODERS,
+  SegmentationEncoder,
+  SegmentationModel,
+  SegNet,
+  DeconvNet,
+  FCN8s,
+  UNet,
+  segmentationModel,
+  predictLabels,
+  confusionMatrix,
+  segmentationScores,
+  nyquistEnergyShare,
+} from './segmentation.js';
+export type {
+  SegmentationDecoder,
+  SegmentationOptions,
+  EncoderOutput,
+  DeconvNetActivation,
+  SegmentationScores,
+} from './segmentation.js';

@@ -15,7 +15,7 @@
  */
 import { fail } from '../errors.js';
 import { Rng } from '../random.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, checkLive } from '../tensor.js';
 
 export { bilinearFiller } from './init.js';
 export type { FillerOptions } from './init.js';
@@ -52,6 +52,7 @@ export interface InitOptions {
 
 function checkTarget(fn: string, t: unknown): Tensor {
   if (!(t instanceof Tensor)) fail(fn, 'tensor', t, 'must be a Tensor');
+  checkLive(fn, 'tensor', t); // a disposed tensor's storage may be another tensor's by now
   if (t.dtype === 'int32') fail(fn, 'tensor.dtype', t.dtype, "must be 'float32' or 'float64'");
   return t;
 }

@@ -69,6 +69,9 @@ function floatOf(...ts: (Tensor | null)[]): Tensor {
 // of linear memory. So the outputs need no zeroing.
 function gather(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
   const y = emptyLike(g.fn, 'input', yShape(g), floatOf(x, w, bias), 'uninitialised');
+  // An empty result needs no kernel: its scratch and loops are sized by the planes, which an empty
+  // batch does not make small (zeros([0, 2, 2**31, 5]) is valid).
+  if (y.size === 0) return y;
   convKernels().gather(
     g,
     x.data as FloatData,
@@ -80,6 +83,7 @@ function gather(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | null): Ten
 }
 function scatter(g: ConvGeometry, y: Tensor, w: Tensor, bias: Tensor | null): Tensor {
   const x = emptyLike(g.fn, 'input', xShape(g), floatOf(y, w, bias), 'uninitialised');
+  if (x.size === 0) return x;
   convKernels().scatter(
     g,
     y.data as FloatData,
@@ -91,6 +95,8 @@ function scatter(g: ConvGeometry, y: Tensor, w: Tensor, bias: Tensor | null): Te
 }
 function weightGrad(g: ConvGeometry, x: Tensor, y: Tensor, like: Tensor | null): Tensor {
   const shape = weightShapeOf(g);
+  // No terms (an empty batch, empty planes): the gradient is zero, with no kernel sized by a plane.
+  if (x.size === 0 || y.size === 0) return emptyLike(g.fn, 'weight', shape, floatOf(like, x, y));
   const gw = emptyLike(g.fn, 'weight', shape, floatOf(like, x, y), 'uninitialised');
   convKernels().weight(g, x.data as FloatData, y.data as FloatData, gw.data as FloatData);
   return gw;

@@ -203,12 +203,22 @@ export function tanh(x: Tensor): Tensor {
   return record('tanh', y, [x], () => ({ y }));
 }
 
-function normDims(fn: string, x: Tensor, dims: number | readonly number[] | undefined): number[] {
+function normDims(
+  fn: string,
+  x: Tensor,
+  dims: number | readonly number[] | undefined,
+  keepDims: unknown,
+): number[] {
+  checkLive(fn, 'input', x);
+  if (typeof keepDims !== 'boolean') fail(fn, 'keepDims', keepDims, 'must be a boolean');
   if (dims === undefined) return x.shape.map((_, i) => i);
-  const list = typeof dims === 'number' ? [dims] : [...dims];
+  if (typeof dims !== 'number' && !Array.isArray(dims))
+    fail(fn, 'dims', dims, 'must be an integer or an array of distinct integers');
+  const list: unknown[] = typeof dims === 'number' ? [dims] : [...(dims as unknown[])];
+  const seen = new Set<number>();
   return list.map((d, i) => {
     const nd = x.shape.length;
-    if (!Number.isInteger(d) || d < -nd || d >= Math.max(nd, 1)) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < -nd || d >= Math.max(nd, 1)) {
       fail(
         fn,
         typeof dims === 'number' ? 'dims' : `dims[${i}]`,
@@ -216,7 +226,11 @@ function normDims(fn: string, x: Tensor, dims: number | readonly number[] | unde
         `must be an integer in [${-nd}, ${nd - 1}]`,
       );
     }
-    return d < 0 ? d + nd : d;
+    const dim = d < 0 ? d + nd : d;
+    // as PyTorch ("dim 1 appears multiple times in the list of dims"): a repeat is an error
+    if (seen.has(dim)) fail(fn, `dims[${i}]`, d, `repeats dimension ${dim}: each dimension may appear once`);
+    seen.add(dim);
+    return dim;
   });
 }
 
@@ -250,13 +264,13 @@ function reduceSum(x: Tensor, dims: number[], keepDims: boolean): Tensor {
 
 /** Sum over `dims` (all by default). */
 export function sum(x: Tensor, dims?: number | readonly number[], keepDims = false): Tensor {
-  const ds = normDims('sum', x, dims);
+  const ds = normDims('sum', x, dims, keepDims);
   return record('sum', reduceSum(x, ds, keepDims), [x], () => ({ shape: x.shape, dims: ds }));
 }
 
 /** Mean over `dims` (all by default). */
 export function mean(x: Tensor, dims?: number | readonly number[], keepDims = false): Tensor {
-  const ds = normDims('mean', x, dims);
+  const ds = normDims('mean', x, dims, keepDims);
   const s = reduceSum(x.dtype === 'int32' ? unary(x, (v) => v) : x, ds, keepDims);
   let count = 1;
   for (const d of ds) count *= x.shape[d]!;

@@ -39,12 +39,13 @@ const FOLD_KEYS = ['outputSize', 'kernelSize', 'dilation', 'padding', 'stride'] 
 // kernels of both directions write every element (col2im sums each plane apart, then copies it).
 function im2col(g: FoldGeometry, image: Tensor): Tensor {
   const cols = emptyLike(g.fn, 'input', columnsShape(g), image, 'uninitialised');
-  foldKernels().im2col(g, image.data as FloatData, cols.data as FloatData);
+  // An empty result needs no kernel (its tables and loops are sized by planes an empty batch leaves big).
+  if (cols.size > 0) foldKernels().im2col(g, image.data as FloatData, cols.data as FloatData);
   return cols;
 }
 function col2im(g: FoldGeometry, cols: Tensor): Tensor {
   const image = emptyLike(g.fn, 'input', imageShape(g), cols, 'uninitialised');
-  foldKernels().col2im(g, cols.data as FloatData, image.data as FloatData);
+  if (image.size > 0) foldKernels().col2im(g, cols.data as FloatData, image.data as FloatData);
   return image;
 }
 

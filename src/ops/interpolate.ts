@@ -65,6 +65,8 @@ export function interpolate(input: Tensor, options: InterpolateOptions): Tensor 
     input,
     'uninitialised', // every resampling kernel writes every element
   );
+  // An empty batch: nothing to compute (and no taps were built, see geometry/interpolate.ts).
+  if (out.size === 0) return record('interpolate', out, [input], () => ({ geometry }));
   resampleKernels().resample(
     input.data as FloatData,
     out.data as FloatData,
@@ -77,6 +79,7 @@ export function interpolate(input: Tensor, options: InterpolateOptions): Tensor 
 /** The gradient of `interpolate` with respect to its input: the transposed taps applied to `gradOutput`. */
 function interpolateBackward(geometry: InterpolateGeometry, gradOutput: Tensor): Tensor {
   const gradInput = emptyLike('interpolate', 'gradOutput', geometry.inputShape, gradOutput, 'uninitialised');
+  if (gradInput.size === 0) return gradInput;
   resampleKernels().resample(
     gradOutput.data as FloatData,
     gradInput.data as FloatData,

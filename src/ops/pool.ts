@@ -26,6 +26,7 @@ import {
   type RawPoolOptions,
 } from '../geometry/pool.js';
 import { poolKernels } from '../kernels/dispatch.js';
+import { firstOutside } from '../kernels/ref/pool.js';
 
 declare module '../autograd/registry.js' {
   interface OpSaved {
@@ -111,7 +112,8 @@ function maxPool(fn: string, d: number, input: Tensor, opts: MaxPoolOptions): Te
   // Every max-pooling kernel writes every output element and index.
   const y = emptyLike(fn, 'input', g.outputShape, input, 'uninitialised');
   const indices = allocate(fn, 'input', g.outputShape, 'int32', 'uninitialised') as Int32Array;
-  poolKernels().maxPool(g, input.data as FloatData, y.data as FloatData, indices);
+  // An empty result needs no kernel (its tables are sized by planes an empty batch leaves big).
+  if (y.size > 0) poolKernels().maxPool(g, input.data as FloatData, y.data as FloatData, indices);
   // Returned indices belong to the caller, who may change them: the tape keeps its own copy.
   record('maxPool', y, [input], () => ({ geometry: g, indices: returnIndices ? indices.slice() : indices }));
   return returnIndices ? { output: y, indices: new Tensor(indices, g.outputShape) } : y;
@@ -195,7 +197,11 @@ function maxUnpool(fn: string, d: number, input: Tensor, indices: Tensor, opts: 
     input,
     'uninitialised',
   );
-  const i = poolKernels().maxUnpool(g, input.data as FloatData, ix, y.data as FloatData);
+  // an empty output has no plane to scatter into: every index is then outside it
+  const i =
+    y.size > 0
+      ? poolKernels().maxUnpool(g, input.data as FloatData, ix, y.data as FloatData)
+      : firstOutside(ix, 0);
   if (i >= 0) {
     y.dispose();
     const sizes = g.outputSize.slice(3 - d).join('×');
@@ -256,7 +262,7 @@ function avgPool(fn: string, d: number, input: Tensor, opts: AvgPoolOptions): Te
     checkFloatTensor(fn, 'input', input).shape,
   );
   const y = emptyLike(fn, 'input', g.outputShape, input, 'uninitialised');
-  poolKernels().avgPool(g, input.data as FloatData, y.data as FloatData);
+  if (y.size > 0) poolKernels().avgPool(g, input.data as FloatData, y.data as FloatData);
   return record('avgPool', y, [input], () => ({ geometry: g }));
 }
 
@@ -304,17 +310,20 @@ export function avgPool3d(input: Tensor, options: AvgPoolOptions): Tensor {
 export const poolRules: Pick<GradTable, 'maxPool' | 'avgPool' | 'maxUnpool'> = {
   maxPool: ({ geometry: g, indices }, gradOutput) => {
     const gradInput = emptyLike(`${g.fn} backward`, 'gradOutput', g.inputShape, gradOutput);
-    poolKernels().maxPoolBackward(g, gradOutput.data as FloatData, indices, gradInput.data as FloatData);
+    if (gradInput.size > 0 && gradOutput.size > 0)
+      poolKernels().maxPoolBackward(g, gradOutput.data as FloatData, indices, gradInput.data as FloatData);
     return [gradInput];
   },
   avgPool: ({ geometry: g }, gradOutput) => {
     const gradInput = emptyLike(`${g.fn} backward`, 'gradOutput', g.inputShape, gradOutput);
-    poolKernels().avgPoolBackward(g, gradOutput.data as FloatData, gradInput.data as FloatData);
+    if (gradInput.size > 0 && gradOutput.size > 0)
+      poolKernels().avgPoolBackward(g, gradOutput.data as FloatData, gradInput.data as FloatData);
     return [gradInput];
   },
   maxUnpool: ({ geometry: g, indices }, gradOutput) => {
     const gradInput = emptyLike(`${g.fn} backward`, 'gradOutput', g.inputShape, gradOutput, 'uninitialised');
-    poolKernels().maxUnpoolBackward(g, gradOutput.data as FloatData, indices, gradInput.data as FloatData);
+    if (gradInput.size > 0)
+      poolKernels().maxUnpoolBackward(g, gradOutput.data as FloatData, indices, gradInput.data as FloatData);
     return [gradInput];
   },
 };

@@ -49,7 +49,7 @@ import { cellName, fmt, range } from './format.js';
 import { sizeFormulaLines, type FormulaArgs } from './formula.js';
 
 export type AnimationOp =
-  'conv' | 'convTranspose' | 'dilated' | 'maxUnpool' | 'nearest' | 'bilinear' | 'pixelShuffle';
+  'conv' | 'convTranspose' | 'dilated' | 'maxUnpool' | 'nearest' | 'bilinear' | 'bicubic' | 'pixelShuffle';
 
 export const ANIMATION_OPS: readonly AnimationOp[] = [
   'conv',
@@ -58,6 +58,7 @@ export const ANIMATION_OPS: readonly AnimationOp[] = [
   'maxUnpool',
   'nearest',
   'bilinear',
+  'bicubic',
   'pixelShuffle',
 ];
 
@@ -210,6 +211,7 @@ const OPTIONS: Record<AnimationOp, readonly string[]> = {
   maxUnpool: ['kernelSize', 'stride', 'padding', 'inputValues'],
   nearest: ['scale', 'stride', 'inputValues'],
   bilinear: ['scale', 'stride', 'inputValues'],
+  bicubic: ['scale', 'stride', 'inputValues'],
   pixelShuffle: ['scale', 'stride', 'inputValues'],
 };
 
@@ -344,13 +346,13 @@ function plainGrid(
   };
 }
 
-function checkFrames(n: number, what: string): void {
+function checkFrames(n: number, what: string, inputSize: readonly number[]): void {
   if (n > MAX_FRAMES) {
     fail(
       FN,
       'inputSize',
-      n,
-      `gives ${n} ${what}, more frames than an animation may have (${MAX_FRAMES}); use smaller sizes`,
+      [...inputSize],
+      `gives ${n} ${what}, one frame each: more frames than an animation may have (${MAX_FRAMES}); use smaller sizes`,
     );
   }
 }
@@ -470,6 +472,7 @@ export function buildAnimation(options: AnimationOptions): Animation {
       return unpool(options, inputSize);
     case 'nearest':
     case 'bilinear':
+    case 'bicubic':
       return resample(op, options, inputSize);
     case 'pixelShuffle':
       return shuffle(options, inputSize);
@@ -514,7 +517,7 @@ function direct(op: 'conv' | 'dilated', p: Params, input: Float64Array, kernel: 
   });
   const outputSize = [...g.ySize];
   const [oh, ow] = outputSize as [number, number];
-  checkFrames(oh * ow, 'output cells');
+  checkFrames(oh * ow, 'output cells', p.inputSize);
   const [kh, kw] = p.kernelSize as [number, number];
   const rows = paddedAxis(p.inputSize[0]!, 1, g.padBegin[0]!, g.padEnd[0]!, 0);
   const cols = paddedAxis(p.inputSize[1]!, 1, g.padBegin[1]!, g.padEnd[1]!, 0);
@@ -607,7 +610,11 @@ function transposed(p: Params, input: Float64Array, kernel: Float64Array, order:
   const [kh, kw] = p.kernelSize as [number, number];
   const [sh, sw] = p.stride as [number, number];
   const [dh, dw] = p.dilation as [number, number];
-  checkFrames(order === 'output' ? oh * ow : ih * iw, order === 'output' ? 'output cells' : 'input cells');
+  checkFrames(
+    order === 'output' ? oh * ow : ih * iw,
+    order === 'output' ? 'output cells' : 'input cells',
+    p.inputSize,
+  );
 
   // direct view: zero-inserted, padded input and the flipped kernel
   const rows = paddedAxis(ih, sh, dc.padBegin[0]!, dc.padEnd[0]!, p.outputPadding[0]!);
@@ -833,7 +840,7 @@ function unpool(options: AnimationOptions, inputSize: number[]): Animation {
   });
   const [ih, iw] = inputSize as [number, number];
   const [oh, ow] = outputSize as [number, number];
-  checkFrames(ih * iw, 'input cells');
+  checkFrames(ih * iw, 'input cells', inputSize);
   // a sample of the unpooled size, pooled by the library for the values and the indices
   const sample = values('inputValues', options.inputValues, oh * ow, () => {
     const v = new Float64Array(oh * ow);
@@ -929,13 +936,15 @@ function unpool(options: AnimationOptions, inputSize: number[]): Animation {
 }
 
 /** The taps of `interpolate` along both dimensions (PyTorch's, alignCorners false). */
-function tapsOf(mode: 'nearest' | 'bilinear', inputSize: number[], scale: number): [Taps, Taps] {
+function tapsOf(mode: ResampleOp, inputSize: number[], scale: number): [Taps, Taps] {
   const g = interpolateGeometry(interpolateParams(FN, { scaleFactor: scale, mode }), [1, 1, ...inputSize]);
   return [g.forward[1], g.forward[2]];
 }
 
-/** nearest (one frame per input cell: its block) and bilinear (one frame per output cell). */
-function resample(op: 'nearest' | 'bilinear', options: AnimationOptions, inputSize: number[]): Animation {
+type ResampleOp = 'nearest' | 'bilinear' | 'bicubic';
+
+/** nearest (one frame per input cell: its block), bilinear and bicubic (one frame per output cell). */
+function resample(op: ResampleOp, options: AnimationOptions, inputSize: number[]): Animation {
   const scale = scaleOf(options);
   const [ih, iw] = inputSize as [number, number];
   const input = values('inputValues', options.inputValues, ih * iw, () => defaultInput(1, ih, iw));
@@ -973,8 +982,8 @@ function resample(op: 'nearest' | 'bilinear', options: AnimationOptions, inputSi
   }
   const marks: Mark[][] = [];
   let builder: FrameBuilder;
-  if (op === 'bilinear') {
-    checkFrames(oh * ow, 'output cells');
+  if (op !== 'nearest') {
+    checkFrames(oh * ow, 'output cells', inputSize);
     builder = new FrameBuilder(oh * ow, 'sum', 'blank');
     byOutput.forEach((cs, o) => {
       const m: Mark[] = cs.map((cn) => ({
@@ -989,7 +998,7 @@ function resample(op: 'nearest' | 'bilinear', options: AnimationOptions, inputSi
       builder.push(cs, `out${cellName(o, ow)} = ${terms} = ${fmt(total(cs))}`, [o]);
     });
   } else {
-    checkFrames(ih * iw, 'input cells');
+    checkFrames(ih * iw, 'input cells', inputSize);
     builder = new FrameBuilder(oh * ow, 'sum', 'blank');
     const byInput: Contribution[][] = Array.from({ length: ih * iw }, () => []);
     for (const cs of byOutput) for (const cn of cs) byInput[cn.input]!.push(cn);
@@ -1019,7 +1028,11 @@ function resample(op: 'nearest' | 'bilinear', options: AnimationOptions, inputSi
   };
   return {
     op,
-    title: op === 'nearest' ? 'Nearest-neighbour upsampling' : 'Bilinear upsampling',
+    title: {
+      nearest: 'Nearest-neighbour upsampling',
+      bilinear: 'Bilinear upsampling',
+      bicubic: 'Bicubic upsampling',
+    }[op],
     order: op === 'nearest' ? 'input' : 'output',
     combine: 'sum',
     channels: 1,
@@ -1039,11 +1052,12 @@ function resample(op: 'nearest' | 'bilinear', options: AnimationOptions, inputSi
     views: [
       {
         id: 'main',
-        title: op === 'nearest' ? 'nearest' : 'bilinear',
-        subtitle:
-          op === 'nearest'
-            ? `interpolate(mode 'nearest', scaleFactor ${scale}): output cell o copies input ⌊o / ${scale}⌋`
-            : `interpolate(mode 'bilinear', scaleFactor ${scale}, alignCorners false): x = (o + 0.5)/${scale} − 0.5, weights 1 − λ and λ`,
+        title: op,
+        subtitle: {
+          nearest: `interpolate(mode 'nearest', scaleFactor ${scale}): output cell o copies input ⌊o / ${scale}⌋`,
+          bilinear: `interpolate(mode 'bilinear', scaleFactor ${scale}, alignCorners false): x = (o + 0.5)/${scale} − 0.5, weights 1 − λ and λ`,
+          bicubic: `interpolate(mode 'bicubic', scaleFactor ${scale}, alignCorners false): x = (o + 0.5)/${scale} − 0.5, 4 × 4 taps with Keys' cubic weights (A = −0.75), edges clamped`,
+        }[op],
         grids,
         marks,
       },
@@ -1057,7 +1071,7 @@ function shuffle(options: AnimationOptions, inputSize: number[]): Animation {
   const r = scaleOf(options);
   const channels = r * r;
   const [ih, iw] = inputSize as [number, number];
-  checkFrames(ih * iw, 'input positions');
+  checkFrames(ih * iw, 'input positions', inputSize);
   const input = values('inputValues', options.inputValues, channels * ih * iw, () =>
     defaultInput(channels, ih, iw),
   );

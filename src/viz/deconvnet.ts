@@ -17,7 +17,7 @@
  */
 import { fail, show } from '../errors.js';
 import { noGrad } from '../autograd/tape.js';
-import { Tensor, allocate } from '../tensor.js';
+import { Tensor, allocate, checkLive, checkTensor } from '../tensor.js';
 import { resolveConvPadding } from '../geometry/conv.js';
 import { convTranspose2d } from '../ops/conv.js';
 import { maxPool2d, maxUnpool2d } from '../ops/pool.js';
@@ -87,6 +87,7 @@ export function deconvnetForward(layers: readonly DeconvNetLayer[], input: Tenso
   });
   if (!(input instanceof Tensor) || input.shape.length !== 4 || input.dtype === 'int32')
     fail(fn, 'input', input, 'must be a float tensor (N, C, H, W)');
+  checkLive(fn, 'input', input);
   return noGrad(() => {
     const outputs: Tensor[] = [];
     const switches: (Tensor | null)[] = [];
@@ -108,6 +109,9 @@ export function deconvnetForward(layers: readonly DeconvNetLayer[], input: Tenso
 
 /** The images `images` of a batched tensor, in that order: `(images.length, ...)`. */
 export function selectImages(t: Tensor, images: readonly number[]): Tensor {
+  checkTensor('selectImages', 't', t);
+  if (t.shape.length === 0) fail('selectImages', 't', t, 'must have a batch dimension');
+  if (!Array.isArray(images)) fail('selectImages', 'images', images, 'must be an array of image indices');
   const per = t.size / t.shape[0]!;
   const out = allocate('selectImages', 'images', [images.length, ...t.shape.slice(1)], t.dtype);
   images.forEach((n, i) => {

@@ -1,123 +1,102 @@
 /**
- * A tiny built-in 3×5 bitmap font (digits, capital letters, the signs the captions use), so that
- * pictures can be rasterised without a font file, a canvas or a font rasteriser. Lower-case
- * letters are drawn as capitals; symbols without a glyph are mapped to a near ASCII one
- * (`·` → `*`, `−` → `-`, `→` → `>`) and anything else is drawn as `?`.
+ * Text for the rasterised pictures (PNG, GIF): DejaVu Sans, from the outlines in
+ * font.generated.ts (made by scripts/gen-font.ts with opentype.js from the dejavu-fonts-ttf
+ * package; licence in fonts/LICENSE-DejaVu.txt). Greek, super- and subscripts (Cᵀ, x²), arrows,
+ * floor/ceiling signs and both cases of every letter are drawn as the font draws them; a character
+ * the subset lacks is drawn as '?'. Glyphs are filled once per (character, size) with 4 × 4 samples
+ * per pixel and cached.
  */
+import { FONT_GLYPHS, FONT_METRICS } from './font.generated.js';
 
-/** Glyph rows, top to bottom, '1' = ink; every glyph is 3 wide and 5 high. */
-const GLYPHS: Record<string, string> = {
-  '0': '111 101 101 101 111',
-  '1': '010 110 010 010 111',
-  '2': '111 001 111 100 111',
-  '3': '111 001 011 001 111',
-  '4': '101 101 111 001 001',
-  '5': '111 100 111 001 111',
-  '6': '111 100 111 101 111',
-  '7': '111 001 001 010 010',
-  '8': '111 101 111 101 111',
-  '9': '111 101 111 001 111',
-  A: '010 101 111 101 101',
-  B: '110 101 110 101 110',
-  C: '011 100 100 100 011',
-  D: '110 101 101 101 110',
-  E: '111 100 110 100 111',
-  F: '111 100 110 100 100',
-  G: '011 100 101 101 011',
-  H: '101 101 111 101 101',
-  I: '111 010 010 010 111',
-  J: '001 001 001 101 010',
-  K: '101 101 110 101 101',
-  L: '100 100 100 100 111',
-  M: '101 111 111 101 101',
-  N: '101 111 111 111 101',
-  O: '010 101 101 101 010',
-  P: '110 101 110 100 100',
-  Q: '010 101 101 111 011',
-  R: '110 101 110 101 101',
-  S: '011 100 010 001 110',
-  T: '111 010 010 010 010',
-  U: '101 101 101 101 111',
-  V: '101 101 101 101 010',
-  W: '101 101 111 111 101',
-  X: '101 101 010 101 101',
-  Y: '101 101 010 010 010',
-  Z: '111 001 010 100 111',
-  ' ': '000 000 000 000 000',
-  '-': '000 000 111 000 000',
-  '+': '000 010 111 010 000',
-  '=': '000 111 000 111 000',
-  '.': '000 000 000 000 010',
-  ',': '000 000 000 010 100',
-  ':': '000 010 000 010 000',
-  ';': '000 010 000 010 100',
-  '(': '001 010 010 010 001',
-  ')': '100 010 010 010 100',
-  '[': '011 010 010 010 011',
-  ']': '110 010 010 010 110',
-  '/': '001 001 010 100 100',
-  '*': '000 101 010 101 000',
-  '·': '000 000 010 000 000',
-  '>': '100 010 001 010 100',
-  '<': '001 010 100 010 001',
-  "'": '010 010 000 000 000',
-  '"': '101 101 000 000 000',
-  _: '000 000 000 000 111',
-  '|': '010 010 010 010 010',
-  '?': '111 001 010 000 010',
-  '!': '010 010 010 000 010',
-  '%': '101 001 010 100 101',
-  '#': '101 111 101 111 101',
-  '⌊': '110 100 100 100 110',
-  '⌋': '011 001 001 001 011',
-  '⌈': '110 100 100 100 100',
-  '⌉': '011 001 001 001 001',
-  '²': '110 010 100 110 000',
-  '×': '000 101 010 101 000',
-  '…': '000 000 000 000 101',
-  '{': '011 010 110 010 011',
-  '}': '110 010 011 010 110',
-  '&': '010 101 010 101 011',
-  '^': '010 101 000 000 000',
-  '~': '000 011 110 000 000',
-  '\\': '100 100 010 001 001',
-  '@': '111 101 111 100 011',
-  $: '011 110 010 011 110',
-};
+const FALLBACK = '?';
 
-const ALIASES: Record<string, string> = {
-  '−': '-',
-  '→': '>',
-  ᵀ: 'T',
-  '′': "'",
-  '–': '-',
-  '—': '-',
-  '≥': '>',
-  '≤': '<',
-};
+function outline(ch: string): [number, number[][]] {
+  return FONT_GLYPHS[ch] ?? FONT_GLYPHS[FALLBACK]!;
+}
 
-export const GLYPH_WIDTH = 3;
-export const GLYPH_HEIGHT = 5;
+/** Width in pixels of `text` drawn at `size` px (the font's em). */
+export function textWidth(text: string, size: number): number {
+  let w = 0;
+  for (const ch of text) w += outline(ch)[0];
+  return (w * size) / FONT_METRICS.unitsPerEm;
+}
 
-const cache = new Map<string, Uint8Array>();
+/** A glyph's coverage bitmap: `coverage` (0–16 samples of 16) of `width × height` pixels. */
+export interface GlyphBitmap {
+  /** left edge and top edge relative to the pen position on the baseline */
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  coverage: Uint8Array;
+  /** pen advance in pixels */
+  advance: number;
+}
 
-/** The 3×5 bitmap of a character (row-major, 1 = ink). */
-export function glyph(ch: string): Uint8Array {
-  let g = cache.get(ch);
+const cache = new Map<string, GlyphBitmap>();
+
+/** The coverage bitmap of `ch` at `size` px, its pen at (0, 0) on the baseline. */
+export function glyphBitmap(ch: string, size: number): GlyphBitmap {
+  const key = `${size}:${ch}`;
+  let g = cache.get(key);
   if (g) return g;
-  const key = ALIASES[ch] ?? (GLYPHS[ch] !== undefined ? ch : ch.toUpperCase());
-  const rows = GLYPHS[key] ?? GLYPHS['?']!;
-  g = Uint8Array.from(rows.replace(/ /g, ''), (c) => (c === '1' ? 1 : 0));
-  cache.set(ch, g);
+  const [advance, contours] = outline(ch);
+  const f = size / FONT_METRICS.unitsPerEm;
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const c of contours)
+    for (let i = 0; i < c.length; i += 2) {
+      x0 = Math.min(x0, c[i]! * f);
+      x1 = Math.max(x1, c[i]! * f);
+      y0 = Math.min(y0, c[i + 1]! * f);
+      y1 = Math.max(y1, c[i + 1]! * f);
+    }
+  if (!(x1 > x0 && y1 > y0)) {
+    g = { left: 0, top: 0, width: 0, height: 0, coverage: new Uint8Array(0), advance: advance * f };
+    cache.set(key, g);
+    return g;
+  }
+  const left = Math.floor(x0);
+  const top = Math.floor(y0);
+  const width = Math.ceil(x1) - left;
+  const height = Math.ceil(y1) - top;
+  const coverage = new Uint8Array(width * height);
+  const crossings: { x: number; w: number }[] = [];
+  for (let sy = 0; sy < height * 4; sy++) {
+    const y = top + (sy + 0.5) / 4;
+    crossings.length = 0;
+    for (const c of contours) {
+      const n = c.length / 2;
+      for (let i = 0; i < n; i++) {
+        const ax = c[2 * i]! * f;
+        const ay = c[2 * i + 1]! * f;
+        const j = (i + 1) % n;
+        const bx = c[2 * j]! * f;
+        const by = c[2 * j + 1]! * f;
+        if (ay <= y === by <= y) continue;
+        crossings.push({ x: ax + ((y - ay) * (bx - ax)) / (by - ay), w: by > ay ? 1 : -1 });
+      }
+    }
+    crossings.sort((p, q) => p.x - q.x);
+    // nonzero winding: fill between crossings while the running winding number is not 0
+    let wind = 0;
+    for (let k = 0; k < crossings.length - 1; k++) {
+      wind += crossings[k]!.w;
+      if (wind === 0) continue;
+      const from = Math.ceil((crossings[k]!.x - left) * 4 - 0.5);
+      const to = Math.floor((crossings[k + 1]!.x - left) * 4 - 0.5);
+      for (let sx = Math.max(0, from); sx <= Math.min(width * 4 - 1, to); sx++)
+        coverage[Math.floor(sy / 4) * width + (sx >> 2)]!++;
+    }
+  }
+  g = { left, top, width, height, coverage, advance: advance * f };
+  cache.set(key, g);
   return g;
 }
 
-/** The pixel scale of the bitmap font for a text of nominal `size` px (its line height). */
-export function fontScale(size: number): number {
-  return Math.max(1, Math.round(size / 6));
-}
-
-/** Width in pixels of `text` drawn at `size` (each glyph 3 wide plus 1 of spacing). */
-export function textWidth(text: string, size: number): number {
-  return [...text].length * (GLYPH_WIDTH + 1) * fontScale(size);
+/** How far the baseline sits below the vertical centre of a line of capitals at `size`. */
+export function baselineOffset(size: number): number {
+  return 0.36 * size; // DejaVu Sans: cap height 0.73 em
 }

@@ -1,9 +1,11 @@
 /**
  * Rasterises a scene frame to RGBA: axis-aligned rectangles, 1-pixel-grid lines, nearest-neighbour
- * image blits and text in the built-in 3×5 bitmap font. No anti-aliasing, so a picture uses few
- * colours and encodes exactly into a GIF palette.
+ * image blits and text in DejaVu Sans (font.ts). No anti-aliasing (a text pixel is ink when at
+ * least half of its 16 samples are inside the glyph), so a picture uses few colours and encodes
+ * exactly into a GIF palette. Text whose colour is too close to what it is drawn on (contrast
+ * below 3 : 1, WCAG's measure) is drawn in black or white instead, whichever reads better.
  */
-import { GLYPH_HEIGHT, GLYPH_WIDTH, fontScale, glyph, textWidth } from './font.js';
+import { baselineOffset, glyphBitmap, textWidth } from './font.js';
 import { visibleAt, type RgbaImage, type Scene, type Shape } from './scene.js';
 
 const colors = new Map<string, [number, number, number]>();
@@ -95,23 +97,49 @@ class Canvas {
     anchor: string,
     bold: boolean,
   ): void {
-    const scale = fontScale(size);
     const w = textWidth(s, size);
-    let left = anchor === 'middle' ? x - w / 2 : anchor === 'end' ? x - w : x;
-    left = Math.round(left);
-    const top = Math.round(y - (GLYPH_HEIGHT * scale) / 2);
+    let pen = anchor === 'middle' ? x - w / 2 : anchor === 'end' ? x - w : x;
+    const base = Math.round(y + baselineOffset(size));
+    const ink = readable(rgb, this.under(pen, base - size * 0.75, w, size * 0.75));
+    const { width, height } = this.img;
+    const v = packed(ink);
     for (const ch of s) {
-      const g = glyph(ch);
-      for (let r = 0; r < GLYPH_HEIGHT; r++) {
-        for (let c = 0; c < GLYPH_WIDTH; c++) {
-          if (!g[r * GLYPH_WIDTH + c]) continue;
-          const px = left + c * scale;
-          const py = top + r * scale;
-          this.fill(px, py, px + scale + (bold ? 1 : 0), py + scale, rgb);
+      const g = glyphBitmap(ch, size);
+      const gx = Math.round(pen) + g.left;
+      const gy = base + g.top;
+      for (let r = 0; r < g.height; r++) {
+        const py = gy + r;
+        if (py < 0 || py >= height) continue;
+        for (let c = 0; c < g.width; c++) {
+          if (g.coverage[r * g.width + c]! < 8) continue;
+          for (let b = 0; b <= (bold ? 1 : 0); b++) {
+            const px = gx + c + b;
+            if (px >= 0 && px < width) this.words[py * width + px] = v;
+          }
         }
       }
-      left += (GLYPH_WIDTH + 1) * scale;
+      pen += g.advance;
     }
+  }
+
+  /** The mean colour of the image in a box (clipped), or white where the box is empty. */
+  private under(x: number, y: number, w: number, h: number): [number, number, number] {
+    const { width, height, data } = this.img;
+    const ax = Math.max(0, Math.floor(x));
+    const bx = Math.min(width, Math.ceil(x + w));
+    const ay = Math.max(0, Math.floor(y));
+    const by = Math.min(height, Math.ceil(y + h));
+    const sum = [0, 0, 0];
+    let n = 0;
+    for (let py = ay; py < by; py++)
+      for (let px = ax; px < bx; px++) {
+        const o = 4 * (py * width + px);
+        sum[0] += data[o]!;
+        sum[1] += data[o + 1]!;
+        sum[2] += data[o + 2]!;
+        n++;
+      }
+    return n === 0 ? [255, 255, 255] : [sum[0]! / n, sum[1]! / n, sum[2]! / n];
   }
 
   blit(src: RgbaImage, x: number, y: number, w: number, h: number): void {
@@ -217,3 +245,26 @@ export function rasterize(scene: Scene, frame = 0): RgbaImage {
 }
 
 const bases = new WeakMap<Scene, { image: RgbaImage; end: number }>();
+
+/** WCAG relative luminance of an sRGB colour (0–255 per channel). */
+function luminance(rgb: readonly number[]): number {
+  const lin = rgb.slice(0, 3).map((v) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * lin[0]! + 0.7152 * lin[1]! + 0.0722 * lin[2]!;
+}
+
+/** WCAG contrast ratio of two colours (1 to 21). */
+export function contrastRatio(a: readonly number[], b: readonly number[]): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((p, q) => q - p) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** `rgb` when it reads on `background` (contrast ≥ 3 : 1), else black or white, whichever reads better. */
+export function readable(rgb: readonly number[], background: readonly number[]): readonly number[] {
+  if (contrastRatio(rgb, background) >= 3) return rgb;
+  return contrastRatio([0, 0, 0], background) >= contrastRatio([255, 255, 255], background)
+    ? [0, 0, 0]
+    : [255, 255, 255];
+}

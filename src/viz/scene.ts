@@ -110,9 +110,12 @@ export class Timeline {
   }
 
   private close(all: boolean): void {
+    // a shape not seen in the current frame ended with the frame before it; at the end (all), a
+    // shape seen in the last frame lasts through it
     for (const [key, v] of this.open) {
-      if (all || !this.seen.has(key)) {
-        this.done.push({ ...v.shape, frames: [v.start, this.frame + (all ? 1 : 0)] });
+      const seen = this.seen.has(key);
+      if (all || !seen) {
+        this.done.push({ ...v.shape, frames: [v.start, this.frame + (seen ? 1 : 0)] });
         this.open.delete(key);
       }
     }

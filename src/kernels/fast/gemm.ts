@@ -2,6 +2,9 @@
  * Plain-JavaScript matrix products on row-major Float32/Float64 arrays, in the loop orders that keep
  * the innermost loop contiguous (V8 compiles these to tight scalar loops). The WebAssembly SIMD
  * kernels of the performance work replace these behind kernels/dispatch.ts.
+ *
+ * No zero operand is skipped: 0 · Inf and 0 · NaN must give NaN as in IEEE arithmetic, PyTorch and
+ * the other kernel paths.
  */
 import type { FloatData } from '../../tensor.js';
 
@@ -24,7 +27,6 @@ export function gemmNN(
     const ai = aOff + i * K;
     for (let k = 0; k < K; k++) {
       const a = A[ai + k]!;
-      if (a === 0) continue;
       const bk = bOff + k * N;
       for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j]!;
     }
@@ -48,7 +50,6 @@ export function gemmTN(
     const bk = bOff + k * N;
     for (let i = 0; i < M; i++) {
       const a = A[aOff + k * M + i]!;
-      if (a === 0) continue;
       const ci = cOff + i * N;
       for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j]!;
     }

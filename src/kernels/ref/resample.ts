@@ -56,6 +56,7 @@ export function resample(
   const [t0, t1, t2] = taps;
   const [inPlane, outPlane] = checkResampleSizes(src, dst, planes, taps);
   const in1 = t1.inSize;
+  const zero = t0.sumFromZero || t1.sumFromZero || t2.sumFromZero ? 0 : -0;
   const in2 = t2.inSize;
   for (let p = 0; p < planes; p++) {
     const si = p * inPlane;
@@ -69,14 +70,16 @@ export function resample(
         for (let o2 = 0; o2 < t2.outSize; o2++) {
           const a2 = t2.start[o2]!;
           const b2 = t2.start[o2 + 1]!;
-          let sum = 0;
+          // −0 is the identity of addition (+0 is not: 0 + −0 = 0): a sum of −0 terms stays −0,
+          // as in PyTorch, whose kernels copy (nearest) or add weighted terms without a zero start.
+          let sum = zero;
           for (let k0 = a0; k0 < b0; k0++) {
             const w0 = t0.weight[k0]!;
             const r0 = t0.index[k0]! * in1;
             for (let k1 = a1; k1 < b1; k1++) {
               const w01 = w0 * t1.weight[k1]!;
               const r1 = si + (r0 + t1.index[k1]!) * in2;
-              let row = 0;
+              let row = zero;
               for (let k2 = a2; k2 < b2; k2++) row += t2.weight[k2]! * src[r1 + t2.index[k2]!]!;
               sum += w01 * row;
             }

@@ -5,7 +5,14 @@
  */
 import { fail } from '../../errors.js';
 import { defaultEngine, dropEngines } from './loader.js';
-import { MAX_THREADS, configureThreads, dropPool, startThreads } from './threads.js';
+import {
+  MAX_THREADS,
+  dropPool,
+  getNumThreads,
+  setThreadCount,
+  startThreads,
+  stopPoolsOtherThan,
+} from './threads.js';
 
 export { ready } from './loader.js';
 export { getNumThreads } from './threads.js';
@@ -33,10 +40,27 @@ export function releaseWasmMemory(): void {
  *   import { setNumThreads } from 'deconv';
  *   await setNumThreads(2);
  */
-export async function setNumThreads(n: number): Promise<number> {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS)
-    fail('setNumThreads', 'n', n, `must be an integer from 1 to ${MAX_THREADS}`);
-  configureThreads(n);
+export function setNumThreads(n: number): Promise<number> {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    try {
+      fail('setNumThreads', 'n', n, `must be an integer from 1 to ${MAX_THREADS}`);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  // The setting takes effect in call order at once (getNumThreads sees the last call); the pool
+  // starts are queued, so the promises resolve in call order, each to what its own call set.
+  setThreadCount(n);
+  const result = threadQueue.then(() => applyThreads(n));
+  threadQueue = result.catch(() => undefined);
+  return result;
+}
+let threadQueue: Promise<unknown> = Promise.resolve();
+
+async function applyThreads(n: number): Promise<number> {
+  // superseded by a later call: nothing to start, only whether n threads could run
+  if (getNumThreads() !== n) return n === 1 ? 1 : defaultEngine()?.shared ? n : 1;
+  stopPoolsOtherThan(n);
   if (n === 1) return 1;
   const e = defaultEngine();
   return e && (await startThreads(e)) ? n : 1;

@@ -94,7 +94,13 @@ function start(d) {
     if (Atomics.sub(c, ${PENDING}, 1) === 1) Atomics.notify(c, ${PENDING});
   }
 }
-if (typeof require === 'function') require('node:worker_threads').parentPort.once('message', start);
+// Neither require nor import: Node evaluates this as CommonJS or, under --input-type=module (and
+// for a script read from stdin), as an ES module; process.getBuiltinModule works in both.
+const wt =
+  typeof process === 'object' && typeof process.getBuiltinModule === 'function'
+    ? process.getBuiltinModule('node:worker_threads')
+    : null;
+if (wt && wt.parentPort) wt.parentPort.once('message', start);
 else self.onmessage = (e) => start(e.data);
 `;
 
@@ -102,6 +108,10 @@ interface AnyWorker {
   postMessage(message: unknown): void;
   terminate(): unknown;
   unref?: () => void;
+  /** Node's worker_threads */
+  on?: (event: 'error', listener: (e: unknown) => void) => void;
+  /** Web Workers */
+  onerror?: ((e: unknown) => void) | null;
 }
 
 interface NodeProcess {
@@ -145,6 +155,8 @@ function mayBlock(c: Int32Array): boolean {
 class WorkerPool {
   readonly ctl: Int32Array;
   private readonly workers: AnyWorker[] = [];
+  /** A worker failed (its script, or the module, could not start): the pool never becomes ready. */
+  failed: unknown = null;
 
   constructor(
     engine: WasmEngine,
@@ -154,6 +166,18 @@ class WorkerPool {
     for (let id = 0; id < size; id++) {
       const w = spawn();
       if (!w) break;
+      // A worker's failure must not become an unhandled 'error' event (which ends a Node process):
+      // it marks the pool failed, so ops run on the calling thread and setNumThreads resolves to 1.
+      const onError = (e: unknown): void => {
+        this.failed ??= e ?? new Error('worker failed');
+        this.terminate();
+      };
+      if (typeof w.on === 'function') w.on('error', onError);
+      else
+        w.onerror = (e: unknown) => {
+          (e as { preventDefault?: () => void })?.preventDefault?.();
+          onError(e);
+        };
       w.unref?.();
       w.postMessage({
         module: engine.module,
@@ -168,7 +192,9 @@ class WorkerPool {
 
   /** Whether every worker has started (then steps run in parallel). */
   get ready(): boolean {
-    return this.workers.length === this.size && Atomics.load(this.ctl, READY) === this.size;
+    return (
+      this.failed === null && this.workers.length === this.size && Atomics.load(this.ctl, READY) === this.size
+    );
   }
 
   /** Resolves when every worker has started (false if they cannot be made or time out). */
@@ -177,7 +203,7 @@ class WorkerPool {
     const until = Date.now() + timeoutMs;
     // a timer poll (Atomics.waitAsync is not in every engine); start-up takes tens of ms
     while (!this.ready) {
-      if (Date.now() > until) return false;
+      if (this.failed !== null || Date.now() > until) return false;
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     return true;
@@ -293,12 +319,13 @@ export function dropPool(e: WasmEngine): void {
   pools.delete(e);
 }
 
-/**
- * @internal Sets the thread count (setNumThreads in runtime.ts, which checks `n`) and stops the
- * pools of another size.
- */
-export function configureThreads(n: number): void {
+/** @internal Sets the thread count (setNumThreads in runtime.ts checks `n` and starts the pool). */
+export function setThreadCount(n: number): void {
   threads = n;
+}
+
+/** @internal Stops the pools whose size does not fit `n` threads (setNumThreads in runtime.ts). */
+export function stopPoolsOtherThan(n: number): void {
   for (const [e, pool] of pools)
     if (pool.size !== n - 1) {
       pool.terminate();
