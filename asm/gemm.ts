@@ -20,54 +20,42 @@
  * weights (subpixel.ts). Edge tiles run the same kernel on a scratch tile.
  */
 import {
-  G_M,
-  G_N,
-  G_K,
-  G_A,
-  G_BKIND,
-  G_B,
-  G_BRS,
-  G_BCS,
-  G_C,
-  G_LDC,
-  G_MODE,
-  G_BIAS,
-  G_BPACK,
-  G_TILE,
-  G_J0,
-  G_ASRC,
-  G_ARS,
-  G_ACS,
-  G_R0,
-  G_R1,
-  G_N0,
-  G_N1,
-  G_SCRATCH,
+  GEMM_M,
+  GEMM_N,
+  GEMM_K,
+  GEMM_PACKED_A,
+  GEMM_B_KIND,
+  GEMM_B,
+  GEMM_B_ROW_STRIDE,
+  GEMM_B_COLUMN_STRIDE,
+  GEMM_C,
+  GEMM_C_ROW_STRIDE,
+  GEMM_MODE,
+  GEMM_BIAS,
+  GEMM_B_PACK,
+  GEMM_TILE,
+  GEMM_FIRST_COLUMN,
+  GEMM_A_SOURCE,
+  GEMM_A_ROW_STRIDE,
+  GEMM_A_COLUMN_STRIDE,
+  GEMM_ROW_BEGIN,
+  GEMM_ROW_END,
+  GEMM_COLUMN_BEGIN,
+  GEMM_COLUMN_END,
+  GEMM_SCRATCH,
+  GEMM_MODE_ADD,
+  GEMM_MODE_BIAS,
+  GEMM_B_KIND_STRIDED,
+  GEMM_B_KIND_IM2COL,
+  GEMM_B_KIND_DIRECT,
 } from './params';
 import { packBIm2col, directRows, directColumn } from './im2col';
 import { packBWeights } from './subpixel';
-import { MR, NR, KC, MC, NC } from './blocking';
-export { MR, NR, KC, MC, NC };
-
-export const MODE_SET: i32 = 0;
-export const MODE_ADD: i32 = 1;
-export const MODE_BIAS: i32 = 2;
-
-/** B operand kinds (params.ts G_BKIND) */
-export const B_STRIDED: i32 = 0;
-export const B_IM2COL: i32 = 1;
-export const B_DIRECT: i32 = 2;
-export const B_WEIGHTS: i32 = 3;
+import { MR, NR, KC, MC, NC, kcOf } from './blocking';
+export { MR, NR, KC, MC, NC, kcOf };
 
 export function field(p: usize, i: i32): i32 {
   return load<i32>(p + ((<usize>i) << 2));
-}
-
-/** The K block length: K split into ⌈K / KC⌉ equal blocks (the last one may be shorter). */
-export function kcOf(K: i32): i32 {
-  if (K <= KC) return K;
-  const nb = (K + KC - 1) / KC;
-  return (K + nb - 1) / nb;
 }
 
 function roundUp(v: i32, m: i32): i32 {
@@ -81,11 +69,11 @@ function madd(a: v128, b: v128, c: v128): v128 {
 
 /**
  * C[MR × NR] (mode) Ã · B̃ over kc steps; Ã: kc × MR (k-major), B̃: kc × NR (k-major).
- * ldc in bytes. mode: MODE_SET, MODE_ADD (load C first), MODE_BIAS (start from bias[row]).
+ * ldc in bytes. mode: GEMM_MODE_SET, GEMM_MODE_ADD (load C first), GEMM_MODE_BIAS (start from bias[row]).
  */
 function microSimd(kc: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i32, bias: usize): void {
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
-  if (mode == MODE_ADD) {
+  if (mode == GEMM_MODE_ADD) {
     c00 = v128.load(c);
     c01 = v128.load(c, 16);
     c10 = v128.load(c + ldc);
@@ -94,7 +82,7 @@ function microSimd(kc: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i32,
     c21 = v128.load(c + 2 * ldc, 16);
     c30 = v128.load(c + 3 * ldc);
     c31 = v128.load(c + 3 * ldc, 16);
-  } else if (mode == MODE_BIAS) {
+  } else if (mode == GEMM_MODE_BIAS) {
     c00 = c01 = v128.load32_splat(bias);
     c10 = c11 = v128.load32_splat(bias, 4);
     c20 = c21 = v128.load32_splat(bias, 8);
@@ -135,12 +123,12 @@ function microSimd(kc: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i32,
 /** microSimd for the first four columns only (edge tiles with nr ≤ 4). */
 function microSimd4(kc: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i32, bias: usize): void {
   let c0: v128, c1: v128, c2: v128, c3: v128;
-  if (mode == MODE_ADD) {
+  if (mode == GEMM_MODE_ADD) {
     c0 = v128.load(c);
     c1 = v128.load(c + ldc);
     c2 = v128.load(c + 2 * ldc);
     c3 = v128.load(c + 3 * ldc);
-  } else if (mode == MODE_BIAS) {
+  } else if (mode == GEMM_MODE_BIAS) {
     c0 = v128.load32_splat(bias);
     c1 = v128.load32_splat(bias, 4);
     c2 = v128.load32_splat(bias, 8);
@@ -175,7 +163,7 @@ function microSimdDirect(
   bias: usize,
 ): void {
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
-  if (mode == MODE_ADD) {
+  if (mode == GEMM_MODE_ADD) {
     c00 = v128.load(c);
     c01 = v128.load(c, 16);
     c10 = v128.load(c + ldc);
@@ -184,7 +172,7 @@ function microSimdDirect(
     c21 = v128.load(c + 2 * ldc, 16);
     c30 = v128.load(c + 3 * ldc);
     c31 = v128.load(c + 3 * ldc, 16);
-  } else if (mode == MODE_BIAS) {
+  } else if (mode == GEMM_MODE_BIAS) {
     c00 = c01 = v128.load32_splat(bias);
     c10 = c11 = v128.load32_splat(bias, 4);
     c20 = c21 = v128.load32_splat(bias, 8);
@@ -227,7 +215,7 @@ function microScalar(kc: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i3
   for (let r = 0; r < MR; r++) {
     const cr = c + <usize>r * ldc;
     let s0: f32, s1: f32, s2: f32, s3: f32, s4: f32, s5: f32, s6: f32, s7: f32;
-    if (mode == MODE_ADD) {
+    if (mode == GEMM_MODE_ADD) {
       s0 = load<f32>(cr);
       s1 = load<f32>(cr, 4);
       s2 = load<f32>(cr, 8);
@@ -236,7 +224,7 @@ function microScalar(kc: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i3
       s5 = load<f32>(cr, 20);
       s6 = load<f32>(cr, 24);
       s7 = load<f32>(cr, 28);
-    } else if (mode == MODE_BIAS) {
+    } else if (mode == GEMM_MODE_BIAS) {
       s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = load<f32>(bias + ((<usize>r) << 2));
     } else {
       s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0;
@@ -280,7 +268,7 @@ function microScalarDirect(
   for (let r = 0; r < MR; r++) {
     const cr = c + <usize>r * ldc;
     let s0: f32, s1: f32, s2: f32, s3: f32, s4: f32, s5: f32, s6: f32, s7: f32;
-    if (mode == MODE_ADD) {
+    if (mode == GEMM_MODE_ADD) {
       s0 = load<f32>(cr);
       s1 = load<f32>(cr, 4);
       s2 = load<f32>(cr, 8);
@@ -289,7 +277,7 @@ function microScalarDirect(
       s5 = load<f32>(cr, 20);
       s6 = load<f32>(cr, 24);
       s7 = load<f32>(cr, 28);
-    } else if (mode == MODE_BIAS) {
+    } else if (mode == GEMM_MODE_BIAS) {
       s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = load<f32>(bias + ((<usize>r) << 2));
     } else {
       s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0;
@@ -350,7 +338,7 @@ function edgeTile(
   tile: usize,
 ): void {
   const tb = tile + <usize>(MR * NR * 4); // MR floats of padded bias
-  if (mode == MODE_ADD) {
+  if (mode == GEMM_MODE_ADD) {
     // C's valid part, zeros around it (the micro-kernel overwrites the whole tile otherwise)
     for (let r = 0; r < MR; r++) {
       const t = tile + <usize>(r * NR * 4);
@@ -358,7 +346,7 @@ function edgeTile(
       for (let j = 0; j < NR; j++)
         store<f32>(t + ((<usize>j) << 2), r < mr && j < nr ? load<f32>(cr + ((<usize>j) << 2)) : 0);
     }
-  } else if (mode == MODE_BIAS) {
+  } else if (mode == GEMM_MODE_BIAS) {
     for (let r = 0; r < MR; r++)
       store<f32>(tb + ((<usize>r) << 2), r < mr ? load<f32>(bias + ((<usize>r) << 2)) : 0);
   }
@@ -379,12 +367,12 @@ function edgeTile(
  * (length kcOf(K)), MR-row panels, k-major inside a panel; rows past M are zero.
  */
 export function packA(p: usize): void {
-  const M = field(p, G_M);
-  const K = field(p, G_K);
-  const src = <usize>field(p, G_ASRC);
-  const rs = field(p, G_ARS);
-  const cs = field(p, G_ACS);
-  const dst = <usize>field(p, G_A);
+  const M = field(p, GEMM_M);
+  const K = field(p, GEMM_K);
+  const src = <usize>field(p, GEMM_A_SOURCE);
+  const rs = field(p, GEMM_A_ROW_STRIDE);
+  const cs = field(p, GEMM_A_COLUMN_STRIDE);
+  const dst = <usize>field(p, GEMM_PACKED_A);
   const kcb = kcOf(K);
   const Mp = roundUp(M, MR);
   for (let kb = 0; kb < K; kb += kcb) {
@@ -491,29 +479,29 @@ function packBStrided(src: usize, rs: i32, cs: i32, kb: i32, kc: i32, jc: i32, n
 /**
  * C = A · B (or += A · B, or A · B + bias) with A packed by packA; see the record in params.ts.
  * Every element of C[R0:R1, N0:N1] is written and nothing else; concurrent calls on disjoint parts
- * (each with its own G_BPACK, G_TILE and G_SCRATCH) may share A, B and C.
+ * (each with its own GEMM_B_PACK, GEMM_TILE and GEMM_SCRATCH) may share A, B and C.
  */
 export function gemm(p: usize): void {
-  const M = field(p, G_M);
-  const N = field(p, G_N);
-  const K = field(p, G_K);
-  const A = <usize>field(p, G_A);
-  const bKind = field(p, G_BKIND);
-  const B = <usize>field(p, G_B);
-  const brs = field(p, G_BRS);
-  const bcs = field(p, G_BCS);
-  const C = <usize>field(p, G_C);
-  const ldc = field(p, G_LDC);
-  const mode0 = field(p, G_MODE);
-  const bias = <usize>field(p, G_BIAS);
-  const bpack = <usize>field(p, G_BPACK);
-  const tile = <usize>field(p, G_TILE);
-  const j0 = field(p, G_J0);
-  const r0 = field(p, G_R0);
-  const r1 = field(p, G_R1) || M;
-  const n0 = field(p, G_N0);
-  const n1 = field(p, G_N1) || N;
-  const scratch = <usize>field(p, G_SCRATCH);
+  const M = field(p, GEMM_M);
+  const N = field(p, GEMM_N);
+  const K = field(p, GEMM_K);
+  const A = <usize>field(p, GEMM_PACKED_A);
+  const bKind = field(p, GEMM_B_KIND);
+  const B = <usize>field(p, GEMM_B);
+  const brs = field(p, GEMM_B_ROW_STRIDE);
+  const bcs = field(p, GEMM_B_COLUMN_STRIDE);
+  const C = <usize>field(p, GEMM_C);
+  const ldc = field(p, GEMM_C_ROW_STRIDE);
+  const mode0 = field(p, GEMM_MODE);
+  const bias = <usize>field(p, GEMM_BIAS);
+  const bpack = <usize>field(p, GEMM_B_PACK);
+  const tile = <usize>field(p, GEMM_TILE);
+  const j0 = field(p, GEMM_FIRST_COLUMN);
+  const r0 = field(p, GEMM_ROW_BEGIN);
+  const r1 = field(p, GEMM_ROW_END) || M;
+  const n0 = field(p, GEMM_COLUMN_BEGIN);
+  const n1 = field(p, GEMM_COLUMN_END) || N;
+  const scratch = <usize>field(p, GEMM_SCRATCH);
   const kcb = kcOf(K);
   const Mp = roundUp(M, MR);
   const ldcB = (<usize>ldc) << 2;
@@ -522,13 +510,13 @@ export function gemm(p: usize): void {
     // K = 0 still runs one (empty) block so that C is written: zero or bias.
     for (let kb = 0; kb < K || (K == 0 && kb == 0); kb += max(kcb, 1)) {
       const kc = min(kcb, K - kb);
-      // B_DIRECT: no packing, the micro-kernel reads im2col rows in place (rows: their offsets)
+      // GEMM_B_KIND_DIRECT: no packing, the micro-kernel reads im2col rows in place (rows: their offsets)
       let rows: usize = 0;
-      if (bKind == B_STRIDED) packBStrided(B, brs, bcs, kb, kc, jc, nc, bpack);
-      else if (bKind == B_IM2COL) packBIm2col(B, kb, kc, j0 + jc, nc, bpack, scratch);
-      else if (bKind == B_DIRECT) rows = directRows(B, kb, kc, scratch);
+      if (bKind == GEMM_B_KIND_STRIDED) packBStrided(B, brs, bcs, kb, kc, jc, nc, bpack);
+      else if (bKind == GEMM_B_KIND_IM2COL) packBIm2col(B, kb, kc, j0 + jc, nc, bpack, scratch);
+      else if (bKind == GEMM_B_KIND_DIRECT) rows = directRows(B, kb, kc, scratch);
       else packBWeights(B, kb, kc, jc, nc, bpack, scratch);
-      const mode = kb == 0 ? mode0 : MODE_ADD;
+      const mode = kb == 0 ? mode0 : GEMM_MODE_ADD;
       const aBlock = A + ((<usize>kb * <usize>Mp) << 2);
       for (let ic = r0; ic < r1; ic += MC) {
         const mEnd = min(r1, ic + MC);

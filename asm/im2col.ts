@@ -11,8 +11,31 @@
  * padCopy makes a zero-padded copy of x so that no tap falls outside it; then packBIm2col runs
  * without bounds tests, or the GEMM skips packing and reads im2col in place (directRows).
  */
-import { V_C, V_X, V_Y, V_K, V_S, V_D, V_P, V_SRC, V_CS, V_BS, V_NB, V_COLS, V_LD } from './params';
-import { Z_SRC, Z_SPS, Z_DST, Z_NPL, Z_X, Z_PB, Z_PA, Z_DPS } from './params';
+import {
+  SLICE_CHANNELS,
+  SLICE_X_SIZE,
+  SLICE_Y_SIZE,
+  SLICE_KERNEL_SIZE,
+  SLICE_STRIDE,
+  SLICE_DILATION,
+  SLICE_PAD_BEGIN,
+  SLICE_SRC,
+  SLICE_CHANNEL_STRIDE,
+  SLICE_BATCH_STRIDE,
+  SLICE_BATCH_COUNT,
+  SLICE_COLUMNS,
+  SLICE_COLUMN_STRIDE,
+} from './params';
+import {
+  PAD_SRC,
+  PAD_SRC_PLANE_STRIDE,
+  PAD_DST,
+  PAD_PLANES,
+  PAD_INPUT_SIZE,
+  PAD_PAD_BEGIN,
+  PAD_PAD_END,
+  PAD_DST_PLANE_STRIDE,
+} from './params';
 import { KC, NR } from './blocking';
 
 function f(p: usize, i: i32): i32 {
@@ -83,27 +106,27 @@ function im2colBlock(
   rowStride: i32,
   accumulate: bool,
 ): void {
-  const X0 = f(g, V_X),
-    X1 = f(g, V_X + 1),
-    X2 = f(g, V_X + 2);
-  const Y0 = f(g, V_Y),
-    Y1 = f(g, V_Y + 1),
-    Y2 = f(g, V_Y + 2);
-  const K1 = f(g, V_K + 1),
-    K2 = f(g, V_K + 2);
-  const kVol = f(g, V_K) * K1 * K2;
-  const S0 = f(g, V_S),
-    S1 = f(g, V_S + 1),
-    S2 = f(g, V_S + 2);
-  const D0 = f(g, V_D),
-    D1 = f(g, V_D + 1),
-    D2 = f(g, V_D + 2);
-  const P0 = f(g, V_P),
-    P1 = f(g, V_P + 1),
-    P2 = f(g, V_P + 2);
-  const src = <usize>f(g, V_SRC);
-  const cs = f(g, V_CS);
-  const bs = f(g, V_BS);
+  const X0 = f(g, SLICE_X_SIZE),
+    X1 = f(g, SLICE_X_SIZE + 1),
+    X2 = f(g, SLICE_X_SIZE + 2);
+  const Y0 = f(g, SLICE_Y_SIZE),
+    Y1 = f(g, SLICE_Y_SIZE + 1),
+    Y2 = f(g, SLICE_Y_SIZE + 2);
+  const K1 = f(g, SLICE_KERNEL_SIZE + 1),
+    K2 = f(g, SLICE_KERNEL_SIZE + 2);
+  const kVol = f(g, SLICE_KERNEL_SIZE) * K1 * K2;
+  const S0 = f(g, SLICE_STRIDE),
+    S1 = f(g, SLICE_STRIDE + 1),
+    S2 = f(g, SLICE_STRIDE + 2);
+  const D0 = f(g, SLICE_DILATION),
+    D1 = f(g, SLICE_DILATION + 1),
+    D2 = f(g, SLICE_DILATION + 2);
+  const P0 = f(g, SLICE_PAD_BEGIN),
+    P1 = f(g, SLICE_PAD_BEGIN + 1),
+    P2 = f(g, SLICE_PAD_BEGIN + 2);
+  const src = <usize>f(g, SLICE_SRC);
+  const cs = f(g, SLICE_CHANNEL_STRIDE);
+  const bs = f(g, SLICE_BATCH_STRIDE);
   const yPlane = Y1 * Y2;
   const yVol = Y0 * yPlane;
   // decode the first column once
@@ -164,18 +187,26 @@ function im2colBlock(
   }
 }
 
-/** Plain im2col: cols (C·kVol rows, NB·Yvol columns, row stride V_LD) ← x slice. */
+/** Plain im2col: cols (C·kVol rows, NB·Yvol columns, row stride SLICE_COLUMN_STRIDE) ← x slice. */
 export function im2col(g: usize): void {
-  const rows = f(g, V_C) * f(g, V_K) * f(g, V_K + 1) * f(g, V_K + 2);
-  const ncol = f(g, V_NB) * f(g, V_Y) * f(g, V_Y + 1) * f(g, V_Y + 2);
-  im2colBlock(g, 0, rows, 0, ncol, <usize>f(g, V_COLS), f(g, V_LD), false);
+  const rows =
+    f(g, SLICE_CHANNELS) *
+    f(g, SLICE_KERNEL_SIZE) *
+    f(g, SLICE_KERNEL_SIZE + 1) *
+    f(g, SLICE_KERNEL_SIZE + 2);
+  const ncol = f(g, SLICE_BATCH_COUNT) * f(g, SLICE_Y_SIZE) * f(g, SLICE_Y_SIZE + 1) * f(g, SLICE_Y_SIZE + 2);
+  im2colBlock(g, 0, rows, 0, ncol, <usize>f(g, SLICE_COLUMNS), f(g, SLICE_COLUMN_STRIDE), false);
 }
 
 /** col2im: x slice += cols (the x slice must be initialised; every tap adds its column). */
 export function col2im(g: usize): void {
-  const rows = f(g, V_C) * f(g, V_K) * f(g, V_K + 1) * f(g, V_K + 2);
-  const ncol = f(g, V_NB) * f(g, V_Y) * f(g, V_Y + 1) * f(g, V_Y + 2);
-  im2colBlock(g, 0, rows, 0, ncol, <usize>f(g, V_COLS), f(g, V_LD), true);
+  const rows =
+    f(g, SLICE_CHANNELS) *
+    f(g, SLICE_KERNEL_SIZE) *
+    f(g, SLICE_KERNEL_SIZE + 1) *
+    f(g, SLICE_KERNEL_SIZE + 2);
+  const ncol = f(g, SLICE_BATCH_COUNT) * f(g, SLICE_Y_SIZE) * f(g, SLICE_Y_SIZE + 1) * f(g, SLICE_Y_SIZE + 2);
+  im2colBlock(g, 0, rows, 0, ncol, <usize>f(g, SLICE_COLUMNS), f(g, SLICE_COLUMN_STRIDE), true);
 }
 
 /** Per K row of a packed block: x offset of the tap, then the valid output ranges [lo, hi) per dim. */
@@ -190,27 +221,27 @@ const ROW_FIELDS = 7;
 export function packBIm2col(g: usize, k0: i32, kc: i32, j0: i32, nc: i32, dst: usize, scratch: usize): void {
   const ROWS = scratch;
   const COLS = scratch + <usize>(KC * ROW_FIELDS * 4);
-  const X0 = f(g, V_X),
-    X1 = f(g, V_X + 1),
-    X2 = f(g, V_X + 2);
-  const Y0 = f(g, V_Y),
-    Y1 = f(g, V_Y + 1),
-    Y2 = f(g, V_Y + 2);
-  const K1 = f(g, V_K + 1),
-    K2 = f(g, V_K + 2);
-  const kVol = f(g, V_K) * K1 * K2;
-  const S0 = f(g, V_S),
-    S1 = f(g, V_S + 1),
-    S2 = f(g, V_S + 2);
-  const D0 = f(g, V_D),
-    D1 = f(g, V_D + 1),
-    D2 = f(g, V_D + 2);
-  const P0 = f(g, V_P),
-    P1 = f(g, V_P + 1),
-    P2 = f(g, V_P + 2);
-  const src = <usize>f(g, V_SRC);
-  const cs = f(g, V_CS);
-  const bs = f(g, V_BS);
+  const X0 = f(g, SLICE_X_SIZE),
+    X1 = f(g, SLICE_X_SIZE + 1),
+    X2 = f(g, SLICE_X_SIZE + 2);
+  const Y0 = f(g, SLICE_Y_SIZE),
+    Y1 = f(g, SLICE_Y_SIZE + 1),
+    Y2 = f(g, SLICE_Y_SIZE + 2);
+  const K1 = f(g, SLICE_KERNEL_SIZE + 1),
+    K2 = f(g, SLICE_KERNEL_SIZE + 2);
+  const kVol = f(g, SLICE_KERNEL_SIZE) * K1 * K2;
+  const S0 = f(g, SLICE_STRIDE),
+    S1 = f(g, SLICE_STRIDE + 1),
+    S2 = f(g, SLICE_STRIDE + 2);
+  const D0 = f(g, SLICE_DILATION),
+    D1 = f(g, SLICE_DILATION + 1),
+    D2 = f(g, SLICE_DILATION + 2);
+  const P0 = f(g, SLICE_PAD_BEGIN),
+    P1 = f(g, SLICE_PAD_BEGIN + 1),
+    P2 = f(g, SLICE_PAD_BEGIN + 2);
+  const src = <usize>f(g, SLICE_SRC);
+  const cs = f(g, SLICE_CHANNEL_STRIDE);
+  const bs = f(g, SLICE_BATCH_STRIDE);
   const xPlane = X1 * X2;
   const yPlane = Y1 * Y2;
   const yVol = Y0 * yPlane;
@@ -373,20 +404,20 @@ export function packBIm2col(g: usize, k0: i32, kc: i32, j0: i32, nc: i32, dst: u
 
 /** Zero-padded copy of planes (record Z_* in params.ts), so that im2col never tests bounds. */
 export function padCopy(p: usize): void {
-  const src = <usize>f(p, Z_SRC);
-  const sps = f(p, Z_SPS);
-  const dst = <usize>f(p, Z_DST);
-  const npl = f(p, Z_NPL);
-  const X0 = f(p, Z_X),
-    X1 = f(p, Z_X + 1),
-    X2 = f(p, Z_X + 2);
-  const b0 = f(p, Z_PB),
-    b1 = f(p, Z_PB + 1),
-    b2 = f(p, Z_PB + 2);
-  const W0 = X0 + b0 + f(p, Z_PA),
-    W1 = X1 + b1 + f(p, Z_PA + 1),
-    W2 = X2 + b2 + f(p, Z_PA + 2);
-  const dps = f(p, Z_DPS);
+  const src = <usize>f(p, PAD_SRC);
+  const sps = f(p, PAD_SRC_PLANE_STRIDE);
+  const dst = <usize>f(p, PAD_DST);
+  const npl = f(p, PAD_PLANES);
+  const X0 = f(p, PAD_INPUT_SIZE),
+    X1 = f(p, PAD_INPUT_SIZE + 1),
+    X2 = f(p, PAD_INPUT_SIZE + 2);
+  const b0 = f(p, PAD_PAD_BEGIN),
+    b1 = f(p, PAD_PAD_BEGIN + 1),
+    b2 = f(p, PAD_PAD_BEGIN + 2);
+  const W0 = X0 + b0 + f(p, PAD_PAD_END),
+    W1 = X1 + b1 + f(p, PAD_PAD_END + 1),
+    W2 = X2 + b2 + f(p, PAD_PAD_END + 2);
+  const dps = f(p, PAD_DST_PLANE_STRIDE);
   const rowB = (<usize>W2) << 2;
   for (let pl = 0; pl < npl; pl++) {
     const s = src + ((<usize>pl * <usize>sps) << 2);
@@ -408,19 +439,19 @@ export function padCopy(p: usize): void {
 }
 
 /**
- * In-place B (G_BKIND 2): when every tap of every column lies inside x (a padded copy), the stride
+ * In-place B (GEMM_B_KIND 2): when every tap of every column lies inside x (a padded copy), the stride
  * along x is 1 and NR columns never straddle an output row, im2col element (k, j) sits at
  * directColumn(j) + rows[k]: the micro-kernel reads NR contiguous floats per row and nothing is
  * packed. Returns the row table for [k0, k0 + kc): byte offsets in x, written to `scratch` (KC i32s).
  */
 export function directRows(g: usize, k0: i32, kc: i32, scratch: usize): usize {
   const DIRECT_ROWS = scratch;
-  const X1 = f(g, V_X + 1),
-    X2 = f(g, V_X + 2);
-  const K1 = f(g, V_K + 1),
-    K2 = f(g, V_K + 2);
-  const kVol = f(g, V_K) * K1 * K2;
-  const cs = f(g, V_CS);
+  const X1 = f(g, SLICE_X_SIZE + 1),
+    X2 = f(g, SLICE_X_SIZE + 2);
+  const K1 = f(g, SLICE_KERNEL_SIZE + 1),
+    K2 = f(g, SLICE_KERNEL_SIZE + 2);
+  const kVol = f(g, SLICE_KERNEL_SIZE) * K1 * K2;
+  const cs = f(g, SLICE_CHANNEL_STRIDE);
   for (let kk = 0; kk < kc; kk++) {
     const k = k0 + kk;
     const c = k / kVol;
@@ -430,10 +461,10 @@ export function directRows(g: usize, k0: i32, kc: i32, scratch: usize): usize {
     const kx = t - kz * K1 * K2 - ky * K2;
     const off =
       c * cs +
-      (kz * f(g, V_D) - f(g, V_P)) * X1 * X2 +
-      (ky * f(g, V_D + 1) - f(g, V_P + 1)) * X2 +
-      kx * f(g, V_D + 2) -
-      f(g, V_P + 2);
+      (kz * f(g, SLICE_DILATION) - f(g, SLICE_PAD_BEGIN)) * X1 * X2 +
+      (ky * f(g, SLICE_DILATION + 1) - f(g, SLICE_PAD_BEGIN + 1)) * X2 +
+      kx * f(g, SLICE_DILATION + 2) -
+      f(g, SLICE_PAD_BEGIN + 2);
     store<i32>(DIRECT_ROWS + ((<usize>kk) << 2), off << 2);
   }
   return DIRECT_ROWS;
@@ -441,18 +472,22 @@ export function directRows(g: usize, k0: i32, kc: i32, scratch: usize): usize {
 
 /** The address of im2col column j's tap-0 row origin (see directRows). */
 export function directColumn(g: usize, j: i32): usize {
-  const X1 = f(g, V_X + 1),
-    X2 = f(g, V_X + 2);
-  const Y1 = f(g, V_Y + 1),
-    Y2 = f(g, V_Y + 2);
+  const X1 = f(g, SLICE_X_SIZE + 1),
+    X2 = f(g, SLICE_X_SIZE + 2);
+  const Y1 = f(g, SLICE_Y_SIZE + 1),
+    Y2 = f(g, SLICE_Y_SIZE + 2);
   const yPlane = Y1 * Y2;
-  const yVol = f(g, V_Y) * yPlane;
+  const yVol = f(g, SLICE_Y_SIZE) * yPlane;
   const b = j / yVol;
   let r = j - b * yVol;
   const oz = r / yPlane;
   r -= oz * yPlane;
   const oy = r / Y2;
   const ox = r - oy * Y2;
-  const col = b * f(g, V_BS) + oz * f(g, V_S) * X1 * X2 + oy * f(g, V_S + 1) * X2 + ox * f(g, V_S + 2);
-  return <usize>f(g, V_SRC) + ((<usize>col) << 2);
+  const col =
+    b * f(g, SLICE_BATCH_STRIDE) +
+    oz * f(g, SLICE_STRIDE) * X1 * X2 +
+    oy * f(g, SLICE_STRIDE + 1) * X2 +
+    ox * f(g, SLICE_STRIDE + 2);
+  return <usize>f(g, SLICE_SRC) + ((<usize>col) << 2);
 }

@@ -10,6 +10,7 @@ export { gemm, packA, kcOf } from './gemm';
 export { im2col, col2im, padCopy } from './im2col';
 export { packASubpixel, phaseStore, phaseStoreT } from './subpixel';
 export { resample, maxUnpool, maxUnpoolBackward, pixelShuffle } from './resample';
+export { probeCopy, probeFma } from './probe';
 import { MR, NR, KC, MC, NC } from './gemm';
 import { SCRATCH_I32 } from './blocking';
 
@@ -20,7 +21,7 @@ export function heapBase(): usize {
 
 /**
  * Tile and block sizes, for the caller's scratch sizing: 0 MR, 1 NR, 2 KC, 3 MC, 4 NC, 5 the i32
- * entries of a GEMM call's G_SCRATCH.
+ * entries of a GEMM call's GEMM_SCRATCH.
  */
 export function blocking(i: i32): i32 {
   return i == 0 ? MR : i == 1 ? NR : i == 2 ? KC : i == 3 ? MC : i == 4 ? NC : SCRATCH_I32;

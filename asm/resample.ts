@@ -16,32 +16,35 @@
  * gather path: values are moved as 32-bit words, never computed.
  */
 import {
-  R_SRC,
-  R_DST,
-  R_NPL,
-  R_IN,
-  R_OUT,
-  R_START,
-  R_INDEX,
-  R_WEIGHT,
-  R_KIND,
-  R_HKIND,
-  R_CACHE,
-  R_TAGS,
-  R_SLOTS,
-  U_SRC,
-  U_IDX,
-  U_DST,
-  U_NPL,
-  U_SMALL,
-  U_LARGE,
-  P_SRC,
-  P_DST,
-  P_NBC,
-  P_R,
-  P_H,
-  P_W,
-  P_UNSHUFFLE,
+  RESAMPLE_SRC,
+  RESAMPLE_DST,
+  RESAMPLE_PLANES,
+  RESAMPLE_INPUT_SIZE,
+  RESAMPLE_OUTPUT_SIZE,
+  RESAMPLE_TAP_START,
+  RESAMPLE_TAP_INDEX,
+  RESAMPLE_TAP_WEIGHT,
+  RESAMPLE_KIND,
+  RESAMPLE_HORIZONTAL_TAPS,
+  RESAMPLE_CACHE,
+  RESAMPLE_TAGS,
+  RESAMPLE_SLOTS,
+  UNPOOL_SRC,
+  UNPOOL_INDICES,
+  UNPOOL_DST,
+  UNPOOL_PLANES,
+  UNPOOL_SMALL_PLANE,
+  UNPOOL_LARGE_PLANE,
+  SHUFFLE_SRC,
+  SHUFFLE_DST,
+  SHUFFLE_GROUPS,
+  SHUFFLE_FACTOR,
+  SHUFFLE_HEIGHT,
+  SHUFFLE_WIDTH,
+  SHUFFLE_UNSHUFFLE,
+  UNPOOL_FIRST_INVALID,
+  RESAMPLE_KIND_COPY_ROWS,
+  RESAMPLE_KIND_DOUBLE_ROWS,
 } from './params';
 
 function f(p: usize, i: i32): i32 {
@@ -76,7 +79,27 @@ function horizontal(
   if (kind == 1) {
     for (let o = 0; o < n; o++) store<f64>(out + ((<usize>o) << 3), w64(weight, o) * src32(row, f(index, o)));
   } else if (kind == 2) {
-    for (let o = 0, k = 0; o < n; o++, k += 2) {
+    let o = 0;
+    if (ASC_FEATURE_SIMD) {
+      // two outputs a step in f64x2 lanes: the same multiplies and add per output as below
+      for (; o + 2 <= n; o += 2) {
+        const k = o << 1;
+        const w0 = v128.load(weight + ((<usize>k) << 3)); // (w[k], w[k + 1]): output o
+        const w1 = v128.load(weight + ((<usize>k) << 3), 16); // output o + 1
+        const x0 = f64x2.replace_lane(f64x2.splat(src32(row, f(index, k))), 1, src32(row, f(index, k + 1)));
+        const x1 = f64x2.replace_lane(
+          f64x2.splat(src32(row, f(index, k + 2))),
+          1,
+          src32(row, f(index, k + 3)),
+        );
+        const p0 = f64x2.mul(w0, x0);
+        const p1 = f64x2.mul(w1, x1);
+        const a = v128.shuffle<i64>(p0, p1, 0, 2);
+        const b = v128.shuffle<i64>(p0, p1, 1, 3);
+        v128.store(out + ((<usize>o) << 3), f64x2.add(a, b));
+      }
+    }
+    for (let k = o << 1; o < n; o++, k += 2) {
       const a = w64(weight, k) * src32(row, f(index, k));
       const b = w64(weight, k + 1) * src32(row, f(index, k + 1));
       store<f64>(out + ((<usize>o) << 3), a + b);
@@ -167,23 +190,23 @@ function accumulate(acc: usize, h: usize, w: f64, n: i32, first: bool): void {
 
 /** The cached row (i0, i1) of the plane at si resampled along dimension 2; computes it on a miss. */
 function cachedRow(r: usize, si: usize, i0: i32, i1: i32): usize {
-  const in1 = f(r, R_IN + 1);
-  const in2 = f(r, R_IN + 2);
-  const out2 = f(r, R_OUT + 2);
-  const tags = ptr(r, R_TAGS);
+  const in1 = f(r, RESAMPLE_INPUT_SIZE + 1);
+  const in2 = f(r, RESAMPLE_INPUT_SIZE + 2);
+  const out2 = f(r, RESAMPLE_OUTPUT_SIZE + 2);
+  const tags = ptr(r, RESAMPLE_TAGS);
   const row = i0 * in1 + i1;
-  const slot = (i1 + 3 * i0) & (f(r, R_SLOTS) - 1);
-  const buffer = ptr(r, R_CACHE) + <usize>slot * ((<usize>out2) << 3);
+  const slot = (i1 + 3 * i0) & (f(r, RESAMPLE_SLOTS) - 1);
+  const buffer = ptr(r, RESAMPLE_CACHE) + <usize>slot * ((<usize>out2) << 3);
   const tag = tags + ((<usize>slot) << 2);
   if (load<i32>(tag) != row) {
     const s = si + <usize>row * ((<usize>in2) << 2);
     horizontal(
       s,
-      ptr(r, R_START + 2),
-      ptr(r, R_INDEX + 2),
-      ptr(r, R_WEIGHT + 2),
+      ptr(r, RESAMPLE_TAP_START + 2),
+      ptr(r, RESAMPLE_TAP_INDEX + 2),
+      ptr(r, RESAMPLE_TAP_WEIGHT + 2),
       out2,
-      f(r, R_HKIND),
+      f(r, RESAMPLE_HORIZONTAL_TAPS),
       buffer,
     );
     store<i32>(tag, row);
@@ -192,25 +215,28 @@ function cachedRow(r: usize, si: usize, i0: i32, i1: i32): usize {
 }
 
 function separable(r: usize): void {
-  const npl = f(r, R_NPL);
-  const out0 = f(r, R_OUT);
-  const out1 = f(r, R_OUT + 1);
-  const out2 = f(r, R_OUT + 2);
-  const inPlane = <usize>f(r, R_IN) * <usize>f(r, R_IN + 1) * <usize>f(r, R_IN + 2);
+  const npl = f(r, RESAMPLE_PLANES);
+  const out0 = f(r, RESAMPLE_OUTPUT_SIZE);
+  const out1 = f(r, RESAMPLE_OUTPUT_SIZE + 1);
+  const out2 = f(r, RESAMPLE_OUTPUT_SIZE + 2);
+  const inPlane =
+    <usize>f(r, RESAMPLE_INPUT_SIZE) *
+    <usize>f(r, RESAMPLE_INPUT_SIZE + 1) *
+    <usize>f(r, RESAMPLE_INPUT_SIZE + 2);
   const outPlane = <usize>out0 * <usize>out1 * <usize>out2;
-  const s0 = ptr(r, R_START);
-  const x0 = ptr(r, R_INDEX);
-  const w0 = ptr(r, R_WEIGHT);
-  const s1 = ptr(r, R_START + 1);
-  const x1 = ptr(r, R_INDEX + 1);
-  const w1 = ptr(r, R_WEIGHT + 1);
-  const slots = f(r, R_SLOTS);
-  const tags = ptr(r, R_TAGS);
-  const acc = ptr(r, R_CACHE) + <usize>slots * ((<usize>out2) << 3);
+  const s0 = ptr(r, RESAMPLE_TAP_START);
+  const x0 = ptr(r, RESAMPLE_TAP_INDEX);
+  const w0 = ptr(r, RESAMPLE_TAP_WEIGHT);
+  const s1 = ptr(r, RESAMPLE_TAP_START + 1);
+  const x1 = ptr(r, RESAMPLE_TAP_INDEX + 1);
+  const w1 = ptr(r, RESAMPLE_TAP_WEIGHT + 1);
+  const slots = f(r, RESAMPLE_SLOTS);
+  const tags = ptr(r, RESAMPLE_TAGS);
+  const acc = ptr(r, RESAMPLE_CACHE) + <usize>slots * ((<usize>out2) << 3);
   const rowBytes = (<usize>out2) << 2;
   for (let p = 0; p < npl; p++) {
-    const si = ptr(r, R_SRC) + <usize>p * (inPlane << 2);
-    let di = ptr(r, R_DST) + <usize>p * (outPlane << 2);
+    const si = ptr(r, RESAMPLE_SRC) + <usize>p * (inPlane << 2);
+    let di = ptr(r, RESAMPLE_DST) + <usize>p * (outPlane << 2);
     for (let t = 0; t < slots; t++) store<i32>(tags + ((<usize>t) << 2), -1);
     for (let o0 = 0; o0 < out0; o0++) {
       const a0 = f(s0, o0);
@@ -258,22 +284,22 @@ function separable(r: usize): void {
 
 /** Nearest taps: output rows gathered (or copied) from source rows; repeated rows copied. */
 function nearest(r: usize): void {
-  const kind = f(r, R_KIND);
-  const npl = f(r, R_NPL);
-  const in1 = f(r, R_IN + 1);
-  const in2 = f(r, R_IN + 2);
-  const out0 = f(r, R_OUT);
-  const out1 = f(r, R_OUT + 1);
-  const out2 = f(r, R_OUT + 2);
-  const inPlane = <usize>f(r, R_IN) * <usize>in1 * <usize>in2;
+  const kind = f(r, RESAMPLE_KIND);
+  const npl = f(r, RESAMPLE_PLANES);
+  const in1 = f(r, RESAMPLE_INPUT_SIZE + 1);
+  const in2 = f(r, RESAMPLE_INPUT_SIZE + 2);
+  const out0 = f(r, RESAMPLE_OUTPUT_SIZE);
+  const out1 = f(r, RESAMPLE_OUTPUT_SIZE + 1);
+  const out2 = f(r, RESAMPLE_OUTPUT_SIZE + 2);
+  const inPlane = <usize>f(r, RESAMPLE_INPUT_SIZE) * <usize>in1 * <usize>in2;
   const outPlane = <usize>out0 * <usize>out1 * <usize>out2;
-  const x0 = ptr(r, R_INDEX);
-  const x1 = ptr(r, R_INDEX + 1);
-  const x2 = ptr(r, R_INDEX + 2);
+  const x0 = ptr(r, RESAMPLE_TAP_INDEX);
+  const x1 = ptr(r, RESAMPLE_TAP_INDEX + 1);
+  const x2 = ptr(r, RESAMPLE_TAP_INDEX + 2);
   const rowBytes = (<usize>out2) << 2;
   for (let p = 0; p < npl; p++) {
-    const si = ptr(r, R_SRC) + <usize>p * (inPlane << 2);
-    let di = ptr(r, R_DST) + <usize>p * (outPlane << 2);
+    const si = ptr(r, RESAMPLE_SRC) + <usize>p * (inPlane << 2);
+    let di = ptr(r, RESAMPLE_DST) + <usize>p * (outPlane << 2);
     let previous = -1;
     for (let o0 = 0; o0 < out0; o0++) {
       const r0 = f(x0, o0) * in1;
@@ -285,12 +311,12 @@ function nearest(r: usize): void {
         }
         previous = row;
         const s = si + <usize>row * ((<usize>in2) << 2);
-        if (kind == 2) {
+        if (kind == RESAMPLE_KIND_COPY_ROWS) {
           memory.copy(di, s, rowBytes);
           continue;
         }
         let o = 0;
-        if (kind == 3) {
+        if (kind == RESAMPLE_KIND_DOUBLE_ROWS) {
           if (ASC_FEATURE_SIMD) {
             for (; o + 8 <= out2; o += 8) {
               const v = v128.load(s + ((<usize>o) << 1));
@@ -310,7 +336,7 @@ function nearest(r: usize): void {
 
 /** Resampling of the planes of a record R_* (params.ts). */
 export function resample(r: usize): void {
-  if (f(r, R_KIND) == 0) separable(r);
+  if (f(r, RESAMPLE_KIND) == 0) separable(r);
   else nearest(r);
 }
 
@@ -319,33 +345,52 @@ export function resample(r: usize): void {
  * dst[j] = src[i] for j = idx[i] in input order; an index outside the plane is skipped.
  */
 export function maxUnpool(r: usize): void {
-  const npl = f(r, U_NPL);
-  const small = f(r, U_SMALL);
-  const large = f(r, U_LARGE);
+  const npl = f(r, UNPOOL_PLANES);
+  const small = f(r, UNPOOL_SMALL_PLANE);
+  const large = f(r, UNPOOL_LARGE_PLANE);
   const smallBytes = (<usize>small) << 2;
   const largeBytes = (<usize>large) << 2;
+  store<i32>(r + ((<usize>UNPOOL_FIRST_INVALID) << 2), -1);
   for (let p = 0; p < npl; p++) {
-    const s = ptr(r, U_SRC) + <usize>p * smallBytes;
-    const ix = ptr(r, U_IDX) + <usize>p * smallBytes;
-    const d = ptr(r, U_DST) + <usize>p * largeBytes;
+    const s = ptr(r, UNPOOL_SRC) + <usize>p * smallBytes;
+    const ix = ptr(r, UNPOOL_INDICES) + <usize>p * smallBytes;
+    const d = ptr(r, UNPOOL_DST) + <usize>p * largeBytes;
+    // the plane's indices checked before the plane is written (they stay in cache for the scatter)
+    const bad = firstOutside(ix, small, large);
+    if (bad >= 0) {
+      store<i32>(r + ((<usize>UNPOOL_FIRST_INVALID) << 2), p * small + bad);
+      return;
+    }
     memory.fill(d, 0, largeBytes);
-    for (let i = 0; i < small; i++) {
-      const j = f(ix, i);
-      if (<u32>j < <u32>large) store<i32>(d + ((<usize>j) << 2), f(s, i));
+    for (let i = 0; i < small; i++) store<i32>(d + ((<usize>f(ix, i)) << 2), f(s, i));
+  }
+}
+
+/** The first i < n with idx[i] outside [0, limit) (one unsigned comparison), or −1. */
+function firstOutside(ix: usize, n: i32, limit: i32): i32 {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const lim = i32x4.splat(limit);
+    for (; i + 8 <= n; i += 8) {
+      const a = i32x4.ge_u(v128.load(ix + ((<usize>i) << 2)), lim);
+      const b = i32x4.ge_u(v128.load(ix + ((<usize>i) << 2), 16), lim);
+      if (v128.any_true(v128.or(a, b))) break;
     }
   }
+  for (; i < n; i++) if (<u32>f(ix, i) >= <u32>limit) return i;
+  return -1;
 }
 
 /** Max unpooling's backward pass (record U_*, SRC the large side): dst[i] = src[idx[i]] (0 outside). */
 export function maxUnpoolBackward(r: usize): void {
-  const npl = f(r, U_NPL);
-  const small = f(r, U_SMALL);
-  const large = f(r, U_LARGE);
+  const npl = f(r, UNPOOL_PLANES);
+  const small = f(r, UNPOOL_SMALL_PLANE);
+  const large = f(r, UNPOOL_LARGE_PLANE);
   const smallBytes = (<usize>small) << 2;
   for (let p = 0; p < npl; p++) {
-    const s = ptr(r, U_SRC) + <usize>p * ((<usize>large) << 2);
-    const ix = ptr(r, U_IDX) + <usize>p * smallBytes;
-    const d = ptr(r, U_DST) + <usize>p * smallBytes;
+    const s = ptr(r, UNPOOL_SRC) + <usize>p * ((<usize>large) << 2);
+    const ix = ptr(r, UNPOOL_INDICES) + <usize>p * smallBytes;
+    const d = ptr(r, UNPOOL_DST) + <usize>p * smallBytes;
     for (let i = 0; i < small; i++) {
       const j = f(ix, i);
       store<i32>(d + ((<usize>i) << 2), <u32>j < <u32>large ? f(s, j) : 0);
@@ -359,14 +404,14 @@ export function maxUnpoolBackward(r: usize): void {
  * elements of each of two low rows per pair of v128 shuffles.
  */
 export function pixelShuffle(rec: usize): void {
-  const nbc = f(rec, P_NBC);
-  const r = f(rec, P_R);
-  const h = f(rec, P_H);
-  const w = f(rec, P_W);
-  const un = f(rec, P_UNSHUFFLE) != 0;
+  const nbc = f(rec, SHUFFLE_GROUPS);
+  const r = f(rec, SHUFFLE_FACTOR);
+  const h = f(rec, SHUFFLE_HEIGHT);
+  const w = f(rec, SHUFFLE_WIDTH);
+  const un = f(rec, SHUFFLE_UNSHUFFLE) != 0;
   const plane = (<usize>h * <usize>w) << 2;
-  const src = ptr(rec, P_SRC);
-  const dst = ptr(rec, P_DST);
+  const src = ptr(rec, SHUFFLE_SRC);
+  const dst = ptr(rec, SHUFFLE_DST);
   let high = un ? src : dst;
   const lowBase = un ? dst : src;
   const wrBytes = (<usize>(w * r)) << 2;

@@ -20,34 +20,33 @@
  * (phaseStoreT).
  */
 import {
-  W_W,
-  W_CX,
-  W_CY,
-  W_K,
-  W_S,
-  W_KR,
-  W_R0,
-  W_NR,
-  W_DST,
-  W_M0,
-  W_M1,
-  W_SCRATCH,
-  H_C,
-  H_SRC,
-  H_LD,
-  H_Q,
-  H_X,
-  H_I0,
-  H_S,
-  H_NR,
-  H_DST,
-  H_CS,
-  H_BS,
-  H_NB,
-  H_BIAS,
+  WPACK_WEIGHTS,
+  WPACK_X_CHANNELS,
+  WPACK_Y_CHANNELS,
+  WPACK_KERNEL_SIZE,
+  WPACK_STRIDE,
+  WPACK_TAPS,
+  WPACK_FIRST_RESIDUE,
+  WPACK_PHASE_COUNT,
+  WPACK_DST,
+  WPACK_ROW_BEGIN,
+  WPACK_ROW_END,
+  WPACK_SCRATCH,
+  PHASE_CHANNELS,
+  PHASE_SRC,
+  PHASE_SRC_STRIDE,
+  PHASE_POSITIONS,
+  PHASE_X_SIZE,
+  PHASE_FIRST_OUTPUT,
+  PHASE_STRIDE,
+  PHASE_PHASE_COUNT,
+  PHASE_DST,
+  PHASE_CHANNEL_STRIDE,
+  PHASE_BATCH_STRIDE,
+  PHASE_BATCH_COUNT,
+  PHASE_BIAS,
 } from './params';
-import { NR } from './blocking';
-import { MR, kcOf } from './gemm';
+import { MR, NR, kcOf } from './blocking';
 
 function f(p: usize, i: i32): i32 {
   return load<i32>(p + ((<usize>i) << 2));
@@ -56,24 +55,24 @@ function f(p: usize, i: i32): i32 {
 /**
  * Packs A for one class (record W_*) in packA's layout (K blocks, MR-row panels): row (c, phase),
  * column (o, jz, jy, jx) holds w[o, c, rz + (KRz − 1 − jz)·sz, ry + …, rx + …]. Writes the rows
- * [W_M0, W_M1) only (whole panels), so that threads can share the work. W_SCRATCH: nph · (KRvol + 1)
+ * [WPACK_ROW_BEGIN, WPACK_ROW_END) only (whole panels), so that threads can share the work. WPACK_SCRATCH: nph · (KRvol + 1)
  * i32s (tap offsets and a per-phase flag).
  */
 export function packASubpixel(p: usize): void {
-  const scratch = <usize>f(p, W_SCRATCH);
-  const w = <usize>f(p, W_W);
-  const cx = f(p, W_CX);
-  const cy = f(p, W_CY);
-  const K1 = f(p, W_K + 1),
-    K2 = f(p, W_K + 2);
-  const kVol = f(p, W_K) * K1 * K2;
-  const R0 = f(p, W_KR),
-    R1 = f(p, W_KR + 1),
-    R2 = f(p, W_KR + 2);
-  const nz = f(p, W_NR),
-    ny = f(p, W_NR + 1),
-    nx = f(p, W_NR + 2);
-  const dst = <usize>f(p, W_DST);
+  const scratch = <usize>f(p, WPACK_SCRATCH);
+  const w = <usize>f(p, WPACK_WEIGHTS);
+  const cx = f(p, WPACK_X_CHANNELS);
+  const cy = f(p, WPACK_Y_CHANNELS);
+  const K1 = f(p, WPACK_KERNEL_SIZE + 1),
+    K2 = f(p, WPACK_KERNEL_SIZE + 2);
+  const kVol = f(p, WPACK_KERNEL_SIZE) * K1 * K2;
+  const R0 = f(p, WPACK_TAPS),
+    R1 = f(p, WPACK_TAPS + 1),
+    R2 = f(p, WPACK_TAPS + 2);
+  const nz = f(p, WPACK_PHASE_COUNT),
+    ny = f(p, WPACK_PHASE_COUNT + 1),
+    nx = f(p, WPACK_PHASE_COUNT + 2);
+  const dst = <usize>f(p, WPACK_DST);
   const rVol = R0 * R1 * R2;
   const nph = nz * ny * nx;
   // tap offsets (within one kernel) of every phase, in column order (jz, jy, jx)
@@ -86,9 +85,9 @@ export function packASubpixel(p: usize): void {
         for (let jz = 0; jz < R0; jz++)
           for (let jy = 0; jy < R1; jy++)
             for (let jx = 0; jx < R2; jx++, t++) {
-              const kz = f(p, W_R0) + iz + (R0 - 1 - jz) * f(p, W_S);
-              const ky = f(p, W_R0 + 1) + iy + (R1 - 1 - jy) * f(p, W_S + 1);
-              const kx = f(p, W_R0 + 2) + ix + (R2 - 1 - jx) * f(p, W_S + 2);
+              const kz = f(p, WPACK_FIRST_RESIDUE) + iz + (R0 - 1 - jz) * f(p, WPACK_STRIDE);
+              const ky = f(p, WPACK_FIRST_RESIDUE + 1) + iy + (R1 - 1 - jy) * f(p, WPACK_STRIDE + 1);
+              const kx = f(p, WPACK_FIRST_RESIDUE + 2) + ix + (R2 - 1 - jx) * f(p, WPACK_STRIDE + 2);
               store<i32>(taps + ((<usize>(ph * rVol + t)) << 2), (kz * K1 + ky) * K2 + kx);
             }
       }
@@ -103,8 +102,8 @@ export function packASubpixel(p: usize): void {
   const M = nph * cx;
   const K = cy * rVol;
   const Mp = ((M + MR - 1) / MR) * MR;
-  const mBegin = f(p, W_M0);
-  const mEnd = f(p, W_M1) || Mp;
+  const mBegin = f(p, WPACK_ROW_BEGIN);
+  const mEnd = f(p, WPACK_ROW_END) || Mp;
   const kcb = kcOf(K);
   const oStride = (<usize>(cx * kVol)) << 2; // bytes from w[o, c] to w[o + 1, c]
   const kB = (<usize>kVol) << 2;
@@ -264,27 +263,27 @@ function interleave(dst: usize, src: usize, ldB: usize, n: i32, Q: i32, sx: i32)
 
 /** The GEMM result of one class (rows (c, phase), columns (b, q)) to its places in x (record H_*). */
 export function phaseStore(p: usize): void {
-  const cx = f(p, H_C);
-  const src = <usize>f(p, H_SRC);
-  const ld = f(p, H_LD);
-  const Q0 = f(p, H_Q),
-    Q1 = f(p, H_Q + 1),
-    Q2 = f(p, H_Q + 2);
-  const X1 = f(p, H_X + 1),
-    X2 = f(p, H_X + 2);
-  const i0 = f(p, H_I0),
-    i1 = f(p, H_I0 + 1),
-    i2 = f(p, H_I0 + 2);
-  const s0 = f(p, H_S),
-    s1 = f(p, H_S + 1),
-    s2 = f(p, H_S + 2);
-  const nz = f(p, H_NR),
-    ny = f(p, H_NR + 1),
-    nx = f(p, H_NR + 2);
-  const dst = <usize>f(p, H_DST);
-  const cs = f(p, H_CS);
-  const bs = f(p, H_BS);
-  const nb = f(p, H_NB);
+  const cx = f(p, PHASE_CHANNELS);
+  const src = <usize>f(p, PHASE_SRC);
+  const ld = f(p, PHASE_SRC_STRIDE);
+  const Q0 = f(p, PHASE_POSITIONS),
+    Q1 = f(p, PHASE_POSITIONS + 1),
+    Q2 = f(p, PHASE_POSITIONS + 2);
+  const X1 = f(p, PHASE_X_SIZE + 1),
+    X2 = f(p, PHASE_X_SIZE + 2);
+  const i0 = f(p, PHASE_FIRST_OUTPUT),
+    i1 = f(p, PHASE_FIRST_OUTPUT + 1),
+    i2 = f(p, PHASE_FIRST_OUTPUT + 2);
+  const s0 = f(p, PHASE_STRIDE),
+    s1 = f(p, PHASE_STRIDE + 1),
+    s2 = f(p, PHASE_STRIDE + 2);
+  const nz = f(p, PHASE_PHASE_COUNT),
+    ny = f(p, PHASE_PHASE_COUNT + 1),
+    nx = f(p, PHASE_PHASE_COUNT + 2);
+  const dst = <usize>f(p, PHASE_DST);
+  const cs = f(p, PHASE_CHANNEL_STRIDE);
+  const bs = f(p, PHASE_BATCH_STRIDE);
+  const nb = f(p, PHASE_BATCH_COUNT);
   const nph = nz * ny * nx;
   const qVol = Q0 * Q1 * Q2;
   const ldB = (<usize>ld) << 2;
@@ -305,16 +304,16 @@ export function phaseStore(p: usize): void {
 
 /** Kernel offset of tap 0 of phase ph of the class (record W_*). */
 function phaseTap0(p: usize, ph: i32): i32 {
-  const K1 = f(p, W_K + 1),
-    K2 = f(p, W_K + 2);
-  const ny = f(p, W_NR + 1),
-    nx = f(p, W_NR + 2);
+  const K1 = f(p, WPACK_KERNEL_SIZE + 1),
+    K2 = f(p, WPACK_KERNEL_SIZE + 2);
+  const ny = f(p, WPACK_PHASE_COUNT + 1),
+    nx = f(p, WPACK_PHASE_COUNT + 2);
   const iz = ph / (ny * nx);
   const iy = (ph - iz * ny * nx) / nx;
   const ix = ph - (iz * ny + iy) * nx;
-  const kz = f(p, W_R0) + iz + (f(p, W_KR) - 1) * f(p, W_S);
-  const ky = f(p, W_R0 + 1) + iy + (f(p, W_KR + 1) - 1) * f(p, W_S + 1);
-  const kx = f(p, W_R0 + 2) + ix + (f(p, W_KR + 2) - 1) * f(p, W_S + 2);
+  const kz = f(p, WPACK_FIRST_RESIDUE) + iz + (f(p, WPACK_TAPS) - 1) * f(p, WPACK_STRIDE);
+  const ky = f(p, WPACK_FIRST_RESIDUE + 1) + iy + (f(p, WPACK_TAPS + 1) - 1) * f(p, WPACK_STRIDE + 1);
+  const kx = f(p, WPACK_FIRST_RESIDUE + 2) + ix + (f(p, WPACK_TAPS + 2) - 1) * f(p, WPACK_STRIDE + 2);
   return (kz * K1 + ky) * K2 + kx;
 }
 
@@ -326,13 +325,13 @@ function phaseTap0(p: usize, ph: i32): i32 {
  */
 export function weightRows(p: usize, k0: i32, kc: i32, scratch: usize): usize {
   const W_ROWS = scratch;
-  const cx = f(p, W_CX);
-  const K1 = f(p, W_K + 1),
-    K2 = f(p, W_K + 2);
-  const kVol = f(p, W_K) * K1 * K2;
-  const R0 = f(p, W_KR),
-    R1 = f(p, W_KR + 1),
-    R2 = f(p, W_KR + 2);
+  const cx = f(p, WPACK_X_CHANNELS);
+  const K1 = f(p, WPACK_KERNEL_SIZE + 1),
+    K2 = f(p, WPACK_KERNEL_SIZE + 2);
+  const kVol = f(p, WPACK_KERNEL_SIZE) * K1 * K2;
+  const R0 = f(p, WPACK_TAPS),
+    R1 = f(p, WPACK_TAPS + 1),
+    R2 = f(p, WPACK_TAPS + 2);
   const rVol = R0 * R1 * R2;
   for (let kk = 0; kk < kc; kk++) {
     const k = k0 + kk;
@@ -342,7 +341,8 @@ export function weightRows(p: usize, k0: i32, kc: i32, scratch: usize): usize {
     const jy = (t - jz * R1 * R2) / R2;
     const jx = t - jz * R1 * R2 - jy * R2;
     // tap (jz, jy, jx) sits (KR − 1 − j)·s before tap 0 in each dimension
-    const shift = (-jz * f(p, W_S) * K1 - jy * f(p, W_S + 1)) * K2 - jx * f(p, W_S + 2);
+    const shift =
+      (-jz * f(p, WPACK_STRIDE) * K1 - jy * f(p, WPACK_STRIDE + 1)) * K2 - jx * f(p, WPACK_STRIDE + 2);
     store<i32>(W_ROWS + ((<usize>kk) << 2), (o * cx * kVol + shift) << 2);
   }
   return W_ROWS;
@@ -350,42 +350,42 @@ export function weightRows(p: usize, k0: i32, kc: i32, scratch: usize): usize {
 
 /** The address of column j = (c, phase) of the class's weights at tap 0 of channel o = 0. */
 export function weightColumn(p: usize, j: i32): usize {
-  const K1 = f(p, W_K + 1),
-    K2 = f(p, W_K + 2);
-  const kVol = f(p, W_K) * K1 * K2;
-  const nph = f(p, W_NR) * f(p, W_NR + 1) * f(p, W_NR + 2);
+  const K1 = f(p, WPACK_KERNEL_SIZE + 1),
+    K2 = f(p, WPACK_KERNEL_SIZE + 2);
+  const kVol = f(p, WPACK_KERNEL_SIZE) * K1 * K2;
+  const nph = f(p, WPACK_PHASE_COUNT) * f(p, WPACK_PHASE_COUNT + 1) * f(p, WPACK_PHASE_COUNT + 2);
   const c = j / nph;
-  return <usize>f(p, W_W) + ((<usize>(c * kVol + phaseTap0(p, j - c * nph))) << 2);
+  return <usize>f(p, WPACK_WEIGHTS) + ((<usize>(c * kVol + phaseTap0(p, j - c * nph))) << 2);
 }
 
 /**
  * The transposed GEMM result of one class, Cᵀ (rows (b, qz, qy, qx), columns (c, phase), row
- * stride H_LD) plus the bias, to x (record H_*): per output row, the class's nx adjacent residues
+ * stride PHASE_SRC_STRIDE) plus the bias, to x (record H_*): per output row, the class's nx adjacent residues
  * are one contiguous run.
  */
 export function phaseStoreT(p: usize): void {
-  const cx = f(p, H_C);
-  const src = <usize>f(p, H_SRC);
-  const ld = f(p, H_LD);
-  const Q0 = f(p, H_Q),
-    Q1 = f(p, H_Q + 1),
-    Q2 = f(p, H_Q + 2);
-  const X1 = f(p, H_X + 1),
-    X2 = f(p, H_X + 2);
-  const i0 = f(p, H_I0),
-    i1 = f(p, H_I0 + 1),
-    i2 = f(p, H_I0 + 2);
-  const s0 = f(p, H_S),
-    s1 = f(p, H_S + 1),
-    s2 = f(p, H_S + 2);
-  const nz = f(p, H_NR),
-    ny = f(p, H_NR + 1),
-    nx = f(p, H_NR + 2);
-  const dst = <usize>f(p, H_DST);
-  const cs = f(p, H_CS);
-  const bs = f(p, H_BS);
-  const nb = f(p, H_NB);
-  const bias = <usize>f(p, H_BIAS);
+  const cx = f(p, PHASE_CHANNELS);
+  const src = <usize>f(p, PHASE_SRC);
+  const ld = f(p, PHASE_SRC_STRIDE);
+  const Q0 = f(p, PHASE_POSITIONS),
+    Q1 = f(p, PHASE_POSITIONS + 1),
+    Q2 = f(p, PHASE_POSITIONS + 2);
+  const X1 = f(p, PHASE_X_SIZE + 1),
+    X2 = f(p, PHASE_X_SIZE + 2);
+  const i0 = f(p, PHASE_FIRST_OUTPUT),
+    i1 = f(p, PHASE_FIRST_OUTPUT + 1),
+    i2 = f(p, PHASE_FIRST_OUTPUT + 2);
+  const s0 = f(p, PHASE_STRIDE),
+    s1 = f(p, PHASE_STRIDE + 1),
+    s2 = f(p, PHASE_STRIDE + 2);
+  const nz = f(p, PHASE_PHASE_COUNT),
+    ny = f(p, PHASE_PHASE_COUNT + 1),
+    nx = f(p, PHASE_PHASE_COUNT + 2);
+  const dst = <usize>f(p, PHASE_DST);
+  const cs = f(p, PHASE_CHANNEL_STRIDE);
+  const bs = f(p, PHASE_BATCH_STRIDE);
+  const nb = f(p, PHASE_BATCH_COUNT);
+  const bias = <usize>f(p, PHASE_BIAS);
   const nph = nz * ny * nx;
   const qVol = Q0 * Q1 * Q2;
   const ldB = (<usize>ld) << 2;

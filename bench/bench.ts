@@ -579,6 +579,74 @@ interface RunData {
   engines: Omit<EngineReport, 'results'>[];
   results: CaseResult[];
   targets: Target[];
+  /** the machine's limits, measured in the same run (limits.ts) */
+  limits?: Limits;
+}
+
+/** Copy bandwidth by thread count (GB/s, bytes read + written) and one thread's 128-bit FMA peak. */
+interface Limits {
+  copyGBs: Record<string, number>;
+  fmaGflops: number;
+}
+
+/**
+ * Measures the limits in this process on deconv's own engine: memory.copy of 32 MiB regions (one
+ * per thread) and 8 independent chains of f32x4 multiply-adds (src/kernels/wasm/probe.ts).
+ */
+async function measureMachineLimits(threads: number[]): Promise<Limits> {
+  const lib = await import('../src/index.js');
+  const { defaultEngine } = await import('../src/kernels/wasm/loader.js');
+  const { measureLimits } = await import('../src/kernels/wasm/probe.js');
+  const copyGBs: Record<string, number> = {};
+  let fmaGflops = 0;
+  for (const t of [...new Set([1, ...threads])]) {
+    await lib.setNumThreads(t);
+    const e = defaultEngine();
+    if (!e) break;
+    const m = measureLimits(e);
+    for (const c of m.copyGBs) copyGBs[c.threads] = Math.max(copyGBs[c.threads] ?? 0, c.gbs);
+    fmaGflops = Math.max(fmaGflops, m.fmaGflops);
+  }
+  await lib.setNumThreads(1);
+  return { copyGBs, fmaGflops };
+}
+
+/**
+ * deconv's rate on each workload as a fraction of the limit that bounds it: a memory-bound
+ * workload's GB/s over the copy bandwidth at that thread count, a compute-bound one's GFLOP/s over
+ * threads × one thread's FMA peak.
+ */
+function limitReport(data: RunData, md: boolean): string {
+  const lim = data.limits;
+  if (!lim) return '';
+  const workloads = data.workloads as Workload[];
+  const head = md
+    ? '\n### Limits of this machine (measured in this run)\n'
+    : '\nLimits (measured in this run)';
+  const facts = [
+    ...Object.entries(lim.copyGBs).map(
+      ([t, g]) =>
+        `copy bandwidth at ${t} thread(s): ${fmtRate(g)} GB/s (bytes read + written, 32 MiB regions)`,
+    ),
+    `128-bit FMA peak, one thread: ${fmtRate(lim.fmaGflops)} GFLOP/s (8 f32x4 multiply-add chains)`,
+  ];
+  const rows = [['workload', 'threads', 'deconv', 'limit', 'fraction of limit']];
+  for (const wl of workloads)
+    for (const t of data.options.threads) {
+      const r = data.results.find((c) => c.engine === 'deconv' && c.threads === t && c.key === wl.key);
+      if (r?.status !== 'ok' || r.medianMs === undefined) continue;
+      const got = rate(wl, r.medianMs);
+      const limit = wl.bound === 'compute' ? t * lim.fmaGflops : lim.copyGBs[t];
+      if (limit === undefined) continue;
+      rows.push([
+        wl.key,
+        String(t),
+        `${fmtRate(got)} ${unit(wl)}`,
+        `${fmtRate(limit)} ${unit(wl)}`,
+        `${((100 * got) / limit).toFixed(0)} %`,
+      ]);
+    }
+  return [head, ...facts.map((f) => (md ? `- ${f}` : `  ${f}`)), '', render(rows, md)].join('\n');
 }
 
 function renderRun(data: RunData, md: boolean): string {
@@ -602,6 +670,7 @@ function renderRun(data: RunData, md: boolean): string {
   out.push(m.map((x) => (md ? `- ${x}` : `  ${x}`)).join('\n'));
   out.push(tables(workloads, reports, options.engines, options.threads, md));
   out.push(targetReport(data.targets, md));
+  out.push(limitReport(data, md));
   return out.join('\n');
 }
 
@@ -642,11 +711,16 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   let slots: Slot[] = [];
+  let limits: Limits | undefined;
   try {
     writeInputs(workloads, dir);
     log('starting the engines');
     slots = await startEngines(args.engines, args.threads, log);
     await runAll(workloads, slots, options, args.rounds, dir, log);
+    if (args.engines.includes('deconv')) {
+      log('measuring the machine limits (copy bandwidth, FMA peak)');
+      limits = await measureMachineLimits(args.threads);
+    }
   } finally {
     for (const w of new Set(slots.map((s) => s.worker))) w?.close();
     if (!args.keep) rmSync(dir, { recursive: true, force: true });
@@ -672,6 +746,7 @@ async function main(): Promise<void> {
     engines: reports.map(({ results: _results, ...rest }) => rest),
     results: reports.flatMap((r) => r.results),
     targets: targets(workloads, reports, args.engines, args.threads),
+    limits,
   };
   if (args.save !== undefined) writeFileSync(args.save, `${JSON.stringify(data, null, 1)}\n`);
   process.stdout.write(

@@ -8,6 +8,10 @@
  *     node --import tsx scripts/build-wasm.ts --if-stale   # rebuilds when asm/ changed (pretest)
  *     node --import tsx scripts/build-wasm.ts --check      # exits 1 when the module is stale
  *
+ * asm/params.ts (the field indices of the kernels' parameter records) is generated too, from
+ * src/kernels/wasm/layout.ts, the one definition of those records: every mode writes it afresh
+ * when it differs (--check: exits 1), before the hash of asm/ is taken.
+ *
  * The generated module is committed (it is small, about 40 KB of base64): a fresh clone typechecks, lints,
  * bundles and runs without a build step, and it records a hash of asm/ and of the compiler options
  * so that `--check` (and test/wasm.test.ts) catch a binary that no longer matches its sources.
@@ -16,10 +20,30 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { asmParamsSource } from '../src/kernels/wasm/layout.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ASM = join(ROOT, 'asm');
 export const GENERATED = join(ROOT, 'src', 'kernels', 'wasm', 'binary.generated.ts');
+export const PARAMS = join(ASM, 'params.ts');
+
+/** asm/params.ts as generated from src/kernels/wasm/layout.ts, formatted by prettier. */
+export async function expectedParams(): Promise<string> {
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(PARAMS)) ?? {};
+  return prettier.format(asmParamsSource(), { ...options, filepath: PARAMS });
+}
+
+/** Whether asm/params.ts matches the layout (written afresh unless `checkOnly`). */
+async function syncParams(checkOnly: boolean): Promise<boolean> {
+  const want = await expectedParams();
+  if (existsSync(PARAMS) && readFileSync(PARAMS, 'utf8') === want) return true;
+  if (!checkOnly) {
+    writeFileSync(PARAMS, want);
+    console.log(`wrote ${PARAMS}`);
+  }
+  return false;
+}
 
 /** The three builds; the feature flags decide ASC_FEATURE_SIMD / ASC_FEATURE_RELAXED_SIMD. */
 export const VARIANTS = {
@@ -129,6 +153,11 @@ ${parts.join('\n')}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const paramsFresh = await syncParams(args.includes('--check'));
+  if (!paramsFresh && args.includes('--check')) {
+    console.error(`${PARAMS} does not match src/kernels/wasm/layout.ts: run npm run build:wasm`);
+    process.exit(1);
+  }
   const fresh = generatedHash() === asmSourceHash();
   if (args.includes('--check')) {
     if (!fresh) {

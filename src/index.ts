@@ -5,6 +5,8 @@
  *
  * @packageDocumentation
  */
+// Attaches Tensor's chained methods (t.sum(), t.backward(), …) from the ops side.
+import './ops/chained.js';
 export { DeconvError } from './errors.js';
 export { Tensor, tensor, zeros, ones, full, randn, rand, MAX_ELEMENTS } from './tensor.js';
 export type { DType, TensorOptions, RandomOptions } from './tensor.js';
@@ -101,5 +103,4 @@ export {
   selectImages,
 } from './viz/deconvnet.js';
 export type { DeconvNetLayer, DeconvNetTrace, PixelWindow, Activation } from './viz/deconvnet.js';
-export { ready, releaseWasmMemory } from './kernels/wasm/loader.js';
-export { setNumThreads, getNumThreads } from './kernels/wasm/threads.js';
+export { ready, releaseWasmMemory, setNumThreads, getNumThreads } from './kernels/wasm/runtime.js';

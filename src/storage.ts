@@ -25,7 +25,23 @@
  *   (a fill is cheap next to fresh pages); the ops whose kernels write every element on every path
  *   ask for uninitialised storage instead (`allocate(…, 'uninitialised')` in tensor.ts).
  *
- * The FinalizationRegistry is a safety net for the accounting only, never for recycling. It
+ * Storage in WebAssembly memory. Where the WebAssembly engine has a shared memory (Node; browsers
+ * on cross-origin-isolated pages), float32 and int32 storage of pool size is a block of that
+ * memory, lent by the engine (kernels/wasm/loader.ts registers itself as the lender): the kernels
+ * read such inputs and write such outputs in place, with no copy in or out, and every thread
+ * writes its own part of the output directly. `data` is then a view of the engine's memory
+ * (`data.buffer` is that memory, `data.byteOffset` the block): it never moves and never detaches
+ * (growing a shared memory keeps old views valid), and its block is reused only when the tensor
+ * is disposed (every sharer) or when the view object itself — what a user can hold, not the
+ * Tensor — has been garbage-collected: a FinalizationRegistry on the view gives the block back.
+ * A view derived from `data` (`subarray`, an array over `data.buffer`) is not watched: keep
+ * `data` or the tensor while using one. Plain memories (growing one detaches its views), storage
+ * beyond what the engine lends (MAX_LENT_BYTES) and float64 get ordinary arrays, as below;
+ * `storageStats().wasmBytes` shows what lives in WebAssembly memory. The pool limit and
+ * `emptyStoragePool` concern the ordinary arrays only: a block goes straight back to the engine,
+ * and `releaseWasmMemory()` drops the engine's memory (views still held keep theirs alive).
+ *
+ * For ordinary arrays the FinalizationRegistry is a safety net for the accounting only, never for recycling. It
  * watches each pool-made ArrayBuffer; when one that was handed out is garbage-collected without
  * having been disposed, `liveBytes` drops by its size and `collected` / `collectedBytes` count it,
  * so the statistics stay honest when users do not dispose. Recycling from the registry is not
@@ -47,12 +63,37 @@ export const POOL_MIN_BYTES = 4096;
 /** Bytes the pool keeps by default. */
 export const DEFAULT_POOL_LIMIT = 256 * 2 ** 20;
 
-/** Per pool-made buffer: its size, how many live tensors wrap it, and where it is. */
+/**
+ * Lends blocks of WebAssembly memory as tensor storage (kernels/wasm/loader.ts). `lend` returns a
+ * view of `n` elements, or null (then an ordinary array is used); `giveBack` takes back the block
+ * at byte offset `p` of `bytes` it lent.
+ */
+export interface BlockLender {
+  lend(dtype: 'float32' | 'int32', n: number): Float32Array | Int32Array | null;
+  giveBack(p: number, bytes: number): void;
+}
+
+let lender: (() => BlockLender | null) | null = null;
+
+/** @internal Sets where blocks of WebAssembly memory come from (the loader, once). */
+export function setBlockLender(source: () => BlockLender | null): void {
+  lender = source;
+}
+
+/** Switches for tests and measurements: `wasm` false gives every tensor an ordinary array. */
+export const storageTuning = { wasm: true };
+
+/** Per pool-made buffer or lent block: its size, how many live tensors wrap it, and where it is. */
 interface StorageRecord {
   readonly bytes: number;
   refs: number;
-  /** 'lent': handed out; 'pooled': in a free list; 'dropped': evicted or too large, untracked now */
+  /**
+   * 'lent': handed out; 'pooled': in a free list (or, for a block, given back to its engine);
+   * 'dropped': evicted or too large, untracked now
+   */
   state: 'lent' | 'pooled' | 'dropped';
+  /** a block of WebAssembly memory: its lender and byte offset */
+  block?: { lender: BlockLender; at: number };
 }
 
 /** Pool statistics, from `storageStats()`. Sizes in bytes; small tensors are not counted. */
@@ -79,6 +120,10 @@ export interface StorageStats {
   collected: number;
   /** their bytes */
   collectedBytes: number;
+  /** bytes of live tensor storage in WebAssembly memory (kernels read and write it in place) */
+  wasmBytes: number;
+  /** blocks of WebAssembly memory given back when their view was garbage-collected */
+  wasmCollected: number;
 }
 
 const records = new WeakMap<ArrayBuffer, StorageRecord>();
@@ -98,7 +143,12 @@ const stats = {
   evicted: 0,
   collected: 0,
   collectedBytes: 0,
+  wasmBytes: 0,
+  wasmCollected: 0,
 };
+
+/** The lent block of each view (keyed by the view object: its buffer is the engine's memory). */
+const blocks = new WeakMap<Float32Array | Int32Array, StorageRecord>();
 
 const registry = new FinalizationRegistry<StorageRecord>((r) => {
   if (r.state !== 'lent') return;
@@ -108,6 +158,43 @@ const registry = new FinalizationRegistry<StorageRecord>((r) => {
   stats.collected++;
   stats.collectedBytes += r.bytes;
 });
+
+/**
+ * Gives a block back to its engine when its view has been collected: nothing can read the block
+ * any more (a view derived from it is not watched, see above). The held value is the record,
+ * which does not reach the view.
+ */
+const blockRegistry = new FinalizationRegistry<StorageRecord>((r) => {
+  if (r.state !== 'lent') return;
+  stats.wasmCollected++;
+  returnBlock(r);
+});
+
+/** A view lent from WebAssembly memory, or null. */
+function lendBlock(dtype: StorageDType, n: number, bytes: number): StorageArray | null {
+  if (dtype === 'float64' || !storageTuning.wasm || lender === null) return null;
+  const l = lender();
+  const view = l?.lend(dtype, n) ?? null;
+  if (l === null || view === null) return null;
+  const r: StorageRecord = { bytes, refs: 0, state: 'lent', block: { lender: l, at: view.byteOffset } };
+  blocks.set(view, r);
+  blockRegistry.register(view, r, r);
+  stats.liveBytes += bytes;
+  stats.liveBuffers++;
+  stats.wasmBytes += bytes;
+  stats.allocated++;
+  return view;
+}
+
+/** Gives a lent block back to its engine (its last sharer was disposed, or its view collected). */
+function returnBlock(r: StorageRecord): void {
+  r.state = 'pooled';
+  blockRegistry.unregister(r);
+  stats.liveBytes -= r.bytes;
+  stats.liveBuffers--;
+  stats.wasmBytes -= r.bytes;
+  r.block!.lender.giveBack(r.block!.at, r.bytes);
+}
 
 function bytesPer(dtype: StorageDType): number {
   return dtype === 'float64' ? 8 : 4;
@@ -162,6 +249,12 @@ function trim(): void {
 export function takeStorage(dtype: StorageDType, n: number, zeroed = true): StorageArray {
   const bytes = n * bytesPer(dtype);
   if (bytes < POOL_MIN_BYTES) return fresh(dtype, n);
+  const block = lendBlock(dtype, n, bytes);
+  if (block !== null) {
+    // a block comes back dirty (freed by another tensor, or once the calls' scratch)
+    if (zeroed) block.fill(0);
+    return block;
+  }
   const list = free.get(bytes);
   if (list !== undefined) {
     const buffer = list.pop()!;
@@ -203,7 +296,10 @@ export function takeStorage(dtype: StorageDType, n: number, zeroed = true): Stor
  * a small part of a pooled buffer: no op makes such a view.)
  */
 function recordOf(data: StorageArray): StorageRecord | undefined {
-  return data.byteLength < POOL_MIN_BYTES ? undefined : records.get(data.buffer as ArrayBuffer);
+  if (data.byteLength < POOL_MIN_BYTES) return undefined;
+  return (
+    records.get(data.buffer as ArrayBuffer) ?? (data instanceof Float64Array ? undefined : blocks.get(data))
+  );
 }
 
 /**
@@ -223,6 +319,11 @@ export function releaseStorage(data: StorageArray): void {
   const r = recordOf(data);
   if (r === undefined || r.state !== 'lent') return;
   if (--r.refs > 0) return;
+  if (r.block) {
+    stats.returned++;
+    returnBlock(r);
+    return;
+  }
   const buffer = data.buffer as ArrayBuffer;
   stats.liveBytes -= r.bytes;
   stats.liveBuffers--;

@@ -5,8 +5,7 @@
 import { DeconvError, fail, show, optionPath } from './errors.js';
 import { MAX_ELEMENTS } from './limits.js';
 import type { TapeNode } from './autograd/tape.js';
-import { runBackward } from './autograd/backward.js';
-import * as ew from './ops/elementwise.js';
+import { chainedOps as ops } from './chained-ops.js';
 import { Rng } from './random.js';
 import { releaseStorage, retainStorage, takeStorage } from './storage.js';
 
@@ -24,6 +23,8 @@ export { MAX_ELEMENTS };
 
 let nextSerial = 0;
 let serialOf: (t: Tensor) => number;
+
+const ew = (method: string) => ops(method).elementwise;
 
 export class Tensor {
   readonly shape: readonly number[];
@@ -93,7 +94,7 @@ export class Tensor {
   /** Fills `grad` of every tensor created with `requiresGrad: true` that this one depends on. */
   backward(gradOutput?: Tensor): void {
     checkLive('backward', 'this', this);
-    runBackward(this, gradOutput);
+    ops('backward').backward(this, gradOutput);
   }
 
   /** Nested arrays with this tensor's shape (a plain number for a 0-d tensor). */
@@ -119,7 +120,7 @@ export class Tensor {
   }
 
   reshape(shape: readonly number[]): Tensor {
-    return ew.reshape(this, shape);
+    return ew('reshape').reshape(this, shape);
   }
   /** A tensor sharing nothing with the tape: same values, no gradient history. */
   detach(): Tensor {
@@ -127,63 +128,63 @@ export class Tensor {
     return new Tensor(this.data, this.shape);
   }
   clone(): Tensor {
-    return ew.clone(this);
+    return ew('clone').clone(this);
   }
   sum(dims?: number | readonly number[], keepDims = false): Tensor {
-    return ew.sum(this, dims, keepDims);
+    return ew('sum').sum(this, dims, keepDims);
   }
   mean(dims?: number | readonly number[], keepDims = false): Tensor {
-    return ew.mean(this, dims, keepDims);
+    return ew('mean').mean(this, dims, keepDims);
   }
   add(other: Tensor | number): Tensor {
-    return ew.add(this, other);
+    return ew('add').add(this, other);
   }
   sub(other: Tensor | number): Tensor {
-    return ew.sub(this, other);
+    return ew('sub').sub(this, other);
   }
   mul(other: Tensor | number): Tensor {
-    return ew.mul(this, other);
+    return ew('mul').mul(this, other);
   }
   div(other: Tensor | number): Tensor {
-    return ew.div(this, other);
+    return ew('div').div(this, other);
   }
   neg(): Tensor {
-    return ew.neg(this);
+    return ew('neg').neg(this);
   }
   pow(exponent: number): Tensor {
-    return ew.pow(this, exponent);
+    return ew('pow').pow(this, exponent);
   }
   square(): Tensor {
-    return ew.pow(this, 2);
+    return ew('square').pow(this, 2);
   }
   sqrt(): Tensor {
-    return ew.sqrt(this);
+    return ew('sqrt').sqrt(this);
   }
   abs(): Tensor {
-    return ew.abs(this);
+    return ew('abs').abs(this);
   }
   exp(): Tensor {
-    return ew.exp(this);
+    return ew('exp').exp(this);
   }
   log(): Tensor {
-    return ew.log(this);
+    return ew('log').log(this);
   }
   relu(): Tensor {
-    return ew.relu(this);
+    return ew('relu').relu(this);
   }
   sigmoid(): Tensor {
-    return ew.sigmoid(this);
+    return ew('sigmoid').sigmoid(this);
   }
   tanh(): Tensor {
-    return ew.tanh(this);
+    return ew('tanh').tanh(this);
   }
   /** Matrix product of two 2-d tensors, `(m, k) @ (k, n) -> (m, n)`. */
   matmul(other: Tensor): Tensor {
-    return ew.matmul(this, other);
+    return ew('matmul').matmul(this, other);
   }
   /** Transpose of a 2-d tensor. */
   t(): Tensor {
-    return ew.transpose2d(this);
+    return ew('t').transpose2d(this);
   }
 
   toString(): string {

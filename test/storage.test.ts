@@ -4,6 +4,9 @@
  * its LRU eviction, no growth over 10⁴ calls, the garbage-collector safety net, and — the one that
  * matters most — dirty pooled buffers (filled with NaN) never reaching a result, for every op
  * family in both directions on every kernel path.
+ *
+ * These are the ordinary arrays' pool: storage in WebAssembly memory is switched off here (it is
+ * tested in test/wasm-storage.test.ts, the dirty-storage test there too).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,6 +36,9 @@ import {
   zeros,
   type KernelPath,
 } from '../src/index.js';
+import { storageTuning } from '../src/storage.js';
+
+storageTuning.wasm = false;
 
 /** Runs `f` with the pool limit set to `bytes`, restoring the previous limit afterwards. */
 function withLimit<T>(bytes: number, f: () => T): T {

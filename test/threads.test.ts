@@ -8,6 +8,7 @@
  * default thresholds on workload-sized inputs.
  */
 import { test, after } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { randn, convTranspose2d, conv2d, DeconvError, type Tensor } from '../src/index.js';
@@ -15,14 +16,9 @@ import { setNumThreads, getNumThreads } from '../src/index.js';
 import type { ConvGeometry } from '../src/geometry/conv.js';
 import { geometryOf, prod, type Case } from './conv-cases.js';
 import { convGatherRef, convScatterRef, convWeightRef } from '../src/kernels/ref/conv.js';
-import {
-  convGatherWasm,
-  convScatterCol2imWasm,
-  convScatterSubpixelWasm,
-  convWeightWasm,
-  subpixelApplies,
-  threadTuning,
-} from '../src/kernels/wasm/conv.js';
+import { convGatherWasm, convScatterCol2imWasm, convWeightWasm } from '../src/kernels/wasm/conv.js';
+import { convScatterSubpixelWasm, subpixelApplies } from '../src/kernels/wasm/subpixel.js';
+import { threadTuning } from '../src/kernels/wasm/split.js';
 import { threadStats, startThreads } from '../src/kernels/wasm/threads.js';
 import {
   WASM_VARIANTS,
@@ -288,4 +284,14 @@ test('ops at the default thresholds: workload-sized calls agree across thread co
   const two = run();
   assert.ok(threadStats.parallelSteps > before, 'workload-sized calls run in parallel');
   one.forEach((t, i) => identical(two[i]!.data as Float32Array, t.data as Float32Array, `op ${i}`));
+});
+
+test('the README states split.ts thread thresholds (one constant, cited once)', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+  const exp = Math.floor(Math.log10(saved.minMacs));
+  const sup = [...String(exp)].map((d) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(d)]).join('');
+  const macs = `${saved.minMacs / 10 ** exp}·10${sup} multiply-adds`;
+  const bytes = `${saved.minBytes / 1024} KiB`;
+  assert.ok(readme.includes(`below ${macs}`), `README cites ${macs}`);
+  assert.ok(readme.includes(`less than ${bytes}`), `README cites ${bytes}`);
 });

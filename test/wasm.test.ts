@@ -7,6 +7,7 @@
  * dispatch rules, and the generated module's freshness.
  */
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as lib from '../src/index.js';
@@ -14,14 +15,9 @@ import { randn, setKernelPath, getKernelPath } from '../src/index.js';
 import type { ConvGeometry } from '../src/geometry/conv.js';
 import { geometryOf, prod, type Case } from './conv-cases.js';
 import { convGatherRef, convScatterRef, convWeightRef } from '../src/kernels/ref/conv.js';
-import {
-  convGatherWasm,
-  convScatterCol2imWasm,
-  convScatterSubpixelWasm,
-  convWeightWasm,
-  subpixelApplies,
-  wasmConvTuning,
-} from '../src/kernels/wasm/conv.js';
+import { convGatherWasm, convScatterCol2imWasm, convWeightWasm } from '../src/kernels/wasm/conv.js';
+import { convScatterSubpixelWasm, subpixelApplies } from '../src/kernels/wasm/subpixel.js';
+import { wasmConvTuning } from '../src/kernels/wasm/slice.js';
 import {
   WASM_VARIANTS,
   wasmSupport,
@@ -32,7 +28,7 @@ import {
   type WasmEngine,
 } from '../src/kernels/wasm/loader.js';
 import { sourceHash } from '../src/kernels/wasm/binary.generated.js';
-import { asmSourceHash } from '../scripts/build-wasm.js';
+import { PARAMS, asmSourceHash, expectedParams } from '../scripts/build-wasm.js';
 
 const supported = WASM_VARIANTS.filter((v) => wasmSupport()[v]);
 
@@ -409,6 +405,10 @@ test('ready() resolves to the build the fast path uses', async () => {
 
 test('the generated module matches asm/ (run npm run build:wasm after editing asm/)', () => {
   assert.equal(sourceHash, asmSourceHash());
+});
+
+test('asm/params.ts is the record layout of src/kernels/wasm/layout.ts (npm run build:wasm)', async () => {
+  assert.equal(readFileSync(PARAMS, 'utf8'), await expectedParams(), 'asm/params.ts is stale');
 });
 
 test('results are deterministic and memory does not grow over repeated calls', () => {

@@ -78,8 +78,10 @@ export async function ortEngine(
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
+      // idle intra-op threads sleep instead of busy-waiting on the core deconv's other thread uses
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     };
-    notes.push(`CPU execution provider, intraOpNumThreads ${threads}`);
+    notes.push(`CPU execution provider, intraOpNumThreads ${threads}, session.intra_op.allow_spinning 0`);
   } else {
     ort = (await import('onnxruntime-web')) as unknown as Ort;
     ort.env.logLevel = 'error';
@@ -88,7 +90,12 @@ export async function ortEngine(
     const wasm = join(packageDir('onnxruntime-web'), 'dist', 'ort-wasm-simd-threaded.wasm');
     if (!existsSync(wasm)) return { skipped: `cannot find ${wasm}` };
     notes.push(`wasm EP, env.wasm.numThreads ${threads}, ${wasm.slice(wasm.indexOf('node_modules'))}`);
-    sessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
+    sessionOptions = {
+      executionProviders: ['wasm'],
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    };
   }
   const version = packageVersion(kind === 'ort-web' ? 'onnxruntime-web' : 'onnxruntime-node');
   if (kind === 'ort-export') notes.push('models written by deconv exportOnnx (fixed batch)');

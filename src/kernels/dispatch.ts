@@ -13,12 +13,8 @@ import type { FloatData } from '../tensor.js';
 import { convGatherRef, convScatterRef, convWeightRef, channelSumRef } from './ref/conv.js';
 import { convGatherFast, convScatterFast, convWeightFast } from './fast/conv.js';
 import { defaultEngine, type WasmEngine } from './wasm/loader.js';
-import {
-  convGatherWasm,
-  convScatterCol2imWasm,
-  convScatterSubpixelWasm,
-  convWeightWasm,
-} from './wasm/conv.js';
+import { convGatherWasm, convScatterCol2imWasm, convWeightWasm } from './wasm/conv.js';
+import { convScatterSubpixelWasm, subpixelApplies } from './wasm/subpixel.js';
 import {
   maxPoolRef,
   maxPoolBackwardRef,
@@ -106,8 +102,9 @@ function engineFor(
 
 /**
  * Runs a WebAssembly kernel; if linear memory cannot grow far enough (RangeError), the JavaScript
- * kernel runs instead. The output is written only at the end of a WebAssembly call, so a failed
- * attempt leaves nothing behind.
+ * kernel runs instead. A failed attempt may have written part of the output (in place, when it is
+ * a block of WebAssembly memory): the JavaScript kernels write every element, so nothing of it
+ * remains.
  */
 function orJs(wasm: () => void, js: () => void): void {
   try {
@@ -128,7 +125,7 @@ function orJs(wasm: () => void, js: () => void): void {
  * and GEMM + col2im, which only visits real taps, does less work.
  */
 function useSubpixel(g: ConvGeometry): boolean {
-  return g.dilation.every((d) => d === 1) && g.stride.every((s, i) => s <= g.kernel[i]!);
+  return subpixelApplies(g) && g.stride.every((s, i) => s <= g.kernel[i]!);
 }
 
 const f32 = (a: FloatData | null): Float32Array | null => a as Float32Array | null;
@@ -278,11 +275,16 @@ function pixelShuffleDispatch(
   else js();
 }
 
-function maxUnpoolDispatch(g: PoolGeometry, x: FloatData, indices: Int32Array, y: FloatData): void {
+/** Returns −1, or the position of the first index outside its plane (then y is to be discarded). */
+function maxUnpoolDispatch(g: PoolGeometry, x: FloatData, indices: Int32Array, y: FloatData): number {
   const e = x instanceof Float32Array ? memoryEngine('unpool', y.length, [x, y]) : null;
-  const js = (): void => maxUnpoolFast(g, x, indices, y);
-  if (e) orJs(() => maxUnpoolWasm(e, g, f32(x)!, indices, f32(y)!), js);
-  else js();
+  if (e === null) return maxUnpoolFast(g, x, indices, y);
+  let bad = -1;
+  orJs(
+    () => (bad = maxUnpoolWasm(e, g, f32(x)!, indices, f32(y)!)),
+    () => (bad = maxUnpoolFast(g, x, indices, y)),
+  );
+  return bad;
 }
 
 function maxUnpoolBackwardDispatch(g: PoolGeometry, gy: FloatData, indices: Int32Array, gx: FloatData): void {

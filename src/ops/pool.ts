@@ -26,6 +26,7 @@ import {
   type RawPoolOptions,
 } from '../geometry/pool.js';
 import { poolKernels } from '../kernels/dispatch.js';
+import { firstOutside } from '../kernels/ref/pool.js';
 
 declare module '../autograd/registry.js' {
   interface OpSaved {
@@ -182,19 +183,6 @@ function position(shape: readonly number[], i: number): string {
   return parts.map((p) => `[${p}]`).join('');
 }
 
-/**
- * The position of the first index outside [0, limit), or −1. A small function of its own, so that
- * V8 optimises the loop on its own rather than as part of maxUnpool (bench/RESULTS.md, W4).
- */
-function firstOutside(ix: Int32Array, limit: number): number {
-  const n = ix.length;
-  for (let i = 0; i < n; i++) {
-    // one unsigned comparison: negative indices wrap to ≥ 2³¹
-    if (ix[i]! >>> 0 >= limit) return i;
-  }
-  return -1;
-}
-
 function maxUnpool(fn: string, d: number, input: Tensor, indices: Tensor, opts: MaxUnpoolOptions): Tensor {
   const params = maxUnpoolParams(fn, d, checkPoolOptions(fn, opts, MAX_UNPOOL_OPTIONS));
   checkFloatTensor(fn, 'input', input);
@@ -205,9 +193,23 @@ function maxUnpool(fn: string, d: number, input: Tensor, indices: Tensor, opts: 
   }
   const g = maxUnpoolGeometry(params, input.shape);
   const ix = indices.data as Int32Array;
-  // Every index is checked before anything is written.
-  const i = firstOutside(ix, g.outPlane);
+  // Uninitialised: the kernels zero the output themselves (plane by plane, just before scattering
+  // into it, while it is in cache). Every kernel checks a plane's indices before writing it and
+  // returns the position of the first bad one; y, which nobody else has seen, is then discarded.
+  const y = emptyLike(
+    fn,
+    opts.outputSize === undefined ? 'stride' : 'outputSize',
+    g.outputShape,
+    input,
+    'uninitialised',
+  );
+  // an empty output has no plane to scatter into: every index is then outside it
+  const i =
+    y.size > 0
+      ? poolKernels().maxUnpool(g, input.data as FloatData, ix, y.data as FloatData)
+      : firstOutside(ix, 0);
   if (i >= 0) {
+    y.dispose();
     const sizes = g.outputSize.slice(3 - d).join('×');
     fail(
       fn,
@@ -216,16 +218,6 @@ function maxUnpool(fn: string, d: number, input: Tensor, indices: Tensor, opts: 
       `must be in [0, ${g.outPlane}): a flat index into an output plane of ${sizes} elements`,
     );
   }
-  // Uninitialised: both kernels zero the output themselves (the fast one plane by plane, just
-  // before scattering into it, while it is in cache).
-  const y = emptyLike(
-    fn,
-    opts.outputSize === undefined ? 'stride' : 'outputSize',
-    g.outputShape,
-    input,
-    'uninitialised',
-  );
-  if (y.size > 0) poolKernels().maxUnpool(g, input.data as FloatData, ix, y.data as FloatData);
   return record('maxUnpool', y, [input], () => ({ geometry: g, indices: ix.slice(), indexTensor: indices }));
 }
 

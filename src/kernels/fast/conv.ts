@@ -6,28 +6,10 @@
  *   scatter: cols = Wᵀ · y               (cx·kVol, yPlane);  x = col2im(cols)
  *   weight:  cols = im2col(x);           gw = y · colsᵀ      (cy, cx·kVol), summed over the batch
  */
-import { convPlan } from '../plan.js';
+import { convPlan, type ConvPlan } from '../plan.js';
 import type { ConvGeometry } from '../../geometry/conv.js';
 import type { FloatData } from '../../tensor.js';
 import { gemmNN, gemmNT, gemmTN } from './gemm.js';
-
-/** The im2col/col2im layout of one (batch, group) slice: everything the index loops need. */
-export interface Im2colPlan {
-  C: number; // channels in the slice
-  X: [number, number, number];
-  Y: [number, number, number];
-  K: [number, number, number];
-  S: [number, number, number];
-  D: [number, number, number];
-  P: [number, number, number];
-  kVol: number;
-  yPlane: number;
-  xPlane: number;
-}
-
-export function planOf(g: ConvGeometry, channels: number): Im2colPlan {
-  return { ...convPlan(g), C: channels };
-}
 
 /** The range of output positions o with 0 ≤ o·s − p + k·d < size, as [lo, hi). */
 function validRange(outSize: number, size: number, s: number, p: number, kd: number): [number, number] {
@@ -37,11 +19,11 @@ function validRange(outSize: number, size: number, s: number, p: number, kd: num
   return [lo, Math.max(lo, hi)];
 }
 
-/** cols (C·kVol, yPlane) ← x (C, xPlane) starting at xOff; every element of cols written. */
-export function im2col(pl: Im2colPlan, x: FloatData, xOff: number, cols: FloatData): void {
-  const { X, Y, K, S, D, P, yPlane, xPlane } = pl;
+/** cols (cx·kVol, yPlane) ← x (cx, xPlane), cx the channels per group, starting at xOff; every element of cols written. */
+function im2col(pl: ConvPlan, x: FloatData, xOff: number, cols: FloatData): void {
+  const { xSize: X, ySize: Y, kernelSize: K, stride: S, dilation: D, padBegin: P, yPlane, xPlane } = pl;
   let row = 0;
-  for (let c = 0; c < pl.C; c++) {
+  for (let c = 0; c < pl.xChannelsPerGroup; c++) {
     const xc = xOff + c * xPlane;
     for (let kz = 0; kz < K[0]; kz++)
       for (let ky = 0; ky < K[1]; ky++)
@@ -65,11 +47,11 @@ export function im2col(pl: Im2colPlan, x: FloatData, xOff: number, cols: FloatDa
   }
 }
 
-/** x (C, xPlane) at xOff += col2im(cols); x must be initialised by the caller. */
-export function col2im(pl: Im2colPlan, cols: FloatData, x: FloatData, xOff: number): void {
-  const { X, Y, K, S, D, P, yPlane, xPlane } = pl;
+/** x (cx, xPlane) at xOff += col2im(cols); x must be initialised by the caller. */
+function col2im(pl: ConvPlan, cols: FloatData, x: FloatData, xOff: number): void {
+  const { xSize: X, ySize: Y, kernelSize: K, stride: S, dilation: D, padBegin: P, yPlane, xPlane } = pl;
   let row = 0;
-  for (let c = 0; c < pl.C; c++) {
+  for (let c = 0; c < pl.xChannelsPerGroup; c++) {
     const xc = xOff + c * xPlane;
     for (let kz = 0; kz < K[0]; kz++)
       for (let ky = 0; ky < K[1]; ky++)
@@ -103,10 +85,9 @@ export function convGatherFast(
   bias: FloatData | null,
   y: FloatData,
 ): void {
-  const cx = g.xChannels / g.groups;
-  const cy = g.yChannels / g.groups;
-  const pl = planOf(g, cx);
-  const Kd = cx * pl.kVol;
+  const pl = convPlan(g);
+  const { xChannelsPerGroup: cx, yChannelsPerGroup: cy } = pl;
+  const Kd = cx * pl.kernelVolume;
   const cols = scratch(y, Kd * pl.yPlane);
   for (let n = 0; n < g.batch; n++)
     for (let gr = 0; gr < g.groups; gr++) {
@@ -129,10 +110,9 @@ export function convScatterFast(
   bias: FloatData | null,
   x: FloatData,
 ): void {
-  const cx = g.xChannels / g.groups;
-  const cy = g.yChannels / g.groups;
-  const pl = planOf(g, cx);
-  const Kd = cx * pl.kVol;
+  const pl = convPlan(g);
+  const { xChannelsPerGroup: cx, yChannelsPerGroup: cy } = pl;
+  const Kd = cx * pl.kernelVolume;
   const cols = scratch(x, Kd * pl.yPlane);
   for (let n = 0; n < g.batch; n++)
     for (let gr = 0; gr < g.groups; gr++) {
@@ -148,10 +128,9 @@ export function convScatterFast(
 }
 
 export function convWeightFast(g: ConvGeometry, x: FloatData, y: FloatData, gw: FloatData): void {
-  const cx = g.xChannels / g.groups;
-  const cy = g.yChannels / g.groups;
-  const pl = planOf(g, cx);
-  const Kd = cx * pl.kVol;
+  const pl = convPlan(g);
+  const { xChannelsPerGroup: cx, yChannelsPerGroup: cy } = pl;
+  const Kd = cx * pl.kernelVolume;
   const cols = scratch(gw, Kd * pl.yPlane);
   gw.fill(0);
   for (let n = 0; n < g.batch; n++)

@@ -5,43 +5,19 @@
  * stride 1 the inside part is one contiguous copy. col2im accumulates in float64 in the
  * reference's order, so its sums are the reference's bit for bit.
  */
-import { to3 } from '../../geometry/arithmetic.js';
 import type { FoldGeometry } from '../../geometry/fold.js';
 import type { FloatData } from '../../tensor.js';
+import { foldPlan, type FoldPlan } from '../plan.js';
 
-interface Dims {
-  X: [number, number, number];
-  B: [number, number, number];
-  K: [number, number, number];
-  S: [number, number, number];
-  D: [number, number, number];
-  P: [number, number, number];
-  plane: number;
-  L: number;
-  kVol: number;
-  planes: number;
-  /** per kernel x-tap: the first and the end (exclusive) block index whose tap is inside */
+/** The fold plan and, per kernel x-tap, the first and the end (exclusive) block inside the image. */
+interface Dims extends FoldPlan {
   lo: Int32Array;
   hi: Int32Array;
 }
 
 function dims(g: FoldGeometry, imageLength: number, colsLength: number): Dims {
-  const X = to3(g.imageSize, 1);
-  const B = to3(g.blocks, 1);
-  const K = to3(g.kernel, 1);
-  const S = to3(g.stride, 1);
-  const D = to3(g.dilation, 1);
-  const P = to3(g.padBegin, 0);
-  const plane = X[0] * X[1] * X[2];
-  const planes = g.batch * g.channels;
-  const L = B[0] * B[1] * B[2];
-  const kVol = K[0] * K[1] * K[2];
-  if (imageLength !== planes * plane || colsLength !== planes * kVol * L) {
-    throw new Error(
-      `${g.fn}: internal error: arrays of length ${imageLength} and ${colsLength} do not match the geometry ` +
-        `(${planes * plane} and ${planes * kVol * L})`,
-    );
-  }
+  const m = foldPlan(g, imageLength, colsLength);
+  const { xSize: X, ySize: B, kernelSize: K, stride: S, dilation: D, padBegin: P } = m;
   // ix = bx·S − P + kx·D inside [0, X) ⇔ bx in [lo, hi)
   const lo = new Int32Array(K[2]);
   const hi = new Int32Array(K[2]);
@@ -54,16 +30,16 @@ function dims(g: FoldGeometry, imageLength: number, colsLength: number): Dims {
     lo[kx] = a;
     hi[kx] = b;
   }
-  return { X, B, K, S, D, P, plane, L, kVol, planes, lo, hi };
+  return { ...m, lo, hi };
 }
 
 /** im2col: `cols` (N, C·∏k, L) fully written from `image` (N, C, *imageSize). */
 export function im2colFast(g: FoldGeometry, image: FloatData, cols: FloatData): void {
   const m = dims(g, image.length, cols.length);
-  const { X, B, K, S, D, P, L, lo, hi } = m;
-  const colPlane = m.kVol * L;
+  const { xSize: X, ySize: B, kernelSize: K, stride: S, dilation: D, padBegin: P, blockCount: L, lo, hi } = m;
+  const colPlane = m.kernelVolume * L;
   for (let q = 0; q < m.planes; q++) {
-    const xOff = q * m.plane;
+    const xOff = q * m.xPlane;
     const cOff = q * colPlane;
     for (let kz = 0; kz < K[0]; kz++)
       for (let ky = 0; ky < K[1]; ky++)
@@ -97,9 +73,9 @@ export function im2colFast(g: FoldGeometry, image: FloatData, cols: FloatData): 
 /** col2im: `image` (N, C, *imageSize) fully written, overlapping blocks summed, from `cols`. */
 export function col2imFast(g: FoldGeometry, cols: FloatData, image: FloatData): void {
   const m = dims(g, image.length, cols.length);
-  const { X, B, K, S, D, P, L, lo, hi } = m;
-  const colPlane = m.kVol * L;
-  const acc = new Float64Array(m.plane);
+  const { xSize: X, ySize: B, kernelSize: K, stride: S, dilation: D, padBegin: P, blockCount: L, lo, hi } = m;
+  const colPlane = m.kernelVolume * L;
+  const acc = new Float64Array(m.xPlane);
   for (let q = 0; q < m.planes; q++) {
     const cOff = q * colPlane;
     acc.fill(0);
@@ -123,6 +99,6 @@ export function col2imFast(g: FoldGeometry, cols: FloatData, image: FloatData): 
             }
           }
         }
-    image.set(acc, q * m.plane);
+    image.set(acc, q * m.xPlane);
   }
 }

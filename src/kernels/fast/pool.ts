@@ -117,21 +117,21 @@ function badIndex(j: number, large: number): never {
 }
 
 /** Max unpooling: `y = 0`, then `y[plane, indices[plane, i]] = x[plane, i]` in input order. */
-export function maxUnpoolFast(g: PoolGeometry, x: FloatData, indices: Int32Array, y: FloatData): void {
+export function maxUnpoolFast(g: PoolGeometry, x: FloatData, indices: Int32Array, y: FloatData): number {
   const small = g.inPlane;
   const large = g.outPlane;
   for (let plane = 0; plane < g.planes; plane++) {
     const so = plane * small;
     const dO = plane * large;
+    const end = so + small;
+    // the plane's indices checked before the plane is written; a bad one stops the kernel (the op
+    // then refuses and discards y, which it allocated for this call)
+    for (let i = so; i < end; i++) if (indices[i]! >>> 0 >= large) return i;
     // zero the plane just before scattering into it: it is still in cache when the scatter runs
     y.fill(0, dO, dO + large);
-    const end = so + small;
-    for (let i = so; i < end; i++) {
-      const j = indices[i]!;
-      if (!(j >= 0 && j < large)) badIndex(j, large);
-      y[dO + j] = x[i]!;
-    }
+    for (let i = so; i < end; i++) y[dO + indices[i]!] = x[i]!;
   }
+  return -1;
 }
 
 /** Max unpooling's backward pass: `gx[plane, i] = gy[plane, indices[plane, i]]`. */

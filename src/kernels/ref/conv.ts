@@ -8,7 +8,7 @@
  *   weight   w'[o, c, k] = Σ x[n, c, p·s − pb + k·d] · y[n, o, p]       both ops' weight gradient
  * The weight is (yChannels, xChannels / groups, *k) in both ops, PyTorch's layout for each.
  */
-import { convPlan, type ConvPlan as Dims } from '../plan.js';
+import { convPlan, type SpatialPlan } from '../plan.js';
 import type { ConvGeometry } from '../../geometry/conv.js';
 import type { FloatData } from '../../tensor.js';
 
@@ -16,8 +16,8 @@ import type { FloatData } from '../../tensor.js';
  * Calls `body(yIndex, xIndex, kIndex)` for every (output position, kernel tap) pair that lands
  * inside x, for one x-plane/y-plane/weight-slice. All three kernels are this one loop.
  */
-function forEachTap(m: Dims, body: (yi: number, xi: number, ki: number) => void): void {
-  const { X, Y, K, S, D, P } = m;
+function forEachTap(m: SpatialPlan, body: (yi: number, xi: number, ki: number) => void): void {
+  const { xSize: X, ySize: Y, kernelSize: K, stride: S, dilation: D, padBegin: P } = m;
   for (let oz = 0; oz < Y[0]; oz++)
     for (let kz = 0; kz < K[0]; kz++) {
       const iz = oz * S[0] - P[0] + kz * D[0];
@@ -45,20 +45,21 @@ export function convGatherRef(
   y: FloatData,
 ): void {
   const m = convPlan(g);
+  const { batch: N, groups: G, xChannelsPerGroup: cx, yChannelsPerGroup: cy, kernelVolume: kVol } = m;
   const acc = new Float64Array(m.yPlane);
-  for (let n = 0; n < m.N; n++)
-    for (let gr = 0; gr < m.G; gr++)
-      for (let o = 0; o < m.cy; o++) {
-        const oc = gr * m.cy + o;
+  for (let n = 0; n < N; n++)
+    for (let gr = 0; gr < G; gr++)
+      for (let o = 0; o < cy; o++) {
+        const oc = gr * cy + o;
         acc.fill(bias ? bias[oc]! : 0);
-        for (let c = 0; c < m.cx; c++) {
-          const xOff = (n * m.G * m.cx + gr * m.cx + c) * m.xPlane;
-          const wOff = (oc * m.cx + c) * m.kVol;
+        for (let c = 0; c < cx; c++) {
+          const xOff = (n * G * cx + gr * cx + c) * m.xPlane;
+          const wOff = (oc * cx + c) * kVol;
           forEachTap(m, (yi, xi, ki) => {
             acc[yi] += x[xOff + xi]! * w[wOff + ki]!;
           });
         }
-        y.set(acc, (n * m.G * m.cy + oc) * m.yPlane);
+        y.set(acc, (n * G * cy + oc) * m.yPlane);
       }
 }
 
@@ -71,41 +72,43 @@ export function convScatterRef(
   x: FloatData,
 ): void {
   const m = convPlan(g);
+  const { batch: N, groups: G, xChannelsPerGroup: cx, yChannelsPerGroup: cy, kernelVolume: kVol } = m;
   const acc = new Float64Array(m.xPlane);
-  for (let n = 0; n < m.N; n++)
-    for (let gr = 0; gr < m.G; gr++)
-      for (let c = 0; c < m.cx; c++) {
-        const xc = gr * m.cx + c;
+  for (let n = 0; n < N; n++)
+    for (let gr = 0; gr < G; gr++)
+      for (let c = 0; c < cx; c++) {
+        const xc = gr * cx + c;
         acc.fill(bias ? bias[xc]! : 0);
-        for (let o = 0; o < m.cy; o++) {
-          const oc = gr * m.cy + o;
-          const yOff = (n * m.G * m.cy + oc) * m.yPlane;
-          const wOff = (oc * m.cx + c) * m.kVol;
+        for (let o = 0; o < cy; o++) {
+          const oc = gr * cy + o;
+          const yOff = (n * G * cy + oc) * m.yPlane;
+          const wOff = (oc * cx + c) * kVol;
           forEachTap(m, (yi, xi, ki) => {
             acc[xi] += y[yOff + yi]! * w[wOff + ki]!;
           });
         }
-        x.set(acc, (n * m.G * m.cx + xc) * m.xPlane);
+        x.set(acc, (n * G * cx + xc) * m.xPlane);
       }
 }
 
 /** gw = Σ_n,p x ⊗ y over the taps, gw fully written. */
 export function convWeightRef(g: ConvGeometry, x: FloatData, y: FloatData, gw: FloatData): void {
   const m = convPlan(g);
-  const acc = new Float64Array(m.kVol);
-  for (let gr = 0; gr < m.G; gr++)
-    for (let o = 0; o < m.cy; o++) {
-      const oc = gr * m.cy + o;
-      for (let c = 0; c < m.cx; c++) {
+  const { batch: N, groups: G, xChannelsPerGroup: cx, yChannelsPerGroup: cy, kernelVolume: kVol } = m;
+  const acc = new Float64Array(kVol);
+  for (let gr = 0; gr < G; gr++)
+    for (let o = 0; o < cy; o++) {
+      const oc = gr * cy + o;
+      for (let c = 0; c < cx; c++) {
         acc.fill(0);
-        for (let n = 0; n < m.N; n++) {
-          const xOff = (n * m.G * m.cx + gr * m.cx + c) * m.xPlane;
-          const yOff = (n * m.G * m.cy + oc) * m.yPlane;
+        for (let n = 0; n < N; n++) {
+          const xOff = (n * G * cx + gr * cx + c) * m.xPlane;
+          const yOff = (n * G * cy + oc) * m.yPlane;
           forEachTap(m, (yi, xi, ki) => {
             acc[ki] += x[xOff + xi]! * y[yOff + yi]!;
           });
         }
-        gw.set(acc, (oc * m.cx + c) * m.kVol);
+        gw.set(acc, (oc * cx + c) * kVol);
       }
     }
 }

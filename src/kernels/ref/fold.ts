@@ -7,58 +7,16 @@
  *
  * col2im is the adjoint of im2col: ⟨im2col(x), y⟩ = ⟨x, col2im(y)⟩.
  */
-import { to3 } from '../../geometry/arithmetic.js';
 import type { FoldGeometry } from '../../geometry/fold.js';
 import type { FloatData } from '../../tensor.js';
-
-interface Dims {
-  X: [number, number, number];
-  B: [number, number, number];
-  K: [number, number, number];
-  S: [number, number, number];
-  D: [number, number, number];
-  P: [number, number, number];
-  plane: number;
-  L: number;
-  kVol: number;
-  planes: number; // N·C
-}
-
-function dims(g: FoldGeometry, imageLength: number, colsLength: number): Dims {
-  const X = to3(g.imageSize, 1);
-  const B = to3(g.blocks, 1);
-  const K = to3(g.kernel, 1);
-  const plane = X[0] * X[1] * X[2];
-  const planes = g.batch * g.channels;
-  const L = B[0] * B[1] * B[2];
-  const kVol = K[0] * K[1] * K[2];
-  // Internal invariants: the op allocated both arrays from this geometry.
-  if (imageLength !== planes * plane || colsLength !== planes * kVol * L) {
-    throw new Error(
-      `${g.fn}: internal error: arrays of length ${imageLength} and ${colsLength} do not match the geometry ` +
-        `(${planes * plane} and ${planes * kVol * L})`,
-    );
-  }
-  return {
-    X,
-    B,
-    K,
-    S: to3(g.stride, 1),
-    D: to3(g.dilation, 1),
-    P: to3(g.padBegin, 0),
-    plane,
-    L,
-    kVol,
-    planes,
-  };
-}
+import { foldPlan, type FoldPlan } from '../plan.js';
 
 /**
  * Calls `body(colOffset, imageIndex)` for every (kernel tap, block) of one plane, in the columns'
  * row-major order (k, l); `imageIndex` is −1 where the tap lands in the padding.
  */
-function forEachTap(m: Dims, body: (colOffset: number, imageIndex: number) => void): void {
-  const { X, B, K, S, D, P, L } = m;
+function forEachTap(m: FoldPlan, body: (colOffset: number, imageIndex: number) => void): void {
+  const { xSize: X, ySize: B, kernelSize: K, stride: S, dilation: D, padBegin: P, blockCount: L } = m;
   for (let kz = 0; kz < K[0]; kz++)
     for (let ky = 0; ky < K[1]; ky++)
       for (let kx = 0; kx < K[2]; kx++) {
@@ -82,10 +40,10 @@ function forEachTap(m: Dims, body: (colOffset: number, imageIndex: number) => vo
 
 /** im2col: `cols` (N, C·∏k, L) fully written from `image` (N, C, *imageSize). */
 export function im2colRef(g: FoldGeometry, image: FloatData, cols: FloatData): void {
-  const m = dims(g, image.length, cols.length);
-  const colPlane = m.kVol * m.L;
+  const m = foldPlan(g, image.length, cols.length);
+  const colPlane = m.kernelVolume * m.blockCount;
   for (let q = 0; q < m.planes; q++) {
-    const xOff = q * m.plane;
+    const xOff = q * m.xPlane;
     const cOff = q * colPlane;
     forEachTap(m, (co, xi) => {
       cols[cOff + co] = xi < 0 ? 0 : image[xOff + xi]!;
@@ -95,15 +53,15 @@ export function im2colRef(g: FoldGeometry, image: FloatData, cols: FloatData): v
 
 /** col2im: `image` (N, C, *imageSize) fully written, overlapping blocks summed, from `cols`. */
 export function col2imRef(g: FoldGeometry, cols: FloatData, image: FloatData): void {
-  const m = dims(g, image.length, cols.length);
-  const colPlane = m.kVol * m.L;
-  const acc = new Float64Array(m.plane);
+  const m = foldPlan(g, image.length, cols.length);
+  const colPlane = m.kernelVolume * m.blockCount;
+  const acc = new Float64Array(m.xPlane);
   for (let q = 0; q < m.planes; q++) {
     const cOff = q * colPlane;
     acc.fill(0);
     forEachTap(m, (co, xi) => {
       if (xi >= 0) acc[xi] += cols[cOff + co]!;
     });
-    image.set(acc, q * m.plane);
+    image.set(acc, q * m.xPlane);
   }
 }

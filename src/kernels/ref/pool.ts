@@ -233,9 +233,26 @@ export function maxPoolBackwardRef(g: PoolGeometry, gy: FloatData, indices: Int3
 }
 
 /** Max unpooling: `y[indices] = x`, the rest of `y` (which must be zeroed) stays 0. */
-export function maxUnpoolRef(g: PoolGeometry, x: FloatData, indices: Int32Array, y: FloatData): void {
+export function maxUnpoolRef(g: PoolGeometry, x: FloatData, indices: Int32Array, y: FloatData): number {
+  const bad = firstOutside(indices, g.outPlane);
+  if (bad >= 0) return bad;
   y.fill(0); // every element written: the output may come from the storage pool, dirty
   scatter(g.planes, g.inPlane, g.outPlane, x, indices, y, false);
+  return -1;
+}
+
+/**
+ * The position of the first index outside [0, limit), or −1: max unpooling's check, which every
+ * maxUnpool kernel makes before writing (the kernels return it; the op refuses). A small function
+ * of its own, so that V8 optimises the loop as a whole.
+ */
+export function firstOutside(ix: Int32Array, limit: number): number {
+  const n = ix.length;
+  for (let i = 0; i < n; i++) {
+    // one unsigned comparison: negative indices wrap to ≥ 2³¹
+    if (ix[i]! >>> 0 >= limit) return i;
+  }
+  return -1;
 }
 
 /** Max unpooling's backward pass: `gx = gy[indices]`. */

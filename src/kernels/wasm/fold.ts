@@ -10,81 +10,61 @@
  * float64 and rounds once: overlapping taps may differ from it in the last bits, as PyTorch's
  * float32 col2im does.
  */
-import { to3 } from '../../geometry/arithmetic.js';
 import type { FoldGeometry } from '../../geometry/fold.js';
-import type { Triple } from '../plan.js';
-import { V } from './abi.js';
-import { colsByChannel, writeSlice, type SliceRecord } from './conv.js';
+import { foldPlan, type FoldPlan } from '../plan.js';
+import { SLICE } from './layout.js';
 import type { WasmEngine } from './loader.js';
+import { colsByChannel, writeSlice, type SliceRecord } from './slice.js';
 import { FN } from './threads.js';
 
 /** The slice record of batch element b: the image at byte offset `ip`, the columns at `cp`. */
-function slice(g: FoldGeometry, ip: number, cp: number, b: number): SliceRecord {
-  const X = to3(g.imageSize, 1) as Triple;
-  const plane = X[0] * X[1] * X[2];
-  const L = g.blockCount;
+function slice(g: FoldGeometry, m: FoldPlan, ip: number, cp: number, b: number): SliceRecord {
   return {
-    c: g.channels,
-    X,
-    Y: to3(g.blocks, 1) as Triple,
-    K: to3(g.kernel, 1) as Triple,
-    S: to3(g.stride, 1) as Triple,
-    D: to3(g.dilation, 1) as Triple,
-    P: to3(g.padBegin, 0) as Triple,
-    src: ip + 4 * b * g.channels * plane,
-    cs: plane,
-    bs: 0,
-    nb: 1,
-    cols: cp + 4 * b * g.channels * g.kernelVolume * L,
-    ld: L,
+    channels: g.channels,
+    xSize: m.xSize,
+    ySize: m.ySize,
+    kernelSize: m.kernelSize,
+    stride: m.stride,
+    dilation: m.dilation,
+    padBegin: m.padBegin,
+    src: ip + 4 * b * g.channels * m.xPlane,
+    channelStride: m.xPlane,
+    batchStride: 0,
+    batchCount: 1,
+    columns: cp + 4 * b * g.channels * m.kernelVolume * m.blockCount,
+    columnStride: m.blockCount,
   };
-}
-
-function check(g: FoldGeometry, image: Float32Array, cols: Float32Array): void {
-  const plane = g.imageSize.reduce((a, b) => a * b, 1);
-  const planes = g.batch * g.channels;
-  if (image.length !== planes * plane || cols.length !== planes * g.kernelVolume * g.blockCount)
-    throw new Error(
-      `${g.fn}: internal error: arrays of length ${image.length} and ${cols.length} do not match the geometry`,
-    );
 }
 
 /** im2col: `cols` (N, C·∏k, L) fully written from `image` (N, C, *imageSize). */
 export function im2colWasm(e: WasmEngine, g: FoldGeometry, image: Float32Array, cols: Float32Array): void {
-  check(g, image, cols);
+  const m = foldPlan(g, image.length, cols.length);
   if (cols.length === 0) return;
   e.reset();
   const ip = e.copyIn(image);
-  const cp = e.alloc(cols.length);
-  const cv = e.record(V.FIELDS);
+  const cp = e.output(cols);
+  const cv = e.record(SLICE);
   for (let b = 0; b < g.batch; b++) {
-    const r = slice(g, ip, cp, b);
+    const r = slice(g, m, ip, cp, b);
     writeSlice(e, cv, r);
-    colsByChannel(e, FN.im2col, cv, r, g.kernelVolume, 4 * g.channels * g.kernelVolume * g.blockCount);
+    colsByChannel(e, FN.im2col, cv, r, m.kernelVolume, 4 * g.channels * m.kernelVolume * m.blockCount);
   }
   e.copyOut(cp, cols);
 }
 
 /** col2im: `image` (N, C, *imageSize) fully written, the sum of the columns that cover each pixel. */
 export function col2imWasm(e: WasmEngine, g: FoldGeometry, cols: Float32Array, image: Float32Array): void {
-  check(g, image, cols);
+  const m = foldPlan(g, image.length, cols.length);
   if (image.length === 0) return;
   e.reset();
   const cp = e.copyIn(cols);
-  const ip = e.alloc(image.length);
+  const ip = e.output(image);
   e.f32.fill(0, ip >> 2, (ip >> 2) + image.length);
-  const cv = e.record(V.FIELDS);
+  const cv = e.record(SLICE);
   for (let b = 0; b < g.batch; b++) {
-    const r = slice(g, ip, cp, b);
+    const r = slice(g, m, ip, cp, b);
     writeSlice(e, cv, r);
-    colsByChannel(
-      e,
-      FN.col2im,
-      cv,
-      r,
-      g.kernelVolume,
-      4 * g.channels * (image.length / (g.batch * g.channels)),
-    );
+    colsByChannel(e, FN.col2im, cv, r, m.kernelVolume, 4 * g.channels * m.xPlane);
   }
   e.copyOut(ip, image);
 }

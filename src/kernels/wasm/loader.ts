@@ -15,11 +15,12 @@
  * until `await ready()` has compiled the module asynchronously; call it once at start-up in a
  * browser to be sure every call runs the same kernels.
  *
- * Memory: each engine has one WebAssembly.Memory that grows as calls need; a call lays out its
- * operands from heapBase() upward and releases everything when it returns, so repeated calls reuse
- * the same pages. WebAssembly memory cannot shrink: `releaseWasmMemory()` drops the instances
- * (the next call compiles a fresh one) to give a large memory back to the garbage collector.
- * Inputs are copied in and outputs copied out on every call.
+ * Memory: each engine has one WebAssembly.Memory that grows as needed. Its lower part lends blocks
+ * as tensor storage (storage.ts; see WasmEngine), above it each call lays out its scratch and
+ * releases it when it returns, so repeated calls reuse the same pages. Operands that are blocks of
+ * this memory are read and written in place; others are copied in and out. WebAssembly memory
+ * cannot shrink: `releaseWasmMemory()` drops the instances (the next call compiles a fresh one) to
+ * give a large memory back to the garbage collector.
  *
  * The memory is created here and imported by the module. Where the engine has shared memory
  * (Node; browsers on cross-origin-isolated pages) it is a shared WebAssembly.Memory, which the
@@ -28,7 +29,8 @@
  * calling thread.
  */
 import { wasmBase64 } from './binary.generated.js';
-import { dropPool } from './threads.js';
+import { readField, writeRecord, type RecordLayout, type RecordValues } from './layout.js';
+import { setBlockLender, type BlockLender } from '../../storage.js';
 
 export type WasmVariant = 'relaxed' | 'simd' | 'scalar';
 /** Best first. */
@@ -50,6 +52,8 @@ export interface KernelExports {
   maxUnpool(record: number): void;
   maxUnpoolBackward(record: number): void;
   pixelShuffle(record: number): void;
+  probeCopy(record: number): void;
+  probeFma(record: number): void;
   heapBase(): number;
   blocking(i: number): number;
   variant(): number;
@@ -61,7 +65,23 @@ export const MAX_BYTES = 2 ** 31 - PAGE;
 /** The maximum the module declares for its memory, in pages (scripts/build-wasm.ts). */
 const MAX_PAGES = 32768;
 
-/** One instance of one build, its memory and a bump allocator for the current call. */
+/**
+ * Bytes of tensor storage one engine lends at most (the rest of the 2 GiB address space stays for
+ * the calls' scratch); beyond it tensors get ordinary arrays.
+ */
+export const MAX_LENT_BYTES = 2 ** 30;
+
+/**
+ * One instance of one build and its memory. The memory holds two regions:
+ *
+ *   [heapBase, arenaEnd)   blocks lent as tensor storage (storage.ts), free or in use; a block's
+ *                          view never moves or detaches (the memory is shared: growing it keeps
+ *                          old views valid), and a free block is reused only for its exact size
+ *   [arenaEnd, …)          the current call's scratch, a bump allocator reset by every call
+ *
+ * Blocks are lent and given back between kernel calls, never during one, so the scratch can start
+ * at the arena's end. Only shared memories lend blocks: growing a plain memory detaches its views.
+ */
 export class WasmEngine {
   readonly fns: KernelExports;
   readonly MR: number;
@@ -69,6 +89,15 @@ export class WasmEngine {
   readonly NC: number;
   private readonly base: number;
   private top: number;
+  private arenaEnd: number;
+  /** bytes lent and not given back */
+  private lent = 0;
+  /** free blocks by exact byte size (offsets, last freed last) */
+  private readonly freeBySize = new Map<number, number[]>();
+  /** free blocks by their end offset, to give the arena's top back */
+  private readonly freeByEnd = new Map<number, number>();
+  /** every ArrayBuffer object this memory has shown (a shared memory shows a new one per growth) */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
   private f32View: Float32Array;
   private i32View: Int32Array;
 
@@ -77,7 +106,7 @@ export class WasmEngine {
     /** The compiled module (the worker pool instantiates it again on the same memory). */
     readonly module: WebAssembly.Module,
     instance: WebAssembly.Instance,
-    /** Whether the memory is shared (then a worker pool may run on it). */
+    /** Whether the memory is shared (then a worker pool may run on it, and it lends storage). */
     readonly shared: boolean,
   ) {
     this.fns = instance.exports as unknown as KernelExports;
@@ -86,18 +115,36 @@ export class WasmEngine {
     this.NC = this.fns.blocking(4);
     this.base = align(this.fns.heapBase());
     this.top = this.base;
-    this.f32View = new Float32Array(this.fns.memory.buffer);
-    this.i32View = new Int32Array(this.fns.memory.buffer);
+    this.arenaEnd = this.base;
+    this.f32View = new Float32Array(this.buffer());
+    this.i32View = new Int32Array(this.buffer());
+  }
+
+  /** The memory's current buffer, remembered as this memory's. */
+  private buffer(): ArrayBufferLike {
+    const b = this.fns.memory.buffer;
+    this.buffers.add(b);
+    return b;
+  }
+
+  /** Grows the memory to at least `end` bytes (the caller checked MAX_BYTES). */
+  private reserve(end: number): void {
+    const have = this.fns.memory.buffer.byteLength;
+    if (end <= have) return;
+    this.fns.memory.grow(Math.ceil((end - have) / PAGE));
+    // a plain memory's old buffer is detached; a shared one's keeps its old length: renew both
+    this.f32View = new Float32Array(this.buffer());
+    this.i32View = new Int32Array(this.buffer());
   }
 
   /** Releases every allocation (the start of a kernel call). */
   reset(): void {
-    this.top = this.base;
+    this.top = this.arenaEnd;
   }
 
   /** Releases every allocation made after byte offset `p` (a value alloc returned). */
   release(p: number): void {
-    this.top = Math.max(this.base, Math.min(this.top, p));
+    this.top = Math.max(this.arenaEnd, Math.min(this.top, p));
   }
 
   /** Bytes a call may still allocate. */
@@ -110,15 +157,73 @@ export class WasmEngine {
     const at = this.top;
     const end = align(at + 4 * Math.max(0, n));
     if (end > MAX_BYTES) throw new RangeError(`wasm kernels: ${end} bytes of linear memory needed`);
-    const have = this.fns.memory.buffer.byteLength;
-    if (end > have) {
-      this.fns.memory.grow(Math.ceil((end - have) / PAGE));
-      // a plain memory's old buffer is detached; a shared one's keeps its old length: renew both
-      this.f32View = new Float32Array(this.fns.memory.buffer);
-      this.i32View = new Int32Array(this.fns.memory.buffer);
-    }
+    this.reserve(end);
     this.top = end;
     return at;
+  }
+
+  /**
+   * A block of `bytes` (a multiple of 4) lent as tensor storage, as its byte offset, or -1 when
+   * this memory lends none (not shared) or no more (MAX_LENT_BYTES). Not during a kernel call.
+   */
+  lend(bytes: number): number {
+    if (!this.shared) return -1;
+    const size = align(bytes);
+    const list = this.freeBySize.get(size);
+    let p: number;
+    if (list !== undefined && list.length > 0) {
+      p = list.pop()!;
+      this.freeByEnd.delete(p + size);
+    } else {
+      if (this.lent + size > MAX_LENT_BYTES || this.arenaEnd + size > MAX_BYTES) return -1;
+      try {
+        this.reserve(this.arenaEnd + size);
+      } catch {
+        return -1;
+      }
+      p = this.arenaEnd;
+      this.arenaEnd += size;
+    }
+    this.lent += size;
+    this.top = Math.max(this.top, this.arenaEnd);
+    return p;
+  }
+
+  /** Takes back the block of `bytes` at `p` (lend returned it); the arena's free top shrinks. */
+  giveBack(p: number, bytes: number): void {
+    const size = align(bytes);
+    this.lent -= size;
+    let list = this.freeBySize.get(size);
+    if (list === undefined) this.freeBySize.set(size, (list = []));
+    list.push(p);
+    this.freeByEnd.set(p + size, p);
+    for (let q = this.freeByEnd.get(this.arenaEnd); q !== undefined; q = this.freeByEnd.get(this.arenaEnd)) {
+      const s = this.arenaEnd - q;
+      const l = this.freeBySize.get(s)!;
+      l.splice(l.lastIndexOf(q), 1);
+      if (l.length === 0) this.freeBySize.delete(s);
+      this.freeByEnd.delete(this.arenaEnd);
+      this.arenaEnd = q;
+    }
+  }
+
+  /** Bytes of tensor storage lent now, and the arena's extent (lent + free blocks). */
+  get lentBytes(): number {
+    return this.lent;
+  }
+  get arenaBytes(): number {
+    return this.arenaEnd - this.base;
+  }
+
+  /** Whether `a` is a view of this memory (then kernels read and write it in place). */
+  owns(a: ArrayBufferView): boolean {
+    return this.buffers.has(a.buffer);
+  }
+
+  /** A Float32Array or Int32Array view of `n` elements at byte offset `p`. */
+  view(dtype: 'float32' | 'int32', p: number, n: number): Float32Array | Int32Array {
+    const b = this.buffer();
+    return dtype === 'float32' ? new Float32Array(b, p, n) : new Int32Array(b, p, n);
   }
 
   /**
@@ -126,53 +231,69 @@ export class WasmEngine {
    * then read as length 0) and the view is renewed; reading `memory.buffer` on every call is slow.
    */
   get f32(): Float32Array {
-    if (this.f32View.length === 0) this.f32View = new Float32Array(this.fns.memory.buffer);
+    if (this.f32View.length === 0) this.f32View = new Float32Array(this.buffer());
     return this.f32View;
   }
 
   get i32(): Int32Array {
-    if (this.i32View.length === 0) this.i32View = new Int32Array(this.fns.memory.buffer);
+    if (this.i32View.length === 0) this.i32View = new Int32Array(this.buffer());
     return this.i32View;
   }
 
-  /** Allocates `src.length` floats and copies `src` in; returns the byte offset. */
-  copyIn(src: Float32Array): number {
+  /**
+   * The byte offset of input `src` in this memory: its own when it is a view of this memory
+   * (tensor storage lent by it: read in place), else a scratch copy.
+   */
+  copyIn(src: Float32Array | Int32Array): number {
+    if (this.owns(src)) return src.byteOffset;
     const p = this.alloc(src.length);
-    this.f32.set(src, p >> 2);
+    if (src instanceof Float32Array) this.f32.set(src, p >> 2);
+    else this.i32.set(src, p >> 2);
     return p;
   }
 
-  /** Copies `n = dst.length` floats at byte offset `p` out into `dst`. */
-  copyOut(p: number, dst: Float32Array): void {
-    dst.set(this.f32.subarray(p >> 2, (p >> 2) + dst.length));
+  /** Where a kernel writes output `dst`: in place when it is a view of this memory, else scratch. */
+  output(dst: Float32Array | Int32Array): number {
+    return this.owns(dst) ? dst.byteOffset : this.alloc(dst.length);
   }
 
-  /** An i32 parameter record of `fields` entries (zeroed); returns its byte offset. */
-  record(fields: number): number {
-    const p = this.alloc(fields);
-    this.i32.fill(0, p >> 2, (p >> 2) + fields);
+  /** Copies the output at byte offset `p` into `dst`, unless it was written there in place. */
+  copyOut(p: number, dst: Float32Array | Int32Array): void {
+    if (this.owns(dst) && dst.byteOffset === p) return;
+    const src = dst instanceof Float32Array ? this.f32 : this.i32;
+    dst.set(src.subarray(p >> 2, (p >> 2) + dst.length));
+  }
+
+  /**
+   * A parameter record of layout `l` (layout.ts), zeroed, then the given fields written by name;
+   * returns its byte offset.
+   */
+  record<F extends RecordLayout['fields']>(l: RecordLayout<F>, values: RecordValues<F> = {}): number {
+    const p = this.alloc(l.size);
+    this.i32.fill(0, p >> 2, (p >> 2) + l.size);
+    writeRecord(this.i32, p, l, values);
     return p;
   }
 
-  /** Sets field `i` of the record at byte offset `p`. */
-  set(p: number, i: number, value: number): void {
-    this.i32[(p >> 2) + i] = value;
+  /** Writes the given fields of the record of layout `l` at byte offset `p`. */
+  write<F extends RecordLayout['fields']>(p: number, l: RecordLayout<F>, values: RecordValues<F>): void {
+    writeRecord(this.i32, p, l, values);
   }
 
-  /** Sets consecutive fields from `i` on. */
-  setAll(p: number, i: number, values: readonly number[]): void {
-    this.i32.set(values, (p >> 2) + i);
+  /** Field `key` of the record of layout `l` at byte offset `p`. */
+  read<F extends RecordLayout['fields']>(p: number, l: RecordLayout<F>, key: keyof F): number {
+    return readField(this.i32, p, l, key);
   }
 
-  /** Field `i` of the record at byte offset `p`. */
-  get(p: number, i: number): number {
-    return this.i32[(p >> 2) + i]!;
-  }
-
-  /** A copy of the `fields`-field record at `p`; returns its byte offset. */
-  copyRecord(p: number, fields: number): number {
-    const q = this.alloc(fields);
-    this.i32.copyWithin(q >> 2, p >> 2, (p >> 2) + fields);
+  /** A copy of the record of layout `l` at `p`, with the given fields rewritten; its byte offset. */
+  copyRecord<F extends RecordLayout['fields']>(
+    p: number,
+    l: RecordLayout<F>,
+    values: RecordValues<F> = {},
+  ): number {
+    const q = this.alloc(l.size);
+    this.i32.copyWithin(q >> 2, p >> 2, (p >> 2) + l.size);
+    writeRecord(this.i32, q, l, values);
     return q;
   }
 }
@@ -370,13 +491,32 @@ export async function ready(): Promise<WasmVariant | null> {
 }
 
 /**
- * Drops the compiled instances and their memory (WebAssembly memory only grows); the next kernel
- * call instantiates afresh. Useful after one very large call.
- *
- * @example
- *   releaseWasmMemory();
+ * Tensor storage comes from the default engine's memory when it is shared (storage.ts). Lending
+ * compiles the engine on the first tensor of pool size, as the first kernel call would.
  */
-export function releaseWasmMemory(): void {
-  for (const e of engines.values()) dropPool(e);
+const lenders = new WeakMap<WasmEngine, BlockLender>();
+setBlockLender(() => {
+  const e = defaultEngine();
+  if (e === null || !e.shared) return null;
+  let l = lenders.get(e);
+  if (l === undefined) {
+    l = {
+      lend(dtype, n) {
+        const p = e.lend(4 * n);
+        return p < 0 ? null : e.view(dtype, p, n);
+      },
+      giveBack(p, bytes) {
+        e.giveBack(p, bytes);
+      },
+    };
+    lenders.set(e, l);
+  }
+  return l;
+});
+
+/** @internal Forgets every engine (releaseWasmMemory in runtime.ts); returns them. */
+export function dropEngines(): WasmEngine[] {
+  const all = [...engines.values()];
   engines.clear();
+  return all;
 }

@@ -6,7 +6,7 @@
  * threads, the output is copied out.
  *
  * Threads split a call by planes (N·C; pixel shuffle by groups of r² low-resolution planes), and
- * only when it writes at least threadTuning.minBytes: every output element is written by exactly
+ * only when it writes at least threadTuning.minBytes (split.ts): every output element is written by exactly
  * one job, with the same arithmetic, so results are bit-identical for every thread count.
  */
 import type { ShuffleGeometry, Taps } from '../../geometry/interpolate.js';
@@ -14,39 +14,10 @@ import type { PoolGeometry } from '../../geometry/pool.js';
 import type { TensorData } from '../../tensor.js';
 import { isIdentity, isNearest, uniformTaps } from '../fast/resample.js';
 import { checkResampleSizes, checkShuffleSizes } from '../ref/resample.js';
-import { R, U, P, KIND_SEPARABLE, KIND_GATHER, KIND_COPY_ROWS, KIND_DOUBLE_ROWS } from './abi.js';
-import { threadTuning } from './conv.js';
+import { RESAMPLE, RESAMPLE_KIND, SHUFFLE, UNPOOL } from './layout.js';
 import type { WasmEngine } from './loader.js';
-import { FN, parallel, threadsOf, type Job } from './threads.js';
-
-/** [start, end) of part t of `units` units split into `parts` near-equal runs. */
-function part(units: number, parts: number, t: number): [number, number] {
-  return [Math.floor((t * units) / parts), Math.floor(((t + 1) * units) / parts)];
-}
-
-/** Threads for a step over `units` planes writing `bytes`: 1 below threadTuning.minBytes. */
-function threadCount(e: WasmEngine, units: number, bytes: number): number {
-  return bytes >= threadTuning.minBytes ? Math.max(1, Math.min(units, threadsOf(e))) : 1;
-}
-
-/**
- * Runs `fn` over `units` planes in T jobs: `record(u0, n)` writes the record of planes
- * [u0, u0 + n) and returns its byte offset.
- */
-function runSplit(
-  e: WasmEngine,
-  fn: number,
-  units: number,
-  T: number,
-  record: (t: number, u0: number, n: number) => number,
-): void {
-  const jobs: Job[] = [];
-  for (let t = 0; t < T; t++) {
-    const [u0, u1] = part(units, T, t);
-    jobs.push([fn, record(t, u0, u1 - u0)]);
-  }
-  parallel(e, jobs);
-}
+import { runByUnits } from './split.js';
+import { FN } from './threads.js';
 
 function copyInt32(e: WasmEngine, a: Int32Array): number {
   const p = e.alloc(a.length);
@@ -58,16 +29,6 @@ function copyFloat64(e: WasmEngine, a: Float64Array): number {
   const p = e.alloc(2 * a.length);
   new Float64Array(e.fns.memory.buffer, p, a.length).set(a);
   return p;
-}
-
-/** Copies 32-bit data (float32 or int32) in; returns the byte offset. */
-function copyIn32(e: WasmEngine, a: Float32Array | Int32Array): number {
-  return a instanceof Float32Array ? e.copyIn(a) : copyInt32(e, a);
-}
-
-function copyOut32(e: WasmEngine, p: number, a: Float32Array | Int32Array): void {
-  if (a instanceof Float32Array) e.copyOut(p, a);
-  else a.set(e.i32.subarray(p >> 2, (p >> 2) + a.length));
 }
 
 /** Row-cache slots of the separable plan: a power of 2 of at least 2 × (rows one output row reads) + 4. */
@@ -82,13 +43,13 @@ function cacheSlots(t0: Taps, t1: Taps): number {
   return slots;
 }
 
-/** The gather plan for nearest taps (or the separable plan, KIND_SEPARABLE). */
+/** The gather plan for nearest taps (or the separable plan). */
 function kindOf(taps: readonly [Taps, Taps, Taps]): number {
-  if (!taps.every(isNearest)) return KIND_SEPARABLE;
+  if (!taps.every(isNearest)) return RESAMPLE_KIND.separable;
   const t2 = taps[2];
-  if (isIdentity(t2)) return KIND_COPY_ROWS;
-  if (t2.outSize === 2 * t2.inSize && t2.index.every((i, o) => i === o >> 1)) return KIND_DOUBLE_ROWS;
-  return KIND_GATHER;
+  if (isIdentity(t2)) return RESAMPLE_KIND.copyRows;
+  if (t2.outSize === 2 * t2.inSize && t2.index.every((i, o) => i === o >> 1)) return RESAMPLE_KIND.doubleRows;
+  return RESAMPLE_KIND.gather;
 }
 
 /**
@@ -108,38 +69,47 @@ export function resampleWasm(
   if (dst.length === 0) return;
   e.reset();
   const sp = e.copyIn(src);
-  const dp = e.alloc(dst.length);
+  const dp = e.output(dst);
   const kind = kindOf(taps);
-  const tables: number[] = [];
-  for (const t of taps) tables.push(copyInt32(e, t.start));
-  for (const t of taps) tables.push(copyInt32(e, t.index));
-  for (const t of taps) tables.push(copyFloat64(e, t.weight));
-  const separable = kind === KIND_SEPARABLE;
+  const starts = taps.map((t) => copyInt32(e, t.start));
+  const indices = taps.map((t) => copyInt32(e, t.index));
+  const weights = taps.map((t) => copyFloat64(e, t.weight));
+  const separable = kind === RESAMPLE_KIND.separable;
   const n = uniformTaps(t2);
-  const hKind = n === 1 || n === 2 ? n : 0;
   const slots = separable ? cacheSlots(t0, t1) : 0;
-  const T = threadCount(e, planes, 4 * dst.length);
-  const shape = [t0.inSize, t1.inSize, t2.inSize, t0.outSize, t1.outSize, t2.outSize];
-  runSplit(e, FN.resample, planes, T, (_t, p0, np) => {
-    const cache = separable ? e.alloc(2 * (slots + 1) * t2.outSize) : 0;
-    const tags = separable ? e.alloc(slots) : 0;
-    const r = e.record(R.FIELDS);
-    e.setAll(r, 0, [sp + 4 * p0 * inPlane, dp + 4 * p0 * outPlane, np, ...shape, ...tables]);
-    e.setAll(r, R.KIND, [kind, hKind, cache, tags, slots]);
-    return r;
-  });
+  runByUnits(e, FN.resample, planes, 4 * dst.length, (p0, np) =>
+    e.record(RESAMPLE, {
+      src: sp + 4 * p0 * inPlane,
+      dst: dp + 4 * p0 * outPlane,
+      planes: np,
+      inputSize: [t0.inSize, t1.inSize, t2.inSize],
+      outputSize: [t0.outSize, t1.outSize, t2.outSize],
+      tapStart: [starts[0]!, starts[1]!, starts[2]!],
+      tapIndex: [indices[0]!, indices[1]!, indices[2]!],
+      tapWeight: [weights[0]!, weights[1]!, weights[2]!],
+      kind,
+      horizontalTaps: n === 1 || n === 2 ? n : 0,
+      cache: separable ? e.alloc(2 * (slots + 1) * t2.outSize) : 0,
+      tags: separable ? e.alloc(slots) : 0,
+      slots,
+    }),
+  );
   e.copyOut(dp, dst);
 }
 
-/** Max unpooling: `y = 0`, then `y[plane, indices[plane, i]] = x[plane, i]` in input order. */
+/**
+ * Max unpooling: `y = 0`, then `y[plane, indices[plane, i]] = x[plane, i]` in input order. Returns
+ * −1, or the position of the first index outside the plane: each plane's indices are checked
+ * before it is written, so y (the op's fresh output) is then incomplete and must be discarded.
+ */
 export function maxUnpoolWasm(
   e: WasmEngine,
   g: PoolGeometry,
   x: Float32Array,
   indices: Int32Array,
   y: Float32Array,
-): void {
-  unpool(e, g, x, indices, y, false);
+): number {
+  return unpool(e, g, x, indices, y, false);
 }
 
 /** Max unpooling's backward pass: `gx[plane, i] = gy[plane, indices[plane, i]]`. */
@@ -150,7 +120,8 @@ export function maxUnpoolBackwardWasm(
   indices: Int32Array,
   gx: Float32Array,
 ): void {
-  unpool(e, g, gy, indices, gx, true);
+  if (unpool(e, g, gy, indices, gx, true) >= 0)
+    throw new Error('maxUnpool: internal error, unchecked indices');
 }
 
 function unpool(
@@ -160,7 +131,7 @@ function unpool(
   indices: Int32Array,
   dst: Float32Array,
   backward: boolean,
-): void {
+): number {
   const small = g.inPlane;
   const large = g.outPlane;
   const [ls, ld] = backward ? [large, small] : [small, large];
@@ -169,18 +140,34 @@ function unpool(
       `maxUnpool: internal error, buffers of ${src.length}, ${indices.length} and ${dst.length} elements for ${g.planes} planes of ${small} <-> ${large}`,
     );
   }
-  if (dst.length === 0) return;
+  if (dst.length === 0) return -1;
   e.reset();
   const sp = e.copyIn(src);
-  const ip = copyInt32(e, indices);
-  const dp = e.alloc(dst.length);
-  const T = threadCount(e, g.planes, 4 * dst.length);
-  runSplit(e, backward ? FN.maxUnpoolBackward : FN.maxUnpool, g.planes, T, (_t, p0, np) => {
-    const r = e.record(U.FIELDS);
-    e.setAll(r, 0, [sp + 4 * p0 * ls, ip + 4 * p0 * small, dp + 4 * p0 * ld, np, small, large]);
-    return r;
-  });
+  const ip = e.copyIn(indices);
+  const dp = e.output(dst);
+  const parts = runByUnits(
+    e,
+    backward ? FN.maxUnpoolBackward : FN.maxUnpool,
+    g.planes,
+    4 * dst.length,
+    (p0, np) =>
+      e.record(UNPOOL, {
+        src: sp + 4 * p0 * ls,
+        indices: ip + 4 * p0 * small,
+        dst: dp + 4 * p0 * ld,
+        planes: np,
+        smallPlane: small,
+        largePlane: large,
+        firstInvalid: -1,
+      }),
+  );
+  if (!backward)
+    for (const { u0, rec } of parts) {
+      const bad = e.read(rec, UNPOOL, 'firstInvalid');
+      if (bad >= 0) return u0 * small + bad;
+    }
   e.copyOut(dp, dst);
+  return -1;
 }
 
 /**
@@ -198,17 +185,22 @@ export function pixelShuffleWasm(
   const total = checkShuffleSizes(src, dst, g);
   if (total === 0) return;
   e.reset();
-  const sp = copyIn32(e, src);
-  const dp = e.alloc(total);
+  const sp = e.copyIn(src);
+  const dp = e.output(dst);
   const group = r * r * h * w;
   const nbc = batch * channels;
-  const T = threadCount(e, nbc, 4 * total);
-  runSplit(e, FN.pixelShuffle, nbc, T, (_t, u0, n) => {
-    const rec = e.record(P.FIELDS);
-    e.setAll(rec, 0, [sp + 4 * u0 * group, dp + 4 * u0 * group, n, r, h, w, unshuffle ? 1 : 0]);
-    return rec;
-  });
-  copyOut32(e, dp, dst);
+  runByUnits(e, FN.pixelShuffle, nbc, 4 * total, (u0, n) =>
+    e.record(SHUFFLE, {
+      src: sp + 4 * u0 * group,
+      dst: dp + 4 * u0 * group,
+      groups: n,
+      factor: r,
+      height: h,
+      width: w,
+      unshuffle: unshuffle ? 1 : 0,
+    }),
+  );
+  e.copyOut(dp, dst);
 }
 
 /** Whether pixelShuffleWasm can move these arrays (32-bit elements of one type). */

@@ -21,7 +21,6 @@
  * workers start only once the main thread returns to its event loop); `setNumThreads` resolves
  * when they have. Workers are unref'ed in Node: an idle pool does not keep a process alive.
  */
-import { fail } from '../../errors.js';
 import type { KernelExports, WasmEngine } from './loader.js';
 
 /** The exported kernels the worker pool can run, by index (a job names its kernel so). */
@@ -37,6 +36,8 @@ export const POOL_FUNCTIONS = [
   'maxUnpool',
   'maxUnpoolBackward',
   'pixelShuffle',
+  'probeCopy',
+  'probeFma',
 ] as const satisfies readonly (keyof KernelExports)[];
 
 /** A job: the index of an exported kernel in POOL_FUNCTIONS and its record's byte offset. */
@@ -318,49 +319,16 @@ export function dropPool(e: WasmEngine): void {
   pools.delete(e);
 }
 
-/**
- * Sets how many threads the WebAssembly kernels use (default: the machine's cores), starts the
- * workers of the default build's engine and resolves to the number of threads that will run: `n`,
- * or 1 where shared WebAssembly memory or workers are unavailable (browsers need a cross-origin-
- * isolated page). Results are bit-identical for every thread count. Work too small to pay for
- * waking a thread (below about 5·10⁶ multiply-adds for a GEMM) runs on the calling thread anyway.
- *
- * @example
- *   import { setNumThreads } from 'deconv';
- *   await setNumThreads(2);
- */
-export function setNumThreads(n: number): Promise<number> {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
-    try {
-      fail('setNumThreads', 'n', n, `must be an integer from 1 to ${MAX_THREADS}`);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-  // The setting takes effect in call order at once (getNumThreads sees the last call); the pool
-  // starts are queued, so the promises resolve in call order, each to what its own call set.
+/** @internal Sets the thread count (setNumThreads in runtime.ts checks `n` and starts the pool). */
+export function setThreadCount(n: number): void {
   threads = n;
-  const result = threadQueue.then(() => applyThreads(n));
-  threadQueue = result.catch(() => undefined);
-  return result;
 }
-let threadQueue: Promise<unknown> = Promise.resolve();
 
-async function applyThreads(n: number): Promise<number> {
-  // superseded by a later call: nothing to start, only whether n threads could run
-  if (threads !== n) {
-    if (n === 1) return 1;
-    const { defaultEngine } = await import('./loader.js');
-    return defaultEngine()?.shared ? n : 1;
-  }
+/** @internal Stops the pools whose size does not fit `n` threads (setNumThreads in runtime.ts). */
+export function stopPoolsOtherThan(n: number): void {
   for (const [e, pool] of pools)
     if (pool.size !== n - 1) {
       pool.terminate();
       pools.delete(e);
     }
-  if (n === 1) return 1;
-  const { defaultEngine } = await import('./loader.js');
-  const e = defaultEngine();
-  const pool = e ? poolOf(e) : null;
-  return pool && (await pool.whenReady()) ? n : 1;
 }

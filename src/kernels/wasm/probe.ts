@@ -1,0 +1,66 @@
+/**
+ * The machine's own limits, measured on the engine the kernels run on (for the bench): copy
+ * bandwidth with 1 and with every configured thread (memory.copy, one region per thread, bytes
+ * read + written counted, as the bench counts a memory-bound workload's bytes) and the peak of
+ * 128-bit fused multiply-adds on one thread (8 independent f32x4 chains). Internal: not exported
+ * from the package entry.
+ */
+import { PROBE } from './layout.js';
+import type { WasmEngine } from './loader.js';
+import { FN, parallel, threadsOf, type Job } from './threads.js';
+
+export interface MachineLimits {
+  /** copy bandwidth (GB/s, bytes read + written) by thread count: [1 thread, all threads] */
+  copyGBs: { threads: number; gbs: number }[];
+  /** 128-bit multiply-add peak of one thread, GFLOP/s (2 flops per lane) */
+  fmaGflops: number;
+}
+
+function best(runs: number, f: () => number): number {
+  let min = Infinity;
+  for (let i = 0; i < runs; i++) min = Math.min(min, f());
+  return min;
+}
+
+/**
+ * Copies `bytes` per thread (regions of 32 MiB: past the last-level cache, like the workloads' outputs),
+ * `threads` jobs at once; returns GB/s of bytes read + written, the best of `runs`.
+ */
+function copyProbe(e: WasmEngine, threads: number, bytes = 32 << 20, iterations = 2, runs = 7): number {
+  e.reset();
+  const jobs: Job[] = [];
+  for (let t = 0; t < threads; t++) {
+    const src = e.alloc(bytes / 4);
+    const dst = e.alloc(bytes / 4);
+    e.f32.fill(1, src >> 2, (src + bytes) >> 2);
+    jobs.push([FN.probeCopy, e.record(PROBE, { src, dst, bytes, iterations })]);
+  }
+  parallel(e, jobs); // warm: pages touched, workers awake
+  const ms = best(runs, () => {
+    const t0 = performance.now();
+    parallel(e, jobs);
+    return performance.now() - t0;
+  });
+  return (2 * bytes * iterations * threads) / (ms * 1e6);
+}
+
+function fmaProbe(e: WasmEngine, iterations = 2_000_000, runs = 7): number {
+  e.reset();
+  const result = e.alloc(4);
+  const rec = e.record(PROBE, { iterations, result });
+  e.fns.probeFma(rec);
+  const ms = best(runs, () => {
+    const t0 = performance.now();
+    e.fns.probeFma(rec);
+    return performance.now() - t0;
+  });
+  return (iterations * 8 * 4 * 2) / (ms * 1e6);
+}
+
+/** The limits on engine `e` (its worker pool must be started for the multi-thread probe). */
+export function measureLimits(e: WasmEngine): MachineLimits {
+  const n = threadsOf(e);
+  const copyGBs = [{ threads: 1, gbs: copyProbe(e, 1) }];
+  if (n > 1) copyGBs.push({ threads: n, gbs: copyProbe(e, n) });
+  return { copyGBs, fmaGflops: fmaProbe(e) };
+}

@@ -1,0 +1,158 @@
+/**
+ * The thread-split policy of every WebAssembly kernel, in one place: when a step is split across
+ * the worker pool (threads.ts) and how. Results never depend on the thread count: a split assigns
+ * every output element to exactly one job, which computes it with the same arithmetic in the same
+ * order as a single thread would — GEMM tiles by whole NR-column or MR-row panels (never K), the
+ * memory-bound kernels (stores, col2im, padded copies, resampling, unpooling, shuffles) by channels
+ * or planes, the sub-pixel weight packing by MR-row panels.
+ */
+import { GEMM, type RecordLayout, type RecordValues } from './layout.js';
+import type { WasmEngine } from './loader.js';
+import { FN, parallel, threadsOf, type Job } from './threads.js';
+
+/**
+ * When work is split across threads. Below `minMacs` multiply-adds a GEMM runs on the calling
+ * thread: waking a worker and waiting for it costs tens of µs, and each thread packs its own B
+ * blocks; a split gives each thread at least `minPanels` micro-panels (NR columns or MR rows).
+ * Below `minBytes` written, a memory-bound step is not split. The README cites these values.
+ * Mutable for tests, which force splits on small, tail-hitting geometries.
+ */
+export const threadTuning = { minMacs: 4e6, minPanels: 4, minBytes: 1 << 19 };
+
+/** [start, end) of part t of `units` units split into `parts` near-equal runs. */
+export function part(units: number, parts: number, t: number): [number, number] {
+  return [Math.floor((t * units) / parts), Math.floor(((t + 1) * units) / parts)];
+}
+
+/** Threads for a memory-bound step over `units` units writing `bytes`: 1 below minBytes. */
+export function memoryThreads(e: WasmEngine, units: number, bytes: number): number {
+  return bytes >= threadTuning.minBytes ? Math.max(1, Math.min(units, threadsOf(e))) : 1;
+}
+
+/**
+ * Runs a memory-bound kernel `fn` over `units` units (channels, planes) in `memoryThreads` jobs:
+ * `record(u0, n)` returns the byte offset of a record covering units [u0, u0 + n) only. Returns
+ * the jobs' first units and records, which stay readable until the next allocation (they are
+ * released).
+ */
+export function runByUnits(
+  e: WasmEngine,
+  fn: number,
+  units: number,
+  bytes: number,
+  record: (u0: number, n: number) => number,
+): { u0: number; rec: number }[] {
+  const T = memoryThreads(e, units, bytes);
+  const top = e.alloc(0);
+  const parts: { u0: number; rec: number }[] = [];
+  for (let t = 0; t < T; t++) {
+    const [u0, u1] = part(units, T, t);
+    parts.push({ u0, rec: record(u0, u1 - u0) });
+  }
+  parallel(
+    e,
+    parts.map((p) => [fn, p.rec] as const),
+  );
+  e.release(top);
+  return parts;
+}
+
+/**
+ * runByUnits on a record already written at `rec` (layout `l`): each job runs on a copy with the
+ * fields `shift(u0, n)` returns rewritten; a single job runs on `rec` itself.
+ */
+export function splitRecord<F extends RecordLayout['fields']>(
+  e: WasmEngine,
+  fn: number,
+  l: RecordLayout<F>,
+  rec: number,
+  units: number,
+  bytes: number,
+  shift: (u0: number, n: number) => RecordValues<F>,
+): void {
+  if (memoryThreads(e, units, bytes) <= 1) {
+    parallel(e, [[fn, rec]]);
+    return;
+  }
+  runByUnits(e, fn, units, bytes, (u0, n) => e.copyRecord(rec, l, shift(u0, n)));
+  return;
+}
+
+/** One thread's GEMM scratch: a packed B block, an edge tile, the row tables, its record. */
+interface ThreadScratch {
+  bPack: number;
+  tile: number;
+  scratch: number;
+  rec: number;
+}
+
+/** Scratch for one GEMM: packed A for an M × K operand and, per thread, a ThreadScratch. */
+export interface GemmScratch {
+  packedA: number;
+  per: ThreadScratch[];
+  /** thread 0's (what a single-threaded call uses) */
+  bPack: number;
+  tile: number;
+}
+
+function roundUp(v: number, m: number): number {
+  return Math.ceil(v / m) * m;
+}
+
+/**
+ * Scratch for GEMMs of an M × K A operand; `work`, the multiply-adds of the largest GEMM it serves,
+ * decides the thread count (one below minMacs).
+ */
+export function gemmScratch(e: WasmEngine, M: number, K: number, work: number): GemmScratch {
+  const packedA = e.alloc(roundUp(M, e.MR) * K);
+  const threads = work >= threadTuning.minMacs ? threadsOf(e) : 1;
+  const per: ThreadScratch[] = [];
+  for (let t = 0; t < threads; t++)
+    per.push({
+      bPack: e.alloc(e.fns.kcOf(K) * roundUp(e.NC, e.NR)),
+      tile: e.alloc(e.MR * e.NR + e.MR),
+      scratch: e.alloc(e.fns.blocking(5)),
+      rec: e.record(GEMM),
+    });
+  return { packedA, per, bPack: per[0]!.bPack, tile: per[0]!.tile };
+}
+
+/**
+ * Runs the GEMM of record `rec` with the scratch `s`, split over its threads by columns (whole NR
+ * panels) when there are enough, else by rows (whole MR panels).
+ */
+export function gemmRun(e: WasmEngine, rec: number, s: GemmScratch): void {
+  const M = e.read(rec, GEMM, 'm');
+  const N = e.read(rec, GEMM, 'n');
+  const T = s.per.length;
+  const byCols = N >= threadTuning.minPanels * T * e.NR;
+  const byRows = !byCols && M >= threadTuning.minPanels * T * e.MR;
+  if (T === 1 || (!byCols && !byRows) || M * N * e.read(rec, GEMM, 'k') < threadTuning.minMacs) {
+    const t = s.per[0]!;
+    e.write(rec, GEMM, { bPack: t.bPack, tile: t.tile, scratch: t.scratch });
+    e.fns.gemm(rec);
+    return;
+  }
+  const [size, unit] = byCols ? [N, e.NR] : [M, e.MR];
+  const units = Math.ceil(size / unit);
+  const jobs: Job[] = s.per.map((t, i) => {
+    const r = t.rec;
+    e.i32.copyWithin(r >> 2, rec >> 2, (rec >> 2) + GEMM.size);
+    const [u0, u1] = part(units, T, i);
+    const begin = u0 * unit;
+    const end = Math.min(size, u1 * unit);
+    e.write(r, GEMM, byCols ? { columnBegin: begin, columnEnd: end } : { rowBegin: begin, rowEnd: end });
+    e.write(r, GEMM, { bPack: t.bPack, tile: t.tile, scratch: t.scratch });
+    return [FN.gemm, r] as const;
+  });
+  parallel(e, jobs);
+}
+
+/**
+ * Threads for packing an M × K sub-pixel A operand with `tapTables` tap-table scratch areas: MR-row
+ * panels split when it writes at least minBytes.
+ */
+export function packThreads(e: WasmEngine, M: number, K: number, tapTables: number): number {
+  const panels = Math.ceil(M / e.MR);
+  return 4 * M * K >= threadTuning.minBytes ? Math.max(1, Math.min(tapTables, panels)) : 1;
+}
