@@ -19,6 +19,8 @@
  *     opt.step();
  *   }
  */
+// Tensor's chained methods (t.sum(), t.backward(), …), for code that imports nn without the entry.
+import '../ops/chained.js';
 export { Module, Sequential } from './module.js';
 export type { Layer, StateDict, StateDictLike, LoadStateDictOptions, LoadStateDictResult } from './module.js';
 export {
