@@ -400,7 +400,7 @@ for (const c of CASES) {
       const xs = c.inputs(batch, 10 + batch);
       const expected = forward(c.model, xs);
       const feeds = Object.fromEntries(
-        xs.map((t, i) => [`input${i}`, new ort.Tensor('float32', t.data as Float32Array, [...t.shape])]),
+        xs.map((t, i) => [`input${i}`, new ort.Tensor('float32', Float32Array.from(t.data), [...t.shape])]),
       );
       const got = await session.run(feeds);
       expected.forEach((e, i) =>

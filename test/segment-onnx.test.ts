@@ -38,7 +38,7 @@ for (const decoder of decoders) {
     const x = canvases.images;
     const ours = noGrad(() => model.forward(x));
     const got = await session.run({
-      input0: new ort.Tensor('float32', x.data as Float32Array, [...x.shape]),
+      input0: new ort.Tensor('float32', Float32Array.from(x.data), [...x.shape]),
     });
     const out = got.output0!;
     assert.deepEqual(out.dims, ours.shape, 'logits shape');
