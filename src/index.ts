@@ -42,7 +42,7 @@ export {
   samePadding,
   largestOutputPadding,
   largestPoolPadding,
-} from './geometry/arithmetic.js';
+} from './geometry/helpers.js';
 export type { ConvDim } from './geometry/arithmetic.js';
 export type { ConvOptions, ConvTransposeOptions, ConvGradOptions } from './ops/conv.js';
 export type { ConvOutputSizeArgs, ConvTransposeOutputSizeArgs, PaddingArg } from './geometry/conv.js';
