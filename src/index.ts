@@ -10,7 +10,7 @@ import './ops/chained.js';
 export { DeconvError } from './errors.js';
 export { Tensor, tensor, zeros, ones, full, randn, rand, MAX_ELEMENTS } from './tensor.js';
 export type { DType, TensorOptions, RandomOptions } from './tensor.js';
-export { storageStats, setStoragePoolLimit, emptyStoragePool } from './storage.js';
+export { storageStats, settledStorageStats, setStoragePoolLimit, emptyStoragePool } from './storage.js';
 export type { StorageStats } from './storage.js';
 export { noGrad, isGradEnabled } from './autograd/tape.js';
 export { gradcheck } from './autograd/gradcheck.js';
