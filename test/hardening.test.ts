@@ -4,7 +4,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import * as lib from '../src/index.js';
 import { DeconvError, Tensor, randn, zeros, tensor, full, type KernelPath } from '../src/index.js';
 
@@ -329,4 +331,27 @@ test('the arithmetic helpers check every option and never round', () => {
   assert.equal(lib.convOutputLength({ ...dim, ceilMode: true }), 4, 'convOutputLength in ceil mode');
   assert.equal(lib.transposedOutputLength({ ...dim, outputPadding: 1 }), 21, 'transposedOutputLength');
   assert.equal(lib.unpoolOutputLength(4, 2, 2, 0), 8, 'unpoolOutputLength');
+});
+
+test("the prebuilt bundles keep Tensor's chained methods (CommonJS and the CDN bundle)", async (t) => {
+  // the package's "sideEffects": false once made esbuild drop `import './ops/chained.js'` from
+  // its own bundles: require('deconv').randn([2]).sum() threw "the ops are not loaded"
+  const dist = new URL('../dist/', import.meta.url);
+  const cjs = new URL('cjs/index.cjs', dist);
+  const cdn = new URL('deconv.browser.js', dist);
+  if (!existsSync(cjs) || !existsSync(cdn)) {
+    t.skip('dist/ is not built (npm test builds it first)');
+    return;
+  }
+  const req = createRequire(import.meta.url);
+  const fromCjs = req(fileURLToPath(cjs)) as typeof lib;
+  const fromCdn = (await import(cdn.href)) as typeof lib;
+  for (const [what, m] of [
+    ['dist/cjs/index.cjs', fromCjs],
+    ['dist/deconv.browser.js', fromCdn],
+  ] as const) {
+    const x = m.tensor([1, 2, 3, 4], [2, 2]);
+    assert.deepEqual(x.mul(2).sum().toArray(), 20, `${what}: t.mul(2).sum()`);
+    assert.deepEqual(x.reshape([4]).mean().toArray(), 2.5, `${what}: t.reshape().mean()`);
+  }
 });
