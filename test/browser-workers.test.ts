@@ -7,32 +7,20 @@
  * is not installed.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { bundleForBrowser } from '../scripts/build-web.js';
-import { listen, staticServer } from '../scripts/serve-web.js';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { openBrowser, skipWithoutChromium, type BrowserSession } from './browser-util.js';
 
 test(
   'worker failures in Chromium reach the calling thread as results, never as unhandled events',
   { timeout: 180_000 },
   async (t) => {
-    if (!existsSync(CHROMIUM)) {
-      t.skip(
-        `${CHROMIUM} is not installed: the browser tests need Debian's chromium (apt-get install chromium)`,
-      );
-      return;
-    }
+    if (skipWithoutChromium(t)) return;
     const site = await mkdtemp(join(tmpdir(), 'deconv-workers-'));
-    const profile = await mkdtemp(join(tmpdir(), 'deconv-chromium-'));
-    let server: Server | null = null;
-    let context: BrowserContext | null = null;
+    let session: BrowserSession | null = null;
     try {
       await bundleForBrowser(
         join(import.meta.dirname, 'browser', 'worker-failure-page.ts'),
@@ -43,21 +31,11 @@ test(
         '<!doctype html><meta charset="utf-8"><title>workers</title><link rel="icon" href="data:,">' +
           '<script type="module" src="page.js"></script>',
       );
-      server = staticServer(site);
-      const url = await listen(server, 0, '127.0.0.1');
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--no-first-run',
-          '--disable-background-networking',
-        ],
-      });
+      // console errors are not problems here: a failing worker logs one by design
+      session = await openBrowser({ serve: site, consoleErrors: false });
+      const { context, url } = session;
       const visit = async (mode: string): Promise<Record<string, string | undefined>> => {
-        const page = await context!.newPage();
+        const page = await context.newPage();
         const events: string[] = [];
         page.on('pageerror', (e) => events.push(`pageerror: ${e.message}`));
         await page.goto(`${url}index.html?mode=${mode}`);
@@ -114,10 +92,8 @@ test(
         });
       }
     } finally {
-      await context?.close();
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await session?.close();
       await rm(site, { recursive: true, force: true });
-      await rm(profile, { recursive: true, force: true });
     }
   },
 );
