@@ -612,7 +612,8 @@ export function confusionMatrix(
     fail(fn, 'numClasses', numClasses, 'must be a positive integer');
   if (checkTensor(fn, 'predicted', predicted).dtype !== 'int32')
     fail(fn, 'predicted', predicted, 'must be an int32 Tensor');
-  if (checkTensor(fn, 'labels', labels).dtype !== 'int32') fail(fn, 'labels', labels, 'must be an int32 Tensor');
+  if (checkTensor(fn, 'labels', labels).dtype !== 'int32')
+    fail(fn, 'labels', labels, 'must be an int32 Tensor');
   if (predicted.size !== labels.size)
     fail(fn, 'labels.shape', labels.shape, `must have as many pixels as predicted (${predicted.size})`);
   if (into.length !== numClasses * numClasses)
