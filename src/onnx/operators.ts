@@ -253,7 +253,9 @@ const Conv: Operator = (ctx) => {
           `must have X's channels ${x.shape[1]} / group ${group} at dimension 1`,
         );
       }
-      void b;
+      if (w?.shape?.[0] != null && w.shape[0] % group !== 0)
+        ctx.fail('input W shape', w.shape, `must have a dimension 0 divisible by group ${group}`);
+      checkBias(ctx, b?.shape, w?.shape?.[0] ?? null);
       return [{ dtype: 'float32', shape: [x?.shape?.[0] ?? null, w?.shape?.[0] ?? null, ...out] }];
     },
     run(inputs) {
@@ -283,6 +285,13 @@ const Conv: Operator = (ctx) => {
     },
   };
 };
+
+/** Conv's and ConvTranspose's optional bias B: one value per output channel. */
+function checkBias(ctx: NodeContext, b: Dims | null | undefined, cout: number | null): void {
+  if (!b) return;
+  if (b.length !== 1 || (cout !== null && b[0] !== null && b[0] !== cout))
+    ctx.fail('input B shape', b, `must be [${cout ?? 'M'}]: one value per output channel`);
+}
 
 function addChannelBias(y: Tensor, bias: Tensor | undefined): Tensor {
   if (!bias) return y;
@@ -344,7 +353,7 @@ const ConvTranspose: Operator = (ctx) => {
     });
   };
   return {
-    infer([x, w]) {
+    infer([x, w, b]) {
       const sp = attrs(w?.shape);
       const d = sp.kernel.length;
       if (x?.shape && x.shape.length !== d + 2)
@@ -353,7 +362,13 @@ const ConvTranspose: Operator = (ctx) => {
       const out: Dims = known(inS)
         ? windows(sp, inS).map((v) => v.size)
         : new Array<number | null>(d).fill(null);
+      const cin = w?.shape?.[0] ?? null;
+      if (cin !== null && cin % group !== 0)
+        ctx.fail('input W shape', w!.shape, `must have a dimension 0 divisible by group ${group}`);
+      if (cin !== null && x?.shape?.[1] != null && x.shape[1] !== cin)
+        ctx.fail('input W shape', w!.shape, `must have X's channels ${x.shape[1]} at dimension 0`);
       const cout = w?.shape?.[1] != null ? w.shape[1]! * group : null;
+      checkBias(ctx, b?.shape, cout);
       return [{ dtype: 'float32', shape: [x?.shape?.[0] ?? null, cout, ...out] }];
     },
     run(inputs) {
