@@ -57,7 +57,7 @@ function pageOp(layer: OnnxLayer, notes: string[]): Params['op'] | { why: string
     case 'maxPool':
     case 'avgPool':
       notes.push(
-        `a ${kind === 'maxPool' ? 'max' : 'average'} pool: the page has no pooling op, so it draws the pool's window as a convolution with the same kernel, stride, padding and dilation (the matrix view is that convolution's; a pool takes the max or mean instead of a weighted sum)` +
+        `${kind === 'maxPool' ? 'a max' : 'an average'} pool: the page has no pooling op, so it draws the pool's window as a convolution with the same kernel, stride, padding and dilation (the matrix view is that convolution's; a pool takes the max or mean instead of a weighted sum)` +
           (p.ceilMode ? '; ceil_mode: the page rounds the output size down' : ''),
       );
       return dilated ? 'dilated' : 'conv';
