@@ -114,7 +114,8 @@ function pytorchCall(p: LayerParams, d: number): string {
     case 'maxPool':
       return `nn.MaxPool${d}d(${common()}${p.ceilMode ? ', ceil_mode=True' : ''})${asym}`;
     case 'avgPool':
-      return `nn.AvgPool${d}d(${common()}${p.ceilMode ? ', ceil_mode=True' : ''}, count_include_pad=${p.countIncludePad ? 'True' : 'False'})${asym}`;
+      // count_include_pad matters only where a window reaches into the padding
+      return `nn.AvgPool${d}d(${common()}${p.ceilMode ? ', ceil_mode=True' : ''}${[...(p.padBegin ?? []), ...(p.padEnd ?? [])].some((v) => v !== 0) || p.ceilMode ? `, count_include_pad=${p.countIncludePad ? 'True' : 'False'}` : ''})${asym}`;
     case 'maxUnpool':
       return `nn.MaxUnpool${d}d(${common()})`;
     case 'depthToSpace':
@@ -285,6 +286,18 @@ export function registerOnnx(onnx: Command, io: CliIo): void {
       const image = readPng(resolvePath(io, opts.input));
       const notes: string[] = [];
       const inputShape = model.layers[0]?.inputShape ?? null;
+      const channels = inputShape?.[1] ?? null;
+      if (
+        inputShape &&
+        (inputShape.length !== 4 || (channels !== null && channels !== 1 && channels !== 3))
+      ) {
+        cliFail(
+          'onnx run',
+          '<model>',
+          path,
+          `takes an input of shape [${inputShape.map((v) => v ?? '?').join(', ')}]: an image model takes (N, 1 or 3, H, W)`,
+        );
+      }
       const x = toInput(image, inputShape, notes);
       const out = model.run({ [model.inputNames[0]!]: x })[model.outputNames[0]!]!;
       if (out.shape.length !== 4 || (out.shape[1] !== 1 && out.shape[1] !== 3)) {
