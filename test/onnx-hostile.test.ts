@@ -191,6 +191,16 @@ test('cyclic graphs and redefined names are refused naming the node', () => {
     /node 0 .*output = 'net\.0\.weight' is already defined/,
     'an output replacing an initializer',
   );
+  refused(
+    () =>
+      importOnnx(
+        edited('dcgan_opset17', (m) => {
+          m.graph!.initializer!.push({ ...m.graph!.initializer![0]! });
+        }),
+      ),
+    /initializer 'net\.0\.weight' is defined twice/,
+    'two initializers of one name',
+  );
 });
 
 test('channel and bias mismatches of Conv and ConvTranspose are refused at import', () => {

@@ -117,7 +117,8 @@ class Graph {
     const known = this.names.get(t);
     if (known) return known;
     const name = this.stateName(t) ?? this.fresh('const');
-    this.initializers.push(toTensorProto(t, name));
+    // another Tensor over the same parameter storage (a detached view) is the same initializer
+    if (!this.initializers.some((i) => i.name === name)) this.initializers.push(toTensorProto(t, name));
     this.names.set(t, name);
     return name;
   }

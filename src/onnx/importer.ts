@@ -151,6 +151,8 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: ImportOnnxO
   const values = new Map<string, Info>();
   const constants = new Map<string, Tensor>();
   for (const init of graph.initializer ?? []) {
+    if (constants.has(init.name ?? ''))
+      throw new DeconvError(FN, 'bytes', `initializer ${show(init.name ?? '')} is defined twice`);
     const t = fromTensorProto(init, {
       fn: FN,
       where: `initializer ${show(init.name ?? '')}`,
