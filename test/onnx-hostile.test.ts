@@ -126,6 +126,16 @@ test('huge and negative dims are refused before any allocation', () => {
     /graph input 'input0' has dims .*more than deconv's limit/,
     'a huge input dim',
   );
+  refused(
+    () =>
+      importOnnx(
+        edited('dcgan_opset17', (m) => {
+          m.graph!.node![0]!.attribute!.push({ name: 'dilations', type: 7, ints: [1e7, 1e7] });
+        }),
+      ),
+    /node 0 .*\(ConvTranspose\): shape inference: .*output 0 has dims \[1, 6, 30000001, 30000001\]: .* more than deconv's limit/,
+    'an inferred output beyond the element limit, at import',
+  );
   // a ConstantOfShape whose (known) shape is huge: folding it at import would allocate 10¹⁸ floats
   refused(
     () =>

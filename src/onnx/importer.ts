@@ -210,6 +210,16 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: ImportOnnxO
         };
       }
     }
+    // an inferred output beyond the element limit (unknown sizes counted as 1) cannot run
+    outInfos.forEach((info, k) => {
+      if (info?.shape)
+        wrap(ctx, 'shape inference', () =>
+          checkDims(
+            { fn: 'shape', where: `output ${k}` },
+            info.shape!.map((d) => d ?? 1),
+          ),
+        );
+    });
     const outNames = node.output ?? [];
     // ONNX graphs are in SSA form: a name is defined once, so no output replaces another value
     outNames.forEach((n, k) => {
