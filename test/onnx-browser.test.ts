@@ -116,6 +116,22 @@ test('explorer: an .onnx drop lists its layers; each spatial axis loads into the
     );
     assert.match(s.note, /input 48 shown as \d+/, s.note);
 
+    // 1-d and 3-d layers, groups, Resize modes the page samples differently: every layer, every axis
+    const mixed = await choose(page, 'mixed_opset17', '/t1/ConvTranspose');
+    const notes: string[] = [];
+    for (let k = 0; k < mixed.length; k++) {
+      await page.locator('[data-testid=onnx-layer]').nth(k).click();
+      for (let a = 0; a < (await axes.count()); a++) {
+        await axes.nth(a).click();
+        notes.push((await state(page)).note);
+      }
+    }
+    assert.equal(notes.length, 1 + 3 + 2 + 2 + 2, `every axis of every layer: ${notes.join(' | ')}`);
+    assert.match(notes[0]!, /a 1-d layer: the page is 2-d/, notes[0]);
+    assert.match(notes[1]!, /axis D of D, H, W: .*a 3-d layer/, notes[1]);
+    assert.match(notes[4]!, /cubic with align_corners/, notes[4]);
+    assert.match(notes[7]!, /scale 1\.125 \(8 → 9\) is not a whole number/, notes[7]);
+
     // moving a slider leaves the layer: the note goes
     await page.locator('[data-testid=slider-kernel]').fill('2');
     assert.equal(await page.locator('[data-testid=onnx-note]').isHidden(), true, 'the note is cleared');
