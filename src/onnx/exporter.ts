@@ -574,6 +574,8 @@ export function exportOnnx(
       // fold into initializers when they are used.
       if (!dynamic && !node.inputs.some((t) => g.fromState.has(t) || g.stateName(t) !== null)) return;
       const emit = EMIT[node.op];
+      // an op with no ONNX form on parameters alone still folds into a constant
+      if (!emit && !dynamic) return;
       if (!emit) refuse(node.op, '');
       const names = node.inputs.map((t) => g.nameOf(t));
       const [name] = emit(g, names, node.saved as never, node, output);
