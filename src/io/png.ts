@@ -12,10 +12,17 @@
  * to be complete (IEND present, every chunk inside the file). The image data is then inflated once
  * only to count its bytes (fflate's streaming inflater, constant memory, stopped as soon as the
  * count passes the size the header implies), so a stream that is cut short, too long or corrupt is
- * refused before the codec allocates the image. Files read by path: `readPng` of `deconv/node`.
+ * refused before the codec allocates the image. Every chunk's CRC is checked here too.
+ *
+ * Adam7 interlacing below 8 bits per sample, which fast-png 8 does not de-interlace (it takes such
+ * a pass's scanline for one byte per pixel): each of the seven passes is a complete non-interlaced
+ * image of its own (its scanlines filtered from a zero line, PNG spec 8.2), so the inflated data is
+ * cut at the pass boundaries, each pass handed to fast-png as a small non-interlaced PNG of the
+ * same depth and palette (unfiltering and unpacking stay the codec's), and its samples put at
+ * their places in the image. Files read by path: `readPng` of `deconv/node`.
  */
 import { decode, encode } from 'fast-png';
-import { Unzlib } from 'fflate';
+import { Unzlib, zlibSync } from 'fflate';
 import { fail } from '../errors.js';
 import { checkOptions } from '../geometry/args.js';
 import { MAX_ELEMENTS, Tensor, allocate, checkLive } from '../tensor.js';
@@ -106,6 +113,8 @@ interface PngHeader {
   colorType: number;
   interlace: number;
   idat: Uint8Array[];
+  /** the whole PLTE chunk (length, type, data, CRC), for the passes of an interlaced image */
+  plte: Uint8Array | null;
   /** the number of bytes the image data must inflate to */
   inflatedBytes: number;
 }
@@ -150,13 +159,6 @@ function readHeader(fn: string, b: Uint8Array, source: unknown, maxPixels: numbe
     corrupt(
       `its header has compression ${compression}, filter ${filter}, interlace ${interlace} (PNG has 0, 0, 0 or 1)`,
     );
-  if (interlace === 1 && depth < 8)
-    fail(
-      fn,
-      'source',
-      source,
-      `is an Adam7-interlaced PNG image with ${depth} bits per sample, which this codec (fast-png) does not read: save it without interlacing or with 8 bits per sample`,
-    );
   const pixels = width * height;
   if (pixels > maxPixels)
     fail(
@@ -174,6 +176,7 @@ function readHeader(fn: string, b: Uint8Array, source: unknown, maxPixels: numbe
     );
 
   const idat: Uint8Array[] = [];
+  let plte: Uint8Array | null = null;
   let hasPalette = false;
   let ended = false;
   for (let at = 8; !ended;) {
@@ -193,8 +196,14 @@ function readHeader(fn: string, b: Uint8Array, source: unknown, maxPixels: numbe
         source,
         `is a truncated PNG image: its ${name} chunk at byte ${at} needs ${length} bytes but the file ends ${b.length - at - 12} bytes in`,
       );
+    const crc = view.getUint32(at + 8 + length);
+    if (crc32(b.subarray(at + 4, at + 8 + length)) !== crc)
+      corrupt(`its ${name} chunk at byte ${at} fails its CRC check (the file is damaged)`);
     if (name === 'IDAT') idat.push(b.subarray(at + 8, at + 8 + length));
-    if (name === 'PLTE') hasPalette = true;
+    if (name === 'PLTE') {
+      hasPalette = true;
+      plte = b.subarray(at, at + 12 + length);
+    }
     if (name === 'IEND') ended = true;
     at += 12 + length;
   }
@@ -210,20 +219,34 @@ function readHeader(fn: string, b: Uint8Array, source: unknown, maxPixels: numbe
       const ph = Math.ceil((height - y0) / dy);
       if (pw > 0 && ph > 0) inflatedBytes += ph * rowBytes(pw);
     }
-  return { width, height, depth, colorType, interlace, idat, inflatedBytes };
+  return { width, height, depth, colorType, interlace, idat, plte, inflatedBytes };
+}
+
+/** CRC-32 as PNG computes it over a chunk's type and data (PNG spec, annex D). */
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }
 
 /**
  * Inflates the image data only to count its bytes (constant memory; stops once past `expected`),
- * and refuses a stream that is corrupt, cut short or longer than the header implies.
+ * and refuses a stream that is corrupt, cut short or longer than the header implies. With `keep`
+ * (`inflatedBytes` long), the inflated bytes are also written there.
  */
-function checkImageData(fn: string, source: unknown, h: PngHeader): void {
+function checkImageData(fn: string, source: unknown, h: PngHeader, keep: Uint8Array | null = null): void {
   let total = 0;
   let finished = false;
   const over = new Error('over');
   const inflater = new Unzlib((chunk, final) => {
+    if (total + chunk.length > h.inflatedBytes) throw over;
+    keep?.set(chunk, total);
     total += chunk.length;
-    if (total > h.inflatedBytes) throw over;
     if (final) finished = true;
   });
   try {
@@ -274,41 +297,80 @@ export function decodePngBytes(
   if (!Number.isInteger(maxPixels) || maxPixels < 1 || maxPixels > Math.floor(MAX_ELEMENTS / 3))
     fail(fn, 'maxPixels', maxPixels, `must be an integer from 1 to ${Math.floor(MAX_ELEMENTS / 3)}`);
   const h = readHeader(fn, bytes, source, maxPixels);
-  checkImageData(fn, source, h);
-  let png: ReturnType<typeof decode>;
-  try {
-    png = decode(bytes, { checkCrc: true });
-  } catch (e) {
-    fail(fn, 'source', source, `is a corrupt PNG image: ${(e as Error).message}`);
-  }
   const { width, height, depth } = h;
   const channels = COLOR_TYPES[h.colorType]!.channels;
-  const data = png.data;
-  const perRow = width * channels;
-  const rowBytes = Math.ceil((perRow * depth) / 8);
-  if (
-    png.width !== width ||
-    png.height !== height ||
-    data.length < (depth < 8 ? rowBytes * height : perRow * height)
-  )
-    fail(
-      fn,
-      'source',
-      source,
-      'is a corrupt PNG image: the codec returned fewer samples than the header implies',
-    );
-  /** sample `i` of row `y` (packed below 8 bits, one per element at 8 and 16) */
-  const sample =
-    depth >= 8
-      ? (y: number, i: number): number => data[y * perRow + i]!
-      : (y: number, i: number): number => {
-          const bit = i * depth;
-          return (data[y * rowBytes + (bit >> 3)]! >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
-        };
+  const codec = (png: Uint8Array, checkCrc: boolean): ReturnType<typeof decode> => {
+    try {
+      return decode(png, { checkCrc });
+    } catch (e) {
+      fail(fn, 'source', source, `is a corrupt PNG image: ${(e as Error).message}`);
+    }
+  };
+  /** sample `i` of row `y` (`i` counts samples: pixel x's channel c is x · channels + c) */
+  let sample: (y: number, i: number) => number;
+  let palette: number[][];
+  if (h.interlace === 1 && depth < 8) {
+    // one channel (grey or palette index) below 8 bits: de-interlaced here into one byte a sample
+    const inflated = new Uint8Array(h.inflatedBytes);
+    checkImageData(fn, source, h, inflated);
+    const samples = new Uint8Array(width * height); // within maxPixels, checked from the header
+    palette = [];
+    let at = 0;
+    for (const [x0, y0, dx, dy] of ADAM7) {
+      const pw = Math.ceil((width - x0) / dx);
+      const ph = Math.ceil((height - y0) / dy);
+      if (pw <= 0 || ph <= 0) continue;
+      const size = ph * (1 + Math.ceil((pw * depth) / 8));
+      const pass = codec(passPng(h, pw, ph, inflated.subarray(at, at + size)), false);
+      at += size;
+      if (h.colorType === 3) palette = pass.palette ?? [];
+      const rowBytes = Math.ceil((pw * depth) / 8);
+      const d = pass.data;
+      if (pass.width !== pw || pass.height !== ph || d.length < rowBytes * ph)
+        fail(
+          fn,
+          'source',
+          source,
+          'is a corrupt PNG image: the codec returned fewer samples than the header implies',
+        );
+      for (let py = 0; py < ph; py++)
+        for (let px = 0; px < pw; px++) {
+          const bit = px * depth;
+          samples[(y0 + py * dy) * width + x0 + px * dx] =
+            (d[py * rowBytes + (bit >> 3)]! >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
+        }
+    }
+    sample = (y, i) => samples[y * width + i]!;
+  } else {
+    checkImageData(fn, source, h);
+    const png = codec(bytes, true);
+    const data = png.data;
+    const perRow = width * channels;
+    const rowBytes = Math.ceil((perRow * depth) / 8);
+    if (
+      png.width !== width ||
+      png.height !== height ||
+      data.length < (depth < 8 ? rowBytes * height : perRow * height)
+    )
+      fail(
+        fn,
+        'source',
+        source,
+        'is a corrupt PNG image: the codec returned fewer samples than the header implies',
+      );
+    // packed below 8 bits, one per element at 8 and 16
+    sample =
+      depth >= 8
+        ? (y, i) => data[y * perRow + i]!
+        : (y, i) => {
+            const bit = i * depth;
+            return (data[y * rowBytes + (bit >> 3)]! >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
+          };
+    palette = png.palette ?? [];
+  }
   const plane = width * height;
   const out = allocate(fn, 'source', [3, height, width], 'float32');
   if (h.colorType === 3) {
-    const palette = png.palette ?? [];
     for (let y = 0; y < height; y++)
       for (let x = 0; x < width; x++) {
         const index = sample(y, x);
@@ -340,6 +402,42 @@ export function decodePngBytes(
       }
   }
   return new Tensor(out, [3, height, width]);
+}
+
+/**
+ * One Adam7 pass (`pw` × `ph`, its filtered scanlines `data`) of the interlaced image `h` as a
+ * non-interlaced PNG of its own with `h`'s depth, colour type and palette, for the codec. Its own
+ * chunks' CRCs are not written (the codec is told not to check them; the file's were checked).
+ */
+function passPng(h: PngHeader, pw: number, ph: number, data: Uint8Array): Uint8Array {
+  const chunk = (type: string, body: Uint8Array): Uint8Array => {
+    const c = new Uint8Array(12 + body.length);
+    const v = new DataView(c.buffer);
+    v.setUint32(0, body.length);
+    for (let i = 0; i < 4; i++) c[4 + i] = type.charCodeAt(i);
+    c.set(body, 8);
+    return c;
+  };
+  const ihdr = new Uint8Array(13);
+  const v = new DataView(ihdr.buffer);
+  v.setUint32(0, pw);
+  v.setUint32(4, ph);
+  ihdr[8] = h.depth;
+  ihdr[9] = h.colorType;
+  const parts = [
+    Uint8Array.from(SIGNATURE),
+    chunk('IHDR', ihdr),
+    ...(h.plte ? [h.plte] : []),
+    chunk('IDAT', zlibSync(data, { level: 0 })),
+    chunk('IEND', new Uint8Array(0)),
+  ];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /**
