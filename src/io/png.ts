@@ -1,8 +1,8 @@
 /**
  * PNG bytes ⇄ tensors, through the `fast-png` codec (pure JavaScript, browser-safe; no hand-written
  * codec here), and a contact sheet (`makeGrid`) that lays images out in rows and columns with
- * optional text labels drawn in a small built-in 5×7 bitmap font (so that no font file or canvas
- * is needed).
+ * optional captions in DejaVu Sans (the pictures' font, viz/font.ts; no font file or canvas is
+ * needed at run time).
  *
  * Images are channels-first float tensors with values in [0, 1]: `(C, H, W)`, or `(1, C, H, W)`
  * where a batch of one is accepted. 8-bit samples `v` map to `v / 255` and back with rounding.
@@ -26,6 +26,9 @@ import { Unzlib, zlibSync } from 'fflate';
 import { fail } from '../errors.js';
 import { checkOptions } from '../geometry/args.js';
 import { MAX_ELEMENTS, Tensor, allocate, checkLive } from '../tensor.js';
+import { FONT_METRICS } from '../viz/font.generated.js';
+import { glyphBitmap, hasGlyph, textWidth } from '../viz/font.js';
+import { blackOrWhite } from '../viz/raster.js';
 // the tensors readPng hands out have their chained methods (t.mean(), …) in any bundle
 import '../ops/chained.js';
 
@@ -504,14 +507,17 @@ export function encodeImage(fn: string, image: Tensor): Uint8Array {
 export interface GridOptions {
   /** Images per row (a positive integer). */
   columns: number;
-  /** One caption per image (`null`, `undefined` or `''` for none), drawn above it in a 5×7 font. */
+  /** One caption per image (`null`, `undefined` or `''` for none), drawn above it. */
   labels?: readonly (string | null | undefined)[];
   /** Pixels between cells and around the sheet (default 4). */
   padding?: number;
-  /** Value of the background, in [0, 1] (default 1: white). Labels are drawn in the contrasting 0 or 1. */
+  /**
+   * Value of the background, in [0, 1] (default 1: white). Captions are drawn in black or white,
+   * whichever contrasts more with it (WCAG's measure; at least 5.3 : 1 on any grey).
+   */
   background?: number;
-  /** Size of one font pixel in image pixels (default: 2 if every label fits its cell at 2, else 1). */
-  labelScale?: number;
+  /** The captions' font size in pixels, 6 to 64 (default: the largest of 14 down to 9 at which every caption fits its cell). */
+  labelSize?: number;
 }
 
 /**
@@ -521,13 +527,14 @@ export interface GridOptions {
  * except that grey (C = 1) images are repeated into every channel when others have 3 or 4.
  * Returns `(C, H_grid, W_grid)`.
  *
- * The font knows A–Z (lower case is drawn as upper case), 0–9, space and `- . , : / ( ) × + = %`;
- * any other character is refused. A caption too wide for its cell is cut at the cell's edge.
+ * Captions are drawn in DejaVu Sans, anti-aliased, in both cases and with Greek letters, super-
+ * and subscripts, arrows and mathematical signs (`λ = 0.1`, `Cᵀ·y`, `x²`, `4 → 8`); a character
+ * the font lacks is refused. A caption too wide for its cell is cut at the cell's edge.
  *
  * @example
  *   import { makeGrid, rand, writePng } from 'deconv';
  *   const a = rand([3, 32, 32], { seed: 1 }), b = rand([3, 16, 16], { seed: 2 });
- *   const sheet = makeGrid([a, b], { columns: 2, labels: ['32 px', '16 px'] }); // [3, 60, 76]
+ *   const sheet = makeGrid([a, b], { columns: 2, labels: ['32 px', 'λ = 0.5'] }); // [3, 58, 76]
  *   writePng(sheet, '/tmp/sheet.png');
  */
 export function makeGrid(images: readonly (Tensor | null)[], options: GridOptions): Tensor {
@@ -537,7 +544,7 @@ export function makeGrid(images: readonly (Tensor | null)[], options: GridOption
   }
   if (options === undefined || options === null)
     fail(fn, 'options', options, 'must be an object with columns');
-  checkOptions<GridOptions>(fn, options, ['columns', 'labels', 'padding', 'background', 'labelScale']);
+  checkOptions<GridOptions>(fn, options, ['columns', 'labels', 'padding', 'background', 'labelSize']);
   const { columns, labels } = options;
   const padding = options.padding ?? 4;
   const background = options.background ?? 1;
@@ -547,6 +554,11 @@ export function makeGrid(images: readonly (Tensor | null)[], options: GridOption
   if (typeof background !== 'number' || !(background >= 0 && background <= 1)) {
     fail(fn, 'background', background, 'must be a number in [0, 1]');
   }
+  if (
+    options.labelSize !== undefined &&
+    !(typeof options.labelSize === 'number' && options.labelSize >= 6 && options.labelSize <= 64)
+  )
+    fail(fn, 'labelSize', options.labelSize, 'must be a number of pixels from 6 to 64');
   const views = images.map((im, i) => (im === null ? null : imageView(fn, `images[${i}]`, im)));
   const present = views.filter((v): v is ImageView => v !== null);
   if (present.length === 0) fail(fn, 'images', images, 'must contain at least one image');
@@ -569,21 +581,33 @@ export function makeGrid(images: readonly (Tensor | null)[], options: GridOption
     texts = labels.map((l, i) => {
       if (l === null || l === undefined) return '';
       if (typeof l !== 'string') fail(fn, `labels[${i}]`, l, 'must be a string, null or undefined');
-      const upper = l.toUpperCase();
-      for (const ch of upper) {
-        if (!(ch in GLYPHS))
-          fail(fn, `labels[${i}]`, l, `has the character '${ch}' that the built-in font lacks`);
+      for (const ch of l) {
+        if (!hasGlyph(ch))
+          fail(
+            fn,
+            `labels[${i}]`,
+            l,
+            `has the character '${ch}' that the pictures' font (DejaVu Sans subset) lacks`,
+          );
       }
-      return upper;
+      return l;
     });
   }
   const cellW = Math.max(...present.map((v) => v.width));
   const cellH = Math.max(...present.map((v) => v.height));
-  const longest = Math.max(0, ...texts.map((t) => [...t].length));
-  let scale = options.labelScale ?? (textWidth(longest, 2) <= cellW ? 2 : 1);
-  if (!Number.isInteger(scale) || scale < 1) fail(fn, 'labelScale', scale, 'must be a positive integer');
-  if (longest === 0) scale = 0;
-  const labelH = scale === 0 ? 0 : (GLYPH_H + 4) * scale;
+  const captioned = texts.some((t) => t !== '');
+  const widest = (size: number): number => Math.max(0, ...texts.map((t) => textWidth(t, size)));
+  let size = options.labelSize ?? 9;
+  if (options.labelSize === undefined)
+    for (let s = 14; s > 9; s--)
+      if (widest(s) <= cellW) {
+        size = s;
+        break;
+      }
+  // a line of the font (ascender to descender) and 2 px above and below it
+  const ascent = Math.ceil((FONT_METRICS.ascender * size) / FONT_METRICS.unitsPerEm);
+  const descent = Math.ceil((-FONT_METRICS.descender * size) / FONT_METRICS.unitsPerEm);
+  const labelH = captioned ? ascent + descent + 4 : 0;
   const rows = Math.ceil(images.length / columns);
   const width = columns * cellW + (columns + 1) * padding;
   const height = rows * (labelH + cellH) + (rows + 1) * padding;
@@ -591,12 +615,13 @@ export function makeGrid(images: readonly (Tensor | null)[], options: GridOption
   const out = allocate(fn, 'images', shape, 'float32');
   out.fill(background);
   const plane = width * height;
-  const ink = background > 0.5 ? 0 : 1;
+  const grey = Math.round(background * 255);
+  const ink = blackOrWhite([grey, grey, grey])[0]! / 255;
   views.forEach((v, i) => {
     const x0 = padding + (i % columns) * (cellW + padding);
     const y0 = padding + Math.floor(i / columns) * (labelH + cellH + padding);
-    if (scale > 0 && texts[i])
-      drawText(out, plane, width, channels, texts[i]!, x0, y0 + 2 * scale, cellW, scale, ink);
+    if (texts[i])
+      caption(out, plane, width, channels, texts[i]!, x0, y0 + 2 + ascent, cellW, size, background, ink);
     if (v === null) return;
     const ox = x0 + Math.floor((cellW - v.width) / 2);
     const oy = y0 + labelH + Math.floor((cellH - v.height) / 2);
@@ -613,97 +638,37 @@ export function makeGrid(images: readonly (Tensor | null)[], options: GridOption
   return new Tensor(out, shape);
 }
 
-const GLYPH_W = 5;
-const GLYPH_H = 7;
-
-/** Width in pixels of `n` glyphs at `scale`, with one font pixel between glyphs. */
-function textWidth(n: number, scale: number): number {
-  return n === 0 ? 0 : (n * (GLYPH_W + 1) - 1) * scale;
-}
-
-/** Draws `text` centred in [x0, x0 + boxW), top at y0, clipped to the box. */
-function drawText(
+/**
+ * Draws `text` centred in [x0, x0 + boxW), its baseline at `baseline`, clipped to the box: each
+ * pixel moves from the background towards `ink` by the glyph's coverage (anti-aliased).
+ */
+function caption(
   out: Float32Array | Int32Array | Float64Array,
   plane: number,
   width: number,
   channels: number,
   text: string,
   x0: number,
-  y0: number,
+  baseline: number,
   boxW: number,
-  scale: number,
+  size: number,
+  background: number,
   ink: number,
 ): void {
-  const chars = [...text];
-  const start = x0 + Math.max(0, Math.floor((boxW - textWidth(chars.length, scale)) / 2));
-  chars.forEach((ch, k) => {
-    const rows = GLYPHS[ch]!;
-    for (let gy = 0; gy < GLYPH_H; gy++) {
-      for (let gx = 0; gx < GLYPH_W; gx++) {
-        if (rows[gy]![gx] !== '#') continue;
-        for (let dy = 0; dy < scale; dy++) {
-          for (let dx = 0; dx < scale; dx++) {
-            const x = start + (k * (GLYPH_W + 1) + gx) * scale + dx;
-            if (x >= x0 + boxW) continue; // clip at the cell's right edge
-            const y = y0 + gy * scale + dy;
-            for (let c = 0; c < channels; c++) out[c * plane + y * width + x] = ink;
-          }
-        }
+  let pen = x0 + Math.max(0, Math.floor((boxW - textWidth(text, size)) / 2));
+  for (const ch of text) {
+    const g = glyphBitmap(ch, size);
+    const gx = Math.round(pen) + g.left;
+    for (let r = 0; r < g.height; r++) {
+      const y = baseline + g.top + r;
+      for (let k = 0; k < g.width; k++) {
+        const x = gx + k;
+        const a = g.coverage[r * g.width + k]! / 16;
+        if (a === 0 || x < x0 || x >= x0 + boxW) continue; // clip at the cell's edges
+        const v = background + (ink - background) * a;
+        for (let c = 0; c < channels; c++) out[c * plane + y * width + x] = v;
       }
     }
-  });
+    pen += g.advance;
+  }
 }
-
-/** A 5×7 bitmap font: each glyph is 7 rows of 5 columns, '#' for ink. */
-const GLYPHS: Record<string, string[]> = Object.fromEntries(
-  Object.entries({
-    A: '.###.|#...#|#...#|#####|#...#|#...#|#...#',
-    B: '####.|#...#|#...#|####.|#...#|#...#|####.',
-    C: '.###.|#...#|#....|#....|#....|#...#|.###.',
-    D: '###..|#..#.|#...#|#...#|#...#|#..#.|###..',
-    E: '#####|#....|#....|####.|#....|#....|#####',
-    F: '#####|#....|#....|####.|#....|#....|#....',
-    G: '.###.|#...#|#....|#.###|#...#|#...#|.####',
-    H: '#...#|#...#|#...#|#####|#...#|#...#|#...#',
-    I: '.###.|..#..|..#..|..#..|..#..|..#..|.###.',
-    J: '..###|...#.|...#.|...#.|...#.|#..#.|.##..',
-    K: '#...#|#..#.|#.#..|##...|#.#..|#..#.|#...#',
-    L: '#....|#....|#....|#....|#....|#....|#####',
-    M: '#...#|##.##|#.#.#|#.#.#|#...#|#...#|#...#',
-    N: '#...#|#...#|##..#|#.#.#|#..##|#...#|#...#',
-    O: '.###.|#...#|#...#|#...#|#...#|#...#|.###.',
-    P: '####.|#...#|#...#|####.|#....|#....|#....',
-    Q: '.###.|#...#|#...#|#...#|#.#.#|#..#.|.##.#',
-    R: '####.|#...#|#...#|####.|#.#..|#..#.|#...#',
-    S: '.####|#....|#....|.###.|....#|....#|####.',
-    T: '#####|..#..|..#..|..#..|..#..|..#..|..#..',
-    U: '#...#|#...#|#...#|#...#|#...#|#...#|.###.',
-    V: '#...#|#...#|#...#|#...#|#...#|.#.#.|..#..',
-    W: '#...#|#...#|#...#|#.#.#|#.#.#|#.#.#|.#.#.',
-    X: '#...#|#...#|.#.#.|..#..|.#.#.|#...#|#...#',
-    Y: '#...#|#...#|.#.#.|..#..|..#..|..#..|..#..',
-    Z: '#####|....#|...#.|..#..|.#...|#....|#####',
-    '0': '.###.|#...#|#..##|#.#.#|##..#|#...#|.###.',
-    '1': '..#..|.##..|..#..|..#..|..#..|..#..|.###.',
-    '2': '.###.|#...#|....#|...#.|..#..|.#...|#####',
-    '3': '#####|...#.|..#..|...#.|....#|#...#|.###.',
-    '4': '...#.|..##.|.#.#.|#..#.|#####|...#.|...#.',
-    '5': '#####|#....|####.|....#|....#|#...#|.###.',
-    '6': '..##.|.#...|#....|####.|#...#|#...#|.###.',
-    '7': '#####|....#|...#.|..#..|.#...|.#...|.#...',
-    '8': '.###.|#...#|#...#|.###.|#...#|#...#|.###.',
-    '9': '.###.|#...#|#...#|.####|....#|...#.|.##..',
-    ' ': '.....|.....|.....|.....|.....|.....|.....',
-    '-': '.....|.....|.....|#####|.....|.....|.....',
-    '.': '.....|.....|.....|.....|.....|.##..|.##..',
-    ',': '.....|.....|.....|.....|.##..|..#..|.#...',
-    ':': '.....|.##..|.##..|.....|.##..|.##..|.....',
-    '/': '.....|....#|...#.|..#..|.#...|#....|.....',
-    '(': '...#.|..#..|.#...|.#...|.#...|..#..|...#.',
-    ')': '.#...|..#..|...#.|...#.|...#.|..#..|.#...',
-    '×': '.....|#...#|.#.#.|..#..|.#.#.|#...#|.....',
-    '+': '.....|..#..|..#..|#####|..#..|..#..|.....',
-    '=': '.....|.....|#####|.....|#####|.....|.....',
-    '%': '##...|##..#|...#.|..#..|.#...|#..##|...##',
-  }).map(([ch, rows]) => [ch, rows.split('|')]),
-);

@@ -264,6 +264,11 @@ export function contrastRatio(a: readonly number[], b: readonly number[]): numbe
 /** `rgb` when it reads on `background` (contrast ≥ 3 : 1), else black or white, whichever reads better. */
 export function readable(rgb: readonly number[], background: readonly number[]): readonly number[] {
   if (contrastRatio(rgb, background) >= 3) return rgb;
+  return blackOrWhite(background);
+}
+
+/** Black or white, whichever contrasts more with `background` (at least 4.58 : 1 on any colour). */
+export function blackOrWhite(background: readonly number[]): readonly number[] {
   return contrastRatio([0, 0, 0], background) >= contrastRatio([255, 255, 255], background)
     ? [0, 0, 0]
     : [255, 255, 255];
