@@ -27,6 +27,7 @@ import {
   zeros,
   convMatrix,
   solveConvTranspose,
+  SOLVER_MAX_RESULTS,
 } from '../src/index.js';
 
 /** Waits until the element's text satisfies `ok`; fails with the text it last had. */
@@ -303,8 +304,16 @@ test('explorer in Chromium', { timeout: 180_000 }, async (t) => {
     await t.test('solver: the table is solveConvTranspose, and a row loads its configuration', async () => {
       await page.getByTestId('solver-in').fill('7');
       await page.getByTestId('solver-out').fill('28');
-      const configs = solveConvTranspose({ inputSize: 7, outputSize: 28, maxResults: 500 });
+      const configs = solveConvTranspose({ inputSize: 7, outputSize: 28 });
       await waitText(page, 'solver-summary', (s) => s.includes('take 7 to 28'), 'take 7 to 28');
+      // the same bound as the CLI's solve (which says "the first 1000 (the search stops there)")
+      assert.equal(configs.length, SOLVER_MAX_RESULTS, '7 → 28 reaches the search bound');
+      await waitText(
+        page,
+        'solver-summary',
+        (s) => s.startsWith(`The first ${SOLVER_MAX_RESULTS} (the search stops there)`),
+        `The first ${SOLVER_MAX_RESULTS}`,
+      );
       const rows = page.getByTestId('solver-row');
       const first = (await rows.first().locator('td').allTextContents()).slice(1, 6).map(Number);
       const c0 = configs[0]!;
