@@ -213,7 +213,6 @@ export class ImagePanel {
   update(p: Params): void {
     this.params = p;
     if (!this.source) return;
-    const inCanvas = byId<HTMLCanvasElement>('image-in');
     const outCanvas = byId<HTMLCanvasElement>('image-out');
     const explain = byId('image-explain');
     this.status.classList.remove('bad');
