@@ -13,6 +13,7 @@ import {
   DeconvError,
   frameworkSnippets,
   solveConvTranspose,
+  SOLVER_MAX_RESULTS,
   THEME,
   type ConvTransposeConfig,
   type FrameOrder,
@@ -363,7 +364,8 @@ function updateSolver(): void {
       kernelSize: readOptional('solver-kernel'),
       stride: readOptional('solver-stride'),
       dilation: readOptional('solver-dilation'),
-      maxResults: 500,
+      // the library's default bound, as the CLI's solve uses: both say the same "first N"
+      maxResults: SOLVER_MAX_RESULTS,
     });
   } catch (err) {
     body.replaceChildren();
@@ -373,7 +375,7 @@ function updateSolver(): void {
     return;
   }
   summary.textContent = configs.length
-    ? `${configs.length === 500 ? 'The first 500 (the search stops there)' : configs.length} configuration${configs.length === 1 ? '' : 's'} take ${inSize} to ${outSize}, simplest first: ${SIMPLEST_RULE}` +
+    ? `${configs.length >= SOLVER_MAX_RESULTS ? `The first ${SOLVER_MAX_RESULTS} (the search stops there)` : configs.length} configuration${configs.length === 1 ? '' : 's'} take ${inSize} to ${outSize}, simplest first: ${SIMPLEST_RULE}` +
       ' (solveConvTranspose). Click one to load it.'
     : `No configuration within the solver's bounds takes ${inSize} to ${outSize}.`;
   body.replaceChildren(

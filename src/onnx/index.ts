@@ -1,3 +1,5 @@
+// readOnnxTensor's tensors have their chained methods in any bundle
+import '../ops/chained.js';
 export { importOnnx } from './importer.js';
 export type { ImportOnnxOptions, OnnxModel, OnnxLayer } from './importer.js';
 export { readOnnxTensor } from './tensors.js';
