@@ -5,10 +5,10 @@
  *
  * @packageDocumentation
  */
-// Attaches Tensor's chained methods (t.sum(), t.backward(), …) from the ops side.
-import './ops/chained.js';
 export { DeconvError } from './errors.js';
-export { Tensor, tensor, zeros, ones, full, randn, rand, MAX_ELEMENTS } from './tensor.js';
+// through tensors.ts, which attaches Tensor's chained methods (t.sum(), t.backward(), …)
+export { Tensor, tensor, zeros, ones, full, randn, rand } from './tensors.js';
+export { MAX_ELEMENTS } from './tensor.js';
 export type { DType, TensorOptions, RandomOptions } from './tensor.js';
 export { storageStats, settledStorageStats, setStoragePoolLimit, emptyStoragePool } from './storage.js';
 export type { StorageStats } from './storage.js';
@@ -72,6 +72,7 @@ export type {
   OnnxLayer,
   ExportOnnxOptions,
   LayerParams,
+  ExternalData,
 } from './onnx/index.js';
 export type { ResizeOptions, ResizeMode, CoordinateTransformationMode, NearestMode } from './ops/resize.js';
 export { bilinearFiller } from './nn/init.js';

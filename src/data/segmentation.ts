@@ -15,6 +15,8 @@ import { fail } from '../errors.js';
 import { checkOptions } from '../geometry/args.js';
 import { Rng } from '../random.js';
 import { Tensor, allocate, checkTensor } from '../tensor.js';
+// the tensors makeDigitCanvases hands out have their chained methods in any bundle
+import '../ops/chained.js';
 
 /** The label of pixels no digit covers. Digits keep their own value (0–9) as their class. */
 export const BACKGROUND = 10;
