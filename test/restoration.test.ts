@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { tensor, restoration, DeconvError } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
+import { setFftWasm } from '../src/fft/wasm.js';
 
 interface T {
   shape: number[];
@@ -55,32 +56,45 @@ interface RlCase {
   options: Record<string, unknown>;
   output: T;
 }
-for (const c of load<RlCase>('richardson_lucy.json')) {
-  test(`${c.name} ${JSON.stringify(c.options)} equals skimage`, () => {
-    compare(
-      c.name,
-      restoration.richardsonLucy(mk(c.image), mk(c.psf), c.options),
-      c.output,
-      tolerance(c.output),
-    );
-  });
-}
+// every fixture on both transform paths: JavaScript and the FFT module (src/fft/wasm.ts)
+const PATHS = ['never', 'always'] as const;
+const onPath = <R>(path: (typeof PATHS)[number], f: () => R): R => {
+  setFftWasm(path);
+  try {
+    return f();
+  } finally {
+    setFftWasm('auto');
+  }
+};
+
+for (const c of load<RlCase>('richardson_lucy.json'))
+  for (const path of PATHS)
+    test(`${c.name} ${JSON.stringify(c.options)} equals skimage (FFT module: ${path})`, () =>
+      onPath(path, () => {
+        compare(
+          c.name,
+          restoration.richardsonLucy(mk(c.image), mk(c.psf), c.options),
+          c.output,
+          tolerance(c.output),
+        );
+      }));
 
 interface WCase extends RlCase {
   reg?: T;
 }
-for (const c of load<WCase>('wiener.json')) {
-  test(`${c.name} ${JSON.stringify(c.options)} equals skimage`, () => {
-    const options = { ...c.options, ...(c.reg ? { reg: mk(c.reg) } : {}) } as { balance: number };
-    // Wiener divides by |H|² + λ|R|², so float32 rounding grows where both are small
-    compare(
-      c.name,
-      restoration.wiener(mk(c.image), mk(c.psf), options),
-      c.output,
-      c.output.dtype === 'float64' ? 1e-12 : 1e-5,
-    );
-  });
-}
+for (const c of load<WCase>('wiener.json'))
+  for (const path of PATHS)
+    test(`${c.name} ${JSON.stringify(c.options)} equals skimage (FFT module: ${path})`, () =>
+      onPath(path, () => {
+        const options = { ...c.options, ...(c.reg ? { reg: mk(c.reg) } : {}) } as { balance: number };
+        // Wiener divides by |H|² + λ|R|², so float32 rounding grows where both are small
+        compare(
+          c.name,
+          restoration.wiener(mk(c.image), mk(c.psf), options),
+          c.output,
+          c.output.dtype === 'float64' ? 1e-12 : 1e-5,
+        );
+      }));
 
 interface UCase {
   name: string;

@@ -202,6 +202,7 @@ export class FftEngine {
       return;
     }
     pool.run(jobs, call);
+    fftThreadStats.parallelCalls++;
   }
 
   /** Threads a call may use now. */
@@ -210,6 +211,9 @@ export class FftEngine {
     return pool?.ready ? pool.size + 1 : 1;
   }
 }
+
+/** @internal Calls that ran on more than one thread (tests). */
+export const fftThreadStats = { parallelCalls: 0 };
 
 /** Whether the module's transforms serve length `n` (not Bluestein's plans). */
 export function wasmLength(n: number): boolean {
@@ -231,7 +235,7 @@ function split(n: number, parts: number, quantum: number): [number, number][] {
 
 /** Jobs for the thread count: one part for small work. */
 function partsFor(e: FftEngine, work: number): number {
-  return work >= MIN_PARALLEL ? e.threads : 1;
+  return work >= MIN_PARALLEL || wasmMode === 'always' ? e.threads : 1;
 }
 
 /**
