@@ -121,6 +121,13 @@ export class FftEngine {
     return v;
   }
 
+  /** The byte offset of view `a` of this memory (an internal invariant: callers pass views). */
+  at(a: Float64Array): number {
+    const p = this.offsetOf(a);
+    if (p < 0) throw new Error('fft wasm: an array that is not a view of the module memory');
+    return p;
+  }
+
   /** The byte offset of `a` if it is a view of this memory, else −1. */
   offsetOf(a: ArrayLike<number>): number {
     return a instanceof Float64Array && this.buffers.has(a.buffer) ? a.byteOffset : -1;
@@ -317,15 +324,15 @@ export function wasmSolveRankOne(e: FftEngine, a: SolveArrays, rho: number, plan
         FN_SOLVE,
         e.record(
           {
-            [L.SOLVE_A_RE]: e.offsetOf(a.Ar),
-            [L.SOLVE_A_IM]: e.offsetOf(a.Ai),
-            [L.SOLVE_AA]: e.offsetOf(a.aa),
-            [L.SOLVE_B_RE]: e.offsetOf(a.Br),
-            [L.SOLVE_B_IM]: e.offsetOf(a.Bi),
-            [L.SOLVE_Z_RE]: e.offsetOf(a.Zr),
-            [L.SOLVE_Z_IM]: e.offsetOf(a.Zi),
-            [L.SOLVE_C_RE]: e.offsetOf(a.Cr),
-            [L.SOLVE_C_IM]: e.offsetOf(a.Ci),
+            [L.SOLVE_A_RE]: e.at(a.Ar),
+            [L.SOLVE_A_IM]: e.at(a.Ai),
+            [L.SOLVE_AA]: e.at(a.aa),
+            [L.SOLVE_B_RE]: e.at(a.Br),
+            [L.SOLVE_B_IM]: e.at(a.Bi),
+            [L.SOLVE_Z_RE]: e.at(a.Zr),
+            [L.SOLVE_Z_IM]: e.at(a.Zi),
+            [L.SOLVE_C_RE]: e.at(a.Cr),
+            [L.SOLVE_C_IM]: e.at(a.Ci),
             [L.SOLVE_PLANES]: planes,
             [L.SOLVE_F]: F,
             [L.SOLVE_BEGIN]: b,
@@ -365,10 +372,10 @@ export function wasmAdmmStep(
         FN_ADMM,
         e.record(
           {
-            [L.ADMM_X]: e.offsetOf(X),
-            [L.ADMM_Y]: e.offsetOf(Y),
-            [L.ADMM_U]: e.offsetOf(U),
-            [L.ADMM_T]: e.offsetOf(T),
+            [L.ADMM_X]: e.at(X),
+            [L.ADMM_Y]: e.at(Y),
+            [L.ADMM_U]: e.at(U),
+            [L.ADMM_T]: e.at(T),
             [L.ADMM_BEGIN]: b,
             [L.ADMM_END]: en,
             [L.ADMM_SUMS]: sums,
