@@ -262,7 +262,8 @@ const SLAB = 16;
  * Column pass: the transforms of length `rows` along every column of the (rows, cols) planes
  * (ar, ai), a slab of SLAB columns at a time (gathered into s0, transformed between s0 and s1 in
  * the cache, an odd slab padded with a zero column), written to (dr, di) row-major [rows][cols]
- * or, when `transposed`, [cols][rows].
+ * or, when `transposed`, [cols][rows], or when `realOut` as two real planes (re·scale into dr,
+ * −im·scale into di unless di is 0). `ai` = 0: the imaginary part is zero.
  */
 function columns(
   table: usize,
@@ -273,6 +274,8 @@ function columns(
   dr: usize,
   di: usize,
   transposed: bool,
+  realOut: bool,
+  scale: f64,
   s0r: usize,
   s0i: usize,
   s1r: usize,
@@ -287,7 +290,7 @@ function columns(
       const so = i * cw2;
       for (let c = 0; c < cw; c++) {
         store<f64>(at(s0r, so + c), load<f64>(at(ar, o + c)));
-        store<f64>(at(s0i, so + c), load<f64>(at(ai, o + c)));
+        store<f64>(at(s0i, so + c), ai ? load<f64>(at(ai, o + c)) : 0);
       }
       if (cw2 > cw) {
         store<f64>(at(s0r, so + cw), 0);
@@ -300,7 +303,17 @@ function columns(
       rr = s1r;
       ri = s1i;
     }
-    if (transposed) {
+    if (realOut) {
+      // the inverse's last pass: real part scaled into plane dr, −imaginary part into di (if any)
+      for (let i = 0; i < rows; i++) {
+        const d = i * cols + j0;
+        const so = i * cw2;
+        for (let c = 0; c < cw; c++) {
+          store<f64>(at(dr, d + c), load<f64>(at(rr, so + c)) * scale);
+          if (di) store<f64>(at(di, d + c), -load<f64>(at(ri, so + c)) * scale);
+        }
+      }
+    } else if (transposed) {
       for (let c = 0; c < cw; c++) {
         const d = (j0 + c) * rows;
         for (let i = 0; i < rows; i++) {
@@ -354,13 +367,9 @@ export function realFft2(rec: usize): void {
     const pair = p + 1 < end;
     const a0 = p * hw;
     const bo = (p + 1) * hw;
-    // z = a + i·b
-    for (let i = 0; i < hw; i++) {
-      store<f64>(at(qr, i), load<f64>(at(x, a0 + i)));
-      store<f64>(at(qi, i), pair ? load<f64>(at(x, bo + i)) : 0);
-    }
-    // along h (slabs of columns) into P [h][w]; along w (slabs of rows of P) into Q = Z^T [w][h]
-    columns(tabH, qr, qi, h, w, pr, pi, false, s0r, s0i, s1r, s1i, gen);
+    // z = a + i·b along h (slabs of columns) into P [h][w]; along w (slabs of rows of P) into
+    // Q = Z^T [w][h]
+    columns(tabH, at(x, a0), pair ? at(x, bo) : 0, h, w, pr, pi, false, false, 1, s0r, s0i, s1r, s1i, gen);
     rowsToTransposed(tabW, pr, pi, h, w, qr, qi, s0r, s0i, s1r, s1i, gen);
     // Z^T[b][a] -> half spectra [a][b], separating the pair, in cache-sized blocks
     const oa = p * h * kw;
@@ -498,15 +507,11 @@ export function inverseRealFft2(rec: usize): void {
       }
     }
     // along w: Q is (w, h), its columns are the transforms; written transposed into P [h][w]
-    columns(tabW, qr, qi, w, h, pr, pi, true, s0r, s0i, s1r, s1i, gen);
-    // along h: the columns of P, into Q [h][w]
-    columns(tabH, pr, pi, h, w, qr, qi, false, s0r, s0i, s1r, s1i, gen);
+    columns(tabW, qr, qi, w, h, pr, pi, true, false, 1, s0r, s0i, s1r, s1i, gen);
+    // along h: the columns of P, z = conj(result)·scale: real part -> plane a, imaginary -> b
     const a0 = p * hw;
     const bo = (p + 1) * hw;
-    for (let i = 0; i < hw; i++) {
-      store<f64>(at(y, a0 + i), load<f64>(at(qr, i)) * scale);
-      if (pair) store<f64>(at(y, bo + i), -load<f64>(at(qi, i)) * scale);
-    }
+    columns(tabH, pr, pi, h, w, at(y, a0), pair ? at(y, bo) : 0, false, true, scale, s0r, s0i, s1r, s1i, gen);
   }
 }
 
