@@ -300,6 +300,17 @@ function throwsArg(f: () => unknown, argument: string, fnName: string): void {
 
 test('methods: bad arguments are DeconvErrors naming the argument', () => {
   const img = asT(blurredBy('reflect'));
+  const bo = restoration.blurOperator;
+  const h9 = new Float64Array(9).fill(1 / 9);
+  throwsArg(() => bo(null as never, h9, [3, 3], 'zero'), 'shape', 'blurOperator');
+  throwsArg(() => bo([8, 0], h9, [3, 3], 'zero'), 'shape', 'blurOperator');
+  throwsArg(() => bo([2, 2, 2, 2], h9, [3, 3], 'zero'), 'shape', 'blurOperator');
+  throwsArg(() => bo([8, 8], h9, [9], 'zero'), 'kShape', 'blurOperator');
+  throwsArg(() => bo([8, 8], h9, [3, 3], 'wrap' as never), 'boundary', 'blurOperator');
+  throwsArg(() => bo([2, 8], h9, [3, 3], 'valid'), 'kShape', 'blurOperator');
+  throwsArg(() => bo([8, 8], [1, 2] as never, [3, 3], 'zero'), 'h', 'blurOperator');
+  throwsArg(() => bo([8, 8], new Float64Array(4), [3, 3], 'zero'), 'h', 'blurOperator');
+  throwsArg(() => bo([8, 8], new Float64Array(9).fill(NaN), [3, 3], 'zero'), 'h', 'blurOperator');
   throwsArg(() => restoration.landweber(img, P, { boundary: 'wrap' as never }), 'boundary', 'landweber');
   throwsArg(() => restoration.landweber(img, P, { mask: tensor([1], [1, 1]) }), 'mask', 'landweber');
   throwsArg(() => restoration.landweber(img, P, { step: -1 }), 'step', 'landweber');

@@ -177,6 +177,8 @@ test('bad arguments are DeconvErrors naming the argument', () => {
   const w = restoration.wiener;
   throwsArg(() => w(img, psf, undefined as never), 'options', 'wiener');
   throwsArg(() => w(img, psf, { balance: NaN }), 'balance', 'wiener');
+  // a negative weight can zero the denominator |H|² + λ|R|²
+  throwsArg(() => w(img, psf, { balance: -1 }), 'balance', 'wiener');
   throwsArg(() => w(img, psf, { balance: 1, reg: tensor([1, 2, 3], [3]) }), 'reg', 'wiener');
   throwsArg(() => w(img, psf, { balance: 1, isReal: 1 as unknown as boolean }), 'isReal', 'wiener');
   throwsArg(() => w(tensor(new Float32Array(8), [8]), tensor([1], [1]), { balance: 1 }), 'image', 'wiener');

@@ -15,6 +15,7 @@
  * ⟨Cx, y⟩ = ⟨x, Cᵀy⟩ holds exactly for every boundary, unlike scikit-image's even-PSF mirror step.
  */
 import { as3d } from './common.js';
+import { fail } from '../errors.js';
 import { fftn } from '../fft/fft.js';
 import { realFft2, inverseRealFft2, spectrumWidth } from '../fft/real.js';
 
@@ -87,6 +88,7 @@ export function blurOperator(
   kShape: readonly number[],
   boundary: Boundary,
 ): BlurOperator {
+  checkOperatorArguments(shape, h, kShape, boundary);
   if (boundary === 'circular') {
     let taps = 0;
     for (const v of h) if (v !== 0) taps++;
@@ -158,6 +160,34 @@ export function blurOperator(
       run(out, y, true);
     },
   };
+}
+
+/** blurOperator's argument checks (the methods call it with checked values; users may not). */
+function checkOperatorArguments(shape: unknown, h: unknown, kShape: unknown, boundary: unknown): void {
+  const fn = 'blurOperator';
+  const dims = (argument: string, v: unknown): number[] => {
+    if (!Array.isArray(v) || v.length < 1 || v.length > 3)
+      fail(fn, argument, v, 'must be an array of 1 to 3 sizes');
+    v.forEach((n, i) => {
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1e8)
+        fail(fn, `${argument}[${i}]`, n, 'must be a positive integer');
+    });
+    return v as number[];
+  };
+  const s = dims('shape', shape);
+  const k = dims('kShape', kShape);
+  if (k.length !== s.length) fail(fn, 'kShape', k, `must have the ${s.length} dimensions of shape`);
+  if (!BOUNDARIES.includes(boundary as Boundary))
+    fail(fn, 'boundary', boundary, `must be one of ${BOUNDARIES.join(', ')}`);
+  if (boundary === 'valid')
+    k.forEach((kk, i) => {
+      if (kk > s[i]!)
+        fail(fn, `kShape[${i}]`, kk, `must not exceed shape[${i}] = ${s[i]} with a 'valid' boundary`);
+    });
+  const taps = k.reduce((a, b) => a * b, 1);
+  if (!(h instanceof Float64Array)) fail(fn, 'h', h, 'must be a Float64Array');
+  if (h.length !== taps) fail(fn, 'h.length', h.length, `must equal the product of kShape, ${taps}`);
+  for (let i = 0; i < h.length; i++) if (!Number.isFinite(h[i]!)) fail(fn, `h[${i}]`, h[i], 'must be finite');
 }
 
 /**

@@ -274,7 +274,7 @@ export function wiener(image: Tensor, psf: Tensor, options: WienerOptions): Tens
   if (options === undefined) fail(fn, 'options', options, 'must be given with a balance');
   const o = checkOptions(fn, options, ['balance', 'reg', 'isReal', 'clip']);
   const { img, p, r } = checkWienerInputs(fn, image, psf, o.reg);
-  const balance = checkNumber(fn, 'balance', o.balance, 'finite');
+  const balance = checkNumber(fn, 'balance', o.balance, 'nonnegative');
   const isReal = o.isReal === undefined ? true : checkBoolean(fn, 'isReal', o.isReal);
   const clip = o.clip === undefined ? true : checkBoolean(fn, 'clip', o.clip);
   const y = field(img);
