@@ -266,6 +266,9 @@ export function deblurCommand(inPath: string, outPath: string, opts: Options, io
         }
       }
       planes.push(x);
+      // a method that stopped on its tolerance: the bar moves on to the next channel's start
+      done = ((c + 1) * total) / C;
+      bar.update(done);
     }
   } finally {
     bar.stop();

@@ -96,6 +96,26 @@ for (const c of load<WCase>('wiener.json'))
         );
       }));
 
+test('richardsonLucy and wiener restore a channels-first colour image channel by channel, as skimage does each', () => {
+  const rl = load<RlCase>('richardson_lucy.json').find((c) => c.image.shape.length === 2)!;
+  const wc = load<WCase>('wiener.json').find((c) => c.image.shape.length === 2 && !c.reg)!;
+  for (const [c, f] of [
+    [rl, (img: Tensor, p: Tensor) => restoration.richardsonLucy(img, p, rl.options)],
+    [wc, (img: Tensor, p: Tensor) => restoration.wiener(img, p, wc.options as { balance: number })],
+  ] as const) {
+    const colour = tensor([...c.image.data, ...c.image.data], [2, ...c.image.shape], {
+      dtype: c.image.dtype,
+    });
+    const out = f(colour, mk(c.psf));
+    assert.deepEqual([...out.shape], [2, ...c.output.shape], `${c.name}: colour shape`);
+    const n = c.output.data.length;
+    for (const ch of [0, 1]) {
+      const plane = tensor(out.data.slice(ch * n, (ch + 1) * n), c.output.shape, { dtype: out.dtype });
+      compare(`${c.name} channel ${ch}`, plane, c.output, c.output.dtype === 'float64' ? 1e-12 : 1e-5);
+    }
+  }
+});
+
 interface UCase {
   name: string;
   image: T;
@@ -160,7 +180,9 @@ test('bad arguments are DeconvErrors naming the argument', () => {
   const psf = tensor(new Float32Array(9).fill(1 / 9), [3, 3]);
   const rl = restoration.richardsonLucy;
   throwsArg(() => rl([1, 2] as unknown as Tensor, psf), 'image', 'richardsonLucy');
-  throwsArg(() => rl(img, tensor(new Float32Array(3), [3])), 'psf', 'richardsonLucy');
+  // (a PSF of one dimension fewer makes a channels-first image: (8, 8) = 8 signals of 8)
+  throwsArg(() => rl(img, tensor(new Float32Array(3), [3, 1, 1])), 'psf', 'richardsonLucy');
+  throwsArg(() => rl(img, tensor(new Float32Array(9), [9])), 'psf', 'richardsonLucy');
   throwsArg(() => rl(img, tensor(new Float32Array(90), [9, 10])), 'psf', 'richardsonLucy');
   throwsArg(() => rl(img, psf, { iterations: -1 }), 'iterations', 'richardsonLucy');
   throwsArg(() => rl(img, psf, { iterations: 2.5 }), 'iterations', 'richardsonLucy');
