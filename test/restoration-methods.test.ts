@@ -242,6 +242,20 @@ test('blind Richardson–Lucy: the image and the PSF estimate both improve', () 
   assert.ok(Math.abs(sum - 1) < 1e-9, `psf sums to ${sum}`);
   assert.ok(e < e0, `psf error ${e} vs the flat start's ${e0}`);
   assert.ok(err(r.image.data) < err(y), `image error ${err(r.image.data)} vs blurred ${err(y)}`);
+  // a tolerance stops the outer iterations once the image's relative change falls below it
+  const changes: number[] = [];
+  restoration.blindRichardsonLucy(asT(y), {
+    psfShape: [5, 5],
+    iterations: 200,
+    tolerance: 1e-3,
+    callback: (p) => changes.push(p.change),
+  });
+  assert.ok(changes.length < 200, `stopped early: ${changes.length} iterations`);
+  assert.ok(changes[changes.length - 1]! < 1e-3, `last change ${changes[changes.length - 1]}`);
+  assert.ok(
+    changes.slice(0, -1).every((c) => c >= 1e-3),
+    'ran while the change was above the tolerance',
+  );
 });
 
 test('per-channel colour, 1-D and 3-D images, tolerance stop', () => {
@@ -338,6 +352,11 @@ test('methods: bad arguments are DeconvErrors naming the argument', () => {
     'richardsonLucyAdjoint',
   );
   throwsArg(() => restoration.blindRichardsonLucy(img, {}), 'psfShape', 'blindRichardsonLucy');
+  throwsArg(
+    () => restoration.blindRichardsonLucy(img, { psfShape: [3, 3], tolerance: -1 }),
+    'tolerance',
+    'blindRichardsonLucy',
+  );
   throwsArg(
     () => restoration.blindRichardsonLucy(img, { psfShape: [99, 3] }),
     'psfShape',
