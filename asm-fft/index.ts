@@ -29,9 +29,18 @@ import {
   FFT_PLANE_END,
   FFT_H,
   FFT_W,
-  FFT_SCRATCH,
   FFT_STAGES_H,
   FFT_STAGES_W,
+  FFT_SLAB,
+  FFT_PR,
+  FFT_PI,
+  FFT_QR,
+  FFT_QI,
+  FFT_S0R,
+  FFT_S0I,
+  FFT_S1R,
+  FFT_S1I,
+  FFT_GENERIC,
   FFT_SCALE,
   SOLVE_A_RE,
   SOLVE_A_IM,
@@ -255,8 +264,7 @@ function transform(table: usize, batch: i32, xr: usize, xi: usize, yr: usize, yi
 }
 
 const BLOCK = 32;
-/** Transforms per slab: a slab (n × SLAB complex, two buffers) stays in the L2 cache. */
-const SLAB = 16;
+const SLAB = FFT_SLAB;
 
 /**
  * Column pass: the transforms of length `rows` along every column of the (rows, cols) planes
@@ -334,11 +342,6 @@ function columns(
   }
 }
 
-/** Bytes of one slab buffer (re or im) for transforms of length up to max(h, w). */
-function slabBytes(h: i32, w: i32): usize {
-  return (<usize>(max(h, w) * (SLAB + 2))) << 3;
-}
-
 /** Forward real 2-D DFT of planes [begin, end) (real.ts realFft2, one pair at a time). */
 export function realFft2(rec: usize): void {
   const x = ptr(rec, FFT_REAL);
@@ -352,17 +355,15 @@ export function realFft2(rec: usize): void {
   const tabW = ptr(rec, FFT_STAGES_W);
   const kw = w / 2 + 1;
   const hw = h * w;
-  const plane = (<usize>hw) << 3;
-  const slab = slabBytes(h, w);
-  const pr = ptr(rec, FFT_SCRATCH);
-  const pi = pr + plane;
-  const qr = pi + plane;
-  const qi = qr + plane;
-  const s0r = qi + plane;
-  const s0i = s0r + slab;
-  const s1r = s0i + slab;
-  const s1i = s1r + slab;
-  const gen = s1i + slab;
+  const pr = ptr(rec, FFT_PR);
+  const pi = ptr(rec, FFT_PI);
+  const qr = ptr(rec, FFT_QR);
+  const qi = ptr(rec, FFT_QI);
+  const s0r = ptr(rec, FFT_S0R);
+  const s0i = ptr(rec, FFT_S0I);
+  const s1r = ptr(rec, FFT_S1R);
+  const s1i = ptr(rec, FFT_S1I);
+  const gen = ptr(rec, FFT_GENERIC);
   for (let p = begin; p < end; p += 2) {
     const pair = p + 1 < end;
     const a0 = p * hw;
@@ -471,17 +472,15 @@ export function inverseRealFft2(rec: usize): void {
   const scale = real(rec, FFT_SCALE);
   const kw = w / 2 + 1;
   const hw = h * w;
-  const plane = (<usize>hw) << 3;
-  const slab = slabBytes(h, w);
-  const pr = ptr(rec, FFT_SCRATCH);
-  const pi = pr + plane;
-  const qr = pi + plane;
-  const qi = qr + plane;
-  const s0r = qi + plane;
-  const s0i = s0r + slab;
-  const s1r = s0i + slab;
-  const s1i = s1r + slab;
-  const gen = s1i + slab;
+  const pr = ptr(rec, FFT_PR);
+  const pi = ptr(rec, FFT_PI);
+  const qr = ptr(rec, FFT_QR);
+  const qi = ptr(rec, FFT_QI);
+  const s0r = ptr(rec, FFT_S0R);
+  const s0i = ptr(rec, FFT_S0I);
+  const s1r = ptr(rec, FFT_S1R);
+  const s1i = ptr(rec, FFT_S1I);
+  const gen = ptr(rec, FFT_GENERIC);
   for (let p = begin; p < end; p += 2) {
     const pair = p + 1 < end;
     const oa = p * h * kw;

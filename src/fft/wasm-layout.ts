@@ -24,9 +24,12 @@ export const STAGE_WI = 4;
 export const STAGE_CR = 5;
 export const STAGE_CI = 6;
 
-// realFft2 / inverseRealFft2 of planes [FFT_PLANE_BEGIN, FFT_PLANE_END) (an even count, or the
-// last plane alone); the transforms run on (H, W2) scratch planes, W2 = W rounded up to even, so
-// every SIMD lane pair is whole (the extra column is zero and never read back)
+// realFft2 / inverseRealFft2 of planes [FFT_PLANE_BEGIN, FFT_PLANE_END) (pairs, the last plane
+// possibly alone). Each call works on its own scratch: two planes P and Q of H·W complex values,
+// and two slabs of at most FFT_SLAB transforms of length max(H, W) (an odd slab is padded to an
+// even one with a zero transform, so every SIMD lane pair is whole)
+/** transforms per slab: two slabs (re and im each) stay in the L2 cache */
+export const FFT_SLAB = 16;
 /** real planes (H, W): input of the forward transform, output of the inverse (f64) */
 export const FFT_REAL = 0;
 /** half spectra (planes, H, ⌊W/2⌋+1), real and imaginary parts (f64) */
@@ -36,10 +39,20 @@ export const FFT_PLANE_BEGIN = 3;
 export const FFT_PLANE_END = 4;
 export const FFT_H = 5;
 export const FFT_W = 6;
-/** 4 planes of H2·W2 f64 (H2 = H rounded up to even) and 4·32 v128 for generic radices */
-export const FFT_SCRATCH = 7;
-export const FFT_STAGES_H = 8;
-export const FFT_STAGES_W = 9;
+export const FFT_STAGES_H = 7;
+export const FFT_STAGES_W = 8;
+/** scratch: P and Q planes (H·W f64 each part), slabs (FFT_SLAB·max(H, W) f64 each part) */
+export const FFT_PR = 9;
+export const FFT_PI = 10;
+export const FFT_QR = 11;
+export const FFT_QI = 12;
+export const FFT_S0R = 13;
+export const FFT_S0I = 14;
+export const FFT_S1R = 15;
+export const FFT_S1I = 16;
+/** 2·p v128 for a generic radix p ≤ 31 */
+export const FFT_GENERIC = 17;
+export const FFT_GENERIC_BYTES = 1024;
 /** f64: the inverse transform's scale 1/(H·W) */
 export const FFT_SCALE = 0;
 

@@ -47,10 +47,6 @@ type Job = readonly [fn: number, record: number];
 const PAGE = 65536;
 const MAX_PAGES = 32768;
 const MAX_BYTES = 2 ** 31 - PAGE;
-/** Bytes of generic-radix scratch per thread: 2·31 v128, rounded up. */
-const GENERIC_BYTES = 1024;
-/** Transforms per slab in asm-fft/index.ts (SLAB there). */
-const SLAB = 16;
 /** Work below this many values per call runs on one thread (waking one costs tens of µs). */
 const MIN_PARALLEL = 1 << 15;
 
@@ -268,8 +264,7 @@ export function wasmRealFft2(
     const pi = e.place(im, planes * F, inverse);
     const tabH = e.stages(planFor(h));
     const tabW = e.stages(planFor(w));
-    // P and Q planes, two slabs of SLAB + 2 transforms (asm-fft/index.ts), generic-radix space
-    const scratch = 4 * 8 * hw + 4 * align(8 * Math.max(h, w) * (SLAB + 2)) + GENERIC_BYTES;
+    const slab = 8 * L.FFT_SLAB * Math.max(h, w);
     const pairs = Math.ceil(planes / 2);
     const jobs: Job[] = [];
     for (const [b, en] of split(pairs, Math.min(pairs, partsFor(e, planes * hw)), 1)) {
@@ -282,7 +277,15 @@ export function wasmRealFft2(
           [L.FFT_PLANE_END]: Math.min(planes, 2 * en),
           [L.FFT_H]: h,
           [L.FFT_W]: w,
-          [L.FFT_SCRATCH]: e.alloc(scratch),
+          [L.FFT_PR]: e.alloc(8 * hw),
+          [L.FFT_PI]: e.alloc(8 * hw),
+          [L.FFT_QR]: e.alloc(8 * hw),
+          [L.FFT_QI]: e.alloc(8 * hw),
+          [L.FFT_S0R]: e.alloc(slab),
+          [L.FFT_S0I]: e.alloc(slab),
+          [L.FFT_S1R]: e.alloc(slab),
+          [L.FFT_S1I]: e.alloc(slab),
+          [L.FFT_GENERIC]: e.alloc(L.FFT_GENERIC_BYTES),
           [L.FFT_STAGES_H]: tabH,
           [L.FFT_STAGES_W]: tabW,
         },
