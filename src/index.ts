@@ -72,6 +72,7 @@ export type {
   OnnxLayer,
   ExportOnnxOptions,
   LayerParams,
+  ExternalData,
 } from './onnx/index.js';
 export type { ResizeOptions, ResizeMode, CoordinateTransformationMode, NearestMode } from './ops/resize.js';
 export { bilinearFiller } from './nn/init.js';

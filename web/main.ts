@@ -91,6 +91,7 @@ function buildSliders(): void {
       h('span', { class: 'slider-row' }, input, value),
     );
     input.addEventListener('input', () => {
+      showLayerNote(null);
       params = { ...params, [spec.key]: Number(input.value) };
       value.textContent = input.value;
       scheduleUpdate();
@@ -139,6 +140,13 @@ function labelControls(): void {
 }
 
 // ---- the panels ----
+
+/** Which ONNX layer the views show and how they depart from it; cleared once a control moves. */
+function showLayerNote(note: string | null): void {
+  const box = byId('onnx-note');
+  box.hidden = note === null;
+  box.textContent = note ?? '';
+}
 
 let order: FrameOrder = 'output';
 let layers = 1;
@@ -419,6 +427,7 @@ buildSliders();
 syncControls();
 byId<HTMLSelectElement>('op').addEventListener('change', (ev) => {
   const op = (ev.target as HTMLSelectElement).value as Op;
+  showLayerNote(null);
   params = { ...params, op };
   // a dilated convolution without dilation is a plain one: start it at 2
   if (op === 'dilated' && params.dilation === 1) params.dilation = 2;
@@ -462,12 +471,14 @@ mountOnnxDrop(
   byId<HTMLInputElement>('onnx-file'),
   byId('onnx-layers'),
   byId('onnx-status'),
-  (next) => {
+  (next, note) => {
     params = { ...params, ...next };
     syncControls();
     update();
+    showLayerNote(note);
     byId('size-panel').scrollIntoView({ behavior: 'smooth', block: 'start' });
   },
+  () => params,
 );
 
 update();

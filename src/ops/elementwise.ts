@@ -470,6 +470,11 @@ declare module '../autograd/registry.js' {
       invstd: Float64Array;
       /** statistics of this batch (true) or the running statistics (false): the gradient differs */
       batchStats: boolean;
+      /** the running statistics the op read (eval) or updated (training), for exportOnnx */
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      eps: number;
+      momentum: number;
     };
   }
 }
@@ -657,6 +662,10 @@ export function batchNorm(input: Tensor, args: BatchNormArgs): Tensor {
     mean,
     invstd,
     batchStats: training,
+    runningMean,
+    runningVar,
+    eps,
+    momentum,
   }));
 }
 
