@@ -5,6 +5,14 @@
 import { mkdirSync } from 'node:fs';
 import { csc, encodePng, makeGrid, readPng, restoration, Rng, tensor, type Tensor } from './api.js';
 import { cliFail, parseInteger, parseNumber } from './args.js';
+
+/** A finite number (any sign; zero allowed), or undefined when the option is absent. */
+function finite(command: string, option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) cliFail(command, option, value, 'must be a number');
+  return n;
+}
 import type { Options } from './commands.js';
 import { progress, resolvePath, writeOutput, type CliIo } from './io.js';
 
@@ -55,7 +63,7 @@ export function psfFromOptions(cmd: string, opts: Options, io: CliIo): Tensor {
   }
   if (kind === 'box') return tensor(new Float32Array(size * size).fill(1 / (size * size)), [size, size]);
   if (kind === 'motion') {
-    const angle = ((parseNumber(cmd, '--angle', str(opts.angle)) ?? 0) * Math.PI) / 180;
+    const angle = ((finite(cmd, '--angle', str(opts.angle)) ?? 0) * Math.PI) / 180;
     // a line of length `size` through the centre, splatted bilinearly at 4 samples per pixel
     const h = new Float32Array(size * size);
     const c = (size - 1) / 2;
@@ -123,7 +131,7 @@ export function blurCommand(inPath: string, outPath: string, opts: Options, io: 
   const cmd = 'blur';
   checkPngPath(cmd, 'out', outPath);
   const psf = psfFromOptions(cmd, opts, io);
-  const noise = parseNumber(cmd, '--noise', str(opts.noise)) ?? 0;
+  const noise = finite(cmd, '--noise', str(opts.noise)) ?? 0;
   if (!(noise >= 0)) cliFail(cmd, '--noise', opts.noise, 'must be ≥ 0');
   const seed = int(cmd, '--seed', str(opts.seed), 0, 2 ** 31) ?? 0;
   const boundary = str(opts.boundary) ?? 'reflect';
@@ -266,6 +274,9 @@ export function deblurCommand(inPath: string, outPath: string, opts: Options, io
         }
       }
       planes.push(x);
+      // a method that stopped on its tolerance: the bar moves on to the next channel's start
+      done = ((c + 1) * total) / C;
+      bar.update(done);
     }
   } finally {
     bar.stop();
@@ -318,15 +329,17 @@ export function sparseCodeCommand(inPath: string, opts: Options, io: CliIo): voi
   const cmd = 'sparse-code';
   const atoms = int(cmd, '--atoms', str(opts.atoms), 1, 256) ?? 16;
   const k = int(cmd, '--kernel', str(opts.kernel), 2, 32) ?? 8;
-  const lambda = parseNumber(cmd, '--lambda', str(opts.lambda)) ?? 0.05;
+  const lambda = finite(cmd, '--lambda', str(opts.lambda)) ?? 0.05;
   if (!(lambda >= 0)) cliFail(cmd, '--lambda', opts.lambda, 'must be ≥ 0');
   const iterations = int(cmd, '--iterations', str(opts.iterations), 1, 10000) ?? 20;
   const size = int(cmd, '--crop', str(opts.crop), 16, 4096);
   const dir = str(opts.out) ?? 'sparse-code';
   const image = readImage(io, inPath);
   const [C, H0, W0] = image.shape as [number, number, number];
-  const H = Math.min(size ?? H0, H0);
-  const W = Math.min(size ?? W0, W0);
+  if (size !== undefined && size > Math.min(H0, W0))
+    cliFail(cmd, '--crop', size, `must not exceed the image's size ${W0}×${H0}`);
+  const H = size ?? H0;
+  const W = size ?? W0;
   if (k > H || k > W) cliFail(cmd, '--kernel', k, `must not exceed the image's size ${W}×${H}`);
   // grey, centre crop
   const r0 = Math.floor((H0 - H) / 2);

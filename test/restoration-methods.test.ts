@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { tensor, restoration, DeconvError, Rng } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
+import { setCircularPath } from '../src/restoration/operator.js';
 
 interface T {
   shape: number[];
@@ -26,26 +27,33 @@ const opCases = (
   }
 ).cases;
 
-for (const c of opCases) {
-  test(`${c.name} equals np.pad + scipy.signal.convolve, and ⟨Cx, y⟩ = ⟨x, Cᵀy⟩`, () => {
-    const op = restoration.blurOperator(c.x.shape, Float64Array.from(c.h.data), c.h.shape, c.boundary);
-    assert.deepEqual(op.outputShape, c.y.shape, `${c.name}: output shape`);
-    const x = Float64Array.from(c.x.data);
-    const y = new Float64Array(c.y.data.length);
-    op.apply(x, y);
-    for (let i = 0; i < y.length; i++)
-      assert.ok(Math.abs(y[i]! - c.y.data[i]!) < 1e-12, `${c.name}: y[${i}] ${y[i]} vs ${c.y.data[i]}`);
-    const rng = new Rng(c.name.length);
-    const v = new Float64Array(y.length).map(() => rng.normal());
-    const w = new Float64Array(x.length);
-    op.adjoint(v, w);
-    let a = 0;
-    let b = 0;
-    for (let i = 0; i < y.length; i++) a += y[i]! * v[i]!;
-    for (let i = 0; i < x.length; i++) b += x[i]! * w[i]!;
-    assert.ok(Math.abs(a - b) < 1e-10 * (Math.abs(a) + 1), `${c.name}: ⟨Cx, y⟩ = ${a}, ⟨x, Cᵀy⟩ = ${b}`);
-  });
-}
+// circular cases on both paths: the tap loop and the DFT (operator.ts circularByFft)
+for (const c of opCases)
+  for (const path of c.boundary === 'circular' ? (['direct', 'fft'] as const) : (['auto'] as const))
+    test(`${c.name} equals np.pad + scipy.signal.convolve, and ⟨Cx, y⟩ = ⟨x, Cᵀy⟩ (${path})`, () => {
+      setCircularPath(path);
+      let op: restoration.BlurOperator;
+      try {
+        op = restoration.blurOperator(c.x.shape, Float64Array.from(c.h.data), c.h.shape, c.boundary);
+      } finally {
+        setCircularPath('auto');
+      }
+      assert.deepEqual(op.outputShape, c.y.shape, `${c.name}: output shape`);
+      const x = Float64Array.from(c.x.data);
+      const y = new Float64Array(c.y.data.length);
+      op.apply(x, y);
+      for (let i = 0; i < y.length; i++)
+        assert.ok(Math.abs(y[i]! - c.y.data[i]!) < 1e-12, `${c.name}: y[${i}] ${y[i]} vs ${c.y.data[i]}`);
+      const rng = new Rng(c.name.length);
+      const v = new Float64Array(y.length).map(() => rng.normal());
+      const w = new Float64Array(x.length);
+      op.adjoint(v, w);
+      let a = 0;
+      let b = 0;
+      for (let i = 0; i < y.length; i++) a += y[i]! * v[i]!;
+      for (let i = 0; i < x.length; i++) b += x[i]! * w[i]!;
+      assert.ok(Math.abs(a - b) < 1e-10 * (Math.abs(a) + 1), `${c.name}: ⟨Cx, y⟩ = ${a}, ⟨x, Cᵀy⟩ = ${b}`);
+    });
 
 // a piecewise-constant scene, blurred by a known PSF, with a little noise
 function scene(H: number, W: number): Float64Array {
@@ -234,6 +242,20 @@ test('blind Richardson–Lucy: the image and the PSF estimate both improve', () 
   assert.ok(Math.abs(sum - 1) < 1e-9, `psf sums to ${sum}`);
   assert.ok(e < e0, `psf error ${e} vs the flat start's ${e0}`);
   assert.ok(err(r.image.data) < err(y), `image error ${err(r.image.data)} vs blurred ${err(y)}`);
+  // a tolerance stops the outer iterations once the image's relative change falls below it
+  const changes: number[] = [];
+  restoration.blindRichardsonLucy(asT(y), {
+    psfShape: [5, 5],
+    iterations: 200,
+    tolerance: 1e-3,
+    callback: (p) => changes.push(p.change),
+  });
+  assert.ok(changes.length < 200, `stopped early: ${changes.length} iterations`);
+  assert.ok(changes[changes.length - 1]! < 1e-3, `last change ${changes[changes.length - 1]}`);
+  assert.ok(
+    changes.slice(0, -1).every((c) => c >= 1e-3),
+    'ran while the change was above the tolerance',
+  );
 });
 
 test('per-channel colour, 1-D and 3-D images, tolerance stop', () => {
@@ -292,6 +314,17 @@ function throwsArg(f: () => unknown, argument: string, fnName: string): void {
 
 test('methods: bad arguments are DeconvErrors naming the argument', () => {
   const img = asT(blurredBy('reflect'));
+  const bo = restoration.blurOperator;
+  const h9 = new Float64Array(9).fill(1 / 9);
+  throwsArg(() => bo(null as never, h9, [3, 3], 'zero'), 'shape', 'blurOperator');
+  throwsArg(() => bo([8, 0], h9, [3, 3], 'zero'), 'shape', 'blurOperator');
+  throwsArg(() => bo([2, 2, 2, 2], h9, [3, 3], 'zero'), 'shape', 'blurOperator');
+  throwsArg(() => bo([8, 8], h9, [9], 'zero'), 'kShape', 'blurOperator');
+  throwsArg(() => bo([8, 8], h9, [3, 3], 'wrap' as never), 'boundary', 'blurOperator');
+  throwsArg(() => bo([2, 8], h9, [3, 3], 'valid'), 'kShape', 'blurOperator');
+  throwsArg(() => bo([8, 8], [1, 2] as never, [3, 3], 'zero'), 'h', 'blurOperator');
+  throwsArg(() => bo([8, 8], new Float64Array(4), [3, 3], 'zero'), 'h', 'blurOperator');
+  throwsArg(() => bo([8, 8], new Float64Array(9).fill(NaN), [3, 3], 'zero'), 'h', 'blurOperator');
   throwsArg(() => restoration.landweber(img, P, { boundary: 'wrap' as never }), 'boundary', 'landweber');
   throwsArg(() => restoration.landweber(img, P, { mask: tensor([1], [1, 1]) }), 'mask', 'landweber');
   throwsArg(() => restoration.landweber(img, P, { step: -1 }), 'step', 'landweber');
@@ -320,6 +353,11 @@ test('methods: bad arguments are DeconvErrors naming the argument', () => {
   );
   throwsArg(() => restoration.blindRichardsonLucy(img, {}), 'psfShape', 'blindRichardsonLucy');
   throwsArg(
+    () => restoration.blindRichardsonLucy(img, { psfShape: [3, 3], tolerance: -1 }),
+    'tolerance',
+    'blindRichardsonLucy',
+  );
+  throwsArg(
     () => restoration.blindRichardsonLucy(img, { psfShape: [99, 3] }),
     'psfShape',
     'blindRichardsonLucy',
@@ -330,4 +368,75 @@ test('methods: bad arguments are DeconvErrors naming the argument', () => {
     'blindRichardsonLucy',
   );
   throwsArg(() => restoration.edgeTaper(img, tensor(new Float32Array(900), [30, 30])), 'psf', 'edgeTaper');
+});
+
+test("'circular' methods give the same estimates through the DFT as through the tap loop, 1-3 dimensions", () => {
+  const rng = new Rng(11);
+  for (const [shape, kShape] of [
+    [[40], [7]],
+    [
+      [H, W],
+      [5, 5],
+    ],
+    [
+      [6, 9, 10],
+      [3, 3, 5],
+    ],
+    [
+      [7, 8],
+      [9, 11],
+    ], // a kernel larger than the image wraps (the operator only: the methods refuse it)
+  ] as const) {
+    const n = shape.reduce((a: number, b: number) => a * b, 1);
+    const k = kShape.reduce((a: number, b: number) => a * b, 1);
+    const h = new Float64Array(k).map(() => rng.uniform());
+    const x = new Float64Array(n).map(() => rng.normal());
+    const y = new Float64Array(n).map(() => rng.normal());
+    const run = (path: 'fft' | 'direct') => {
+      setCircularPath(path);
+      try {
+        const op = restoration.blurOperator([...shape], h, [...kShape], 'circular');
+        const cx = new Float64Array(n);
+        const cty = new Float64Array(n);
+        op.apply(x, cx);
+        op.adjoint(y, cty);
+        if (kShape.some((kk, d) => kk > shape[d]!)) return [cx, cty];
+        const img = tensor(
+          cx.map((v) => Math.abs(v)),
+          [...shape],
+          { dtype: 'float64' },
+        );
+        const psfT = tensor(h, [...kShape], { dtype: 'float64' });
+        const tk = restoration.tikhonov(img, psfT, {
+          boundary: 'circular',
+          lambda: 0.5,
+          regularizer: 'identity',
+          iterations: 20,
+        });
+        const lw = restoration.landweber(img, psfT, { boundary: 'circular', iterations: 10 });
+        const rl = restoration.richardsonLucyAdjoint(img, psfT, { boundary: 'circular', iterations: 10 });
+        return [cx, cty, tk.data, lw.data, rl.data];
+      } finally {
+        setCircularPath('auto');
+      }
+    };
+    const a = run('direct');
+    const b = run('fft');
+    ['C x', 'Cᵀ y', 'tikhonov', 'landweber', 'richardsonLucyAdjoint']
+      .slice(0, a.length)
+      .forEach((what, i) => {
+        let worst = 0;
+        let scale = 0;
+        for (let j = 0; j < a[i]!.length; j++) {
+          worst = Math.max(worst, Math.abs(a[i]![j]! - b[i]![j]!));
+          scale = Math.max(scale, Math.abs(a[i]![j]!));
+        }
+        // the operators agree to rounding; conjugate gradients amplify rounding a little
+        const tol = i < 2 ? 1e-12 : 1e-6;
+        assert.ok(
+          worst <= tol * Math.max(scale, 1),
+          `${shape} ${what}: fft vs direct ${worst} (scale ${scale})`,
+        );
+      });
+  }
 });

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { tensor, restoration, DeconvError } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
+import { setFftWasm } from '../src/fft/wasm.js';
 
 interface T {
   shape: number[];
@@ -55,32 +56,65 @@ interface RlCase {
   options: Record<string, unknown>;
   output: T;
 }
-for (const c of load<RlCase>('richardson_lucy.json')) {
-  test(`${c.name} ${JSON.stringify(c.options)} equals skimage`, () => {
-    compare(
-      c.name,
-      restoration.richardsonLucy(mk(c.image), mk(c.psf), c.options),
-      c.output,
-      tolerance(c.output),
-    );
-  });
-}
+// every fixture on both transform paths: JavaScript and the FFT module (src/fft/wasm.ts)
+const PATHS = ['never', 'always'] as const;
+const onPath = <R>(path: (typeof PATHS)[number], f: () => R): R => {
+  setFftWasm(path);
+  try {
+    return f();
+  } finally {
+    setFftWasm('auto');
+  }
+};
+
+for (const c of load<RlCase>('richardson_lucy.json'))
+  for (const path of PATHS)
+    test(`${c.name} ${JSON.stringify(c.options)} equals skimage (FFT module: ${path})`, () =>
+      onPath(path, () => {
+        compare(
+          c.name,
+          restoration.richardsonLucy(mk(c.image), mk(c.psf), c.options),
+          c.output,
+          tolerance(c.output),
+        );
+      }));
 
 interface WCase extends RlCase {
   reg?: T;
 }
-for (const c of load<WCase>('wiener.json')) {
-  test(`${c.name} ${JSON.stringify(c.options)} equals skimage`, () => {
-    const options = { ...c.options, ...(c.reg ? { reg: mk(c.reg) } : {}) } as { balance: number };
-    // Wiener divides by |H|² + λ|R|², so float32 rounding grows where both are small
-    compare(
-      c.name,
-      restoration.wiener(mk(c.image), mk(c.psf), options),
-      c.output,
-      c.output.dtype === 'float64' ? 1e-12 : 1e-5,
-    );
-  });
-}
+for (const c of load<WCase>('wiener.json'))
+  for (const path of PATHS)
+    test(`${c.name} ${JSON.stringify(c.options)} equals skimage (FFT module: ${path})`, () =>
+      onPath(path, () => {
+        const options = { ...c.options, ...(c.reg ? { reg: mk(c.reg) } : {}) } as { balance: number };
+        // Wiener divides by |H|² + λ|R|², so float32 rounding grows where both are small
+        compare(
+          c.name,
+          restoration.wiener(mk(c.image), mk(c.psf), options),
+          c.output,
+          c.output.dtype === 'float64' ? 1e-12 : 1e-5,
+        );
+      }));
+
+test('richardsonLucy and wiener restore a channels-first colour image channel by channel, as skimage does each', () => {
+  const rl = load<RlCase>('richardson_lucy.json').find((c) => c.image.shape.length === 2)!;
+  const wc = load<WCase>('wiener.json').find((c) => c.image.shape.length === 2 && !c.reg)!;
+  for (const [c, f] of [
+    [rl, (img: Tensor, p: Tensor) => restoration.richardsonLucy(img, p, rl.options)],
+    [wc, (img: Tensor, p: Tensor) => restoration.wiener(img, p, wc.options as { balance: number })],
+  ] as const) {
+    const colour = tensor([...c.image.data, ...c.image.data], [2, ...c.image.shape], {
+      dtype: c.image.dtype,
+    });
+    const out = f(colour, mk(c.psf));
+    assert.deepEqual([...out.shape], [2, ...c.output.shape], `${c.name}: colour shape`);
+    const n = c.output.data.length;
+    for (const ch of [0, 1]) {
+      const plane = tensor(out.data.slice(ch * n, (ch + 1) * n), c.output.shape, { dtype: out.dtype });
+      compare(`${c.name} channel ${ch}`, plane, c.output, c.output.dtype === 'float64' ? 1e-12 : 1e-5);
+    }
+  }
+});
 
 interface UCase {
   name: string;
@@ -146,7 +180,9 @@ test('bad arguments are DeconvErrors naming the argument', () => {
   const psf = tensor(new Float32Array(9).fill(1 / 9), [3, 3]);
   const rl = restoration.richardsonLucy;
   throwsArg(() => rl([1, 2] as unknown as Tensor, psf), 'image', 'richardsonLucy');
-  throwsArg(() => rl(img, tensor(new Float32Array(3), [3])), 'psf', 'richardsonLucy');
+  // (a PSF of one dimension fewer makes a channels-first image: (8, 8) = 8 signals of 8)
+  throwsArg(() => rl(img, tensor(new Float32Array(3), [3, 1, 1])), 'psf', 'richardsonLucy');
+  throwsArg(() => rl(img, tensor(new Float32Array(9), [9])), 'psf', 'richardsonLucy');
   throwsArg(() => rl(img, tensor(new Float32Array(90), [9, 10])), 'psf', 'richardsonLucy');
   throwsArg(() => rl(img, psf, { iterations: -1 }), 'iterations', 'richardsonLucy');
   throwsArg(() => rl(img, psf, { iterations: 2.5 }), 'iterations', 'richardsonLucy');
@@ -163,6 +199,8 @@ test('bad arguments are DeconvErrors naming the argument', () => {
   const w = restoration.wiener;
   throwsArg(() => w(img, psf, undefined as never), 'options', 'wiener');
   throwsArg(() => w(img, psf, { balance: NaN }), 'balance', 'wiener');
+  // a negative weight can zero the denominator |H|² + λ|R|²
+  throwsArg(() => w(img, psf, { balance: -1 }), 'balance', 'wiener');
   throwsArg(() => w(img, psf, { balance: 1, reg: tensor([1, 2, 3], [3]) }), 'reg', 'wiener');
   throwsArg(() => w(img, psf, { balance: 1, isReal: 1 as unknown as boolean }), 'isReal', 'wiener');
   throwsArg(() => w(tensor(new Float32Array(8), [8]), tensor([1], [1]), { balance: 1 }), 'image', 'wiener');

@@ -18,6 +18,15 @@ import { fail } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { realFft2, inverseRealFft2, spectrumWidth } from '../fft/real.js';
 import {
+  activeFftEngine,
+  wasmLength,
+  wasmSolveRankOne,
+  wasmAdmmStep,
+  type AdmmSums,
+  type FftEngine,
+} from '../fft/wasm.js';
+import { ADMM_CHUNK } from '../fft/wasm-layout.js';
+import {
   checkImage,
   checkOptions,
   checkInteger,
@@ -96,6 +105,76 @@ const RHO_PERIOD = 10;
 const RHO_RATIO = 1.2;
 const RHO_MAX_SCALING = 100;
 
+/**
+ * The FFT module for a problem of M planes (H, W), or null for the JavaScript path: the solver's
+ * arrays then live on the module's memory (released by the caller, see `withSolverMemory`).
+ */
+function solverEngine(M: number, H: number, W: number): FftEngine | null {
+  const e = activeFftEngine(M * H * W);
+  if (!e || !wasmLength(H) || !wasmLength(W)) return null;
+  // X, Y, U, T; Z, DhS, Df, B (complex); per-thread transform scratch, generously
+  const bytes = 8 * (4 * M * H * W + 8 * M * H * spectrumWidth(W) + 64 * H * W);
+  return e.fits(bytes) ? e : null;
+}
+
+/**
+ * Runs `f` with the engine for the problem (or null) and releases whatever the solver allocated
+ * on the module's memory when `f` returns or throws. `f` must copy out what it keeps.
+ */
+export function withSolverMemory<T>(M: number, H: number, W: number, f: (e: FftEngine | null) => T): T {
+  const e = solverEngine(M, H, W);
+  if (!e) return f(null);
+  const mark = e.mark();
+  try {
+    return f(e);
+  } finally {
+    e.release(mark);
+  }
+}
+
+/**
+ * convBPDN's relaxed y- and u-steps (JavaScript path), with the six sums in the FFT module's
+ * order (per ADMM_CHUNK, even and odd elements apart) so that both paths agree to the bit.
+ */
+function admmStepJs(
+  X: Float64Array,
+  Y: Float64Array,
+  U: Float64Array,
+  T: Float64Array,
+  a: number,
+  thr: number,
+): AdmmSums {
+  const n = X.length;
+  const out: AdmmSums = [0, 0, 0, 0, 0, 0];
+  const lane = new Float64Array(12);
+  for (let c0 = 0; c0 < n; c0 += ADMM_CHUNK) {
+    const c1 = Math.min(n, c0 + ADMM_CHUNK);
+    lane.fill(0);
+    for (let i = c0; i < c1; i++) {
+      // lane 1 holds the odd elements of a chunk, lane 0 the even ones (and an odd last one)
+      const l = (i - c0) & 1 && i < c0 + ((c1 - c0) & ~1) ? 6 : 0;
+      const x = X[i]!;
+      const yOld = Y[i]!;
+      const v = a * x + (1 - a) * yOld + U[i]!;
+      const y = v - Math.min(Math.max(v, -thr), thr);
+      const u = v - y;
+      Y[i] = y;
+      U[i] = u;
+      T[i] = y - u;
+      const e = x - y;
+      const f = y - yOld;
+      lane[l] += Math.abs(x);
+      lane[l + 1] += e * e;
+      lane[l + 2] += f * f;
+      lane[l + 3] += x * x;
+      lane[l + 4] += y * y;
+      lane[l + 5] += u * u;
+    }
+    for (let j = 0; j < 6; j++) out[j] += lane[j]! + lane[j + 6]!;
+  }
+  return out;
+}
+
 /** The ADMM state of one problem, reusable with a changing dictionary (dictionary learning). */
 export class CbpdnSolver {
   readonly M: number;
@@ -112,12 +191,14 @@ export class CbpdnSolver {
   readonly U: Float64Array;
   private readonly S: Float64Array;
   private readonly Sf: Spectra;
-  private Df!: Spectra;
-  private dd!: Float64Array;
-  private DhS!: Spectra;
+  private readonly Df: Spectra;
+  private readonly dd: Float64Array;
+  private readonly DhS: Spectra;
   private readonly Z: Spectra;
   private readonly c: Spectra;
   private readonly T: Float64Array;
+  /** the FFT module whose memory holds the arrays above, or null (JavaScript) */
+  private readonly engine: FftEngine | null;
   // masked form
   private readonly mask: Float64Array | null;
   private readonly Y0: Float64Array | null = null;
@@ -125,7 +206,12 @@ export class CbpdnSolver {
   private readonly DX: Float64Array | null = null;
   private readonly T0: Float64Array | null = null;
   private readonly Z0: Spectra | null = null;
+  private readonly B: Spectra | null = null;
 
+  /**
+   * With an `engine` (from `withSolverMemory`), the arrays are allocated on its memory and the
+   * transforms, the solve and the y/u pass run there; results are the same to the bit.
+   */
   constructor(
     signal: Float64Array,
     H: number,
@@ -133,6 +219,7 @@ export class CbpdnSolver {
     M: number,
     paddedFilters: Float64Array,
     options: { lambda: number; rho: number; relaxation: number; autoRho: boolean; mask: Float64Array | null },
+    engine: FftEngine | null = null,
   ) {
     this.M = M;
     this.H = H;
@@ -143,30 +230,54 @@ export class CbpdnSolver {
     this.relaxation = options.relaxation;
     this.autoRho = options.autoRho;
     this.mask = options.mask;
+    this.engine = engine;
+    const f64 = (k: number): Float64Array => (engine ? engine.view(k) : new Float64Array(k));
+    const cplx = (k: number): Spectra => ({ re: f64(k), im: f64(k) });
     const n = M * H * W;
-    this.X = new Float64Array(n);
-    this.Y = new Float64Array(n);
-    this.U = new Float64Array(n);
-    this.T = new Float64Array(n);
+    const F = this.F;
+    this.X = f64(n);
+    this.Y = f64(n);
+    this.U = f64(n);
+    this.T = f64(n);
     this.S = signal;
     this.Sf = realFft2(signal, 1, H, W);
-    this.Z = spectra(M * this.F);
-    this.c = spectra(this.F);
+    this.Z = cplx(M * F);
+    this.c = cplx(F);
+    this.Df = cplx(M * F);
+    this.dd = f64(F);
+    this.DhS = cplx(M * F);
     if (this.mask) {
       this.Y0 = new Float64Array(H * W);
       this.U0 = new Float64Array(H * W);
       this.DX = new Float64Array(H * W);
       this.T0 = new Float64Array(H * W);
-      this.Z0 = spectra(this.F);
+      this.Z0 = spectra(F);
+      this.B = cplx(M * F);
     }
     this.setDictionary(paddedFilters);
   }
 
   /** Replaces the dictionary (M planes of (H, W), filters at the origin). */
   setDictionary(paddedFilters: Float64Array): void {
-    this.Df = realFft2(paddedFilters, this.M, this.H, this.W);
-    this.dd = sumSquares(this.Df, this.M, this.F);
-    this.DhS = conjTimes(this.Df, this.Sf, this.M, this.F);
+    realFft2(paddedFilters, this.M, this.H, this.W, this.Df);
+    this.dd.set(sumSquares(this.Df, this.M, this.F));
+    const dhs = conjTimes(this.Df, this.Sf, this.M, this.F);
+    this.DhS.re.set(dhs.re);
+    this.DhS.im.set(dhs.im);
+  }
+
+  /** The x-step's per-frequency solve (spectral.ts solveRankOne) on this solver's path. */
+  private solve(b: Spectra, rho: number): void {
+    const { Df, dd, Z, c, M, F } = this;
+    if (this.engine) {
+      wasmSolveRankOne(
+        this.engine,
+        { Ar: Df.re, Ai: Df.im, aa: dd, Br: b.re, Bi: b.im, Zr: Z.re, Zi: Z.im, Cr: c.re, Ci: c.im },
+        rho,
+        M,
+        F,
+      );
+    } else solveRankOne(Df, dd, b, Z, rho, M, F, c);
   }
 
   /** One ADMM iteration; returns the objective at the x-step solution and the residuals. */
@@ -179,7 +290,7 @@ export class CbpdnSolver {
     realFft2(T, M, H, W, Z);
     let fidelity: number;
     if (!this.mask) {
-      solveRankOne(this.Df, this.dd, this.DhS, Z, rho, M, F, c);
+      this.solve(this.DhS, rho);
       inverseRealFft2(Z.re, Z.im, M, H, W, X);
       for (let k = 0; k < F; k++) {
         c.re[k] -= this.Sf.re[k]!;
@@ -192,11 +303,14 @@ export class CbpdnSolver {
         U0 = this.U0!,
         T0 = this.T0!,
         Z0 = this.Z0!,
-        DX = this.DX!;
+        DX = this.DX!,
+        B = this.B!;
       for (let i = 0; i < HW; i++) T0[i] = Y0[i]! - U0[i]!;
       realFft2(T0, 1, H, W, Z0);
       const b = conjTimes(this.Df, Z0, M, F);
-      solveRankOne(this.Df, this.dd, b, Z, 1, M, F, c);
+      B.re.set(b.re);
+      B.im.set(b.im);
+      this.solve(B, 1);
       inverseRealFft2(Z.re, Z.im, M, H, W, X);
       inverseRealFft2(c.re, c.im, 1, H, W, DX);
       const w = this.mask;
@@ -210,30 +324,9 @@ export class CbpdnSolver {
     // relaxed y- and u-steps, residuals, ‖x‖₁ and the next step's Y − U in one pass
     const a = this.relaxation;
     const thr = this.lambda / rho;
-    let l1 = 0,
-      r2 = 0,
-      s2 = 0,
-      x2 = 0,
-      y2 = 0,
-      u2 = 0;
-    for (let i = 0; i < n; i++) {
-      const x = X[i]!;
-      const yOld = Y[i]!;
-      const v = a * x + (1 - a) * yOld + U[i]!;
-      const y = v > thr ? v - thr : v < -thr ? v + thr : 0;
-      const u = v - y;
-      Y[i] = y;
-      U[i] = u;
-      T[i] = y - u;
-      l1 += Math.abs(x);
-      const e = x - y;
-      const f = y - yOld;
-      r2 += e * e;
-      s2 += f * f;
-      x2 += x * x;
-      y2 += y * y;
-      u2 += u * u;
-    }
+    const sums = this.engine ? wasmAdmmStep(this.engine, X, Y, U, T, a, thr) : admmStepJs(X, Y, U, T, a, thr);
+    const l1 = sums[0];
+    let [, r2, s2, x2, y2, u2] = sums;
     const objective = fidelity + this.lambda * l1;
     if (this.mask) {
       const Y0 = this.Y0!,
@@ -386,24 +479,34 @@ export function convBPDN(signal: Tensor, dictionary: Tensor, options: ConvBPDNOp
     for (let i = 0; i < m.size; i++) if (m.data[i]! < 0) fail(fn, `mask[${i}]`, m.data[i], 'must be ≥ 0');
     mask = Float64Array.from(m.data);
   }
-  const solver = new CbpdnSolver(Float64Array.from(s.data), H, W, M, padFilters(d.data, M, kh, kw, H, W), {
-    lambda: a.lambda,
-    rho: a.rho,
-    relaxation: a.relaxation,
-    autoRho: a.autoRho,
-    mask,
+  return withSolverMemory(M, H, W, (engine) => {
+    const solver = new CbpdnSolver(
+      Float64Array.from(s.data),
+      H,
+      W,
+      M,
+      padFilters(d.data, M, kh, kw, H, W),
+      { lambda: a.lambda, rho: a.rho, relaxation: a.relaxation, autoRho: a.autoRho, mask },
+      engine,
+    );
+    const objective: number[] = [];
+    for (let it = 0; it < iterations; it++) {
+      const r = solver.step();
+      objective.push(r.objective);
+      a.callback?.({
+        iteration: it,
+        objective: r.objective,
+        primal: r.primal,
+        dual: r.dual,
+        rho: solver.rho,
+      });
+      if (converged(solver, r, a.tolerance)) break;
+    }
+    const dtype = s.dtype === 'float64' ? 'float64' : 'float32';
+    return {
+      coefficients: result(fn, solver.Y, [M, H, W], dtype),
+      reconstruction: result(fn, solver.reconstruct(), [H, W], dtype),
+      objective,
+    };
   });
-  const objective: number[] = [];
-  for (let it = 0; it < iterations; it++) {
-    const r = solver.step();
-    objective.push(r.objective);
-    a.callback?.({ iteration: it, objective: r.objective, primal: r.primal, dual: r.dual, rho: solver.rho });
-    if (converged(solver, r, a.tolerance)) break;
-  }
-  const dtype = s.dtype === 'float64' ? 'float64' : 'float32';
-  return {
-    coefficients: result(fn, solver.Y, [M, H, W], dtype),
-    reconstruction: result(fn, solver.reconstruct(), [H, W], dtype),
-    objective,
-  };
 }

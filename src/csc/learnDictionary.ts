@@ -20,7 +20,7 @@ import { Rng } from '../random.js';
 import { realFft2, inverseRealFft2, spectrumWidth } from '../fft/real.js';
 import { nextFastLength } from '../fft/fft.js';
 import { checkImage, checkOptions, checkInteger, result } from '../restoration/common.js';
-import { CbpdnSolver, checkAdmmOptions, padFilters, type CscProgress } from './convBPDN.js';
+import { CbpdnSolver, checkAdmmOptions, padFilters, withSolverMemory, type CscProgress } from './convBPDN.js';
 import { spectra, sumSquares, conjTimes, solveRankOne } from './spectral.js';
 
 export interface LearnDictionaryOptions {
@@ -158,72 +158,76 @@ export function learnDictionary(signals: Tensor, options: LearnDictionaryOptions
     const f = s > 0 ? 1 / Math.sqrt(s) : 0;
     for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) G[(m * CH + i) * CW + j]! *= f;
   }
-  const solver = new CbpdnSolver(canvas, CH, CW, M, G, {
-    lambda: a.lambda,
-    rho: a.rho,
-    relaxation: a.relaxation,
-    autoRho: true,
-    mask: null,
-  });
-  const F = CH * spectrumWidth(CW);
-  const n = M * CH * CW;
-  const Sf = realFft2(canvas, 1, CH, CW);
-  const Hd = new Float64Array(n);
-  const D = new Float64Array(n);
-  const T = new Float64Array(n);
-  const Z = spectra(M * F);
-  const c = spectra(F);
-  const alpha = a.relaxation;
-  const objective: number[] = [];
-  for (let it = 0; it < iterations; it++) {
-    solver.setDictionary(G);
-    let last = { primal: 0, dual: 0 };
-    for (let k = 0; k < codingIt; k++) last = solver.step();
-    // dictionary update with the sparse maps fixed
-    const Xf = realFft2(solver.Y, M, CH, CW);
-    const aa = sumSquares(Xf, M, F);
-    const XhS = conjTimes(Xf, Sf, M, F);
-    let sigma = 0;
-    for (let k = 0; k < F; k++) sigma += aa[k]!;
-    sigma = Math.max(sigma / F, 1e-6);
-    for (let k = 0; k < dictIt; k++) {
-      for (let i = 0; i < n; i++) T[i] = G[i]! - Hd[i]!;
-      realFft2(T, M, CH, CW, Z);
-      solveRankOne(Xf, aa, XhS, Z, sigma, M, F, c);
-      inverseRealFft2(Z.re, Z.im, M, CH, CW, D);
-      for (let i = 0; i < n; i++) {
-        const dr = alpha * D[i]! + (1 - alpha) * G[i]!;
-        T[i] = dr;
-        G[i] = dr + Hd[i]!;
+  return withSolverMemory(M, CH, CW, (engine) => {
+    const solver = new CbpdnSolver(
+      canvas,
+      CH,
+      CW,
+      M,
+      G,
+      { lambda: a.lambda, rho: a.rho, relaxation: a.relaxation, autoRho: true, mask: null },
+      engine,
+    );
+    const F = CH * spectrumWidth(CW);
+    const n = M * CH * CW;
+    const Sf = realFft2(canvas, 1, CH, CW);
+    const Hd = new Float64Array(n);
+    const D = new Float64Array(n);
+    const T = new Float64Array(n);
+    const Z = spectra(M * F);
+    const c = spectra(F);
+    const alpha = a.relaxation;
+    const objective: number[] = [];
+    for (let it = 0; it < iterations; it++) {
+      solver.setDictionary(G);
+      let last = { primal: 0, dual: 0 };
+      for (let k = 0; k < codingIt; k++) last = solver.step();
+      // dictionary update with the sparse maps fixed
+      const Xf = realFft2(solver.Y, M, CH, CW);
+      const aa = sumSquares(Xf, M, F);
+      const XhS = conjTimes(Xf, Sf, M, F);
+      let sigma = 0;
+      for (let k = 0; k < F; k++) sigma += aa[k]!;
+      sigma = Math.max(sigma / F, 1e-6);
+      for (let k = 0; k < dictIt; k++) {
+        for (let i = 0; i < n; i++) T[i] = G[i]! - Hd[i]!;
+        realFft2(T, M, CH, CW, Z);
+        solveRankOne(Xf, aa, XhS, Z, sigma, M, F, c);
+        inverseRealFft2(Z.re, Z.im, M, CH, CW, D);
+        for (let i = 0; i < n; i++) {
+          const dr = alpha * D[i]! + (1 - alpha) * G[i]!;
+          T[i] = dr;
+          G[i] = dr + Hd[i]!;
+        }
+        project(G);
+        for (let i = 0; i < n; i++) Hd[i] += T[i]! - G[i]!;
       }
-      project(G);
-      for (let i = 0; i < n; i++) Hd[i] += T[i]! - G[i]!;
+      solver.setDictionary(G);
+      const obj = solver.objectiveAtY(solver.reconstruct());
+      objective.push(obj);
+      a.callback?.({ iteration: it, objective: obj, primal: last.primal, dual: last.dual, rho: solver.rho });
     }
-    solver.setDictionary(G);
-    const obj = solver.objectiveAtY(solver.reconstruct());
-    objective.push(obj);
-    a.callback?.({ iteration: it, objective: obj, primal: last.primal, dual: last.dual, rho: solver.rho });
-  }
 
-  const dict = new Float64Array(M * kh * kw);
-  for (let m = 0; m < M; m++) {
-    for (let i = 0; i < kh; i++)
-      for (let j = 0; j < kw; j++) dict[(m * kh + i) * kw + j] = G[(m * CH + i) * CW + j]!;
-  }
-  const coef = new Float64Array(N * M * H * W);
-  for (let s = 0; s < N; s++) {
-    const [r0, c0] = origin(s);
+    const dict = new Float64Array(M * kh * kw);
     for (let m = 0; m < M; m++) {
-      for (let i = 0; i < H; i++) {
-        for (let j = 0; j < W; j++)
-          coef[((s * M + m) * H + i) * W + j] = solver.Y[(m * CH + r0 + i) * CW + c0 + j]!;
+      for (let i = 0; i < kh; i++)
+        for (let j = 0; j < kw; j++) dict[(m * kh + i) * kw + j] = G[(m * CH + i) * CW + j]!;
+    }
+    const coef = new Float64Array(N * M * H * W);
+    for (let s = 0; s < N; s++) {
+      const [r0, c0] = origin(s);
+      for (let m = 0; m < M; m++) {
+        for (let i = 0; i < H; i++) {
+          for (let j = 0; j < W; j++)
+            coef[((s * M + m) * H + i) * W + j] = solver.Y[(m * CH + r0 + i) * CW + c0 + j]!;
+        }
       }
     }
-  }
-  const dtype = sig.dtype === 'float64' ? 'float64' : 'float32';
-  return {
-    dictionary: result(fn, dict, [M, kh, kw], dtype),
-    coefficients: result(fn, coef, batched ? [N, M, H, W] : [M, H, W], dtype),
-    objective,
-  };
+    const dtype = sig.dtype === 'float64' ? 'float64' : 'float32';
+    return {
+      dictionary: result(fn, dict, [M, kh, kw], dtype),
+      coefficients: result(fn, coef, batched ? [N, M, H, W] : [M, H, W], dtype),
+      objective,
+    };
+  });
 }

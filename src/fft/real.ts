@@ -7,6 +7,13 @@
  * X_b[k] = (Z[k] − conj Z[−k]) / 2i, so a real plane costs half a complex one.
  */
 import { planFor } from './fft.js';
+import { activeFftEngine, wasmLength, wasmRealFft2 } from './wasm.js';
+
+/** Whether the FFT module (wasm.ts) computes this transform; same results either way. */
+function onWasm(planes: number, h: number, w: number) {
+  const e = activeFftEngine(planes * h * w);
+  return e && wasmLength(h) && wasmLength(w) ? e : null;
+}
 
 const BLOCK = 32;
 /** dst = srcᵀ for a (rows, cols) complex matrix, in cache-sized blocks. */
@@ -72,6 +79,11 @@ export function realFft2(
   const hw = h * w;
   const re = out?.re ?? new Float64Array(planes * h * kw);
   const im = out?.im ?? new Float64Array(planes * h * kw);
+  const e = onWasm(planes, h, w);
+  if (e) {
+    wasmRealFft2(e, false, x, re, im, planes, h, w);
+    return { re, im };
+  }
   const planH = planFor(h);
   const planW = planFor(w);
   const { zr, zi, tr, ti } = workFor(hw);
@@ -140,6 +152,11 @@ export function inverseRealFft2(
   const kw = spectrumWidth(w);
   const hw = h * w;
   const y = out ?? new Float64Array(planes * hw);
+  const e = onWasm(planes, h, w);
+  if (e) {
+    wasmRealFft2(e, true, y, re, im, planes, h, w);
+    return y;
+  }
   const planH = planFor(h);
   const planW = planFor(w);
   const { zr, zi, tr, ti } = workFor(hw);

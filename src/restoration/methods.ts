@@ -597,6 +597,8 @@ export interface BlindRichardsonLucyOptions {
   psfIterations?: number;
   /** boundary of the blur model, default 'circular' */
   boundary?: Boundary;
+  /** stop when the image's relative change falls below this (0: never), default 0 */
+  tolerance?: number;
   callback?: (progress: RestorationProgress) => void;
 }
 
@@ -624,10 +626,12 @@ export function blindRichardsonLucy(
     'imageIterations',
     'psfIterations',
     'boundary',
+    'tolerance',
     'callback',
   ]);
   const img = checkImage(fn, 'image', image, 1, 3);
   const shape = [...img.shape];
+  const tolerance = o.tolerance === undefined ? 0 : checkNumber(fn, 'tolerance', o.tolerance, 'nonnegative');
   let h: Float64Array;
   let kShape: number[];
   if (o.initialPsf !== undefined) {
@@ -691,6 +695,7 @@ export function blindRichardsonLucy(
     for (let k = 0; k < imageIt; k++) div = rlStep(op, x, y, null, norm, t, u);
     const change = relativeChange(x, before);
     callback?.({ iteration: it, objective: div, change });
+    if (change < tolerance) break;
   }
   const dtype = img.dtype === 'float64' ? 'float64' : 'float32';
   x = x.slice();

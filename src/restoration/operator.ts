@@ -15,6 +15,9 @@
  * ⟨Cx, y⟩ = ⟨x, Cᵀy⟩ holds exactly for every boundary, unlike scikit-image's even-PSF mirror step.
  */
 import { as3d } from './common.js';
+import { fail } from '../errors.js';
+import { fftn } from '../fft/fft.js';
+import { realFft2, inverseRealFft2, spectrumWidth } from '../fft/real.js';
 
 export type Boundary = 'zero' | 'reflect' | 'symmetric' | 'circular' | 'valid';
 export const BOUNDARIES: readonly Boundary[] = ['zero', 'reflect', 'symmetric', 'circular', 'valid'];
@@ -54,9 +57,30 @@ export interface BlurOperator {
 }
 
 /**
+ * @internal Which path a 'circular' operator takes: 'auto' (the rule in `circularByFft`), or
+ * forced ('fft', 'direct') for tests and benchmarks.
+ */
+export function setCircularPath(path: 'auto' | 'fft' | 'direct'): void {
+  circularPath = path;
+}
+let circularPath: 'auto' | 'fft' | 'direct' = 'auto';
+
+/**
+ * Whether a circular blur goes through the DFT: there C is diagonal, C = F⁻¹ diag(K) F and
+ * Cᵀ = F⁻¹ diag(conj K) F, the same operator as the tap loop (to rounding). Per sample the tap
+ * loop costs one multiply-add per nonzero tap, the transform pair about 5·log₂(n) flops plus the
+ * products: the DFT when the kernel has more nonzero taps than 2·log₂(n).
+ */
+function circularByFft(taps: number, n: number): boolean {
+  if (circularPath !== 'auto') return circularPath === 'fft';
+  return taps > 2 * Math.log2(Math.max(2, n));
+}
+
+/**
  * C for the kernel `h` (shape `kShape`) on inputs of `shape` with `boundary`. The taps are
  * precomputed as (output index, input index, weight) runs per axis, so apply and adjoint are one
- * loop each over the same table.
+ * loop each over the same table; a circular boundary with a large kernel goes through the DFT
+ * instead (`circularByFft`).
  */
 export function blurOperator(
   shape: readonly number[],
@@ -64,6 +88,18 @@ export function blurOperator(
   kShape: readonly number[],
   boundary: Boundary,
 ): BlurOperator {
+  checkOperatorArguments(shape, h, kShape, boundary);
+  if (boundary === 'circular') {
+    let taps = 0;
+    for (const v of h) if (v !== 0) taps++;
+    if (
+      circularByFft(
+        taps,
+        shape.reduce((a, b) => a * b, 1),
+      )
+    )
+      return circularOperator(shape, h, kShape);
+  }
   const [D, H, W] = as3d(shape);
   const [kd, kh, kw] = as3d(kShape);
   const valid = boundary === 'valid';
@@ -123,6 +159,84 @@ export function blurOperator(
       out.fill(0);
       run(out, y, true);
     },
+  };
+}
+
+/** blurOperator's argument checks (the methods call it with checked values; users may not). */
+function checkOperatorArguments(shape: unknown, h: unknown, kShape: unknown, boundary: unknown): void {
+  const fn = 'blurOperator';
+  const dims = (argument: string, v: unknown): number[] => {
+    if (!Array.isArray(v) || v.length < 1 || v.length > 3)
+      fail(fn, argument, v, 'must be an array of 1 to 3 sizes');
+    v.forEach((n, i) => {
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1e8)
+        fail(fn, `${argument}[${i}]`, n, 'must be a positive integer');
+    });
+    return v as number[];
+  };
+  const s = dims('shape', shape);
+  const k = dims('kShape', kShape);
+  if (k.length !== s.length) fail(fn, 'kShape', k, `must have the ${s.length} dimensions of shape`);
+  if (!BOUNDARIES.includes(boundary as Boundary))
+    fail(fn, 'boundary', boundary, `must be one of ${BOUNDARIES.join(', ')}`);
+  if (boundary === 'valid')
+    k.forEach((kk, i) => {
+      if (kk > s[i]!)
+        fail(fn, `kShape[${i}]`, kk, `must not exceed shape[${i}] = ${s[i]} with a 'valid' boundary`);
+    });
+  const taps = k.reduce((a, b) => a * b, 1);
+  if (!(h instanceof Float64Array)) fail(fn, 'h', h, 'must be a Float64Array');
+  if (h.length !== taps) fail(fn, 'h.length', h.length, `must equal the product of kShape, ${taps}`);
+  for (let i = 0; i < h.length; i++) if (!Number.isFinite(h[i]!)) fail(fn, `h[${i}]`, h[i], 'must be finite');
+}
+
+/**
+ * The circular C in the DFT domain, 1-3 dimensions seen as (D, H, W): the kernel wrapped onto
+ * the grid with its centre tap c = ⌊(k − 1)/2⌋ at the origin, g[(j − c) mod n] += h[j] (so
+ * (Cx)[i] = Σ_j h[j] x[(i + c − j) mod n] = (g ⊛ x)[i], kernels larger than the image wrap
+ * and add), transformed once; apply multiplies by G, adjoint by conj G. Real 2-D transforms of the
+ * D planes (real.ts, the FFT module where it runs), then a complex transform along D.
+ */
+function circularOperator(
+  shape: readonly number[],
+  h: Float64Array,
+  kShape: readonly number[],
+): BlurOperator {
+  const [D, H, W] = as3d(shape);
+  const [kd, kh, kw] = as3d(kShape);
+  const g = new Float64Array(D * H * W);
+  const wrap = (j: number, k: number, n: number) => (((j - ((k - 1) >> 1)) % n) + n) % n;
+  for (let a = 0; a < kd; a++)
+    for (let b = 0; b < kh; b++)
+      for (let c = 0; c < kw; c++)
+        g[(wrap(a, kd, D) * H + wrap(b, kh, H)) * W + wrap(c, kw, W)] += h[(a * kh + b) * kw + c]!;
+  const kW = spectrumWidth(W);
+  const half = [D, H, kW];
+  const forward = (x: Float64Array) => {
+    const X = realFft2(x, D, H, W);
+    if (D > 1) fftn(X.re, X.im, half, false, [0]);
+    return X;
+  };
+  const G = forward(g);
+  const run = (x: Float64Array, out: Float64Array, conj: boolean) => {
+    const X = forward(x);
+    const s = conj ? -1 : 1;
+    for (let i = 0; i < X.re.length; i++) {
+      const ar = G.re[i]!,
+        ai = s * G.im[i]!,
+        br = X.re[i]!,
+        bi = X.im[i]!;
+      X.re[i] = ar * br - ai * bi;
+      X.im[i] = ar * bi + ai * br;
+    }
+    if (D > 1) fftn(X.re, X.im, half, true, [0], 1 / D);
+    inverseRealFft2(X.re, X.im, D, H, W, out);
+  };
+  return {
+    inputShape: [...shape],
+    outputShape: [...shape],
+    apply: (x, out) => run(x, out, false),
+    adjoint: (y, out) => run(y, out, true),
   };
 }
 

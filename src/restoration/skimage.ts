@@ -18,7 +18,7 @@
  * parameters for Wiener–Hunt deconvolution", JOSA A 27 (2010).
  */
 import { fail } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor, checkFloatTensor } from '../tensor.js';
 import { Rng } from '../random.js';
 import { fftn } from '../fft/fft.js';
 import { sameConvolution } from './same.js';
@@ -48,13 +48,16 @@ export interface RichardsonLucyOptions {
  * Richardson–Lucy deconvolution, equal to `skimage.restoration.richardson_lucy` 0.19.
  *
  * `image` and `psf` are float tensors of the same rank (1 to 3 dimensions); the PSF no larger
- * than the image. Returns a tensor of the image's shape and float type.
+ * than the image. A channels-first colour image `(C, …)` with a PSF of one dimension fewer is
+ * restored channel by channel. Returns a tensor of the image's shape and float type.
  *
  * @example
  *   const sharp = restoration.richardsonLucy(blurred, psf, { iterations: 30 });
  */
 export function richardsonLucy(image: Tensor, psf: Tensor, options?: RichardsonLucyOptions): Tensor {
   const fn = 'richardsonLucy';
+  const colour = perChannel(fn, image, psf, 1, 2, (plane) => richardsonLucy(plane, psf, options));
+  if (colour) return colour;
   const img = checkImage(fn, 'image', image);
   const p = checkPsf(fn, img, psf);
   const o = checkOptions(fn, options, ['iterations', 'clip', 'filterEpsilon']);
@@ -89,6 +92,35 @@ export function richardsonLucy(image: Tensor, psf: Tensor, options?: RichardsonL
   }
   if (clip) clipUnit(x);
   return result(fn, x, y.shape, y.dtype);
+}
+
+/**
+ * Per-channel colour: an image with one dimension more than its PSF (of `minDims`–`maxDims`
+ * dimensions) is channels-first, and each channel is restored alone with the same PSF (scikit-image
+ * would refuse the mismatched ranks). Returns null when the ranks match (the grey case).
+ */
+function perChannel(
+  fn: string,
+  image: Tensor,
+  psf: Tensor,
+  minDims: number,
+  maxDims: number,
+  one: (plane: Tensor) => Tensor,
+): Tensor | null {
+  const img = checkFloatTensor(fn, 'image', image);
+  const p = checkFloatTensor(fn, 'psf', psf);
+  if (img.shape.length !== p.shape.length + 1 || p.shape.length < minDims || p.shape.length > maxDims)
+    return null;
+  const [C, ...rest] = img.shape as [number, ...number[]];
+  if (C === 0) fail(fn, 'image.shape', img.shape, 'must not be empty');
+  const n = rest.reduce((a, b) => a * b, 1);
+  let out: Float32Array | Float64Array | null = null;
+  for (let c = 0; c < C; c++) {
+    const r = one(new Tensor(img.data.slice(c * n, (c + 1) * n), rest));
+    out ??= r.dtype === 'float64' ? new Float64Array(C * n) : new Float32Array(C * n);
+    out.set(r.data as ArrayLike<number>, c * n);
+  }
+  return new Tensor(out!, img.shape);
 }
 
 // ---------------------------------------------------------------- transfer functions
@@ -263,7 +295,8 @@ function checkWienerInputs(fn: string, image: unknown, psf: unknown, reg: unknow
  * λ|R|²) · F y] with circular boundaries.
  *
  * `image` `(M, N)` (or `(P, M, N)`, transformed over the last two axes as scikit-image does),
- * `psf` of the same rank and no larger. Returns a tensor of the image's shape and float type
+ * `psf` of the same rank and no larger; or a colour image `(C, M, N)` with a PSF `(kM, kN)`,
+ * restored channel by channel. Returns a tensor of the image's shape and float type
  * (for `isReal: false` scikit-image returns a complex array; this is its real part).
  *
  * @example
@@ -272,9 +305,11 @@ function checkWienerInputs(fn: string, image: unknown, psf: unknown, reg: unknow
 export function wiener(image: Tensor, psf: Tensor, options: WienerOptions): Tensor {
   const fn = 'wiener';
   if (options === undefined) fail(fn, 'options', options, 'must be given with a balance');
+  const colour = perChannel(fn, image, psf, 2, 2, (plane) => wiener(plane, psf, options));
+  if (colour) return colour;
   const o = checkOptions(fn, options, ['balance', 'reg', 'isReal', 'clip']);
   const { img, p, r } = checkWienerInputs(fn, image, psf, o.reg);
-  const balance = checkNumber(fn, 'balance', o.balance, 'finite');
+  const balance = checkNumber(fn, 'balance', o.balance, 'nonnegative');
   const isReal = o.isReal === undefined ? true : checkBoolean(fn, 'isReal', o.isReal);
   const clip = o.clip === undefined ? true : checkBoolean(fn, 'clip', o.clip);
   const y = field(img);
