@@ -39,7 +39,7 @@ import {
   maxUnpoolBackwardWasm,
 } from '../src/kernels/wasm/resample.js';
 import { threadTuning } from '../src/kernels/wasm/split.js';
-import { threadStats, startThreads } from '../src/kernels/wasm/threads.js';
+import { threadStats, startThreads, poolTuning } from '../src/kernels/wasm/threads.js';
 import { WASM_VARIANTS, wasmSupport, wasmEngine, type WasmVariant } from '../src/kernels/wasm/loader.js';
 
 const supported = WASM_VARIANTS.filter((v) => wasmSupport()[v]);
@@ -297,30 +297,34 @@ function runThreaded(v: WasmVariant): Float32Array[] {
   return outs;
 }
 
-for (const v of supported) {
-  test(`wasm resampling kernels [${v}] are bit-identical at 1, 2 and 3 threads`, async () => {
-    threadTuning.minBytes = 0;
-    try {
-      const runs: Float32Array[][] = [];
-      for (const n of [1, 2, 3]) {
-        assert.equal(await setNumThreads(n), n, `${n} threads start`);
-        assert.equal(await startThreads(wasmEngine(v)!), n > 1, `the ${v} pool starts`);
-        const before = threadStats.workerJobs;
-        runs.push(runThreaded(v));
-        const jobs = threadStats.workerJobs - before;
-        // 12 resamples, 2 unpools, 2 shuffles: each split over every thread
-        if (n === 1) assert.equal(jobs, 0, 'one thread runs no worker jobs');
-        else assert.ok(jobs >= 16 * (n - 1), `only ${jobs} jobs ran on workers at ${n} threads`);
+for (const v of supported)
+  for (const claim of ['roundRobin', 'dynamic'] as const) {
+    test(`wasm resampling kernels [${v}] are bit-identical at 1, 2 and 3 threads (${claim} claims)`, async () => {
+      Object.assign(threadTuning, { minBytes: 0, minJobBytes: 0 });
+      poolTuning.claim = claim;
+      try {
+        const runs: Float32Array[][] = [];
+        for (const n of [1, 2, 3]) {
+          assert.equal(await setNumThreads(n), n, `${n} threads start`);
+          assert.equal(await startThreads(wasmEngine(v)!), n > 1, `the ${v} pool starts`);
+          const before = threadStats.workerJobs;
+          runs.push(runThreaded(v));
+          const jobs = threadStats.workerJobs - before;
+          // 12 resamples, 2 unpools, 2 shuffles: each split over every thread
+          if (n === 1) assert.equal(jobs, 0, 'one thread runs no worker jobs');
+          else if (claim === 'roundRobin')
+            assert.ok(jobs >= 16 * (n - 1), `only ${jobs} jobs ran on workers at ${n} threads`);
+        }
+        for (const [t, run] of runs.entries())
+          for (const [i, out] of run.entries())
+            identical(out, runs[0]![i]!, `${v} output ${i} at ${t + 1} threads`);
+      } finally {
+        Object.assign(threadTuning, savedTuning);
+        poolTuning.claim = 'dynamic';
+        await setNumThreads(savedThreads);
       }
-      for (const [t, run] of runs.entries())
-        for (const [i, out] of run.entries())
-          identical(out, runs[0]![i]!, `${v} output ${i} at ${t + 1} threads`);
-    } finally {
-      Object.assign(threadTuning, savedTuning);
-      await setNumThreads(savedThreads);
-    }
-  });
-}
+    });
+  }
 
 /** The op's output and its input's gradient (for a fixed output gradient) on the current path. */
 function opRun(f: (x: Tensor) => Tensor, shape: number[], seed: number): [Float32Array, Float32Array] {
@@ -387,7 +391,7 @@ test("unfold / fold on the 'wasm' path: unfold equals the reference exactly, fol
       setKernelPath('reference');
       const u0 = unfold(x, options);
       const f0 = fold(u0, { ...options, outputSize: shape.slice(2) } as Parameters<typeof fold>[1]);
-      Object.assign(threadTuning, { minBytes: 0 });
+      Object.assign(threadTuning, { minBytes: 0, minJobBytes: 0 });
       for (const n of [1, 2]) {
         await setNumThreads(n);
         setKernelPath('wasm');
