@@ -1,8 +1,9 @@
 /**
  * The resampling family's WebAssembly kernels (src/kernels/wasm/resample.ts, asm/resample.ts):
  * every build, every interpolate mode forward and backward, max unpooling and pixel (un)shuffle
- * give the reference kernels' values exactly (Object.is per element; a zero sum may be −0 where the
- * reference has +0), on sizes that hit the SIMD tails, with outputs pre-filled with NaN; results
+ * give the reference kernels' values exactly (Object.is per element, the sign of zeros included,
+ * on inputs with signed zeros among them), on sizes that hit the SIMD tails, with outputs
+ * pre-filled with NaN; results
  * are bit-identical at 1, 2 and 3 threads with the split forced down; and the public ops on the
  * 'wasm' path equal the 'reference' path.
  */
@@ -52,16 +53,25 @@ after(async () => {
 });
 
 const nan = (n: number): Float32Array => new Float32Array(n).fill(NaN);
-const data = (shape: number[], seed: number): Float32Array => randn(shape, { seed }).data as Float32Array;
+/** Random values with signed zeros among them (every 4th element −0, every 7th +0). */
+const data = (shape: number[], seed: number): Float32Array => {
+  const a = randn(shape, { seed }).data as Float32Array;
+  for (let i = 0; i < a.length; i++)
+    if (i % 7 === 0) a[i] = 0;
+    else if (i % 4 === 0) a[i] = -0;
+  return a;
+};
 
-/** Equal element by element (Object.is), except that +0 and −0 match. */
+/** Equal element by element (Object.is: the sign of a zero too). */
 function same(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
   assert.equal(a.length, b.length, `${what}: lengths`);
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const y = b[i]!;
-    if (!(Object.is(x, y) || (x === 0 && y === 0)))
-      assert.fail(`${what}: element ${i}: ${x} vs reference ${y}`);
+    if (!Object.is(x, y))
+      assert.fail(
+        `${what}: element ${i}: ${Object.is(x, -0) ? '-0' : x} vs reference ${Object.is(y, -0) ? '-0' : y}`,
+      );
   }
 }
 
