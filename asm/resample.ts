@@ -83,17 +83,25 @@ function horizontal(
   } else if (kind == 2) {
     let o = 0;
     if (ASC_FEATURE_SIMD) {
-      // two outputs a step in f64x2 lanes: the same multiplies and add per output as below
+      // two outputs a step in f64x2 lanes: the same multiplies and add per output as below; a
+      // tap pair on adjacent source elements (every pair but the clamped edge) in one 64-bit load
       for (; o + 2 <= n; o += 2) {
         const k = o << 1;
         const w0 = v128.load(weight + ((<usize>k) << 3)); // (w[k], w[k + 1]): output o
         const w1 = v128.load(weight + ((<usize>k) << 3), 16); // output o + 1
-        const x0 = f64x2.replace_lane(f64x2.splat(src32(row, f(index, k))), 1, src32(row, f(index, k + 1)));
-        const x1 = f64x2.replace_lane(
-          f64x2.splat(src32(row, f(index, k + 2))),
-          1,
-          src32(row, f(index, k + 3)),
-        );
+        const ix = v128.load(index + ((<usize>k) << 2)); // index[k .. k + 3]
+        const i0 = i32x4.extract_lane(ix, 0);
+        const i1 = i32x4.extract_lane(ix, 1);
+        const i2 = i32x4.extract_lane(ix, 2);
+        const i3 = i32x4.extract_lane(ix, 3);
+        const x0 =
+          i1 == i0 + 1
+            ? f64x2.promote_low_f32x4(v128.load64_zero(row + ((<usize>i0) << 2)))
+            : f64x2.replace_lane(f64x2.splat(src32(row, i0)), 1, src32(row, i1));
+        const x1 =
+          i3 == i2 + 1
+            ? f64x2.promote_low_f32x4(v128.load64_zero(row + ((<usize>i2) << 2)))
+            : f64x2.replace_lane(f64x2.splat(src32(row, i2)), 1, src32(row, i3));
         const p0 = f64x2.mul(w0, x0);
         const p1 = f64x2.mul(w1, x1);
         const a = v128.shuffle<i64>(p0, p1, 0, 2);
