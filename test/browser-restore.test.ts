@@ -5,19 +5,12 @@
  * /usr/bin/chromium.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { buildWeb } from '../scripts/build-web.js';
-import { listen, staticServer } from '../scripts/serve-web.js';
+import type { Page } from 'playwright-core';
 import { convMatrix, ones } from '../src/index.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
+import { ARTIFACTS, openBrowser, skipWithoutChromium } from './browser-util.js';
 
 async function psnrs(page: Page): Promise<{ blurred: number; methods: number[] }> {
   await page.waitForSelector('body[data-restore="done"]', { timeout: 60_000 });
@@ -32,31 +25,11 @@ async function psnrs(page: Page): Promise<{ blurred: number; methods: number[] }
 }
 
 test('explorer restoration panel in Chromium', { timeout: 180_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`${CHROMIUM} is not installed`);
-    return;
-  }
-  const site = await mkdtemp(join(tmpdir(), 'deconv-site-'));
-  const profile = await mkdtemp(join(tmpdir(), 'deconv-chromium-'));
+  if (skipWithoutChromium(t)) return;
   await mkdir(ARTIFACTS, { recursive: true });
-  let server: Server | null = null;
-  let context: BrowserContext | null = null;
-  const problems: string[] = [];
+  const session = await openBrowser({ viewport: { width: 1400, height: 1000 } });
+  const { page, problems, url } = session;
   try {
-    await buildWeb({ outDir: site, quiet: true });
-    server = staticServer(site);
-    const url = await listen(server, 0, '127.0.0.1');
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-      viewport: { width: 1400, height: 1000 },
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-    });
     await page.goto(url);
     // the panel computes once it is on screen
     await page.locator('#restore-panel').scrollIntoViewIfNeeded();
@@ -91,9 +64,6 @@ test('explorer restoration panel in Chromium', { timeout: 180_000 }, async (t) =
     );
     assert.deepEqual(problems, [], 'no page errors');
   } finally {
-    await context?.close();
-    server?.close();
-    await rm(site, { recursive: true, force: true });
-    await rm(profile, { recursive: true, force: true });
+    await session.close();
   }
 });

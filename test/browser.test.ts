@@ -5,15 +5,12 @@
  * test-artifacts/. Skipped when /usr/bin/chromium is not installed.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { buildWeb, bundleForBrowser } from '../scripts/build-web.js';
-import { listen, staticServer } from '../scripts/serve-web.js';
+import type { Page } from 'playwright-core';
+import { bundleForBrowser } from '../scripts/build-web.js';
+import { ARTIFACTS, openBrowser, skipWithoutChromium } from './browser-util.js';
 import {
   DeconvError,
   conv2d,
@@ -30,9 +27,6 @@ import {
   convMatrix,
   solveConvTranspose,
 } from '../src/index.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
 
 /** Waits until the element's text satisfies `ok`; fails with the text it last had. */
 async function waitText(
@@ -61,42 +55,11 @@ async function setSlider(page: Page, key: string, value: number): Promise<void> 
 }
 
 test('explorer in Chromium', { timeout: 180_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(
-      `${CHROMIUM} is not installed: the browser tests need Debian's chromium (apt-get install chromium)`,
-    );
-    return;
-  }
-  const site = await mkdtemp(join(tmpdir(), 'deconv-site-'));
-  const profile = await mkdtemp(join(tmpdir(), 'deconv-chromium-'));
+  if (skipWithoutChromium(t)) return;
   await mkdir(ARTIFACTS, { recursive: true });
-  let server: Server | null = null;
-  let context: BrowserContext | null = null;
-  const problems: string[] = [];
+  const session = await openBrowser({ viewport: { width: 1400, height: 1000 } });
+  const { page, problems, context, site, url } = session;
   try {
-    await buildWeb({ outDir: site, quiet: true });
-    server = staticServer(site);
-    const url = await listen(server, 0, '127.0.0.1');
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-      viewport: { width: 1400, height: 1000 },
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-    });
     await page.goto(url);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
 
@@ -425,11 +388,7 @@ test('explorer in Chromium', { timeout: 180_000 }, async (t) => {
         '<!doctype html><meta charset="utf-8"><title>threads</title><link rel="icon" href="data:,">' +
           '<script type="module" src="threads.js"></script>',
       );
-      const tab = await context!.newPage();
-      tab.on('pageerror', (e) => problems.push(`threads page error: ${e.message}`));
-      tab.on('console', (m) => {
-        if (m.type() === 'error') problems.push(`threads page console error: ${m.text()}`);
-      });
+      const tab = session.watch(await context.newPage(), 'threads page');
       await tab.goto(new URL('threads.html', url).href);
       await tab.waitForSelector('body[data-done="true"]', { state: 'attached', timeout: 30_000 });
       const data = await tab.evaluate(() => ({ ...document.body.dataset }));
@@ -452,9 +411,6 @@ test('explorer in Chromium', { timeout: 180_000 }, async (t) => {
 
     assert.deepEqual(problems, [], 'the page logged errors');
   } finally {
-    await context?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await rm(site, { recursive: true, force: true });
-    await rm(profile, { recursive: true, force: true });
+    await session.close();
   }
 });

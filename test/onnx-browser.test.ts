@@ -4,32 +4,15 @@
  * and padding into the sliders that drive the animation, the matrix view and the checkerboard map.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { buildWeb } from '../scripts/build-web.js';
-import { listen, staticServer } from '../scripts/serve-web.js';
+import { openBrowser, skipWithoutChromium } from './browser-util.js';
 
-test('explorer: dropping an .onnx lists its layers; clicking one loads its parameters', async () => {
-  const site = await mkdtemp(join(tmpdir(), 'deconv-site-'));
-  const profile = await mkdtemp(join(tmpdir(), 'deconv-chromium-'));
-  let server: Server | null = null;
-  let context: BrowserContext | null = null;
-  const problems: string[] = [];
+test('explorer: dropping an .onnx lists its layers; clicking one loads its parameters', async (t) => {
+  if (skipWithoutChromium(t)) return;
+  const session = await openBrowser({ consoleErrors: false });
+  const { page, problems, url } = session;
   try {
-    await buildWeb({ outDir: site, quiet: true });
-    server = staticServer(site);
-    const url = await listen(server, 0, '127.0.0.1');
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     await page.goto(url);
     await page.setInputFiles(
       '[data-testid=onnx-file]',
@@ -49,9 +32,6 @@ test('explorer: dropping an .onnx lists its layers; clicking one loads its param
     assert.equal(await page.locator('[data-testid=op]').inputValue(), 'convTranspose', 'op loaded');
     assert.deepEqual(problems, [], 'no page errors');
   } finally {
-    await context?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await rm(site, { recursive: true, force: true });
-    await rm(profile, { recursive: true, force: true });
+    await session.close();
   }
 });

@@ -16,15 +16,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join, extname } from 'node:path';
+import { join } from 'node:path';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 import { convTranspose2d, interpolate, maxPool2d, maxUnpool2d, tensor } from '../src/index.js';
+import { openBrowser, skipWithoutChromium } from './browser-util.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const CHROMIUM = '/usr/bin/chromium';
 const APP = join(ROOT, 'test-artifacts', `package-${process.pid}`);
 const PKG = join(APP, 'node_modules', 'deconv');
 
@@ -222,29 +219,6 @@ process.stdout.write(JSON.stringify({ results, photo: grey.shape, hasLoadMnist: 
   assert.equal(out.hasLoadMnist, 'function', 'deconv/node has loadMnist');
 });
 
-/** Serves `dir` on 127.0.0.1 (just enough of a static server for the two pages). */
-function serve(dir: string): Promise<{ server: Server; url: string }> {
-  const types: Record<string, string> = {
-    '.html': 'text/html',
-    '.js': 'text/javascript',
-    '.map': 'application/json',
-  };
-  const server = createServer((req, res) => {
-    const path = join(dir, decodeURIComponent((req.url ?? '/').split('?')[0]!));
-    if (!path.startsWith(dir) || !existsSync(path)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
-    res.end(readFileSync(path));
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
-    ),
-  );
-}
-
 test(
   'in Chromium: an esbuild bundle with default browser settings, and the CDN bundle from a plain page',
   { timeout: 90_000 },
@@ -321,22 +295,16 @@ window.results = results;
       join(www, 'readme-cdn.html'),
       `<!doctype html><meta charset="utf-8"><body>…</body>${cdnBlock.replace(cdnUrl, './deconv.browser.js')}`,
     );
-    if (!existsSync(CHROMIUM)) {
-      t.skip(`${CHROMIUM} is not installed: the browser part needs Debian's chromium`);
-      return;
-    }
-    const { server, url } = await serve(www);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu'],
-    });
+    if (skipWithoutChromium(t)) return;
+    const session = await openBrowser({ serve: www, consoleErrors: false });
+    const { context: browser, url } = session;
     try {
       const want = nodeResults();
       for (const page of ['app.html', 'cdn.html']) {
         const p = await browser.newPage();
         const errors: string[] = [];
         p.on('pageerror', (e) => errors.push(e.message));
-        await p.goto(`${url}/${page}`);
+        await p.goto(`${url}${page}`);
         await p
           .waitForFunction(
             () =>
@@ -358,7 +326,7 @@ window.results = results;
         const p = await browser.newPage();
         const errors: string[] = [];
         p.on('pageerror', (e) => errors.push(e.message));
-        await p.goto(`${url}/${page}`);
+        await p.goto(`${url}${page}`);
         await p
           .waitForFunction((want) => document.body.textContent === want, text, { timeout: 20_000 })
           .catch(() => undefined);
@@ -367,8 +335,7 @@ window.results = results;
         await p.close();
       }
     } finally {
-      await browser.close();
-      server.close();
+      await session.close();
     }
   },
 );

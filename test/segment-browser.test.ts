@@ -6,61 +6,29 @@
  * when /usr/bin/chromium is not installed.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { buildWeb } from '../scripts/build-web.js';
-import { listen, staticServer } from '../scripts/serve-web.js';
 import { BACKGROUND, SEGMENTATION_CLASSES, Tensor, nn, noGrad, readSafetensors } from '../src/index.js';
+import { ARTIFACTS, openBrowser, skipWithoutChromium } from './browser-util.js';
 
 /** What web/segment/main.ts exposes on `window`. */
 interface SegmentPage {
   deconvSegment: { input: () => number[]; predictions: Record<string, number[]>; runs: () => number };
 }
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
 const MODELS = join(import.meta.dirname, '..', 'models', 'segment');
 
 test(
   'segmentation explorer in Chromium: draw digits, every decoder segments them',
   { timeout: 90_000 },
   async (t) => {
-    if (!existsSync(CHROMIUM)) {
-      t.skip(`${CHROMIUM} is not installed: the browser tests need Debian's chromium`);
-      return;
-    }
-    const site = await mkdtemp(join(tmpdir(), 'deconv-segment-site-'));
-    const profile = await mkdtemp(join(tmpdir(), 'deconv-segment-chromium-'));
+    if (skipWithoutChromium(t)) return;
     await mkdir(ARTIFACTS, { recursive: true });
-    let server: Server | null = null;
-    let context: BrowserContext | null = null;
-    const problems: string[] = [];
+    const session = await openBrowser({ viewport: { width: 1300, height: 1000 } });
+    const { page, problems, url } = session;
     try {
-      await buildWeb({ outDir: site, quiet: true });
-      server = staticServer(site);
-      const url = await listen(server, 0, '127.0.0.1');
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--no-first-run',
-        ],
-        viewport: { width: 1300, height: 1000 },
-      });
-      const page = context.pages()[0] ?? (await context.newPage());
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-      page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-      });
       await page.goto(`${url}segment/`);
       await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
 
@@ -138,10 +106,7 @@ test(
       );
       assert.deepEqual(problems, [], 'no page errors');
     } finally {
-      await context?.close();
-      server?.close();
-      await rm(site, { recursive: true, force: true });
-      await rm(profile, { recursive: true, force: true });
+      await session.close();
     }
   },
 );
