@@ -283,7 +283,10 @@ class WorkerPool {
     const block = mayBlock(c);
     for (let w = 0; w < workers; w++) {
       // a worker that has not taken its posting yet never will: the caller took every job
-      if (!roundRobin && Atomics.compareExchange(c, STATE + w, POSTED, IDLE) === POSTED) continue;
+      if (!roundRobin && Atomics.compareExchange(c, STATE + w, POSTED, IDLE) === POSTED) {
+        threadStats.takenBack++;
+        continue;
+      }
       let spins = 0;
       for (let s = Atomics.load(c, STATE + w); s !== IDLE; s = Atomics.load(c, STATE + w))
         if (block && ++spins > SPIN) Atomics.wait(c, STATE + w, s, 1000);
@@ -360,13 +363,17 @@ export function parallel(e: WasmEngine, jobs: readonly Job[], threads = Infinity
       call(part[0]!, 0);
       continue;
     }
+    threadStats.jobs += part.length;
     threadStats.workerJobs += pool.run(part, threads, call);
     threadStats.parallelSteps++;
   }
 }
 
-/** Counters for tests and measurements: steps posted to the workers, jobs workers ran. */
-export const threadStats = { parallelSteps: 0, workerJobs: 0 };
+/**
+ * Counters for tests and measurements: steps posted to the workers, the jobs of those steps, the
+ * jobs workers ran, and postings the caller took back (no worker had started when it ran out of jobs).
+ */
+export const threadStats = { parallelSteps: 0, jobs: 0, workerJobs: 0, takenBack: 0 };
 
 /**
  * Starts the pool of engine `e` for the configured thread count; resolves when its workers run
