@@ -172,7 +172,8 @@ async function once<O>(c: Case<O>): Promise<[number, O]> {
 }
 
 /**
- * Times one case: a cold first call (its output is checked against `ref`), warm-up calls, then
+ * Times one case: a cold first call (its output is checked against `ref`; with `verify`, a
+ * mismatch or a missing `ref` throws before anything is timed), warm-up calls, then
  * timed calls until `minRuns` and `minTimeMs` are both reached (or `maxRuns`); a case slower than
  * `budgetMs / minRuns` per call stops at max(3, budget / call) runs and says so through `runs`.
  */
@@ -180,10 +181,19 @@ export async function measure(
   c: Case,
   ref: Float32Array | null,
   opts: MeasureOptions,
+  verify = false,
 ): Promise<Omit<CaseResult, 'engine' | 'threads' | 'key' | 'status'>> {
   const [firstMs, firstOut] = await once(c);
   const check = compare(await c.read(firstOut), ref);
   c.release?.(firstOut);
+  // verify: no timing unless the output is deconv's (a wrong fast answer is not a result)
+  if (verify && check.match !== true) {
+    throw new Error(
+      ref === null
+        ? 'not timed: no deconv output to verify against (deconv must run first)'
+        : `not timed: the output differs from deconv's (${check.reason ?? `max |Δ| ${check.maxAbsDiff}`})`,
+    );
+  }
 
   let warm = 0;
   let warmMs = 0;

@@ -272,6 +272,11 @@ export const EXAMPLES: Readonly<Record<CommandName, readonly Example[]>> = {
       writes: 'bilinear.svg',
     },
     {
+      args: ['explain', 'bicubic', '--input', '3', '--scale', '2', '-o', 'bicubic.gif'],
+      note: "bicubic upsampling (Keys' cubic, 4 × 4 taps), as a GIF",
+      writes: 'bicubic.gif',
+    },
+    {
       args: ['explain', 'pixelShuffle', '--input', '2', '--scale', '2', '-o', 'shuffle.svg'],
       note: 'pixel shuffle',
       writes: 'shuffle.svg',

@@ -96,7 +96,7 @@ function program(io: CliIo): Command {
     .option('--padding <size>', 'padding')
     .option('--output-padding <size>', 'output padding (convTranspose)')
     .option('--dilation <size>', 'dilation (dilated: default 2)')
-    .option('--scale <factor>', 'scale factor (nearest, bilinear, pixelShuffle; default 2)')
+    .option('--scale <factor>', 'scale factor (nearest, bilinear, bicubic, pixelShuffle; default 2)')
     .addOption(
       new Option('--order <order>', 'convTranspose frames: one per output cell or per input cell').choices([
         'output',

@@ -4,7 +4,8 @@
  * matching PyTorch call. `deconv onnx run model.onnx --input image.png -o out.png`: runs an image
  * model on a PNG.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import {
   encodePng,
@@ -24,13 +25,43 @@ import { cliFail } from './args.js';
 import { resolvePath, writeOutput, type CliIo } from './io.js';
 
 function load(io: CliIo, command: string, path: string): OnnxModel {
+  const file = resolvePath(io, path);
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(resolvePath(io, path));
+    bytes = readFileSync(file);
   } catch (e) {
     cliFail(command, '<model>', path, `could not be read: ${(e as Error).message}`);
   }
-  return importOnnx(bytes);
+  return importOnnx(bytes, { externalData: externalFiles(command, path, dirname(file)) });
+}
+
+/**
+ * External-data files, read beside the model as ONNX specifies (importOnnx has already refused
+ * absolute locations and `..`); a location that reaches outside the model's folder through a
+ * symbolic link is refused too. Each file is read once.
+ */
+function externalFiles(command: string, path: string, folder: string): (location: string) => Uint8Array {
+  const cache = new Map<string, Uint8Array>();
+  return (location) => {
+    const known = cache.get(location);
+    if (known) return known;
+    const refuse = (rule: string): never =>
+      cliFail(command, '<model>', path, `names the external data file ${location}, which ${rule}`);
+    let real: string;
+    let root: string;
+    try {
+      root = realpathSync(folder);
+      real = realpathSync(resolve(folder, location));
+    } catch {
+      return refuse(`is not in the model's folder ${folder}`);
+    }
+    if (real !== root && !real.startsWith(`${root}${sep}`))
+      refuse(`leads outside the model's folder (to ${real})`);
+    if (!statSync(real).isFile()) refuse('is not a file');
+    const data = readFileSync(real);
+    cache.set(location, data);
+    return data;
+  };
 }
 
 const dimsText = (s: readonly (number | null)[] | null): string =>
@@ -83,7 +114,8 @@ function pytorchCall(p: LayerParams, d: number): string {
     case 'maxPool':
       return `nn.MaxPool${d}d(${common()}${p.ceilMode ? ', ceil_mode=True' : ''})${asym}`;
     case 'avgPool':
-      return `nn.AvgPool${d}d(${common()}${p.ceilMode ? ', ceil_mode=True' : ''}, count_include_pad=${p.countIncludePad ? 'True' : 'False'})${asym}`;
+      // count_include_pad matters only where a window reaches into the padding
+      return `nn.AvgPool${d}d(${common()}${p.ceilMode ? ', ceil_mode=True' : ''}${[...(p.padBegin ?? []), ...(p.padEnd ?? [])].some((v) => v !== 0) || p.ceilMode ? `, count_include_pad=${p.countIncludePad ? 'True' : 'False'}` : ''})${asym}`;
     case 'maxUnpool':
       return `nn.MaxUnpool${d}d(${common()})`;
     case 'depthToSpace':
@@ -254,6 +286,18 @@ export function registerOnnx(onnx: Command, io: CliIo): void {
       const image = readPng(resolvePath(io, opts.input));
       const notes: string[] = [];
       const inputShape = model.layers[0]?.inputShape ?? null;
+      const channels = inputShape?.[1] ?? null;
+      if (
+        inputShape &&
+        (inputShape.length !== 4 || (channels !== null && channels !== 1 && channels !== 3))
+      ) {
+        cliFail(
+          'onnx run',
+          '<model>',
+          path,
+          `takes an input of shape [${inputShape.map((v) => v ?? '?').join(', ')}]: an image model takes (N, 1 or 3, H, W)`,
+        );
+      }
       const x = toInput(image, inputShape, notes);
       const out = model.run({ [model.inputNames[0]!]: x })[model.outputNames[0]!]!;
       if (out.shape.length !== 4 || (out.shape[1] !== 1 && out.shape[1] !== 3)) {

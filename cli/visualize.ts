@@ -253,14 +253,14 @@ export function layerSheet(trace: DeconvNetTrace, from: number, channels: readon
     const a = makeGrid(projections, { columns: 3, padding: 1, background: 1 });
     const b = makeGrid(patches, { columns: 3, padding: 1, background: 1 });
     blocks.push(
-      makeGrid([a, b], { columns: 2, padding: 3, labels: ['projections', 'patches'], labelScale: 1 }),
+      makeGrid([a, b], { columns: 2, padding: 3, labels: ['projections', 'patches'], labelSize: 11 }),
     );
   }
   return makeGrid(blocks, {
     columns: Math.min(4, blocks.length),
     padding: 10,
     labels: channels.map((c) => `channel ${c}`),
-    labelScale: 2,
+    labelSize: 14,
   });
 }
 
@@ -303,7 +303,7 @@ export function reconstructionSheet(
       labels.push(i === 0 ? name : '');
     });
   });
-  return { sheet: makeGrid(cells, { columns: digits.length, padding: 4, labels, labelScale: 1 }), rows };
+  return { sheet: makeGrid(cells, { columns: digits.length, padding: 4, labels, labelSize: 11 }), rows };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -370,7 +370,7 @@ export function decoderComparison(
     cells.push(enlarge(positiveImage(meanErr, 28, 28), 3));
     labels.push('mean error');
   }
-  return { sheet: makeGrid(cells, { columns: digits.length + 1, padding: 4, labels, labelScale: 1 }), rows };
+  return { sheet: makeGrid(cells, { columns: digits.length + 1, padding: 4, labels, labelSize: 11 }), rows };
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -211,6 +211,33 @@ def torch_models():
             )
             print(f"torch {name} opset {opset}: {len(buf.getvalue())} bytes")
 
+    # A net whose axes differ (kernel, stride, padding per axis) on a wide input, for the
+    # explorer's per-axis views (test/onnx-browser.test.ts). Seeded on its own, after the others,
+    # so their fixtures do not change.
+    torch.manual_seed(1)
+
+    class Anisotropic(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, (3, 5), stride=(1, 2), padding=(1, 2))
+            self.pool = nn.MaxPool2d((2, 3), stride=(2, 1), padding=(0, 1))
+            self.up = nn.ConvTranspose2d(4, 2, (4, 3), stride=(2, 1), padding=(1, 1))
+
+        def forward(self, x):
+            return torch.sigmoid(self.up(self.pool(torch.relu(self.conv(x)))))
+
+    model = Anisotropic().eval()
+    x = torch.randn(2, 3, 8, 96)
+    with torch.no_grad():
+        y = model(x)
+    buf = io.BytesIO()
+    torch.onnx.export(
+        model, (x,), buf, opset_version=17, input_names=["input0"], output_names=["output0"],
+        dynamic_axes={"input0": {0: "batch"}, "output0": {0: "batch"}},
+    )
+    write_case(os.path.join(out, "anisotropic_opset17"), buf.getvalue(), [("input0", x.numpy())], [("output0", y.numpy())])
+    print(f"torch anisotropic opset 17: {len(buf.getvalue())} bytes")
+
 
 if __name__ == "__main__":
     which = sys.argv[1:] or ["node", "torch"]

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """PNG test files for readPng: a corpus of valid files in every colour type, bit depth and
-interlacing (with the samples they hold, so the test compares against values that did not come
+interlacing, Adam7 below 8 bits per sample included (with the samples they hold, so the test compares against values that did not come
 from our decoder), and a corpus of hostile files with the kind of refusal each must get.
 
     /usr/bin/python3 scripts/gen_png_fixtures.py   # → test/fixtures/png/
@@ -134,7 +134,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     cases = []
 
-    def add(name, h, w, depth, color, interlace=0, ncolors=None, trns=False, refused=None):
+    def add(name, h, w, depth, color, interlace=0, ncolors=None, trns=False):
         c = CHANNELS[color]
         top = (ncolors if color == 3 else 2**depth) - 1
         samples = rng.integers(0, top + 1, size=(h, w, c))
@@ -156,8 +156,6 @@ def main():
             'width': w,
             # (3, H, W), float64 values; the test compares them rounded to float32
             'rgb': np.transpose(rgb, (2, 0, 1)).reshape(-1).tolist(),
-            # fast-png does not de-interlace samples below 8 bits: such files are refused with this
-            **({'refused': refused} if refused else {}),
         })
 
     add('grey-1bit', 7, 13, 1, 0)
@@ -179,8 +177,17 @@ def main():
     add('interlaced-grey-8bit', 10, 13, 8, 0, interlace=1)
     add('interlaced-palette-8bit', 9, 10, 8, 3, interlace=1, ncolors=40)
     add('interlaced-grey-alpha-8bit', 6, 7, 8, 4, interlace=1)
-    add('interlaced-grey-1bit', 10, 13, 1, 0, interlace=1, refused='interlaced PNG image with 1 bits per sample')
-    add('interlaced-palette-4bit', 9, 10, 4, 3, interlace=1, ncolors=16, refused='interlaced PNG image with 4 bits per sample')
+    # Adam7 below 8 bits: sizes where passes are empty (1, 2, 3, 5 columns) or cut mid-byte
+    add('interlaced-grey-1bit', 10, 13, 1, 0, interlace=1)
+    add('interlaced-grey-2bit', 9, 17, 2, 0, interlace=1)
+    add('interlaced-grey-4bit', 11, 7, 4, 0, interlace=1)
+    add('interlaced-grey-1bit-1x1', 1, 1, 1, 0, interlace=1)
+    add('interlaced-grey-2bit-3x2', 3, 2, 2, 0, interlace=1)
+    add('interlaced-grey-1bit-33x5', 5, 33, 1, 0, interlace=1)
+    add('interlaced-palette-1bit', 12, 19, 1, 3, interlace=1, ncolors=2)
+    add('interlaced-palette-2bit', 7, 23, 2, 3, interlace=1, ncolors=3)
+    add('interlaced-palette-4bit', 9, 10, 4, 3, interlace=1, ncolors=16)
+    add('interlaced-palette-4bit-trns', 16, 16, 4, 3, interlace=1, ncolors=9, trns=True)
     add('interlaced-rgba-16bit', 7, 6, 16, 6, interlace=1)
     add('interlaced-1x1', 1, 1, 8, 2, interlace=1)
     with open(os.path.join(OUT, 'valid.json'), 'w') as f:
@@ -246,6 +253,27 @@ def main():
     buf = io.BytesIO()
     Image.fromarray(rng.integers(0, 256, size=(8, 8)).astype(np.uint8)).save(buf, 'GIF')
     bad('picture-really-a.gif', buf.getvalue(), 'is a GIF image, not a PNG image')
+    # Adam7 below 8 bits: the same refusals
+    g1 = png(rng.integers(0, 2, size=(20, 20, 1)), 1, 0, interlace=1)
+    at1 = g1.index(b'IDAT') - 4
+    bad('interlaced-1bit-truncated-in-idat.png', g1[: at1 + 8 + 10], 'truncated')
+    short = zlib.compress(image_data(rng.integers(0, 4, size=(8, 8, 1)), 2, 1))
+    bad('interlaced-2bit-short-image-data.png',
+        SIG + ihdr(8, 16, 2, 0, 1) + chunk(b'IDAT', short) + chunk(b'IEND', b''), 'truncated PNG image: its image data inflates to')
+    f1 = bytearray(g1)
+    f1[at1 + 8 + 5] ^= 0x20
+    bad('interlaced-1bit-corrupt-crc.png', bytes(f1), 'fails its CRC check')
+    raw = bytearray(image_data(rng.integers(0, 4, size=(9, 9, 1)), 2, 1))
+    raw[0] = 9
+    bad('interlaced-2bit-corrupt-filter-type.png',
+        SIG + ihdr(9, 9, 2, 0, 1) + chunk(b'IDAT', zlib.compress(bytes(raw))) + chunk(b'IEND', b''), 'corrupt')
+    bad('interlaced-4bit-palette-index.png',
+        png(np.full((6, 6, 1), 7), 4, 3, interlace=1, palette=[[0, 0, 0], [255, 255, 255]]), 'palette index 7')
+    rows = 20000
+    z = zlib.compressobj(9)
+    data = b''.join(z.compress(b'\0' * 2501) for _ in range(rows)) + z.flush()
+    bad('interlaced-1bit-bomb-20000x20000.png',
+        SIG + ihdr(20000, 20000, 1, 0, 1) + chunk(b'IDAT', data) + chunk(b'IEND', b''), 'more than maxPixels')
     bad('text.png', b'hello, this is not an image\n', 'does not start with the PNG signature')
     with open(os.path.join(OUT, 'hostile.json'), 'w') as f:
         json.dump(hostile, f, indent=1)

@@ -19,6 +19,7 @@ import {
   convTransposeOutputSize,
   encodePng,
   frameworkSnippets,
+  readPng,
   ones,
   rand,
   randn,
@@ -26,6 +27,7 @@ import {
   zeros,
   convMatrix,
   solveConvTranspose,
+  SOLVER_MAX_RESULTS,
 } from '../src/index.js';
 
 /** Waits until the element's text satisfies `ok`; fails with the text it last had. */
@@ -302,8 +304,16 @@ test('explorer in Chromium', { timeout: 180_000 }, async (t) => {
     await t.test('solver: the table is solveConvTranspose, and a row loads its configuration', async () => {
       await page.getByTestId('solver-in').fill('7');
       await page.getByTestId('solver-out').fill('28');
-      const configs = solveConvTranspose({ inputSize: 7, outputSize: 28, maxResults: 500 });
+      const configs = solveConvTranspose({ inputSize: 7, outputSize: 28 });
       await waitText(page, 'solver-summary', (s) => s.includes('take 7 to 28'), 'take 7 to 28');
+      // the same bound as the CLI's solve (which says "the first 1000 (the search stops there)")
+      assert.equal(configs.length, SOLVER_MAX_RESULTS, '7 → 28 reaches the search bound');
+      await waitText(
+        page,
+        'solver-summary',
+        (s) => s.startsWith(`The first ${SOLVER_MAX_RESULTS} (the search stops there)`),
+        `The first ${SOLVER_MAX_RESULTS}`,
+      );
       const rows = page.getByTestId('solver-row');
       const first = (await rows.first().locator('td').allTextContents()).slice(1, 6).map(Number);
       const c0 = configs[0]!;
@@ -375,6 +385,132 @@ test('explorer in Chromium', { timeout: 180_000 }, async (t) => {
           );
         }
         await page.screenshot({ path: join(ARTIFACTS, 'explorer-upsampling.png'), fullPage: true });
+      },
+    );
+
+    await t.test(
+      'at 390 px: animation and matrix cells readable, matrix axes indexed, the 2× photo twice as wide',
+      async () => {
+        // the legible minimum: cells of at least 26 px (anim.ts MIN_CELL) with 11 px values, linked
+        // grid cells of at least 24 px (matrix.ts MIN_LINKED_CELL); the page itself never scrolls sideways
+        const phone = session.watch(await context.newPage(), 'phone page');
+        await phone.setViewportSize({ width: 390, height: 844 });
+        await phone.goto(url);
+        await phone.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+        for (const [key, value] of Object.entries({ input: 3, kernel: 3, stride: 2, padding: 0 }))
+          await setSlider(phone, key, value);
+        await waitText(phone, 'output-size', (s) => s === '7 × 7', '7 × 7');
+        // (no named functions inside evaluate: tsx would wrap them in a helper the page lacks)
+        const sizes = await phone.evaluate(() => ({
+          anim: Array.from(document.querySelectorAll('#anim-panel svg.grid rect.cell')).map(
+            (e) => e.getBoundingClientRect().width,
+          ),
+          linked: Array.from(document.querySelectorAll('svg.linked-grid rect')).map(
+            (e) => e.getBoundingClientRect().width,
+          ),
+          font: Array.from(document.querySelectorAll('svg.grid .values text')).map((e) =>
+            parseFloat(getComputedStyle(e).fontSize),
+          ),
+          pageWidth: document.documentElement.scrollWidth,
+        }));
+        assert.ok(sizes.anim.length > 50, `the animation has its cells (${sizes.anim.length})`);
+        assert.ok(
+          Math.min(...sizes.anim) >= 26,
+          `animation cells ≥ 26 px (smallest ${Math.min(...sizes.anim)})`,
+        );
+        assert.ok(Math.min(...sizes.font) >= 11, `cell values ≥ 11 px (smallest ${Math.min(...sizes.font)})`);
+        assert.ok(
+          Math.min(...sizes.linked) >= 24,
+          `matrix grid cells ≥ 24 px (smallest ${Math.min(...sizes.linked)})`,
+        );
+        assert.ok(sizes.pageWidth <= 390, `the page is ${sizes.pageWidth} px wide: it scrolls sideways`);
+
+        // the axes: C (the conv 7×7 → 3×3 that this op transposes) is 9 × 49, Cᵀ 49 × 9
+        const C = convMatrix([1, 7, 7], ones([1, 1, 3, 3]), { stride: 2 });
+        for (const [id, rows, cols] of [
+          ['matrix-c', C.rows, C.cols],
+          ['matrix-ct', C.cols, C.rows],
+        ] as const) {
+          const axis = (which: string): Promise<{ n: number; centre: number[] }[]> =>
+            phone.$$eval(`[data-testid="${id}-${which}"] span`, (spans) =>
+              spans.map((e) => {
+                const b = e.getBoundingClientRect();
+                return { n: Number(e.textContent), centre: [b.left + b.width / 2, b.top + b.height / 2] };
+              }),
+            );
+          const box = await phone.getByTestId(id).evaluate((c) => {
+            const b = c.getBoundingClientRect();
+            return { left: b.left + 1, top: b.top + 1, width: b.width - 2, height: b.height - 2 };
+          });
+          for (const [which, count, start, extent, k] of [
+            ['columns', cols, box.left, box.width, 0],
+            ['rows', rows, box.top, box.height, 1],
+          ] as const) {
+            const labels = await axis(which);
+            assert.ok(labels.length >= 2, `${id} ${which}: labelled (${labels.length})`);
+            assert.equal(labels[0]!.n, 0, `${id} ${which}: the first label is 0`);
+            const step = labels[1]!.n - labels[0]!.n;
+            labels.forEach((l, i) => assert.equal(l.n, i * step, `${id} ${which}: evenly stepped`));
+            assert.ok(
+              labels.at(-1)!.n < count && labels.at(-1)!.n + step >= count,
+              `${id} ${which}: up to ${count - 1}`,
+            );
+            const px = extent / count;
+            for (const l of [labels[0]!, labels.at(-1)!])
+              assert.ok(
+                Math.abs(l.centre[k]! - (start + (l.n + 0.5) * px)) < px / 2,
+                `${id} ${which}: label ${l.n} sits over its ${which === 'rows' ? 'row' : 'column'}`,
+              );
+          }
+        }
+        const outputAxis = await phone.$$eval('[data-testid="matrix-grid-output"] .axis-top span', (ss) =>
+          ss.map((e) => Number(e.textContent)),
+        );
+        assert.deepEqual(outputAxis, [0, 1, 2, 3, 4, 5, 6], 'the output grid has its column indices');
+
+        // the screenshot: on the last frame each output cell shows its value, ink on the cell colour
+        if ((await phone.getByTestId('play').getAttribute('data-state')) === 'playing')
+          await phone.getByTestId('play').click();
+        await phone.getByTestId('frame-slider').fill('48');
+        await waitText(phone, 'frame-counter', (s) => s === 'frame 49 / 49', 'frame 49 / 49');
+        await phone.screenshot({ path: join(ARTIFACTS, 'explorer-390.png'), fullPage: true });
+        const cellShot = readPng(
+          new Uint8Array(
+            await phone.locator('svg[data-grid="scatter.output"] rect.cell').nth(8).screenshot(),
+          ),
+        );
+        const [, ch, cw] = cellShot.shape as [number, number, number];
+        let ink = 0;
+        for (let i = 0; i < ch * cw; i++) {
+          const lum =
+            0.2126 * cellShot.data[i]! +
+            0.7152 * cellShot.data[ch * cw + i]! +
+            0.0722 * cellShot.data[2 * ch * cw + i]!;
+          if (lum < 0.4) ink++;
+        }
+        assert.ok(cw >= 26 && ch >= 26, `the cell is ${cw}×${ch} px on screen`);
+        assert.ok(ink >= 12, `the cell's value is drawn in dark ink (${ink} dark pixels of ${cw * ch})`);
+
+        // the upsampled photo at its real size here too: twice as wide, and on the page
+        await phone.getByTestId('op').selectOption('nearest');
+        await setSlider(phone, 'input', 3);
+        await setSlider(phone, 'stride', 2);
+        await waitText(phone, 'output-size', (s) => s === '6 × 6', 'nearest: 6 × 6');
+        await phone.waitForFunction(
+          () => document.querySelector('[data-testid="image-output"]')?.getAttribute('data-size') !== '',
+        );
+        const boxes = await phone.evaluate(() =>
+          ['image-input', 'image-output'].map((id) => {
+            const b = document.querySelector(`[data-testid="${id}"]`)!.getBoundingClientRect();
+            return { width: b.width, right: b.right };
+          }),
+        );
+        assert.ok(
+          Math.abs(boxes[1]!.width / boxes[0]!.width - 2) < 0.05,
+          `the 2× photo is drawn twice as wide at 390 px (${boxes[0]!.width} → ${boxes[1]!.width} px)`,
+        );
+        assert.ok(boxes[1]!.right <= 390, `the 2× photo fits the page (right edge ${boxes[1]!.right})`);
+        await phone.close();
       },
     );
 

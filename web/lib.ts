@@ -36,6 +36,6 @@ export type {
   Snippet,
   OnnxLayer,
 } from '../src/index.js';
-export { convMatrix, solveConvTranspose } from '../src/index.js';
+export { convMatrix, solveConvTranspose, SOLVER_MAX_RESULTS } from '../src/index.js';
 export { restoration } from '../src/index.js';
 export type { ConvTransposeConfig } from '../src/index.js';

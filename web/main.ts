@@ -13,6 +13,7 @@ import {
   DeconvError,
   frameworkSnippets,
   solveConvTranspose,
+  SOLVER_MAX_RESULTS,
   THEME,
   type ConvTransposeConfig,
   type FrameOrder,
@@ -91,6 +92,7 @@ function buildSliders(): void {
       h('span', { class: 'slider-row' }, input, value),
     );
     input.addEventListener('input', () => {
+      showLayerNote(null);
       params = { ...params, [spec.key]: Number(input.value) };
       value.textContent = input.value;
       scheduleUpdate();
@@ -139,6 +141,13 @@ function labelControls(): void {
 }
 
 // ---- the panels ----
+
+/** Which ONNX layer the views show and how they depart from it; cleared once a control moves. */
+function showLayerNote(note: string | null): void {
+  const box = byId('onnx-note');
+  box.hidden = note === null;
+  box.textContent = note ?? '';
+}
 
 let order: FrameOrder = 'output';
 let layers = 1;
@@ -355,7 +364,8 @@ function updateSolver(): void {
       kernelSize: readOptional('solver-kernel'),
       stride: readOptional('solver-stride'),
       dilation: readOptional('solver-dilation'),
-      maxResults: 500,
+      // the library's default bound, as the CLI's solve uses: both say the same "first N"
+      maxResults: SOLVER_MAX_RESULTS,
     });
   } catch (err) {
     body.replaceChildren();
@@ -365,7 +375,7 @@ function updateSolver(): void {
     return;
   }
   summary.textContent = configs.length
-    ? `${configs.length === 500 ? 'The first 500 (the search stops there)' : configs.length} configuration${configs.length === 1 ? '' : 's'} take ${inSize} to ${outSize}, simplest first: ${SIMPLEST_RULE}` +
+    ? `${configs.length >= SOLVER_MAX_RESULTS ? `The first ${SOLVER_MAX_RESULTS} (the search stops there)` : configs.length} configuration${configs.length === 1 ? '' : 's'} take ${inSize} to ${outSize}, simplest first: ${SIMPLEST_RULE}` +
       ' (solveConvTranspose). Click one to load it.'
     : `No configuration within the solver's bounds takes ${inSize} to ${outSize}.`;
   body.replaceChildren(
@@ -419,6 +429,7 @@ buildSliders();
 syncControls();
 byId<HTMLSelectElement>('op').addEventListener('change', (ev) => {
   const op = (ev.target as HTMLSelectElement).value as Op;
+  showLayerNote(null);
   params = { ...params, op };
   // a dilated convolution without dilation is a plain one: start it at 2
   if (op === 'dilated' && params.dilation === 1) params.dilation = 2;
@@ -462,12 +473,14 @@ mountOnnxDrop(
   byId<HTMLInputElement>('onnx-file'),
   byId('onnx-layers'),
   byId('onnx-status'),
-  (next) => {
+  (next, note) => {
     params = { ...params, ...next };
     syncControls();
     update();
+    showLayerNote(note);
     byId('size-panel').scrollIntoView({ behavior: 'smooth', block: 'start' });
   },
+  () => params,
 );
 
 update();

@@ -1,7 +1,9 @@
 /**
- * The matrix view: an op's matrix and its transpose as heat maps (canvas), linked on hover to the
- * cells of the op's input and output grids. Hovering row r of a matrix highlights the cell that row
- * computes and the cells it reads, with their weights; hovering a grid cell highlights its row.
+ * The matrix view: an op's matrix and its transpose as heat maps (canvas) with their row and column
+ * indices along the edges (kept in view while the matrix scrolls), linked on hover to the cells of
+ * the op's input and output grids, which carry their own row and column indices. Hovering row r of
+ * a matrix highlights the cell that row computes and the cells it reads, with their weights;
+ * hovering a grid cell highlights its row.
  */
 import { byId, h, s } from './dom.js';
 import { colormap } from './lib.js';
@@ -107,11 +109,45 @@ interface Heat {
   box: HTMLElement;
   rowBand: HTMLElement;
   colBand: HTMLElement;
+  /** the index labels along the top (columns) and the left (rows) */
+  top: HTMLElement;
+  left: HTMLElement;
   px: number;
 }
 
 /** The largest heat-map side in CSS pixels (bigger matrices scroll). */
 const HEAT_SIDE = 400;
+/** The smallest side of a linked grid's cell: room for a weight like `0.25` in 10 px text. */
+export const MIN_LINKED_CELL = 24;
+/** Steps between labelled indices: 1, 2, 5, 10, 20, 50, … */
+const STEPS = [1, 2, 5]
+  .flatMap((m) => [1, 10, 100, 1000, 10000, 100000].map((p) => m * p))
+  .sort((a, b) => a - b);
+
+/** Every `step`-th index from 0 below `n`, `step` the smallest of 1, 2, 5, 10, … that is `room` px apart. */
+function labelled(n: number, px: number, room: number): number[] {
+  const step = STEPS.find((k) => k * px >= room) ?? STEPS[STEPS.length - 1]!;
+  const out: number[] = [];
+  for (let i = 0; i < n; i += step) out.push(i);
+  return out;
+}
+
+/** Index labels at the centres of `n` cells of `px` pixels, along a heat map or grid edge. */
+function axisLabels(axis: HTMLElement, n: number, px: number, along: 'x' | 'y', offset: number): void {
+  const digits = String(Math.max(0, n - 1)).length;
+  // 10 px tabular digits are about 6 px wide; rows need a line (12 px) each
+  const room = along === 'x' ? digits * 6 + 6 : 12;
+  const spans = labelled(n, px, room).map((i) => {
+    const at = `${offset + (i + 0.5) * px}px`;
+    return h('span', { style: along === 'x' ? `left: ${at}` : `top: ${at}` }, String(i));
+  });
+  axis.replaceChildren(...spans);
+  if (along === 'x') axis.style.width = `${n * px + 2 * offset}px`;
+  else {
+    axis.style.height = `${n * px + 2 * offset}px`;
+    axis.style.width = `${digits * 6 + 8}px`;
+  }
+}
 
 export class MatrixPanel {
   private pair: MatrixPair | null = null;
@@ -125,12 +161,26 @@ export class MatrixPanel {
   constructor() {
     [0, 1].forEach((m) => {
       const canvas = byId<HTMLCanvasElement>(`m${m}`);
-      const box = canvas.parentElement!;
-      box.classList.add('heat');
+      const scroll = canvas.parentElement!;
+      const box = h('div', { class: 'heat' });
       const rowBand = h('div', { class: 'band row-band', hidden: '' });
       const colBand = h('div', { class: 'band col-band', hidden: '' });
-      box.append(rowBand, colBand);
-      this.heats.push({ canvas, box, rowBand, colBand, px: 1 });
+      const name = m === 0 ? 'c' : 'ct';
+      const top = h('div', {
+        class: 'axis axis-top',
+        'data-testid': `matrix-${name}-columns`,
+        title: 'column index',
+      });
+      const left = h('div', {
+        class: 'axis axis-left',
+        'data-testid': `matrix-${name}-rows`,
+        title: 'row index',
+      });
+      scroll.replaceChildren(
+        h('div', { class: 'heat-frame' }, h('div', { class: 'axis-corner' }), top, left, box),
+      );
+      box.append(canvas, rowBand, colBand);
+      this.heats.push({ canvas, box, rowBand, colBand, top, left, px: 1 });
       canvas.addEventListener('mousemove', (ev) => {
         const px = this.heats[m]!.px;
         const r = Math.floor(ev.offsetY / px);
@@ -151,6 +201,8 @@ export class MatrixPanel {
       heat.canvas.style.height = '0';
       heat.rowBand.hidden = true;
       heat.colBand.hidden = true;
+      heat.top.replaceChildren();
+      heat.left.replaceChildren();
     }
     ['m0-dims', 'm1-dims', 'm0-role', 'm1-role', 'matrix-scale'].forEach((id) => (byId(id).textContent = ''));
     byId('matrix-explain').textContent = message;
@@ -222,6 +274,9 @@ export class MatrixPanel {
     ctx.putImageData(image, 0, 0);
     heat.rowBand.hidden = true;
     heat.colBand.hidden = true;
+    // offset 1: the canvas's border
+    axisLabels(heat.top, mat.cols, px, 'x', 1);
+    axisLabels(heat.left, mat.rows, px, 'y', 1);
   }
 
   private drawGrids(pair: MatrixPair): void {
@@ -232,7 +287,8 @@ export class MatrixPanel {
       pair.spaces.input.rows,
       pair.spaces.output.rows,
     );
-    const cell = Math.max(6, Math.min(22, Math.floor(200 / largest)));
+    // cells big enough to show a weight on hover (the grids scroll sideways where they are wider)
+    const cell = Math.max(MIN_LINKED_CELL, Math.min(30, Math.floor(200 / largest)));
     for (const name of ['input', 'output'] as const) {
       const sp = pair.spaces[name];
       this.cells[name] = [];
@@ -270,12 +326,24 @@ export class MatrixPanel {
         svg.addEventListener('mouseleave', () => this.unfocus());
         svg.append(rects, notes);
         this.noteLayers[name].push(notes);
+        // row indices on the left, column indices on top (offset 1: the svg's margin)
+        const top = h('div', { class: 'axis axis-top' });
+        const left = h('div', { class: 'axis axis-left' });
+        axisLabels(top, sp.cols, cell, 'x', 1);
+        axisLabels(left, sp.rows, cell, 'y', 1);
         planes.push(
           h(
             'figure',
-            { class: 'plane' },
+            { class: 'plane', 'data-testid': `matrix-grid-${name}` },
             h('figcaption', {}, sp.channels > 1 ? `${sp.label}, channel ${c}` : sp.label),
-            svg as unknown as Node,
+            h(
+              'div',
+              { class: 'heat-frame' },
+              h('div', { class: 'axis-corner' }),
+              top,
+              left,
+              svg as unknown as Node,
+            ),
           ),
         );
       }
@@ -309,7 +377,7 @@ export class MatrixPanel {
         rect.classList.add('hl-source');
         this.lit.push(rect);
         const layer = this.noteLayers[other][Math.floor(c / plane)];
-        if (layer && cell >= 12) {
+        if (layer) {
           const t = s('text', {
             x: Number(rect.getAttribute('x')) + cell / 2,
             y: Number(rect.getAttribute('y')) + cell / 2,

@@ -47,19 +47,50 @@ function globalIndices(spec: MaxUnpoolSpec, idx: Int32Array): BigInt64Array {
   return out;
 }
 
-/** The conv workloads as exportOnnx writes them: a function of X with the weight as an initializer. */
+/**
+ * The conv workloads as exportOnnx writes them: the layer as a function of its input, traced by
+ * exportOnnx, the weight an initializer. W7 (the conv's input gradient, which deconv times as
+ * `backward()`) is `conv2dInput` (torch.nn.grad.conv2d_input), the transposed convolution it is,
+ * exported as ConvTranspose reading the gradient `g`.
+ */
 function exportedModel(wl: Workload, inputs: Map<string, Float32Array | Int32Array>): BenchModel | null {
   const s = wl.spec;
-  if (s.op !== 'convTranspose2d' && s.op !== 'conv2d') return null;
   const shapeOf = (name: string): number[] => wl.inputs.find((i) => i.name === name)!.shape;
-  const w = deconv.tensor(inputs.get('w') as Float32Array, shapeOf('w'));
-  const x = deconv.tensor(inputs.get('x') as Float32Array, shapeOf('x'));
-  const f =
-    s.op === 'convTranspose2d'
-      ? (t: deconv.Tensor) => deconv.convTranspose2d(t, w, { stride: s.stride, padding: s.padding })
-      : (t: deconv.Tensor) => deconv.conv2d(t, w, { padding: 'same', dilation: s.dilation });
-  const bytes = deconv.exportOnnx(f, x, { inputNames: ['X'], outputNames: ['Y'], dynamicBatch: false });
-  return { bytes, feeds: [{ name: 'X', from: 'x', type: 'float32' }] };
+  const t = (name: string): deconv.Tensor => deconv.tensor(inputs.get(name) as Float32Array, shapeOf(name));
+  const exported = (f: (x: deconv.Tensor) => deconv.Tensor, from: 'x' | 'g', note: string): BenchModel => ({
+    bytes: deconv.exportOnnx(f, t(from), { inputNames: ['X'], outputNames: ['Y'], dynamicBatch: false }),
+    feeds: [{ name: 'X', from, type: 'float32' }],
+    note,
+  });
+  switch (s.op) {
+    case 'convTranspose2d': {
+      const w = t('w');
+      return exported(
+        (x) => deconv.convTranspose2d(x, w, { stride: s.stride, padding: s.padding }),
+        'x',
+        'exportOnnx(x => convTranspose2d(x, w, …)): one ConvTranspose node',
+      );
+    }
+    case 'conv2d': {
+      const w = t('w');
+      return exported(
+        (x) => deconv.conv2d(x, w, { padding: 'same', dilation: s.dilation }),
+        'x',
+        "exportOnnx(x => conv2d(x, w, { padding: 'same', … })): one Conv node",
+      );
+    }
+    case 'conv2dInputGrad': {
+      const w = t('w');
+      const inputShape = shapeOf('x');
+      return exported(
+        (g) => deconv.conv2dInput(inputShape, w, g, { stride: s.stride, padding: s.padding }),
+        'g',
+        "exportOnnx(g => conv2dInput(x.shape, w, g, …)): the conv's input gradient as one ConvTranspose node",
+      );
+    }
+    default:
+      return null;
+  }
 }
 
 export async function ortEngine(
@@ -110,7 +141,7 @@ export async function ortEngine(
       if (kind === 'ort-export') {
         const exported = exportedModel(wl, inputs);
         if (!exported)
-          return { unsupported: 'not a conv workload (exportOnnx is benched on conv and convTranspose)' };
+          return { unsupported: 'not a conv workload (exportOnnx is benched on the conv workloads)' };
         model = exported;
       } else model = buildModel(wl, inputs.get('w') as Float32Array | undefined);
       const session = await ort.InferenceSession.create(model.bytes, sessionOptions);

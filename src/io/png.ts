@@ -1,8 +1,8 @@
 /**
  * PNG bytes ⇄ tensors, through the `fast-png` codec (pure JavaScript, browser-safe; no hand-written
  * codec here), and a contact sheet (`makeGrid`) that lays images out in rows and columns with
- * optional text labels drawn in a small built-in 5×7 bitmap font (so that no font file or canvas
- * is needed).
+ * optional captions in DejaVu Sans (the pictures' font, viz/font.ts; no font file or canvas is
+ * needed at run time).
  *
  * Images are channels-first float tensors with values in [0, 1]: `(C, H, W)`, or `(1, C, H, W)`
  * where a batch of one is accepted. 8-bit samples `v` map to `v / 255` and back with rounding.
@@ -12,13 +12,25 @@
  * to be complete (IEND present, every chunk inside the file). The image data is then inflated once
  * only to count its bytes (fflate's streaming inflater, constant memory, stopped as soon as the
  * count passes the size the header implies), so a stream that is cut short, too long or corrupt is
- * refused before the codec allocates the image. Files read by path: `readPng` of `deconv/node`.
+ * refused before the codec allocates the image. Every chunk's CRC is checked here too.
+ *
+ * Adam7 interlacing below 8 bits per sample, which fast-png 8 does not de-interlace (it takes such
+ * a pass's scanline for one byte per pixel): each of the seven passes is a complete non-interlaced
+ * image of its own (its scanlines filtered from a zero line, PNG spec 8.2), so the inflated data is
+ * cut at the pass boundaries, each pass handed to fast-png as a small non-interlaced PNG of the
+ * same depth and palette (unfiltering and unpacking stay the codec's), and its samples put at
+ * their places in the image. Files read by path: `readPng` of `deconv/node`.
  */
 import { decode, encode } from 'fast-png';
-import { Unzlib } from 'fflate';
+import { Unzlib, zlibSync } from 'fflate';
 import { fail } from '../errors.js';
 import { checkOptions } from '../geometry/args.js';
 import { MAX_ELEMENTS, Tensor, allocate, checkLive } from '../tensor.js';
+import { FONT_METRICS } from '../viz/font.generated.js';
+import { glyphBitmap, hasGlyph, textWidth } from '../viz/font.js';
+import { blackOrWhite } from '../viz/raster.js';
+// the tensors readPng hands out have their chained methods (t.mean(), …) in any bundle
+import '../ops/chained.js';
 
 /** A checked view of an image tensor: `(C, H, W)` or `(1, C, H, W)`, float. */
 interface ImageView {
@@ -104,6 +116,8 @@ interface PngHeader {
   colorType: number;
   interlace: number;
   idat: Uint8Array[];
+  /** the whole PLTE chunk (length, type, data, CRC), for the passes of an interlaced image */
+  plte: Uint8Array | null;
   /** the number of bytes the image data must inflate to */
   inflatedBytes: number;
 }
@@ -148,13 +162,6 @@ function readHeader(fn: string, b: Uint8Array, source: unknown, maxPixels: numbe
     corrupt(
       `its header has compression ${compression}, filter ${filter}, interlace ${interlace} (PNG has 0, 0, 0 or 1)`,
     );
-  if (interlace === 1 && depth < 8)
-    fail(
-      fn,
-      'source',
-      source,
-      `is an Adam7-interlaced PNG image with ${depth} bits per sample, which this codec (fast-png) does not read: save it without interlacing or with 8 bits per sample`,
-    );
   const pixels = width * height;
   if (pixels > maxPixels)
     fail(
@@ -172,6 +179,7 @@ function readHeader(fn: string, b: Uint8Array, source: unknown, maxPixels: numbe
     );
 
   const idat: Uint8Array[] = [];
+  let plte: Uint8Array | null = null;
   let hasPalette = false;
   let ended = false;
   for (let at = 8; !ended;) {
@@ -191,8 +199,14 @@ function readHeader(fn: string, b: Uint8Array, source: unknown, maxPixels: numbe
         source,
         `is a truncated PNG image: its ${name} chunk at byte ${at} needs ${length} bytes but the file ends ${b.length - at - 12} bytes in`,
       );
+    const crc = view.getUint32(at + 8 + length);
+    if (crc32(b.subarray(at + 4, at + 8 + length)) !== crc)
+      corrupt(`its ${name} chunk at byte ${at} fails its CRC check (the file is damaged)`);
     if (name === 'IDAT') idat.push(b.subarray(at + 8, at + 8 + length));
-    if (name === 'PLTE') hasPalette = true;
+    if (name === 'PLTE') {
+      hasPalette = true;
+      plte = b.subarray(at, at + 12 + length);
+    }
     if (name === 'IEND') ended = true;
     at += 12 + length;
   }
@@ -208,20 +222,34 @@ function readHeader(fn: string, b: Uint8Array, source: unknown, maxPixels: numbe
       const ph = Math.ceil((height - y0) / dy);
       if (pw > 0 && ph > 0) inflatedBytes += ph * rowBytes(pw);
     }
-  return { width, height, depth, colorType, interlace, idat, inflatedBytes };
+  return { width, height, depth, colorType, interlace, idat, plte, inflatedBytes };
+}
+
+/** CRC-32 as PNG computes it over a chunk's type and data (PNG spec, annex D). */
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }
 
 /**
  * Inflates the image data only to count its bytes (constant memory; stops once past `expected`),
- * and refuses a stream that is corrupt, cut short or longer than the header implies.
+ * and refuses a stream that is corrupt, cut short or longer than the header implies. With `keep`
+ * (`inflatedBytes` long), the inflated bytes are also written there.
  */
-function checkImageData(fn: string, source: unknown, h: PngHeader): void {
+function checkImageData(fn: string, source: unknown, h: PngHeader, keep: Uint8Array | null = null): void {
   let total = 0;
   let finished = false;
   const over = new Error('over');
   const inflater = new Unzlib((chunk, final) => {
+    if (total + chunk.length > h.inflatedBytes) throw over;
+    keep?.set(chunk, total);
     total += chunk.length;
-    if (total > h.inflatedBytes) throw over;
     if (final) finished = true;
   });
   try {
@@ -272,41 +300,80 @@ export function decodePngBytes(
   if (!Number.isInteger(maxPixels) || maxPixels < 1 || maxPixels > Math.floor(MAX_ELEMENTS / 3))
     fail(fn, 'maxPixels', maxPixels, `must be an integer from 1 to ${Math.floor(MAX_ELEMENTS / 3)}`);
   const h = readHeader(fn, bytes, source, maxPixels);
-  checkImageData(fn, source, h);
-  let png: ReturnType<typeof decode>;
-  try {
-    png = decode(bytes, { checkCrc: true });
-  } catch (e) {
-    fail(fn, 'source', source, `is a corrupt PNG image: ${(e as Error).message}`);
-  }
   const { width, height, depth } = h;
   const channels = COLOR_TYPES[h.colorType]!.channels;
-  const data = png.data;
-  const perRow = width * channels;
-  const rowBytes = Math.ceil((perRow * depth) / 8);
-  if (
-    png.width !== width ||
-    png.height !== height ||
-    data.length < (depth < 8 ? rowBytes * height : perRow * height)
-  )
-    fail(
-      fn,
-      'source',
-      source,
-      'is a corrupt PNG image: the codec returned fewer samples than the header implies',
-    );
-  /** sample `i` of row `y` (packed below 8 bits, one per element at 8 and 16) */
-  const sample =
-    depth >= 8
-      ? (y: number, i: number): number => data[y * perRow + i]!
-      : (y: number, i: number): number => {
-          const bit = i * depth;
-          return (data[y * rowBytes + (bit >> 3)]! >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
-        };
+  const codec = (png: Uint8Array, checkCrc: boolean): ReturnType<typeof decode> => {
+    try {
+      return decode(png, { checkCrc });
+    } catch (e) {
+      fail(fn, 'source', source, `is a corrupt PNG image: ${(e as Error).message}`);
+    }
+  };
+  /** sample `i` of row `y` (`i` counts samples: pixel x's channel c is x · channels + c) */
+  let sample: (y: number, i: number) => number;
+  let palette: number[][];
+  if (h.interlace === 1 && depth < 8) {
+    // one channel (grey or palette index) below 8 bits: de-interlaced here into one byte a sample
+    const inflated = new Uint8Array(h.inflatedBytes);
+    checkImageData(fn, source, h, inflated);
+    const samples = new Uint8Array(width * height); // within maxPixels, checked from the header
+    palette = [];
+    let at = 0;
+    for (const [x0, y0, dx, dy] of ADAM7) {
+      const pw = Math.ceil((width - x0) / dx);
+      const ph = Math.ceil((height - y0) / dy);
+      if (pw <= 0 || ph <= 0) continue;
+      const size = ph * (1 + Math.ceil((pw * depth) / 8));
+      const pass = codec(passPng(h, pw, ph, inflated.subarray(at, at + size)), false);
+      at += size;
+      if (h.colorType === 3) palette = pass.palette ?? [];
+      const rowBytes = Math.ceil((pw * depth) / 8);
+      const d = pass.data;
+      if (pass.width !== pw || pass.height !== ph || d.length < rowBytes * ph)
+        fail(
+          fn,
+          'source',
+          source,
+          'is a corrupt PNG image: the codec returned fewer samples than the header implies',
+        );
+      for (let py = 0; py < ph; py++)
+        for (let px = 0; px < pw; px++) {
+          const bit = px * depth;
+          samples[(y0 + py * dy) * width + x0 + px * dx] =
+            (d[py * rowBytes + (bit >> 3)]! >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
+        }
+    }
+    sample = (y, i) => samples[y * width + i]!;
+  } else {
+    checkImageData(fn, source, h);
+    const png = codec(bytes, true);
+    const data = png.data;
+    const perRow = width * channels;
+    const rowBytes = Math.ceil((perRow * depth) / 8);
+    if (
+      png.width !== width ||
+      png.height !== height ||
+      data.length < (depth < 8 ? rowBytes * height : perRow * height)
+    )
+      fail(
+        fn,
+        'source',
+        source,
+        'is a corrupt PNG image: the codec returned fewer samples than the header implies',
+      );
+    // packed below 8 bits, one per element at 8 and 16
+    sample =
+      depth >= 8
+        ? (y, i) => data[y * perRow + i]!
+        : (y, i) => {
+            const bit = i * depth;
+            return (data[y * rowBytes + (bit >> 3)]! >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
+          };
+    palette = png.palette ?? [];
+  }
   const plane = width * height;
   const out = allocate(fn, 'source', [3, height, width], 'float32');
   if (h.colorType === 3) {
-    const palette = png.palette ?? [];
     for (let y = 0; y < height; y++)
       for (let x = 0; x < width; x++) {
         const index = sample(y, x);
@@ -338,6 +405,42 @@ export function decodePngBytes(
       }
   }
   return new Tensor(out, [3, height, width]);
+}
+
+/**
+ * One Adam7 pass (`pw` × `ph`, its filtered scanlines `data`) of the interlaced image `h` as a
+ * non-interlaced PNG of its own with `h`'s depth, colour type and palette, for the codec. Its own
+ * chunks' CRCs are not written (the codec is told not to check them; the file's were checked).
+ */
+function passPng(h: PngHeader, pw: number, ph: number, data: Uint8Array): Uint8Array {
+  const chunk = (type: string, body: Uint8Array): Uint8Array => {
+    const c = new Uint8Array(12 + body.length);
+    const v = new DataView(c.buffer);
+    v.setUint32(0, body.length);
+    for (let i = 0; i < 4; i++) c[4 + i] = type.charCodeAt(i);
+    c.set(body, 8);
+    return c;
+  };
+  const ihdr = new Uint8Array(13);
+  const v = new DataView(ihdr.buffer);
+  v.setUint32(0, pw);
+  v.setUint32(4, ph);
+  ihdr[8] = h.depth;
+  ihdr[9] = h.colorType;
+  const parts = [
+    Uint8Array.from(SIGNATURE),
+    chunk('IHDR', ihdr),
+    ...(h.plte ? [h.plte] : []),
+    chunk('IDAT', zlibSync(data, { level: 0 })),
+    chunk('IEND', new Uint8Array(0)),
+  ];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /**
@@ -404,14 +507,17 @@ export function encodeImage(fn: string, image: Tensor): Uint8Array {
 export interface GridOptions {
   /** Images per row (a positive integer). */
   columns: number;
-  /** One caption per image (`null`, `undefined` or `''` for none), drawn above it in a 5×7 font. */
+  /** One caption per image (`null`, `undefined` or `''` for none), drawn above it. */
   labels?: readonly (string | null | undefined)[];
   /** Pixels between cells and around the sheet (default 4). */
   padding?: number;
-  /** Value of the background, in [0, 1] (default 1: white). Labels are drawn in the contrasting 0 or 1. */
+  /**
+   * Value of the background, in [0, 1] (default 1: white). Captions are drawn in black or white,
+   * whichever contrasts more with it (WCAG's measure; at least 5.3 : 1 on any grey).
+   */
   background?: number;
-  /** Size of one font pixel in image pixels (default: 2 if every label fits its cell at 2, else 1). */
-  labelScale?: number;
+  /** The captions' font size in pixels, 6 to 64 (default: the largest of 14 down to 9 at which every caption fits its cell). */
+  labelSize?: number;
 }
 
 /**
@@ -421,13 +527,14 @@ export interface GridOptions {
  * except that grey (C = 1) images are repeated into every channel when others have 3 or 4.
  * Returns `(C, H_grid, W_grid)`.
  *
- * The font knows A–Z (lower case is drawn as upper case), 0–9, space and `- . , : / ( ) × + = %`;
- * any other character is refused. A caption too wide for its cell is cut at the cell's edge.
+ * Captions are drawn in DejaVu Sans, anti-aliased, in both cases and with Greek letters, super-
+ * and subscripts, arrows and mathematical signs (`λ = 0.1`, `Cᵀ·y`, `x²`, `4 → 8`); a character
+ * the font lacks is refused. A caption too wide for its cell is cut at the cell's edge.
  *
  * @example
  *   import { makeGrid, rand, writePng } from 'deconv';
  *   const a = rand([3, 32, 32], { seed: 1 }), b = rand([3, 16, 16], { seed: 2 });
- *   const sheet = makeGrid([a, b], { columns: 2, labels: ['32 px', '16 px'] }); // [3, 60, 76]
+ *   const sheet = makeGrid([a, b], { columns: 2, labels: ['32 px', 'λ = 0.5'] }); // [3, 58, 76]
  *   writePng(sheet, '/tmp/sheet.png');
  */
 export function makeGrid(images: readonly (Tensor | null)[], options: GridOptions): Tensor {
@@ -437,7 +544,7 @@ export function makeGrid(images: readonly (Tensor | null)[], options: GridOption
   }
   if (options === undefined || options === null)
     fail(fn, 'options', options, 'must be an object with columns');
-  checkOptions<GridOptions>(fn, options, ['columns', 'labels', 'padding', 'background', 'labelScale']);
+  checkOptions<GridOptions>(fn, options, ['columns', 'labels', 'padding', 'background', 'labelSize']);
   const { columns, labels } = options;
   const padding = options.padding ?? 4;
   const background = options.background ?? 1;
@@ -447,6 +554,11 @@ export function makeGrid(images: readonly (Tensor | null)[], options: GridOption
   if (typeof background !== 'number' || !(background >= 0 && background <= 1)) {
     fail(fn, 'background', background, 'must be a number in [0, 1]');
   }
+  if (
+    options.labelSize !== undefined &&
+    !(typeof options.labelSize === 'number' && options.labelSize >= 6 && options.labelSize <= 64)
+  )
+    fail(fn, 'labelSize', options.labelSize, 'must be a number of pixels from 6 to 64');
   const views = images.map((im, i) => (im === null ? null : imageView(fn, `images[${i}]`, im)));
   const present = views.filter((v): v is ImageView => v !== null);
   if (present.length === 0) fail(fn, 'images', images, 'must contain at least one image');
@@ -469,21 +581,33 @@ export function makeGrid(images: readonly (Tensor | null)[], options: GridOption
     texts = labels.map((l, i) => {
       if (l === null || l === undefined) return '';
       if (typeof l !== 'string') fail(fn, `labels[${i}]`, l, 'must be a string, null or undefined');
-      const upper = l.toUpperCase();
-      for (const ch of upper) {
-        if (!(ch in GLYPHS))
-          fail(fn, `labels[${i}]`, l, `has the character '${ch}' that the built-in font lacks`);
+      for (const ch of l) {
+        if (!hasGlyph(ch))
+          fail(
+            fn,
+            `labels[${i}]`,
+            l,
+            `has the character '${ch}' that the pictures' font (DejaVu Sans subset) lacks`,
+          );
       }
-      return upper;
+      return l;
     });
   }
   const cellW = Math.max(...present.map((v) => v.width));
   const cellH = Math.max(...present.map((v) => v.height));
-  const longest = Math.max(0, ...texts.map((t) => [...t].length));
-  let scale = options.labelScale ?? (textWidth(longest, 2) <= cellW ? 2 : 1);
-  if (!Number.isInteger(scale) || scale < 1) fail(fn, 'labelScale', scale, 'must be a positive integer');
-  if (longest === 0) scale = 0;
-  const labelH = scale === 0 ? 0 : (GLYPH_H + 4) * scale;
+  const captioned = texts.some((t) => t !== '');
+  const widest = (size: number): number => Math.max(0, ...texts.map((t) => textWidth(t, size)));
+  let size = options.labelSize ?? 9;
+  if (options.labelSize === undefined)
+    for (let s = 14; s > 9; s--)
+      if (widest(s) <= cellW) {
+        size = s;
+        break;
+      }
+  // a line of the font (ascender to descender) and 2 px above and below it
+  const ascent = Math.ceil((FONT_METRICS.ascender * size) / FONT_METRICS.unitsPerEm);
+  const descent = Math.ceil((-FONT_METRICS.descender * size) / FONT_METRICS.unitsPerEm);
+  const labelH = captioned ? ascent + descent + 4 : 0;
   const rows = Math.ceil(images.length / columns);
   const width = columns * cellW + (columns + 1) * padding;
   const height = rows * (labelH + cellH) + (rows + 1) * padding;
@@ -491,12 +615,13 @@ export function makeGrid(images: readonly (Tensor | null)[], options: GridOption
   const out = allocate(fn, 'images', shape, 'float32');
   out.fill(background);
   const plane = width * height;
-  const ink = background > 0.5 ? 0 : 1;
+  const grey = Math.round(background * 255);
+  const ink = blackOrWhite([grey, grey, grey])[0]! / 255;
   views.forEach((v, i) => {
     const x0 = padding + (i % columns) * (cellW + padding);
     const y0 = padding + Math.floor(i / columns) * (labelH + cellH + padding);
-    if (scale > 0 && texts[i])
-      drawText(out, plane, width, channels, texts[i]!, x0, y0 + 2 * scale, cellW, scale, ink);
+    if (texts[i])
+      caption(out, plane, width, channels, texts[i]!, x0, y0 + 2 + ascent, cellW, size, background, ink);
     if (v === null) return;
     const ox = x0 + Math.floor((cellW - v.width) / 2);
     const oy = y0 + labelH + Math.floor((cellH - v.height) / 2);
@@ -513,97 +638,37 @@ export function makeGrid(images: readonly (Tensor | null)[], options: GridOption
   return new Tensor(out, shape);
 }
 
-const GLYPH_W = 5;
-const GLYPH_H = 7;
-
-/** Width in pixels of `n` glyphs at `scale`, with one font pixel between glyphs. */
-function textWidth(n: number, scale: number): number {
-  return n === 0 ? 0 : (n * (GLYPH_W + 1) - 1) * scale;
-}
-
-/** Draws `text` centred in [x0, x0 + boxW), top at y0, clipped to the box. */
-function drawText(
+/**
+ * Draws `text` centred in [x0, x0 + boxW), its baseline at `baseline`, clipped to the box: each
+ * pixel moves from the background towards `ink` by the glyph's coverage (anti-aliased).
+ */
+function caption(
   out: Float32Array | Int32Array | Float64Array,
   plane: number,
   width: number,
   channels: number,
   text: string,
   x0: number,
-  y0: number,
+  baseline: number,
   boxW: number,
-  scale: number,
+  size: number,
+  background: number,
   ink: number,
 ): void {
-  const chars = [...text];
-  const start = x0 + Math.max(0, Math.floor((boxW - textWidth(chars.length, scale)) / 2));
-  chars.forEach((ch, k) => {
-    const rows = GLYPHS[ch]!;
-    for (let gy = 0; gy < GLYPH_H; gy++) {
-      for (let gx = 0; gx < GLYPH_W; gx++) {
-        if (rows[gy]![gx] !== '#') continue;
-        for (let dy = 0; dy < scale; dy++) {
-          for (let dx = 0; dx < scale; dx++) {
-            const x = start + (k * (GLYPH_W + 1) + gx) * scale + dx;
-            if (x >= x0 + boxW) continue; // clip at the cell's right edge
-            const y = y0 + gy * scale + dy;
-            for (let c = 0; c < channels; c++) out[c * plane + y * width + x] = ink;
-          }
-        }
+  let pen = x0 + Math.max(0, Math.floor((boxW - textWidth(text, size)) / 2));
+  for (const ch of text) {
+    const g = glyphBitmap(ch, size);
+    const gx = Math.round(pen) + g.left;
+    for (let r = 0; r < g.height; r++) {
+      const y = baseline + g.top + r;
+      for (let k = 0; k < g.width; k++) {
+        const x = gx + k;
+        const a = g.coverage[r * g.width + k]! / 16;
+        if (a === 0 || x < x0 || x >= x0 + boxW) continue; // clip at the cell's edges
+        const v = background + (ink - background) * a;
+        for (let c = 0; c < channels; c++) out[c * plane + y * width + x] = v;
       }
     }
-  });
+    pen += g.advance;
+  }
 }
-
-/** A 5×7 bitmap font: each glyph is 7 rows of 5 columns, '#' for ink. */
-const GLYPHS: Record<string, string[]> = Object.fromEntries(
-  Object.entries({
-    A: '.###.|#...#|#...#|#####|#...#|#...#|#...#',
-    B: '####.|#...#|#...#|####.|#...#|#...#|####.',
-    C: '.###.|#...#|#....|#....|#....|#...#|.###.',
-    D: '###..|#..#.|#...#|#...#|#...#|#..#.|###..',
-    E: '#####|#....|#....|####.|#....|#....|#####',
-    F: '#####|#....|#....|####.|#....|#....|#....',
-    G: '.###.|#...#|#....|#.###|#...#|#...#|.####',
-    H: '#...#|#...#|#...#|#####|#...#|#...#|#...#',
-    I: '.###.|..#..|..#..|..#..|..#..|..#..|.###.',
-    J: '..###|...#.|...#.|...#.|...#.|#..#.|.##..',
-    K: '#...#|#..#.|#.#..|##...|#.#..|#..#.|#...#',
-    L: '#....|#....|#....|#....|#....|#....|#####',
-    M: '#...#|##.##|#.#.#|#.#.#|#...#|#...#|#...#',
-    N: '#...#|#...#|##..#|#.#.#|#..##|#...#|#...#',
-    O: '.###.|#...#|#...#|#...#|#...#|#...#|.###.',
-    P: '####.|#...#|#...#|####.|#....|#....|#....',
-    Q: '.###.|#...#|#...#|#...#|#.#.#|#..#.|.##.#',
-    R: '####.|#...#|#...#|####.|#.#..|#..#.|#...#',
-    S: '.####|#....|#....|.###.|....#|....#|####.',
-    T: '#####|..#..|..#..|..#..|..#..|..#..|..#..',
-    U: '#...#|#...#|#...#|#...#|#...#|#...#|.###.',
-    V: '#...#|#...#|#...#|#...#|#...#|.#.#.|..#..',
-    W: '#...#|#...#|#...#|#.#.#|#.#.#|#.#.#|.#.#.',
-    X: '#...#|#...#|.#.#.|..#..|.#.#.|#...#|#...#',
-    Y: '#...#|#...#|.#.#.|..#..|..#..|..#..|..#..',
-    Z: '#####|....#|...#.|..#..|.#...|#....|#####',
-    '0': '.###.|#...#|#..##|#.#.#|##..#|#...#|.###.',
-    '1': '..#..|.##..|..#..|..#..|..#..|..#..|.###.',
-    '2': '.###.|#...#|....#|...#.|..#..|.#...|#####',
-    '3': '#####|...#.|..#..|...#.|....#|#...#|.###.',
-    '4': '...#.|..##.|.#.#.|#..#.|#####|...#.|...#.',
-    '5': '#####|#....|####.|....#|....#|#...#|.###.',
-    '6': '..##.|.#...|#....|####.|#...#|#...#|.###.',
-    '7': '#####|....#|...#.|..#..|.#...|.#...|.#...',
-    '8': '.###.|#...#|#...#|.###.|#...#|#...#|.###.',
-    '9': '.###.|#...#|#...#|.####|....#|...#.|.##..',
-    ' ': '.....|.....|.....|.....|.....|.....|.....',
-    '-': '.....|.....|.....|#####|.....|.....|.....',
-    '.': '.....|.....|.....|.....|.....|.##..|.##..',
-    ',': '.....|.....|.....|.....|.##..|..#..|.#...',
-    ':': '.....|.##..|.##..|.....|.##..|.##..|.....',
-    '/': '.....|....#|...#.|..#..|.#...|#....|.....',
-    '(': '...#.|..#..|.#...|.#...|.#...|..#..|...#.',
-    ')': '.#...|..#..|...#.|...#.|...#.|..#..|.#...',
-    '×': '.....|#...#|.#.#.|..#..|.#.#.|#...#|.....',
-    '+': '.....|..#..|..#..|#####|..#..|..#..|.....',
-    '=': '.....|.....|#####|.....|#####|.....|.....',
-    '%': '##...|##..#|...#.|..#..|.#...|#..##|...##',
-  }).map(([ch, rows]) => [ch, rows.split('|')]),
-);

@@ -25,6 +25,8 @@
 import { DeconvError, fail, show } from '../errors.js';
 import { MAX_ELEMENTS, Tensor, allocate, checkLive } from '../tensor.js';
 import { checkOptions } from '../geometry/args.js';
+// the tensors readSafetensors hands out have their chained methods in any bundle
+import '../ops/chained.js';
 
 /** Largest header the Rust reader accepts. */
 const MAX_HEADER_BYTES = 100_000_000;

@@ -14,7 +14,7 @@
  * plane size.
  */
 import { DeconvError, show } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, checkTensor } from '../tensor.js';
 import { noGrad, setTracer } from '../autograd/tape.js';
 import type { TapeNode } from '../autograd/tape.js';
 import type { OpSaved } from '../autograd/registry.js';
@@ -73,11 +73,19 @@ class Graph {
   /** maxPool index tensors: the ONNX name of their Indices output and the pooled plane size */
   readonly indexSources = new Map<Tensor, { name: string; inPlane: number; inputSpatial: number[] }>();
   #count = 0;
+  /** tensors computed in the graph from parameters and buffers alone (not from the inputs) */
+  readonly fromState = new Set<Tensor>();
   constructor(
     readonly opset: number,
-    readonly stateNames: Map<unknown, string>,
+    readonly stateNames: Map<unknown, { name: string; shape: readonly number[] }>,
     readonly dynamicBatch: boolean,
   ) {}
+
+  /** The state_dict name of a module's parameter or buffer (the same storage and shape), or null. */
+  stateName(t: Tensor): string | null {
+    const entry = this.stateNames.get(t.data);
+    return entry && entry.shape.join() === t.shape.join() ? entry.name : null;
+  }
 
   fresh(base: string): string {
     return `${base}_${this.#count++}`;
@@ -108,8 +116,9 @@ class Graph {
   constant(t: Tensor): string {
     const known = this.names.get(t);
     if (known) return known;
-    const name = this.stateNames.get(t.data) ?? this.fresh('const');
-    this.initializers.push(toTensorProto(t, name));
+    const name = this.stateName(t) ?? this.fresh('const');
+    // another Tensor over the same parameter storage (a detached view) is the same initializer
+    if (!this.initializers.some((i) => i.name === name)) this.initializers.push(toTensorProto(t, name));
     this.names.set(t, name);
     return name;
   }
@@ -187,20 +196,19 @@ function resizeNode(
   bySizes: boolean,
 ): string {
   const d0 = dims[0]!;
-  const d = dims.length;
-  const empty = g.floats([]);
+  // before opset 13 roi and scales are required inputs: an empty tensor stands for "not given"
+  let empty = '';
+  const none = (): string => (g.opset < 13 ? (empty ||= g.floats([])) : '');
   const roiName =
     d0.coordinateTransformationMode === 'tf_crop_and_resize'
       ? g.floats([0, 0, ...dims.map((m) => m.roi[0]), 1, 1, ...dims.map((m) => m.roi[1])])
-      : g.opset < 13
-        ? empty
-        : '';
-  let scales = g.opset < 13 ? empty : '';
+      : none();
+  let scales = '';
   let sizes = '';
-  if (bySizes)
+  if (bySizes) {
+    scales = none();
     sizes = g.node('Concat', [g.leading(x), g.ints(dims.map((m) => m.outSize))], 1, { axis: 0 })[0]!;
-  else scales = g.floats([1, 1, ...dims.map((m) => m.scale)]);
-  void d;
+  } else scales = g.floats([1, 1, ...dims.map((m) => m.scale)]);
   const inputs = [x, roiName, scales, ...(sizes ? [sizes] : [])];
   return g.node('Resize', inputs, 1, {
     mode: d0.mode,
@@ -259,7 +267,7 @@ const EMIT: { [K in keyof OpSaved]: Emit | null } = {
   matmul: (g, [a, b]) => g.node('MatMul', [a!, b!], 1),
   transpose2d: (g, [x]) => g.node('Transpose', [x!], 1, { perm: [1, 0] }),
   nll: null,
-  batchNorm: (g, inputs, s: OpSaved['batchNorm'], node) => {
+  batchNorm: (g, inputs, s: OpSaved['batchNorm']) => {
     if (s.batchStats)
       refuse(
         'batchNorm',
@@ -269,16 +277,14 @@ const EMIT: { [K in keyof OpSaved]: Emit | null } = {
     const ones = (v: number): Tensor => new Tensor(new Float32Array(c).fill(v), [c]);
     const weight = s.weight ? inputs[1]! : g.constant(ones(1));
     const bias = s.hasBias ? inputs[s.weight ? 2 : 1]! : g.constant(ones(0));
-    // the op saved mean and 1/sqrt(var + eps): ONNX gets var + eps as its variance, epsilon 0
-    const mean = g.constant(new Tensor(Float32Array.from(s.mean), [c]));
-    const variance = g.constant(
-      new Tensor(
-        Float32Array.from(s.invstd, (v) => 1 / (v * v)),
-        [c],
-      ),
+    // the running statistics themselves (initializers named as in the state_dict), deconv's eps;
+    // ONNX's momentum is the weight of the old running value, 1 − PyTorch's
+    return g.node(
+      'BatchNormalization',
+      [inputs[0]!, weight, bias, g.nameOf(s.runningMean!), g.nameOf(s.runningVar!)],
+      1,
+      { epsilon: float(s.eps), momentum: float(1 - s.momentum) },
     );
-    void node;
-    return g.node('BatchNormalization', [inputs[0]!, weight, bias, mean, variance], 1, { epsilon: float(0) });
   },
   conv: (g, inputs, s: OpSaved['conv']) => {
     const c = s.g;
@@ -512,6 +518,7 @@ export function exportOnnx(
       `example = ${show(example)} must be a Tensor or a non-empty array of Tensors`,
     );
   }
+  examples.forEach((t, i) => checkTensor(FN, example instanceof Tensor ? 'example' : `example[${i}]`, t));
   if (options === null || typeof options !== 'object')
     throw new DeconvError(FN, 'options', `options = ${show(options)} must be an object`);
   for (const k of Object.keys(options)) {
@@ -546,9 +553,10 @@ export function exportOnnx(
     );
 
   // state_dict entries by their storage (the dict may hold views of the module's tensors)
-  const stateNames = new Map<unknown, string>();
+  const stateNames = new Map<unknown, { name: string; shape: readonly number[] }>();
   if (model instanceof Module)
-    for (const [name, t] of model.stateDict()) if (!stateNames.has(t.data)) stateNames.set(t.data, name);
+    for (const [name, t] of model.stateDict())
+      if (!stateNames.has(t.data)) stateNames.set(t.data, { name, shape: [...t.shape] });
   const g = new Graph(opset, stateNames, dynamicBatch);
   examples.forEach((t, i) => {
     g.names.set(t, inputNames[i]!);
@@ -559,21 +567,24 @@ export function exportOnnx(
   const tracer = (node: TapeNode, output: Tensor): void => {
     if (failure) return;
     try {
-      if (
-        !node.inputs.some((t) => g.dynamic.has(t)) &&
-        !(node.op === 'maxUnpool' && g.dynamic.has((node.saved as OpSaved['maxUnpool']).indexTensor))
-      ) {
-        return; // computed from constants alone: becomes an initializer when it is used
-      }
+      const dynamic =
+        node.inputs.some((t) => g.dynamic.has(t)) ||
+        (node.op === 'maxUnpool' && g.dynamic.has((node.saved as OpSaved['maxUnpool']).indexTensor));
+      // An op on parameters or buffers alone (Linear's transposed weight) stays a node of the
+      // graph, so every parameter is an initializer under its state_dict name; other constants
+      // fold into initializers when they are used.
+      if (!dynamic && !node.inputs.some((t) => g.fromState.has(t) || g.stateName(t) !== null)) return;
       const emit = EMIT[node.op];
+      // an op with no ONNX form on parameters alone still folds into a constant
+      if (!emit && !dynamic) return;
       if (!emit) refuse(node.op, '');
       const names = node.inputs.map((t) => g.nameOf(t));
       const [name] = emit(g, names, node.saved as never, node, output);
       g.names.set(output, name!);
-      g.dynamic.add(output);
+      (dynamic ? g.dynamic : g.fromState).add(output);
       if (node.op === 'maxPool') {
         const idx = (node.saved as OpSaved['maxPool']).indexTensor;
-        if (idx) g.dynamic.add(idx);
+        if (idx) (dynamic ? g.dynamic : g.fromState).add(idx);
       }
     } catch (e) {
       failure = e;

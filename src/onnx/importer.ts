@@ -14,11 +14,15 @@ import { FN, NodeContext } from './attributes.js';
 import { FAMILY, OPERATORS, type Dims, type Info, type LayerParams, type Prepared } from './operators.js';
 import { propagatePartial } from './partial.js';
 import { decodeModel, int64, type NodeProto, type ValueInfoProto } from './proto.js';
-import { dtypeOf, fromTensorProto, TYPE_NAMES } from './tensors.js';
+import { checkDims, dtypeOf, fromTensorProto, TYPE_NAMES, type ExternalData } from './tensors.js';
 
 export interface ImportOnnxOptions {
-  /** Bytes of the files that external-data tensors name, keyed by their `location`. */
-  externalData?: Record<string, Uint8Array>;
+  /**
+   * Bytes of the files that external-data tensors name, keyed by their `location` (a path
+   * relative to the model's folder; absolute paths and `..` are refused), or a function that
+   * returns them for a location.
+   */
+  externalData?: ExternalData;
 }
 
 /** One node of the upsampling family, with the shapes inferred at import (null: symbolic). */
@@ -83,6 +87,11 @@ function declared(v: ValueInfoProto, what: string): Declared {
           : int64(d.dimValue),
       )
     : null;
+  if (shape)
+    checkDims(
+      { fn: FN, where: `${what} ${show(name)}` },
+      shape.map((d) => d ?? 1),
+    );
   return { name, dtype, shape };
 }
 
@@ -122,6 +131,17 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: ImportOnnxO
     if (k !== 'externalData')
       throw new DeconvError(FN, k, `options.${k} is not an option of importOnnx (known: externalData)`);
   }
+  const external = options.externalData;
+  if (
+    external !== undefined &&
+    typeof external !== 'function' &&
+    (external === null || typeof external !== 'object')
+  )
+    throw new DeconvError(
+      FN,
+      'externalData',
+      `externalData = ${show(external)} must be an object of Uint8Array by location, or a function of the location`,
+    );
   const model = decodeModel(FN, bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
   const graph = model.graph;
   if (!graph) throw new DeconvError(FN, 'bytes', 'bytes holds a ModelProto without a graph');
@@ -131,6 +151,8 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: ImportOnnxO
   const values = new Map<string, Info>();
   const constants = new Map<string, Tensor>();
   for (const init of graph.initializer ?? []) {
+    if (constants.has(init.name ?? ''))
+      throw new DeconvError(FN, 'bytes', `initializer ${show(init.name ?? '')} is defined twice`);
     const t = fromTensorProto(init, {
       fn: FN,
       where: `initializer ${show(init.name ?? '')}`,
@@ -188,7 +210,22 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: ImportOnnxO
         };
       }
     }
+    // an inferred output beyond the element limit (unknown sizes counted as 1) cannot run
+    outInfos.forEach((info, k) => {
+      if (info?.shape)
+        wrap(ctx, 'shape inference', () =>
+          checkDims(
+            { fn: 'shape', where: `output ${k}` },
+            info.shape!.map((d) => d ?? 1),
+          ),
+        );
+    });
     const outNames = node.output ?? [];
+    // ONNX graphs are in SSA form: a name is defined once, so no output replaces another value
+    outNames.forEach((n, k) => {
+      if (n !== '' && (values.has(n) || outNames.indexOf(n) !== k))
+        ctx.fail('output', n, 'is already defined (by a graph input, an initializer or another output)');
+    });
     outNames.forEach((n, k) => {
       if (n === '') return;
       values.set(n, outInfos[k] ?? { dtype: inInfos[0]?.dtype ?? 'float32', shape: null });

@@ -253,7 +253,9 @@ const Conv: Operator = (ctx) => {
           `must have X's channels ${x.shape[1]} / group ${group} at dimension 1`,
         );
       }
-      void b;
+      if (w?.shape?.[0] != null && w.shape[0] % group !== 0)
+        ctx.fail('input W shape', w.shape, `must have a dimension 0 divisible by group ${group}`);
+      checkBias(ctx, b?.shape, w?.shape?.[0] ?? null);
       return [{ dtype: 'float32', shape: [x?.shape?.[0] ?? null, w?.shape?.[0] ?? null, ...out] }];
     },
     run(inputs) {
@@ -283,6 +285,13 @@ const Conv: Operator = (ctx) => {
     },
   };
 };
+
+/** Conv's and ConvTranspose's optional bias B: one value per output channel. */
+function checkBias(ctx: NodeContext, b: Dims | null | undefined, cout: number | null): void {
+  if (!b) return;
+  if (b.length !== 1 || (cout !== null && b[0] !== null && b[0] !== cout))
+    ctx.fail('input B shape', b, `must be [${cout ?? 'M'}]: one value per output channel`);
+}
 
 function addChannelBias(y: Tensor, bias: Tensor | undefined): Tensor {
   if (!bias) return y;
@@ -344,7 +353,7 @@ const ConvTranspose: Operator = (ctx) => {
     });
   };
   return {
-    infer([x, w]) {
+    infer([x, w, b]) {
       const sp = attrs(w?.shape);
       const d = sp.kernel.length;
       if (x?.shape && x.shape.length !== d + 2)
@@ -353,7 +362,13 @@ const ConvTranspose: Operator = (ctx) => {
       const out: Dims = known(inS)
         ? windows(sp, inS).map((v) => v.size)
         : new Array<number | null>(d).fill(null);
+      const cin = w?.shape?.[0] ?? null;
+      if (cin !== null && cin % group !== 0)
+        ctx.fail('input W shape', w!.shape, `must have a dimension 0 divisible by group ${group}`);
+      if (cin !== null && x?.shape?.[1] != null && x.shape[1] !== cin)
+        ctx.fail('input W shape', w!.shape, `must have X's channels ${x.shape[1]} at dimension 0`);
       const cout = w?.shape?.[1] != null ? w.shape[1]! * group : null;
+      checkBias(ctx, b?.shape, cout);
       return [{ dtype: 'float32', shape: [x?.shape?.[0] ?? null, cout, ...out] }];
     },
     run(inputs) {
@@ -1043,30 +1058,113 @@ const softmax =
 // ---------------------------------------------------------------------------------------------
 // Normalisation, linear algebra
 
+/**
+ * Checks that each per-channel input (scale, bias, mean, var) holds the C values of x's channels:
+ * on shapes at import where they are known, on the tensors at run time.
+ */
+function checkPerChannel(
+  ctx: NodeContext,
+  x: Dims | readonly number[] | null | undefined,
+  inputs: readonly (Dims | readonly number[] | null | undefined)[],
+  names: readonly string[],
+): void {
+  if (!x) return;
+  if (x.length < 2) ctx.fail('input X shape', x, 'must be (N, C, *) with at least 2 dimensions');
+  const c = x[1];
+  inputs.forEach((shape, k) => {
+    if (!shape || c === null || c === undefined) return;
+    if (shape.length !== 1 || (shape[0] !== null && shape[0] !== c))
+      ctx.fail(`input ${names[k]} shape`, shape, `must be [${c}]: one value per channel of X`);
+  });
+}
+
+/**
+ * BatchNormalization. Inference (the default): Y = scale · (X − mean) / √(var + ε) + B with the
+ * given statistics. `training_mode = 1` (opset 14+, ONNX 1.12's reference `_batchnorm_training_mode`):
+ * Y is normalised with this batch's mean and biased variance over N and every spatial position,
+ * and the optional outputs are the updated running statistics,
+ * `running = input · momentum + batch · (1 − momentum)` (the biased batch variance, as ONNX's
+ * reference; PyTorch's `momentum` is 1 − ONNX's and it updates with the unbiased variance).
+ */
 const BatchNormalization: Operator = (ctx) => {
   const epsilon = ctx.float('epsilon', 1e-5);
-  ctx.float('momentum', 0.9);
-  if (ctx.opset >= 14 && ctx.int('training_mode', 0) !== 0)
-    ctx.failAttribute('training_mode', 1, 'is not supported: imported models run in inference mode');
-  if (ctx.opset < 9 && ctx.has('spatial')) ctx.int('spatial', 1);
+  const momentum = ctx.float('momentum', 0.9);
+  const training = ctx.opset >= 14 ? ctx.int('training_mode', 0) : 0;
+  if (training !== 0 && training !== 1) ctx.failAttribute('training_mode', training, 'must be 0 or 1');
+  if (ctx.opset < 9 && ctx.has('spatial')) {
+    if (ctx.int('spatial', 1) !== 1)
+      ctx.failAttribute('spatial', 0, 'is not supported: statistics per channel (spatial = 1) only');
+  }
   if (ctx.opset < 7 && ctx.has('is_test')) ctx.int('is_test', 1);
-  if ((ctx.node.output ?? []).filter((o) => o !== '').length > 1)
-    ctx.fail('outputs', ctx.node.output, 'must be only Y: the training outputs are not supported');
+  if (ctx.opset < 6 && ctx.has('consumed_inputs')) ctx.ints('consumed_inputs');
+  const outs = ctx.node.output ?? [];
+  if (ctx.opset < 14 && outs.slice(1).some((o) => o !== ''))
+    ctx.fail(
+      'outputs',
+      outs,
+      'must be only Y: the training outputs of opsets before 14 (mean, var, saved_mean, saved_var) are not supported; opset 14 and later have training_mode',
+    );
+  if (ctx.opset >= 14 && training === 0 && outs.slice(1).some((o) => o !== ''))
+    ctx.fail(
+      'outputs',
+      outs,
+      'must be only Y when training_mode = 0 (running_mean and running_var are training outputs)',
+    );
+  if (outs.length > 3) ctx.fail('outputs', outs, 'must be at most Y, running_mean, running_var');
+  const names = ['scale', 'B', 'input_mean', 'input_var'];
   return {
-    infer: ([x]) => [{ dtype: 'float32', shape: x?.shape ?? null }],
+    infer(inputs) {
+      const x = inputs[0]?.shape;
+      checkPerChannel(
+        ctx,
+        x,
+        inputs.slice(1, 5).map((i) => i?.shape),
+        names,
+      );
+      const c = x && x.length >= 2 ? x[1]! : null;
+      return [
+        { dtype: 'float32', shape: x ?? null },
+        { dtype: 'float32', shape: [c] },
+        { dtype: 'float32', shape: [c] },
+      ];
+    },
     run(inputs) {
       const [x, scale, bias, mean, variance] = [0, 1, 2, 3, 4].map((i) => req(ctx, inputs, i));
-      const c = x!.shape[1]!;
+      checkPerChannel(
+        ctx,
+        x!.shape,
+        [scale!, bias!, mean!, variance!].map((t) => t.shape),
+        names,
+      );
+      const [n, c] = [x!.shape[0]!, x!.shape[1]!];
       const inner = numel(x!.shape.slice(2));
       const y = A.make('float32', x!.shape);
-      for (let n = 0; n < x!.shape[0]!; n++)
-        for (let ch = 0; ch < c; ch++) {
-          const k = scale!.data[ch]! / Math.sqrt(variance!.data[ch]! + epsilon);
-          const b = bias!.data[ch]! - mean!.data[ch]! * k;
-          const at = (n * c + ch) * inner;
-          for (let i = 0; i < inner; i++) y.data[at + i] = x!.data[at + i]! * k + b;
+      const runningMean = A.make('float32', [c]);
+      const runningVar = A.make('float32', [c]);
+      for (let ch = 0; ch < c; ch++) {
+        let m = mean!.data[ch]!;
+        let v = variance!.data[ch]!;
+        if (training) {
+          // this batch's statistics, in float64
+          let s = 0;
+          for (let b = 0; b < n; b++)
+            for (let i = 0, at = (b * c + ch) * inner; i < inner; i++) s += x!.data[at + i]!;
+          const count = n * inner;
+          m = s / count;
+          let q = 0;
+          for (let b = 0; b < n; b++)
+            for (let i = 0, at = (b * c + ch) * inner; i < inner; i++) q += (x!.data[at + i]! - m) ** 2;
+          v = q / count;
+          runningMean.data[ch] = mean!.data[ch]! * momentum + m * (1 - momentum);
+          runningVar.data[ch] = variance!.data[ch]! * momentum + v * (1 - momentum);
         }
-      return [y];
+        const k = scale!.data[ch]! / Math.sqrt(v + epsilon);
+        const sh = bias!.data[ch]! - m * k;
+        for (let b = 0; b < n; b++)
+          for (let i = 0, at = (b * c + ch) * inner; i < inner; i++)
+            y.data[at + i] = x!.data[at + i]! * k + sh;
+      }
+      return training ? [y, runningMean, runningVar] : [y];
     },
   };
 };
@@ -1074,9 +1172,13 @@ const BatchNormalization: Operator = (ctx) => {
 const InstanceNormalization: Operator = (ctx) => {
   const epsilon = ctx.float('epsilon', 1e-5);
   return {
-    infer: ([x]) => [{ dtype: 'float32', shape: x?.shape ?? null }],
+    infer(inputs) {
+      checkPerChannel(ctx, inputs[0]?.shape, [inputs[1]?.shape, inputs[2]?.shape], ['scale', 'B']);
+      return [{ dtype: 'float32', shape: inputs[0]?.shape ?? null }];
+    },
     run(inputs) {
       const [x, scale, bias] = [0, 1, 2].map((i) => req(ctx, inputs, i));
+      checkPerChannel(ctx, x!.shape, [scale!.shape, bias!.shape], ['scale', 'B']);
       const c = x!.shape[1]!;
       const inner = numel(x!.shape.slice(2));
       const y = A.make('float32', x!.shape);

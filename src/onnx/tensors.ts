@@ -4,7 +4,7 @@
  * the user, and saturated where it is an operator's constant (Slice's INT64_MAX "to the end").
  */
 import { DeconvError, show } from '../errors.js';
-import { Tensor, numel } from '../tensor.js';
+import { MAX_ELEMENTS, Tensor, numel } from '../tensor.js';
 import { DataType, decodeTensor, int64, type TensorProto } from './proto.js';
 
 export const INT_TYPES: readonly number[] = [
@@ -39,7 +39,56 @@ export interface ToTensorOptions {
   fn: string;
   /** int values outside int32: 'refuse' (inputs, outputs) or 'saturate' (constants) */
   outOfRange: 'refuse' | 'saturate';
-  externalData?: Record<string, Uint8Array>;
+  externalData?: ExternalData;
+}
+
+/**
+ * The bytes of external-data files by their `location`: a record, or a function that reads one
+ * (the CLI reads them beside the model). Locations are checked first (`checkLocation`).
+ */
+export type ExternalData = Record<string, Uint8Array> | ((location: string) => Uint8Array | undefined);
+
+/** A tensor's dims: non-negative integers whose product is at most MAX_ELEMENTS. */
+export function checkDims(o: { fn: string; where: string }, shape: readonly number[]): void {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new DeconvError(
+        o.fn,
+        'bytes',
+        `${o.where} has dims ${show(shape)}: each must be a non-negative integer`,
+      );
+    n *= d;
+  }
+  if (n > MAX_ELEMENTS)
+    throw new DeconvError(
+      o.fn,
+      'bytes',
+      `${o.where} has dims ${show(shape)}: ${n} elements, more than deconv's limit of ${MAX_ELEMENTS} per tensor`,
+    );
+}
+
+/**
+ * An external-data `location`: a relative path inside the model's folder, as ONNX specifies
+ * ("relative to the model file"). Absolute paths, drive letters, `..` segments, backslashes and
+ * NUL are refused, so no location can name a file outside that folder.
+ */
+export function checkLocation(o: { fn: string; where: string }, location: string | undefined): string {
+  const refuse = (rule: string): never => {
+    throw new DeconvError(
+      o.fn,
+      'externalData',
+      `${o.where}: external data location = ${show(location)} ${rule}`,
+    );
+  };
+  if (!location) return refuse('must be a file name (the tensor has data_location EXTERNAL)');
+  if (location.includes('\0') || location.includes('\\'))
+    refuse('must not contain a backslash or NUL (use / between folders)');
+  if (location.startsWith('/') || /^[A-Za-z]:/.test(location))
+    refuse("must be relative to the model's folder, not absolute");
+  if (location.split('/').some((part) => part === '..'))
+    refuse("must not leave the model's folder (a '..' segment)");
+  return location;
 }
 
 /** Converts a TensorProto to a float32 or int32 Tensor. */
@@ -54,11 +103,13 @@ export function fromTensorProto(t: TensorProto, o: ToTensorOptions): Tensor {
     );
   }
   const shape = (t.dims ?? []).map(int64);
+  checkDims(o, shape);
   const n = numel(shape);
   let raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
   if (t.dataLocation === 1) {
     const info = Object.fromEntries((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
-    const file = o.externalData?.[info.location ?? ''];
+    const location = checkLocation(o, info.location);
+    const file = typeof o.externalData === 'function' ? o.externalData(location) : o.externalData?.[location];
     if (!file) {
       throw new DeconvError(
         o.fn,

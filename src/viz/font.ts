@@ -14,6 +14,11 @@ function outline(ch: string): [number, number[][]] {
   return FONT_GLYPHS[ch] ?? FONT_GLYPHS[FALLBACK]!;
 }
 
+/** Whether the font has `ch` (a character it lacks is drawn as '?'). */
+export function hasGlyph(ch: string): boolean {
+  return ch in FONT_GLYPHS;
+}
+
 /** Width in pixels of `text` drawn at `size` px (the font's em). */
 export function textWidth(text: string, size: number): number {
   let w = 0;

@@ -170,7 +170,7 @@ export function matrixScene(v: MatrixView): Scene {
         });
       const w = kind === 'input' ? rowCells.get(i) : undefined;
       if (w !== undefined && g >= 14) {
-        const size = Math.max(8, Math.round(g * 0.28));
+        const size = Math.max(9, Math.round(g * 0.28));
         shapes.push({
           kind: 'text',
           x: x + g - 2,
@@ -217,8 +217,15 @@ export function matrixScene(v: MatrixView): Scene {
   shapes.push({ kind: 'text', x: m, y, text: rowText, size: 12, fill: THEME.text });
   y += 22;
 
-  // the two matrices
+  // the two matrices, with their row indices on the left and column indices on top
   const cell = Math.max(1, Math.min(22, Math.floor(520 / Math.max(cols, rows))));
+  // a value in a cell only where it can be read (9 px text; a raster of smaller text is noise)
+  const valueSize = Math.round(cell * 0.45);
+  const axisSize = 9;
+  /** every `step`-th index (1, 2, 5, 10, 20, …) so that labels `room` px apart do not touch */
+  const axisStep = (room: number): number => {
+    for (let p = 1; ; p *= 10) for (const k of [1, 2, 5]) if (k * p * cell >= room) return k * p;
+  };
   const [lo, hi] = heatmapRange(v.dense, { colormap: 'diverging' });
   const drawMatrix = (
     x0: number,
@@ -227,9 +234,33 @@ export function matrixScene(v: MatrixView): Scene {
     Q: number,
     at: (r: number, c: number) => number,
     outline: 'row' | 'col',
-  ): number => {
+  ): { bottom: number; right: number } => {
     shapes.push({ kind: 'text', x: x0, y: y + 6, text: label, size: 12, fill: THEME.text, bold: true });
-    const top = y + 18;
+    const rowLabelW = textWidth(String(R - 1), axisSize) + 4;
+    const top = y + 18 + axisSize + 4;
+    x0 += rowLabelW;
+    const colStep = axisStep(textWidth(String(Q - 1), axisSize) + 4);
+    for (let c = 0; c < Q; c += colStep)
+      shapes.push({
+        kind: 'text',
+        x: x0 + (c + 0.5) * cell,
+        y: top - axisSize / 2 - 2,
+        text: String(c),
+        size: axisSize,
+        fill: THEME.muted,
+        anchor: 'middle',
+      });
+    const rowStep = axisStep(axisSize + 2);
+    for (let r = 0; r < R; r += rowStep)
+      shapes.push({
+        kind: 'text',
+        x: x0 - 3,
+        y: top + (r + 0.5) * cell,
+        text: String(r),
+        size: axisSize,
+        fill: THEME.muted,
+        anchor: 'end',
+      });
     const values = new Float64Array(R * Q);
     for (let r = 0; r < R; r++) for (let c = 0; c < Q; c++) values[r * Q + c] = at(r, c);
     shapes.push({
@@ -260,7 +291,7 @@ export function matrixScene(v: MatrixView): Scene {
           stroke: '#e3e7eb',
         });
     }
-    if (cell >= 14) {
+    if (valueSize >= 9) {
       for (let r = 0; r < R; r++) {
         for (let c = 0; c < Q; c++) {
           const val = at(r, c);
@@ -270,7 +301,7 @@ export function matrixScene(v: MatrixView): Scene {
               x: x0 + (c + 0.5) * cell,
               y: top + (r + 0.5) * cell,
               text: fmtCell(val),
-              size: Math.round(cell * 0.45),
+              size: valueSize,
               fill: THEME.text,
               anchor: 'middle',
             });
@@ -283,17 +314,17 @@ export function matrixScene(v: MatrixView): Scene {
         ? { x: x0 - 1, y: top + v.row * cell - 1, w: Q * cell + 2, h: cell + 2 }
         : { x: x0 + v.row * cell - 1, y: top - 1, w: cell + 2, h: R * cell + 2 };
     shapes.push({ kind: 'rect', ...o, stroke: THEME.highlight, strokeWidth: 2 });
-    return top + R * cell;
+    return { bottom: top + R * cell, right: x0 + Q * cell };
   };
   // side by side: C, then Cᵀ to its right
   const top = y;
   const cLabel = `C (${rows}×${cols}): conv(x) = C·x`;
   const tLabel = `Cᵀ (${cols}×${rows}): convTranspose(y) = Cᵀ·y`;
   const cEnd = drawMatrix(m, cLabel, rows, cols, (r, c) => v.dense[r * cols + c]!, 'row');
-  const tx = m + Math.max(cols * cell, textWidth(cLabel, 12)) + 32;
+  const tx = Math.max(cEnd.right, m + textWidth(cLabel, 12)) + 32;
   y = top;
   const tEnd = drawMatrix(tx, tLabel, cols, rows, (r, c) => v.dense[c * cols + r]!, 'col');
-  y = Math.max(cEnd, tEnd) + 20;
+  y = Math.max(cEnd.bottom, tEnd.bottom) + 20;
   // legend
   const legend = [lo, 0, hi];
   legend.forEach((val, i) => {
@@ -319,7 +350,7 @@ export function matrixScene(v: MatrixView): Scene {
   const width =
     Math.max(
       endX,
-      tx + Math.max(rows * cell, textWidth(tLabel, 12)),
+      Math.max(tEnd.right, tx + textWidth(tLabel, 12)),
       textWidth(title, 14) + m,
       textWidth(rowText, 12) + m,
     ) + m;

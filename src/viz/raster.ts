@@ -2,8 +2,9 @@
  * Rasterises a scene frame to RGBA: axis-aligned rectangles, 1-pixel-grid lines, nearest-neighbour
  * image blits and text in DejaVu Sans (font.ts). No anti-aliasing (a text pixel is ink when at
  * least half of its 16 samples are inside the glyph), so a picture uses few colours and encodes
- * exactly into a GIF palette. Text whose colour is too close to what it is drawn on (contrast
- * below 3 : 1, WCAG's measure) is drawn in black or white instead, whichever reads better.
+ * exactly into a GIF palette. A hyphen before a digit is drawn as a minus sign. Text whose colour
+ * is too close to what it is drawn on (contrast below 3 : 1, WCAG's measure) is drawn in black or
+ * white instead, whichever reads better.
  */
 import { baselineOffset, glyphBitmap, textWidth } from './font.js';
 import { visibleAt, type RgbaImage, type Scene, type Shape } from './scene.js';
@@ -97,6 +98,9 @@ class Canvas {
     anchor: string,
     bold: boolean,
   ): void {
+    // a hyphen before a number is a minus sign: DejaVu's hyphen is a 2-pixel dot at 11 px, so
+    // '-3' would read as '·3' in a raster; the minus sign (U+2212) keeps its length
+    s = s.replace(/-(?=[\d.])/g, '\u2212');
     const w = textWidth(s, size);
     let pen = anchor === 'middle' ? x - w / 2 : anchor === 'end' ? x - w : x;
     const base = Math.round(y + baselineOffset(size));
@@ -264,6 +268,11 @@ export function contrastRatio(a: readonly number[], b: readonly number[]): numbe
 /** `rgb` when it reads on `background` (contrast ≥ 3 : 1), else black or white, whichever reads better. */
 export function readable(rgb: readonly number[], background: readonly number[]): readonly number[] {
   if (contrastRatio(rgb, background) >= 3) return rgb;
+  return blackOrWhite(background);
+}
+
+/** Black or white, whichever contrasts more with `background` (at least 4.58 : 1 on any colour). */
+export function blackOrWhite(background: readonly number[]): readonly number[] {
   return contrastRatio([0, 0, 0], background) >= contrastRatio([255, 255, 255], background)
     ? [0, 0, 0]
     : [255, 255, 255];
