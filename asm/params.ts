@@ -143,3 +143,4 @@ export const RESAMPLE_KIND_SEPARABLE: i32 = 0;
 export const RESAMPLE_KIND_GATHER: i32 = 1;
 export const RESAMPLE_KIND_COPY_ROWS: i32 = 2;
 export const RESAMPLE_KIND_DOUBLE_ROWS: i32 = 3;
+export const RESAMPLE_KIND_SEPARABLE_FROM_ZERO: i32 = 4;

@@ -11,8 +11,9 @@
  * needed is resampled along dimension 2 once into a float64 row cache (direct-mapped, slot
  * (i1 + 3 · i0) mod SLOTS), and each output row blends cached rows. The blend uses f64x2 lanes
  * with a separate multiply and add, exactly the scalar operations per lane (never a fused
- * multiply-add). A sum starts from its first term instead of +0, so a zero result may be −0 where
- * the reference has +0; nothing else differs. Nearest taps (one tap of weight 1 everywhere) take a
+ * multiply-add). A sum starts from its first term (as the reference's from −0, the identity of
+ * addition), and where the taps' sums start from +0 ('area', RESAMPLE_KIND_SEPARABLE_FROM_ZERO) +0
+ * is added to each result, which turns a −0 result into +0 and changes nothing else. Nearest taps (one tap of weight 1 everywhere) take a
  * gather path: values are moved as 32-bit words, never computed.
  */
 import {
@@ -45,6 +46,7 @@ import {
   UNPOOL_FIRST_INVALID,
   RESAMPLE_KIND_COPY_ROWS,
   RESAMPLE_KIND_DOUBLE_ROWS,
+  RESAMPLE_KIND_SEPARABLE_FROM_ZERO,
 } from './params';
 
 function f(p: usize, i: i32): i32 {
@@ -81,17 +83,25 @@ function horizontal(
   } else if (kind == 2) {
     let o = 0;
     if (ASC_FEATURE_SIMD) {
-      // two outputs a step in f64x2 lanes: the same multiplies and add per output as below
+      // two outputs a step in f64x2 lanes: the same multiplies and add per output as below; a
+      // tap pair on adjacent source elements (every pair but the clamped edge) in one 64-bit load
       for (; o + 2 <= n; o += 2) {
         const k = o << 1;
         const w0 = v128.load(weight + ((<usize>k) << 3)); // (w[k], w[k + 1]): output o
         const w1 = v128.load(weight + ((<usize>k) << 3), 16); // output o + 1
-        const x0 = f64x2.replace_lane(f64x2.splat(src32(row, f(index, k))), 1, src32(row, f(index, k + 1)));
-        const x1 = f64x2.replace_lane(
-          f64x2.splat(src32(row, f(index, k + 2))),
-          1,
-          src32(row, f(index, k + 3)),
-        );
+        const ix = v128.load(index + ((<usize>k) << 2)); // index[k .. k + 3]
+        const i0 = i32x4.extract_lane(ix, 0);
+        const i1 = i32x4.extract_lane(ix, 1);
+        const i2 = i32x4.extract_lane(ix, 2);
+        const i3 = i32x4.extract_lane(ix, 3);
+        const x0 =
+          i1 == i0 + 1
+            ? f64x2.promote_low_f32x4(v128.load64_zero(row + ((<usize>i0) << 2)))
+            : f64x2.replace_lane(f64x2.splat(src32(row, i0)), 1, src32(row, i1));
+        const x1 =
+          i3 == i2 + 1
+            ? f64x2.promote_low_f32x4(v128.load64_zero(row + ((<usize>i2) << 2)))
+            : f64x2.replace_lane(f64x2.splat(src32(row, i2)), 1, src32(row, i3));
         const p0 = f64x2.mul(w0, x0);
         const p1 = f64x2.mul(w1, x1);
         const a = v128.shuffle<i64>(p0, p1, 0, 2);
@@ -106,7 +116,7 @@ function horizontal(
     }
   } else {
     for (let o = 0; o < n; o++) {
-      let sum: f64 = 0;
+      let sum: f64 = -0.0;
       const end = f(start, o + 1);
       for (let k = f(start, o); k < end; k++) sum += w64(weight, k) * src32(row, f(index, k));
       store<f64>(out + ((<usize>o) << 3), sum);
@@ -214,7 +224,18 @@ function cachedRow(r: usize, si: usize, i0: i32, i1: i32): usize {
   return buffer;
 }
 
+/** Adds +0 to the n floats at p: −0 becomes +0, every other value stays. */
+function positiveZeros(p: usize, n: usize): void {
+  let i: usize = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zero = f32x4.splat(0);
+    for (; i + 4 <= n; i += 4) v128.store(p + (i << 2), f32x4.add(v128.load(p + (i << 2)), zero));
+  }
+  for (; i < n; i++) store<f32>(p + (i << 2), load<f32>(p + (i << 2)) + 0);
+}
+
 function separable(r: usize): void {
+  const fromZero = f(r, RESAMPLE_KIND) == RESAMPLE_KIND_SEPARABLE_FROM_ZERO;
   const npl = f(r, RESAMPLE_PLANES);
   const out0 = f(r, RESAMPLE_OUTPUT_SIZE);
   const out1 = f(r, RESAMPLE_OUTPUT_SIZE + 1);
@@ -275,10 +296,11 @@ function separable(r: usize): void {
             first = false;
           }
         }
-        if (first) memory.fill(di, 0, rowBytes);
+        if (first) for (let o = 0; o < out2; o++) store<f32>(di + ((<usize>o) << 2), -0.0);
         else blend1(di, acc, 1, out2);
       }
     }
+    if (fromZero) positiveZeros(di - (outPlane << 2), outPlane);
   }
 }
 
@@ -336,7 +358,8 @@ function nearest(r: usize): void {
 
 /** Resampling of the planes of a record R_* (params.ts). */
 export function resample(r: usize): void {
-  if (f(r, RESAMPLE_KIND) == 0) separable(r);
+  const kind = f(r, RESAMPLE_KIND);
+  if (kind == 0 || kind == RESAMPLE_KIND_SEPARABLE_FROM_ZERO) separable(r);
   else nearest(r);
 }
 

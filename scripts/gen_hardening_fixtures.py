@@ -39,7 +39,8 @@ numerics.append({'op': 'convTranspose2d', 'input': enc(x), 'inputShape': list(x.
 z = torch.full((1, 2, 4), -0.0)
 z[0, 1, 1] = 1.5
 for mode, size, ac in [('nearest', [7], None), ('nearest-exact', [5], None), ('linear', [7], True),
-                       ('linear', [3], False), ('area', [2], None)]:
+                       ('linear', [3], False), ('area', [2], None), ('area', [3], None), ('area', [4], None),
+                       ('area', [8], None)]:
     kw = {} if ac is None else {'align_corners': ac}
     y = F.interpolate(z, size=size, mode=mode, **kw)
     opts = {'size': size, 'mode': mode}
@@ -48,7 +49,7 @@ for mode, size, ac in [('nearest', [7], None), ('nearest-exact', [5], None), ('l
     numerics.append({'op': 'interpolate', 'input': enc(z), 'inputShape': list(z.shape), 'options': opts,
                      'output': enc(y), 'outputShape': list(y.shape)})
 z2 = torch.full((1, 1, 3, 3), -0.0)
-for mode, ac in [('bilinear', True), ('bilinear', False), ('bicubic', True), ('nearest', None)]:
+for mode, ac in [('bilinear', True), ('bilinear', False), ('bicubic', True), ('nearest', None), ('area', None)]:
     kw = {} if ac is None else {'align_corners': ac}
     y = F.interpolate(z2, size=[5, 4], mode=mode, **kw)
     opts = {'size': [5, 4], 'mode': mode}

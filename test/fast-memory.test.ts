@@ -34,8 +34,10 @@ function sameValues(actual: ArrayLike<number>, expected: ArrayLike<number>, what
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i]!;
     const e = expected[i]!;
-    if (!(a === e || (Number.isNaN(a) && Number.isNaN(e)))) {
-      assert.fail(`${what}: element ${i} is ${a}, the reference gives ${e}`);
+    // the sign of a zero too (Object.is), on inputs with signed zeros
+    if (!Object.is(a, e)) {
+      const show = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
+      assert.fail(`${what}: element ${i} is ${show(a)}, the reference gives ${show(e)}`);
     }
   }
 }
@@ -44,6 +46,10 @@ const nanFilled = (n: number): Float32Array => new Float32Array(n).fill(NaN);
 
 function randomData(n: number, seed: number, specials: boolean): Float32Array {
   const data = Float32Array.from(randn([Math.max(n, 1)], { seed }).data).subarray(0, n);
+  // signed zeros: every input −0 for one seed in four, else every 5th −0 and every 6th +0
+  for (let i = 0; i < n; i++)
+    if (seed % 4 === 1 || i % 5 === 0) data[i] = -0;
+    else if (i % 6 === 0) data[i] = 0;
   if (specials && n > 3) {
     data[seed % n] = NaN;
     data[(seed * 7 + 1) % n] = Infinity;

@@ -19,7 +19,7 @@ import { convGatherRef, convScatterRef, convWeightRef } from '../src/kernels/ref
 import { convGatherWasm, convScatterCol2imWasm, convWeightWasm } from '../src/kernels/wasm/conv.js';
 import { convScatterSubpixelWasm, subpixelApplies } from '../src/kernels/wasm/subpixel.js';
 import { threadTuning } from '../src/kernels/wasm/split.js';
-import { threadStats, startThreads } from '../src/kernels/wasm/threads.js';
+import { threadStats, startThreads, poolTuning } from '../src/kernels/wasm/threads.js';
 import {
   WASM_VARIANTS,
   wasmSupport,
@@ -31,8 +31,11 @@ import {
 const supported = WASM_VARIANTS.filter((v) => wasmSupport()[v]);
 const saved = { ...threadTuning };
 const savedThreads = getNumThreads();
+/** Thresholds forced down: small, tail-hitting geometries split, into runs of single panels or units. */
+const FORCED = { minMacs: 0, minPanels: 1, minBytes: 0, minJobMacs: 0, minJobBytes: 0 };
 after(async () => {
   Object.assign(threadTuning, saved);
+  poolTuning.claim = 'dynamic';
   await setNumThreads(savedThreads);
 });
 
@@ -101,9 +104,10 @@ async function compareThreads(
     const before = threadStats.workerJobs;
     runs.push(runAll(variant, g, seed));
     const jobs = threadStats.workerJobs - before;
-    // 4 kernels, each with at least one GEMM split across every thread
+    // 4 kernels, each with at least one GEMM split across every thread (dynamic claims: a worker
+    // may take none of a step's jobs, and then the caller runs them all)
     if (n === 1) assert.equal(jobs, 0, 'one thread runs no worker jobs');
-    else if (requireSplit)
+    else if (requireSplit && poolTuning.claim === 'roundRobin')
       assert.ok(jobs >= 4 * (n - 1), `${label}: only ${jobs} jobs ran on workers at ${n} threads`);
   }
   const [one] = runs as [Outputs];
@@ -193,19 +197,23 @@ test('without shared memory (browsers off cross-origin isolation) a plain-memory
   identical(a, b, 'plain memory vs shared memory');
 });
 
-for (const variant of supported) {
-  test(`[${variant}] kernels are bit-identical for 1, 2 and 3 threads (forced splits)`, async () => {
-    Object.assign(threadTuning, { minMacs: 0, minPanels: 1, minBytes: 0 });
-    try {
-      for (const [i, [label, c]] of CASES.entries()) await compareThreads(variant, c, 10 * i, label);
-    } finally {
-      Object.assign(threadTuning, saved);
-    }
-  });
-}
+for (const variant of supported)
+  for (const claim of ['roundRobin', 'dynamic'] as const) {
+    test(`[${variant}] kernels are bit-identical for 1, 2 and 3 threads (forced splits, ${claim} claims)`, async () => {
+      Object.assign(threadTuning, FORCED);
+      poolTuning.claim = claim;
+      try {
+        for (const [i, [label, c]] of CASES.entries()) await compareThreads(variant, c, 10 * i, label);
+      } finally {
+        Object.assign(threadTuning, saved);
+        poolTuning.claim = 'dynamic';
+      }
+    });
+  }
 
-test('random geometries: bit-identical for 1, 2 and 3 threads (forced splits)', async () => {
-  Object.assign(threadTuning, { minMacs: 0, minPanels: 1, minBytes: 0 });
+test('random geometries: bit-identical for 1, 2 and 3 threads (forced splits, round-robin claims)', async () => {
+  Object.assign(threadTuning, FORCED);
+  poolTuning.claim = 'roundRobin';
   const variant = supported[0]!;
   const cases = fc.sample(
     fc.record({
@@ -249,6 +257,7 @@ test('random geometries: bit-identical for 1, 2 and 3 threads (forced splits)', 
     }
   } finally {
     Object.assign(threadTuning, saved);
+    poolTuning.claim = 'dynamic';
   }
   assert.ok(checked >= 10, `only ${checked} random geometries were valid`);
   assert.ok(threadStats.workerJobs - before > 2 * checked, 'the random geometries were split across threads');

@@ -1,8 +1,9 @@
 /**
  * The resampling family's WebAssembly kernels (src/kernels/wasm/resample.ts, asm/resample.ts):
  * every build, every interpolate mode forward and backward, max unpooling and pixel (un)shuffle
- * give the reference kernels' values exactly (Object.is per element; a zero sum may be −0 where the
- * reference has +0), on sizes that hit the SIMD tails, with outputs pre-filled with NaN; results
+ * give the reference kernels' values exactly (Object.is per element, the sign of zeros included,
+ * on inputs with signed zeros among them), on sizes that hit the SIMD tails, with outputs
+ * pre-filled with NaN; results
  * are bit-identical at 1, 2 and 3 threads with the split forced down; and the public ops on the
  * 'wasm' path equal the 'reference' path.
  */
@@ -39,7 +40,7 @@ import {
   maxUnpoolBackwardWasm,
 } from '../src/kernels/wasm/resample.js';
 import { threadTuning } from '../src/kernels/wasm/split.js';
-import { threadStats, startThreads } from '../src/kernels/wasm/threads.js';
+import { threadStats, startThreads, poolTuning } from '../src/kernels/wasm/threads.js';
 import { WASM_VARIANTS, wasmSupport, wasmEngine, type WasmVariant } from '../src/kernels/wasm/loader.js';
 
 const supported = WASM_VARIANTS.filter((v) => wasmSupport()[v]);
@@ -52,16 +53,25 @@ after(async () => {
 });
 
 const nan = (n: number): Float32Array => new Float32Array(n).fill(NaN);
-const data = (shape: number[], seed: number): Float32Array => randn(shape, { seed }).data as Float32Array;
+/** Random values with signed zeros among them (every 4th element −0, every 7th +0). */
+const data = (shape: number[], seed: number): Float32Array => {
+  const a = randn(shape, { seed }).data as Float32Array;
+  for (let i = 0; i < a.length; i++)
+    if (i % 7 === 0) a[i] = 0;
+    else if (i % 4 === 0) a[i] = -0;
+  return a;
+};
 
-/** Equal element by element (Object.is), except that +0 and −0 match. */
+/** Equal element by element (Object.is: the sign of a zero too). */
 function same(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
   assert.equal(a.length, b.length, `${what}: lengths`);
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const y = b[i]!;
-    if (!(Object.is(x, y) || (x === 0 && y === 0)))
-      assert.fail(`${what}: element ${i}: ${x} vs reference ${y}`);
+    if (!Object.is(x, y))
+      assert.fail(
+        `${what}: element ${i}: ${Object.is(x, -0) ? '-0' : x} vs reference ${Object.is(y, -0) ? '-0' : y}`,
+      );
   }
 }
 
@@ -297,30 +307,34 @@ function runThreaded(v: WasmVariant): Float32Array[] {
   return outs;
 }
 
-for (const v of supported) {
-  test(`wasm resampling kernels [${v}] are bit-identical at 1, 2 and 3 threads`, async () => {
-    threadTuning.minBytes = 0;
-    try {
-      const runs: Float32Array[][] = [];
-      for (const n of [1, 2, 3]) {
-        assert.equal(await setNumThreads(n), n, `${n} threads start`);
-        assert.equal(await startThreads(wasmEngine(v)!), n > 1, `the ${v} pool starts`);
-        const before = threadStats.workerJobs;
-        runs.push(runThreaded(v));
-        const jobs = threadStats.workerJobs - before;
-        // 12 resamples, 2 unpools, 2 shuffles: each split over every thread
-        if (n === 1) assert.equal(jobs, 0, 'one thread runs no worker jobs');
-        else assert.ok(jobs >= 16 * (n - 1), `only ${jobs} jobs ran on workers at ${n} threads`);
+for (const v of supported)
+  for (const claim of ['roundRobin', 'dynamic'] as const) {
+    test(`wasm resampling kernels [${v}] are bit-identical at 1, 2 and 3 threads (${claim} claims)`, async () => {
+      Object.assign(threadTuning, { minBytes: 0, minJobBytes: 0 });
+      poolTuning.claim = claim;
+      try {
+        const runs: Float32Array[][] = [];
+        for (const n of [1, 2, 3]) {
+          assert.equal(await setNumThreads(n), n, `${n} threads start`);
+          assert.equal(await startThreads(wasmEngine(v)!), n > 1, `the ${v} pool starts`);
+          const before = threadStats.workerJobs;
+          runs.push(runThreaded(v));
+          const jobs = threadStats.workerJobs - before;
+          // 12 resamples, 2 unpools, 2 shuffles: each split over every thread
+          if (n === 1) assert.equal(jobs, 0, 'one thread runs no worker jobs');
+          else if (claim === 'roundRobin')
+            assert.ok(jobs >= 16 * (n - 1), `only ${jobs} jobs ran on workers at ${n} threads`);
+        }
+        for (const [t, run] of runs.entries())
+          for (const [i, out] of run.entries())
+            identical(out, runs[0]![i]!, `${v} output ${i} at ${t + 1} threads`);
+      } finally {
+        Object.assign(threadTuning, savedTuning);
+        poolTuning.claim = 'dynamic';
+        await setNumThreads(savedThreads);
       }
-      for (const [t, run] of runs.entries())
-        for (const [i, out] of run.entries())
-          identical(out, runs[0]![i]!, `${v} output ${i} at ${t + 1} threads`);
-    } finally {
-      Object.assign(threadTuning, savedTuning);
-      await setNumThreads(savedThreads);
-    }
-  });
-}
+    });
+  }
 
 /** The op's output and its input's gradient (for a fixed output gradient) on the current path. */
 function opRun(f: (x: Tensor) => Tensor, shape: number[], seed: number): [Float32Array, Float32Array] {
@@ -387,7 +401,7 @@ test("unfold / fold on the 'wasm' path: unfold equals the reference exactly, fol
       setKernelPath('reference');
       const u0 = unfold(x, options);
       const f0 = fold(u0, { ...options, outputSize: shape.slice(2) } as Parameters<typeof fold>[1]);
-      Object.assign(threadTuning, { minBytes: 0 });
+      Object.assign(threadTuning, { minBytes: 0, minJobBytes: 0 });
       for (const n of [1, 2]) {
         await setNumThreads(n);
         setKernelPath('wasm');

@@ -11,8 +11,9 @@
  *   then each output row blends the cached rows with the tensor-product weights of dimensions 0
  *   and 1 (specialised for 1 and 2 rows). The sums are formed in the reference's order (the
  *   innermost row sum first, then `Σ w0·w1 · row` in (k0, k1) order, all in float64), so the
- *   results equal the reference's bit for bit, apart from the sign of a zero sum (the reference
- *   starts its sums from +0).
+ *   results equal the reference's bit for bit, the sign of a zero included: sums start from their
+ *   first term (or −0, the identity of addition), and where the taps' sums start from +0
+ *   (`sumFromZero`: 'area') +0 is added to each result, which turns −0 into +0 and nothing else.
  *
  * Outputs are fully written; their previous contents are never read.
  */
@@ -96,7 +97,7 @@ function horizontal(src: FloatData, s: number, t: Taps, kind: number, out: Float
   } else {
     const start = t.start;
     for (let o = 0; o < n; o++) {
-      let sum = 0;
+      let sum = -0;
       for (let k = start[o]!; k < start[o + 1]!; k++) sum += weight[k]! * src[s + index[k]!]!;
       out[o] = sum;
     }
@@ -134,6 +135,7 @@ function resampleSeparable(
   const rows: Float64Array[] = [];
   for (let i = 0; i < slots; i++) rows.push(cache.subarray(i * out2, (i + 1) * out2));
   const acc = new Float64Array(out2);
+  const fromZero = t0.sumFromZero || t1.sumFromZero || t2.sumFromZero;
   // slot (i1 + 3·i0) mod slots: the 2×2 rows of a trilinear output row never collide
   const row = (si: number, i0: number, i1: number): Float64Array => {
     const r = i0 * in1 + i1;
@@ -193,10 +195,11 @@ function resampleSeparable(
             first = false;
           }
         }
-        if (first) acc.fill(0);
+        if (first) acc.fill(-0);
         for (let o = 0; o < out2; o++) dst[di + o] = acc[o]!;
       }
     }
+    if (fromZero) for (let i = p * outPlane; i < di; i++) dst[i] = dst[i]! + 0;
   }
 }
 
@@ -212,7 +215,8 @@ export function resampleFast(
 ): void {
   checkResampleSizes(src, dst, planes, taps);
   if (dst.length === 0) return;
-  if (taps.every(isNearest)) resampleNearest(src, dst, planes, taps);
+  // 'area' (sums from +0) never moves values as they are: its zero results are +0
+  if (taps.every(isNearest) && !taps.some((t) => t.sumFromZero)) resampleNearest(src, dst, planes, taps);
   else resampleSeparable(src, dst, planes, taps);
 }
 

@@ -214,10 +214,18 @@ export const RESAMPLE = layout('RESAMPLE', 'separable resampling (interpolate).'
 });
 
 /**
- * Resampling kinds (RESAMPLE.kind): the separable plan, and three gather plans for nearest taps
- * (a gather; dimension 2 the identity; dimension 2 doubling, output o reading o >> 1).
+ * Resampling kinds (RESAMPLE.kind): the separable plan, three gather plans for nearest taps
+ * (a gather; dimension 2 the identity; dimension 2 doubling, output o reading o >> 1), and the
+ * separable plan for taps whose sums start from +0 (Taps.sumFromZero: 'area'), whose zero results
+ * are +0.
  */
-export const RESAMPLE_KIND = { separable: 0, gather: 1, copyRows: 2, doubleRows: 3 } as const;
+export const RESAMPLE_KIND = {
+  separable: 0,
+  gather: 1,
+  copyRows: 2,
+  doubleRows: 3,
+  separableFromZero: 4,
+} as const;
 
 /**
  * Max unpooling and its backward pass: `planes` planes; the small side (the pooled input, the

@@ -7,7 +7,7 @@
  */
 import { PROBE } from './layout.js';
 import type { WasmEngine } from './loader.js';
-import { FN, parallel, threadsOf, type Job } from './threads.js';
+import { FN, parallel, poolTuning, threadsOf, type Job } from './threads.js';
 
 export interface MachineLimits {
   /** copy bandwidth (GB/s, bytes read + written) by thread count: [1 thread, all threads] */
@@ -35,13 +35,20 @@ function copyProbe(e: WasmEngine, threads: number, bytes = 32 << 20, iterations 
     e.f32.fill(1, src >> 2, (src + bytes) >> 2);
     jobs.push([FN.probeCopy, e.record(PROBE, { src, dst, bytes, iterations })]);
   }
-  parallel(e, jobs); // warm: pages touched, workers awake
-  const ms = best(runs, () => {
-    const t0 = performance.now();
-    parallel(e, jobs);
-    return performance.now() - t0;
-  });
-  return (2 * bytes * iterations * threads) / (ms * 1e6);
+  // one region per thread, all at once: every worker runs its job (no dynamic claims)
+  const claim = poolTuning.claim;
+  poolTuning.claim = 'roundRobin';
+  try {
+    parallel(e, jobs); // warm: pages touched, workers awake
+    const ms = best(runs, () => {
+      const t0 = performance.now();
+      parallel(e, jobs);
+      return performance.now() - t0;
+    });
+    return (2 * bytes * iterations * threads) / (ms * 1e6);
+  } finally {
+    poolTuning.claim = claim;
+  }
 }
 
 function fmaProbe(e: WasmEngine, iterations = 2_000_000, runs = 7): number {

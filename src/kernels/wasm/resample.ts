@@ -43,8 +43,9 @@ function cacheSlots(t0: Taps, t1: Taps): number {
   return slots;
 }
 
-/** The gather plan for nearest taps (or the separable plan). */
+/** The gather plan for nearest taps (or a separable plan). */
 function kindOf(taps: readonly [Taps, Taps, Taps]): number {
+  if (taps.some((t) => t.sumFromZero)) return RESAMPLE_KIND.separableFromZero;
   if (!taps.every(isNearest)) return RESAMPLE_KIND.separable;
   const t2 = taps[2];
   if (isIdentity(t2)) return RESAMPLE_KIND.copyRows;
@@ -55,7 +56,7 @@ function kindOf(taps: readonly [Taps, Taps, Taps]): number {
 /**
  * `dst[p, o0, o1, o2] = Σ w0·w1·w2 · src[p, i0, i1, i2]` over the tensor product of the taps of
  * `(o0, o1, o2)`, for each of `planes` contiguous planes (see kernels/ref/resample.ts); the values
- * of the reference, apart from the sign of a zero sum.
+ * of the reference, bit for bit (the sign of a zero included).
  */
 export function resampleWasm(
   e: WasmEngine,
@@ -74,7 +75,7 @@ export function resampleWasm(
   const starts = taps.map((t) => copyInt32(e, t.start));
   const indices = taps.map((t) => copyInt32(e, t.index));
   const weights = taps.map((t) => copyFloat64(e, t.weight));
-  const separable = kind === RESAMPLE_KIND.separable;
+  const separable = kind === RESAMPLE_KIND.separable || kind === RESAMPLE_KIND.separableFromZero;
   const n = uniformTaps(t2);
   const slots = separable ? cacheSlots(t0, t1) : 0;
   runByUnits(e, FN.resample, planes, 4 * dst.length, (p0, np) =>

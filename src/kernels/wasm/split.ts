@@ -12,16 +12,41 @@ import { FN, parallel, threadsOf, type Job } from './threads.js';
 
 /**
  * When work is split across threads. Below `minMacs` multiply-adds a GEMM runs on the calling
- * thread: waking a worker and waiting for it costs tens of µs, and each thread packs its own B
- * blocks; a split gives each thread at least `minPanels` micro-panels (NR columns or MR rows).
- * Below `minBytes` written, a memory-bound step is not split. The README cites these values.
- * Mutable for tests, which force splits on small, tail-hitting geometries.
+ * thread: waking a worker costs tens of µs, and each thread packs its own B blocks; a split gives
+ * each thread at least `minPanels` micro-panels (NR columns or MR rows). Below `minBytes` written,
+ * a memory-bound step is not split. A split step is cut into shrinking runs (jobs, see `runs`)
+ * of at least `minJobMacs` multiply-adds or `minJobBytes` written, which the threads take in
+ * order. The README cites these values. Mutable for tests, which force splits on small,
+ * tail-hitting geometries.
  */
-export const threadTuning = { minMacs: 4e6, minPanels: 4, minBytes: 1 << 19 };
+export const threadTuning = {
+  minMacs: 4e6,
+  minPanels: 4,
+  minBytes: 1 << 19,
+  minJobMacs: 1 << 19,
+  minJobBytes: 1 << 16,
+};
 
 /** [start, end) of part t of `units` units split into `parts` near-equal runs. */
 export function part(units: number, parts: number, t: number): [number, number] {
   return [Math.floor((t * units) / parts), Math.floor(((t + 1) * units) / parts)];
+}
+
+/**
+ * `units` cut into runs for `threads` threads taking them in order (guided scheduling): each run
+ * is 1/(2·threads) of what is left, at least `least` units, so the first runs are long and the
+ * last short, and a thread that starts late or runs slow leaves little for the others to wait on.
+ * Returns the runs' first units and the end (`units`).
+ */
+export function runs(units: number, threads: number, least: number): number[] {
+  const starts: number[] = [];
+  const min = Math.max(1, Math.ceil(least));
+  for (let u = 0; u < units;) {
+    starts.push(u);
+    u += Math.max(min, Math.ceil((units - u) / (2 * threads)));
+  }
+  starts.push(units);
+  return starts;
 }
 
 /** Threads for a memory-bound step over `units` units writing `bytes`: 1 below minBytes. */
@@ -30,10 +55,11 @@ export function memoryThreads(e: WasmEngine, units: number, bytes: number): numb
 }
 
 /**
- * Runs a memory-bound kernel `fn` over `units` units (channels, planes) in `memoryThreads` jobs:
+ * Runs a memory-bound kernel `fn` over `units` units (channels, planes), in one job below the
+ * memoryThreads threshold, else in shrinking runs (`runs`) the threads take in order:
  * `record(u0, n)` returns the byte offset of a record covering units [u0, u0 + n) only. Returns
- * the jobs' first units and records, which stay readable until the next allocation (they are
- * released).
+ * the jobs' first units and records, in unit order, which stay readable until the next allocation
+ * (they are released).
  */
 export function runByUnits(
   e: WasmEngine,
@@ -44,10 +70,11 @@ export function runByUnits(
 ): { u0: number; rec: number }[] {
   const T = memoryThreads(e, units, bytes);
   const top = e.alloc(0);
+  const starts = T > 1 ? runs(units, T, (threadTuning.minJobBytes * units) / bytes) : [0, units];
   const parts: { u0: number; rec: number }[] = [];
-  for (let t = 0; t < T; t++) {
-    const [u0, u1] = part(units, T, t);
-    parts.push({ u0, rec: record(u0, u1 - u0) });
+  for (let i = 0; i + 1 < starts.length; i++) {
+    const u0 = starts[i]!;
+    parts.push({ u0, rec: record(u0, starts[i + 1]! - u0) });
   }
   parallel(
     e,
@@ -78,12 +105,11 @@ export function splitRecord<F extends RecordLayout['fields']>(
   return;
 }
 
-/** One thread's GEMM scratch: a packed B block, an edge tile, the row tables, its record. */
+/** One thread's GEMM scratch: a packed B block, an edge tile, the row tables. */
 interface ThreadScratch {
   bPack: number;
   tile: number;
   scratch: number;
-  rec: number;
 }
 
 /** Scratch for one GEMM: packed A for an M × K operand and, per thread, a ThreadScratch. */
@@ -112,40 +138,55 @@ export function gemmScratch(e: WasmEngine, M: number, K: number, work: number): 
       bPack: e.alloc(e.fns.kcOf(K) * roundUp(e.NC, e.NR)),
       tile: e.alloc(e.MR * e.NR + e.MR),
       scratch: e.alloc(e.fns.blocking(5)),
-      rec: e.record(GEMM),
     });
   return { packedA, per, bPack: per[0]!.bPack, tile: per[0]!.tile };
 }
 
 /**
  * Runs the GEMM of record `rec` with the scratch `s`, split over its threads by columns (whole NR
- * panels) when there are enough, else by rows (whole MR panels).
+ * panels) when there are enough, else by rows (whole MR panels). Column splits are shrinking runs
+ * of panels the threads take in order (each run packs only its own B columns, so more runs cost
+ * no packing); row splits, where every run packs all of B, one run per thread. Each run has a
+ * record per thread (that thread's scratch), `GEMM.size` fields apart.
  */
 export function gemmRun(e: WasmEngine, rec: number, s: GemmScratch): void {
   const M = e.read(rec, GEMM, 'm');
   const N = e.read(rec, GEMM, 'n');
+  const K = e.read(rec, GEMM, 'k');
   const T = s.per.length;
   const byCols = N >= threadTuning.minPanels * T * e.NR;
   const byRows = !byCols && M >= threadTuning.minPanels * T * e.MR;
-  if (T === 1 || (!byCols && !byRows) || M * N * e.read(rec, GEMM, 'k') < threadTuning.minMacs) {
+  if (T === 1 || (!byCols && !byRows) || M * N * K < threadTuning.minMacs) {
     const t = s.per[0]!;
     e.write(rec, GEMM, { bPack: t.bPack, tile: t.tile, scratch: t.scratch });
     e.fns.gemm(rec);
     return;
   }
-  const [size, unit] = byCols ? [N, e.NR] : [M, e.MR];
+  const [size, unit, other] = byCols ? [N, e.NR, M] : [M, e.MR, N];
   const units = Math.ceil(size / unit);
-  const jobs: Job[] = s.per.map((t, i) => {
-    const r = t.rec;
-    e.i32.copyWithin(r >> 2, rec >> 2, (rec >> 2) + GEMM.size);
-    const [u0, u1] = part(units, T, i);
-    const begin = u0 * unit;
-    const end = Math.min(size, u1 * unit);
-    e.write(r, GEMM, byCols ? { columnBegin: begin, columnEnd: end } : { rowBegin: begin, rowEnd: end });
-    e.write(r, GEMM, { bPack: t.bPack, tile: t.tile, scratch: t.scratch });
-    return [FN.gemm, r] as const;
-  });
-  parallel(e, jobs);
+  const least = Math.max(threadTuning.minPanels, threadTuning.minJobMacs / (unit * other * Math.max(K, 1)));
+  const starts = byCols
+    ? runs(units, T, least)
+    : Array.from({ length: T + 1 }, (_, i) => part(units, T, i)[0]);
+  const top = e.alloc(0);
+  const stride = 4 * GEMM.size;
+  const jobs: Job[] = [];
+  for (let j = 0; j + 1 < starts.length; j++) {
+    const begin = starts[j]! * unit;
+    const end = Math.min(size, starts[j + 1]! * unit);
+    if (end <= begin) continue;
+    const base = e.alloc(GEMM.size * T);
+    for (let t = 0; t < T; t++) {
+      const r = base + t * stride;
+      const scratch = s.per[t]!;
+      e.i32.copyWithin(r >> 2, rec >> 2, (rec >> 2) + GEMM.size);
+      e.write(r, GEMM, byCols ? { columnBegin: begin, columnEnd: end } : { rowBegin: begin, rowEnd: end });
+      e.write(r, GEMM, { bPack: scratch.bPack, tile: scratch.tile, scratch: scratch.scratch });
+    }
+    jobs.push([FN.gemm, base, stride]);
+  }
+  parallel(e, jobs, T);
+  e.release(top);
 }
 
 /**

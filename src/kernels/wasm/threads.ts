@@ -4,18 +4,21 @@
  * Each engine (one build of the module, one shared WebAssembly.Memory) gets `threads − 1` workers,
  * started on the first call that can use them (worker_threads in Node, Web Workers in browsers;
  * the worker's code is the small script below, it imports nothing). A worker instantiates the same
- * compiled module on the same memory and then sleeps in Atomics.wait on a control block (its own
- * SharedArrayBuffer). A parallel step is a list of jobs, one per thread: an exported kernel and its
- * parameter record (records live in the shared memory); job 0 runs on the calling thread, the
- * others are written to the control block, the generation counter is bumped and the workers are
- * woken; the caller then waits until every worker has reported (Atomics.wait where the thread may
- * block, a spin on the browser's main thread, where it may not).
+ * compiled module on the same memory and then sleeps in Atomics.wait on its word of a control block
+ * (its own SharedArrayBuffer). A parallel step is a list of jobs: an exported kernel and its
+ * parameter record (records live in the shared memory). The caller writes the list to the control
+ * block, posts it to the workers it wants (their words: POSTED) and takes jobs itself, in order,
+ * from an atomic counter; a worker that wakes takes its posting (RUNNING) and then jobs from the
+ * same counter. Once the counter is past the last job the caller takes back every posting no worker
+ * has taken yet (so it never waits for a thread to wake) and waits only for the workers that run.
+ * Splitting a step into more jobs than threads (split.ts: shrinking runs of columns, channels or
+ * planes) is the work-stealing that keeps the caller from waiting for a slow or late thread.
  *
- * Results do not depend on the thread count: callers split work so that every output element is
- * computed by one job, with the same arithmetic in the same order as without threads (GEMM tiles
- * by rows or columns, never K; stores and col2im by channels; the resampling kernels by planes).
- * test/threads.test.ts and test/wasm-resample.test.ts check that the results are bit-identical
- * for 1, 2 and 3 threads.
+ * Results do not depend on the thread count or on which thread ran which job: callers split work
+ * so that every output element is computed by one job, with the same arithmetic in the same order
+ * as without threads (GEMM tiles by rows or columns, never K; stores and col2im by channels; the
+ * resampling kernels by planes). test/threads.test.ts and test/wasm-resample.test.ts check that the
+ * results are bit-identical for 1, 2 and 3 threads.
  *
  * Until every worker of a pool has started, steps run on the calling thread alone (a browser's
  * workers start only once the main thread returns to its event loop); `setNumThreads` resolves
@@ -40,20 +43,43 @@ export const POOL_FUNCTIONS = [
   'probeFma',
 ] as const satisfies readonly (keyof KernelExports)[];
 
-/** A job: the index of an exported kernel in POOL_FUNCTIONS and its record's byte offset. */
-export type Job = readonly [fn: number, record: number];
+/**
+ * A job: the index of an exported kernel in POOL_FUNCTIONS, its record's byte offset and, for jobs
+ * that need per-thread scratch, the byte stride between the records of consecutive threads (the
+ * thread with index t runs `record + t · threadStride`; 0: one record for every thread).
+ */
+export type Job = readonly [fn: number, record: number, threadStride?: number];
 
 /** Job function indices. */
 export const FN = Object.fromEntries(POOL_FUNCTIONS.map((name, i) => [name, i])) as {
   readonly [K in (typeof POOL_FUNCTIONS)[number]]: number;
 };
 
+/**
+ * How the threads of a step take its jobs. 'dynamic' (the default): from one atomic counter, in
+ * job order, so a thread that starts late takes fewer, and the caller runs itself every job of a
+ * worker that has not started by the time the caller is out of work (it never waits for a worker
+ * to wake). 'roundRobin': thread t runs jobs t, t + T, … and the caller waits for every worker —
+ * a fixed partition, for tests that need every worker to run jobs. Either way each job runs once,
+ * so results do not depend on the mode or on which thread ran what.
+ */
+export const poolTuning: { claim: 'dynamic' | 'roundRobin' } = { claim: 'dynamic' };
+
 // control block (Int32Array over its own SharedArrayBuffer)
-const GEN = 0;
-const PENDING = 1;
-const READY = 2;
-const ERROR = 3;
-const JOBS = 4;
+const NEXT = 0; // the next unclaimed job (dynamic claims)
+const COUNT = 1; // jobs in this step
+const READY = 2; // workers started
+const ERROR = 3; // a worker's kernel trapped
+const MODE = 4; // 0 dynamic, 1 round robin
+const THREADS = 5; // threads taking part in this step (round robin)
+const CLAIMED = 6; // jobs workers ran (counted for threadStats)
+const STATE = 8; // one word per worker: IDLE, POSTED or RUNNING
+/** The most jobs one posting carries (a step with more posts several times). */
+export const MAX_JOBS = 256;
+const IDLE = 0;
+const POSTED = 1;
+const RUNNING = 2;
+const jobsAt = (size: number): number => STATE + size;
 /**
  * Polls of the control block before a thread sleeps in Atomics.wait (some tens of µs). Waking a
  * sleeping thread is slow on virtual machines (the idle vCPU is halted): measured here, W1/b1 at 2
@@ -63,7 +89,9 @@ const SPIN = 20000;
 
 /**
  * The worker's script (plain JavaScript, evaluated as a classic script in Node's worker_threads
- * and as a Blob URL in browsers). One message starts it: { module, memory, ctl, id, names }.
+ * and as a Blob URL in browsers). One message starts it: { module, memory, ctl, id, size, names }.
+ * A worker sleeps until its state word is POSTED, takes it (POSTED → RUNNING; the caller may have
+ * taken it back first, POSTED → IDLE, and then the worker does nothing), runs jobs, and sets IDLE.
  */
 const WORKER_SOURCE = `
 'use strict';
@@ -71,27 +99,34 @@ function start(d) {
   const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
   const fns = d.names.map((n) => inst.exports[n]);
   const c = new Int32Array(d.ctl);
-  const slot = ${JOBS} + 2 * d.id;
-  let seen = Atomics.load(c, ${GEN});
+  const st = ${STATE} + d.id;
+  const J = ${STATE} + d.size;
+  const t = d.id + 1;
+  const run = (j) => {
+    try {
+      fns[c[J + 3 * j]](c[J + 3 * j + 1] + t * c[J + 3 * j + 2]);
+    } catch (e) {
+      Atomics.store(c, ${ERROR}, 1);
+    }
+  };
   Atomics.add(c, ${READY}, 1);
   Atomics.notify(c, ${READY});
   for (;;) {
     // a short spin first: steps of one op follow each other within microseconds, and waking from
     // Atomics.wait costs tens of them
-    for (let i = 0; i < ${SPIN} && Atomics.load(c, ${GEN}) === seen; i++);
-    Atomics.wait(c, ${GEN}, seen);
-    const gen = Atomics.load(c, ${GEN});
-    if (gen === seen) continue;
-    seen = gen;
-    const f = c[slot];
-    if (f >= 0) {
-      try {
-        fns[f](c[slot + 1]);
-      } catch (e) {
-        Atomics.store(c, ${ERROR}, 1);
-      }
+    for (let i = 0; i < ${SPIN} && Atomics.load(c, st) !== ${POSTED}; i++);
+    while (Atomics.load(c, st) !== ${POSTED}) Atomics.wait(c, st, ${IDLE});
+    if (Atomics.compareExchange(c, st, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue;
+    const n = c[${COUNT}];
+    let ran = 0;
+    if (c[${MODE}] === 1) {
+      for (let j = t, T = c[${THREADS}]; j < n; j += T, ran++) run(j);
+    } else {
+      for (let j = Atomics.add(c, ${NEXT}, 1); j < n; j = Atomics.add(c, ${NEXT}, 1), ran++) run(j);
     }
-    if (Atomics.sub(c, ${PENDING}, 1) === 1) Atomics.notify(c, ${PENDING});
+    if (ran) Atomics.add(c, ${CLAIMED}, ran);
+    Atomics.store(c, st, ${IDLE});
+    Atomics.notify(c, st);
   }
 }
 // Neither require nor import: Node evaluates this as CommonJS or, under --input-type=module (and
@@ -162,7 +197,7 @@ class WorkerPool {
     engine: WasmEngine,
     readonly size: number,
   ) {
-    this.ctl = new Int32Array(new SharedArrayBuffer(4 * (JOBS + 2 * size)));
+    this.ctl = new Int32Array(new SharedArrayBuffer(4 * (jobsAt(size) + 3 * MAX_JOBS)));
     for (let id = 0; id < size; id++) {
       const w = spawn();
       if (!w) break;
@@ -184,6 +219,7 @@ class WorkerPool {
         memory: engine.fns.memory,
         ctl: this.ctl.buffer,
         id,
+        size,
         names: POOL_FUNCTIONS,
       });
       this.workers.push(w);
@@ -209,30 +245,55 @@ class WorkerPool {
     return true;
   }
 
-  /** Runs `jobs` (at most size + 1): job 0 here, job i on worker i − 1; returns when all are done. */
-  run(jobs: readonly Job[], local: (job: Job) => void): void {
+  /**
+   * Runs `jobs` (at most MAX_JOBS) on this thread and the first `threads − 1` workers (see
+   * poolTuning); returns when all are done, with the number of jobs the workers ran.
+   */
+  run(jobs: readonly Job[], threads: number, local: (job: Job, t: number) => void): number {
     const c = this.ctl;
-    for (let w = 0; w < this.size; w++) {
-      const job = jobs[w + 1];
-      c[JOBS + 2 * w] = job ? job[0] : -1;
-      c[JOBS + 2 * w + 1] = job ? job[1] : 0;
+    const J = jobsAt(this.size);
+    const n = jobs.length;
+    const workers = Math.min(this.size, threads - 1, n - 1);
+    const roundRobin = poolTuning.claim === 'roundRobin';
+    for (let j = 0; j < n; j++) {
+      const job = jobs[j]!;
+      c[J + 3 * j] = job[0];
+      c[J + 3 * j + 1] = job[1];
+      c[J + 3 * j + 2] = job[2] ?? 0;
     }
-    Atomics.store(c, PENDING, this.size);
-    Atomics.add(c, GEN, 1);
-    Atomics.notify(c, GEN);
+    c[COUNT] = n;
+    c[MODE] = roundRobin ? 1 : 0;
+    c[THREADS] = workers + 1;
+    Atomics.store(c, CLAIMED, 0);
+    Atomics.store(c, NEXT, 0);
+    for (let w = 0; w < workers; w++) {
+      Atomics.store(c, STATE + w, POSTED);
+      Atomics.notify(c, STATE + w);
+    }
     let error: unknown = null;
-    try {
-      if (jobs[0]) local(jobs[0]);
-    } catch (e) {
-      error = e;
-    }
+    const runHere = (j: number): void => {
+      try {
+        local(jobs[j]!, 0);
+      } catch (e) {
+        error ??= e;
+      }
+    };
+    if (roundRobin) for (let j = 0; j < n; j += workers + 1) runHere(j);
+    else for (let j = Atomics.add(c, NEXT, 1); j < n; j = Atomics.add(c, NEXT, 1)) runHere(j);
     const block = mayBlock(c);
-    let spins = 0;
-    for (let p = Atomics.load(c, PENDING); p !== 0; p = Atomics.load(c, PENDING)) {
-      if (block && ++spins > SPIN) Atomics.wait(c, PENDING, p, 1000);
+    for (let w = 0; w < workers; w++) {
+      // a worker that has not taken its posting yet never will: the caller took every job
+      if (!roundRobin && Atomics.compareExchange(c, STATE + w, POSTED, IDLE) === POSTED) {
+        threadStats.takenBack++;
+        continue;
+      }
+      let spins = 0;
+      for (let s = Atomics.load(c, STATE + w); s !== IDLE; s = Atomics.load(c, STATE + w))
+        if (block && ++spins > SPIN) Atomics.wait(c, STATE + w, s, 1000);
     }
     if (error) throw error;
     if (Atomics.exchange(c, ERROR, 0) !== 0) throw new Error('wasm kernels: a worker thread trapped');
+    return Atomics.load(c, CLAIMED);
   }
 
   terminate(): void {
@@ -283,25 +344,36 @@ export function threadsOf(e: WasmEngine): number {
 }
 
 /**
- * Runs jobs (at most threadsOf(e)) in parallel: job 0 on this thread. With one job, or no ready
- * pool, they run here one after another.
+ * Runs `jobs` on up to `threads` threads (default: all of the pool's), this one included; jobs
+ * that name a thread stride need a record for each of those threads. With one job, or no ready
+ * pool, they run here one after another (as thread 0).
  */
-export function parallel(e: WasmEngine, jobs: readonly Job[]): void {
-  const call = (job: Job): void => {
-    (e.fns[POOL_FUNCTIONS[job[0]]!] as (p: number) => void)(job[1]);
+export function parallel(e: WasmEngine, jobs: readonly Job[], threads = Infinity): void {
+  const call = (job: Job, t: number): void => {
+    (e.fns[POOL_FUNCTIONS[job[0]]!] as (p: number) => void)(job[1] + t * (job[2] ?? 0));
   };
-  const pool = jobs.length > 1 ? poolOf(e) : null;
-  if (!pool?.ready || jobs.length > pool.size + 1) {
-    for (const job of jobs) call(job);
+  const pool = jobs.length > 1 && threads > 1 ? poolOf(e) : null;
+  if (!pool?.ready) {
+    for (const job of jobs) call(job, 0);
     return;
   }
-  pool.run(jobs, call);
-  threadStats.parallelSteps++;
-  threadStats.workerJobs += jobs.length - 1;
+  for (let j0 = 0; j0 < jobs.length; j0 += MAX_JOBS) {
+    const part = jobs.length <= MAX_JOBS ? jobs : jobs.slice(j0, j0 + MAX_JOBS);
+    if (part.length === 1) {
+      call(part[0]!, 0);
+      continue;
+    }
+    threadStats.jobs += part.length;
+    threadStats.workerJobs += pool.run(part, threads, call);
+    threadStats.parallelSteps++;
+  }
 }
 
-/** Counters for tests and measurements: steps that ran on more than one thread, jobs workers ran. */
-export const threadStats = { parallelSteps: 0, workerJobs: 0 };
+/**
+ * Counters for tests and measurements: steps posted to the workers, the jobs of those steps, the
+ * jobs workers ran, and postings the caller took back (no worker had started when it ran out of jobs).
+ */
+export const threadStats = { parallelSteps: 0, jobs: 0, workerJobs: 0, takenBack: 0 };
 
 /**
  * Starts the pool of engine `e` for the configured thread count; resolves when its workers run
