@@ -144,6 +144,14 @@ test('importOnnx refuses, naming the node and the operator, before any run', () 
     /\(MaxPool\).*smaller than the dilated kernel/,
     'shapes that cannot work, found by shape inference',
   );
+  refused(
+    edited('node/test_batchnorm_example/model.onnx', (m) => {
+      m.opsetImport![0]!.version = 7; // spatial is an attribute of opsets 7 and 8
+      m.graph!.node![0]!.attribute!.push({ name: 'spatial', type: 2, i: 2 });
+    }),
+    /\(BatchNormalization\): attribute spatial = 2 is not supported/,
+    'the attribute value as the model has it',
+  );
   refused(new Uint8Array([1, 2, 3, 4, 5]), /ONNX ModelProto|without a graph/, 'not a model');
 });
 
