@@ -10,7 +10,7 @@ export { DeconvError } from './errors.js';
 export { Tensor, tensor, zeros, ones, full, randn, rand } from './tensors.js';
 export { MAX_ELEMENTS } from './tensor.js';
 export type { DType, TensorOptions, RandomOptions } from './tensor.js';
-export { storageStats, setStoragePoolLimit, emptyStoragePool } from './storage.js';
+export { storageStats, settledStorageStats, setStoragePoolLimit, emptyStoragePool } from './storage.js';
 export type { StorageStats } from './storage.js';
 export { noGrad, isGradEnabled } from './autograd/tape.js';
 export { gradcheck } from './autograd/gradcheck.js';
@@ -42,7 +42,7 @@ export {
   samePadding,
   largestOutputPadding,
   largestPoolPadding,
-} from './geometry/arithmetic.js';
+} from './geometry/helpers.js';
 export type { ConvDim } from './geometry/arithmetic.js';
 export type { ConvOptions, ConvTransposeOptions, ConvGradOptions } from './ops/conv.js';
 export type { ConvOutputSizeArgs, ConvTransposeOutputSizeArgs, PaddingArg } from './geometry/conv.js';

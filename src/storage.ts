@@ -353,15 +353,19 @@ export function soleStorage(data: StorageArray): boolean {
 /**
  * The storage pool's statistics: what it holds, what is handed out, and how often it was reused.
  *
- * When the numbers are current: `pooledBytes`, `pooledBuffers` and the counts of disposals are
- * exact at every moment. `liveBytes` / `liveBuffers` count buffers handed out that were neither
- * disposed nor reported collected; a tensor dropped without `dispose()` is reported only when the
- * engine has garbage-collected it and then run its finalization callbacks, which happens between
- * tasks, never inside synchronous code. So a synchronous loop that drops tensors undisposed sees
- * `liveBytes` grow (to gigabytes) while the process's memory does not; the number becomes current
- * after the loop yields to the event loop and a collection ran. For a leak check, `dispose()` what
- * you are done with (then `liveBytes` is exact immediately), or read the numbers after
- * `await new Promise((r) => setTimeout(r, 0))` (in Node started with `--expose-gc`, after `gc()`).
+ * When the numbers are current: `pooledBytes`, `pooledBuffers`, `limitBytes`, `reused`,
+ * `allocated`, `returned` and `evicted` are exact at every moment, and so are `liveBytes` /
+ * `liveBuffers` for tensors that were disposed. A tensor dropped without `dispose()` stays
+ * counted in `liveBytes` / `liveBuffers` (and `wasmBytes`) until the engine has garbage-collected
+ * its storage *and* run the finalization callbacks that report it (`collected`,
+ * `wasmCollected`); those callbacks run as separate tasks of the event loop, never inside
+ * synchronous code, and several turns of the loop may pass before all have run. So in a
+ * synchronous loop that drops tensors undisposed `liveBytes` grows (to gigabytes) while the
+ * process's memory does not. To get current numbers: `dispose()` what you are done with (then
+ * they are exact at once), or `await settledStorageStats()`, which yields to the event loop until
+ * the pending reports have been delivered (after a full collection where `gc()` is exposed, as in
+ * `node --expose-gc`); what it still counts as live is storage the garbage collector has not
+ * freed.
  *
  * @example
  *   const y = interpolate(x, { scaleFactor: 2 });
@@ -370,6 +374,31 @@ export function soleStorage(data: StorageArray): boolean {
  */
 export function storageStats(): StorageStats {
   return { ...stats, pooledBuffers: lru.size, limitBytes: limit };
+}
+
+/**
+ * {@link storageStats} once the garbage collector's pending reports have been delivered: calls
+ * `gc()` where the engine exposes it (`node --expose-gc`), then yields to the event loop, one task
+ * at a time, until the counts of live and collected storage have not changed for three turns (at
+ * most 200 turns, a fraction of a second). Use it for leak checks of code that does not dispose.
+ *
+ * @example
+ *   for (let i = 0; i < 1000; i++) interpolate(x, { scaleFactor: 2 }); // never disposed
+ *   storageStats().liveBytes;                // still counts most of them (reports pending)
+ *   (await settledStorageStats()).liveBytes; // what the garbage collector has not freed
+ */
+export async function settledStorageStats(): Promise<StorageStats> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc === 'function') gc();
+  const mark = (): string => `${stats.liveBuffers} ${stats.collected} ${stats.wasmCollected}`;
+  let last = mark();
+  for (let turn = 0, still = 0; turn < 200 && still < 3; turn++) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const now = mark();
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+  return storageStats();
 }
 
 /**

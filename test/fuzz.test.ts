@@ -239,10 +239,64 @@ const allSpecs: Spec[] = [
     tensors: [],
     options: {
       at: 0,
-      keys: ['inputSize', 'outputSize', 'kernelSize', 'stride', 'padding', 'outputPadding', 'dilation'],
+      keys: [
+        'inputSize',
+        'outputSize',
+        'kernelSize',
+        'stride',
+        'padding',
+        'outputPadding',
+        'dilation',
+        'maxResults',
+      ],
     },
     call: (a) => lib.solveConvTranspose(a as never),
   },
+  {
+    name: 'hasEvenOverlap',
+    args: () => [{ kernelSize: [4, 3], stride: 2, dilation: 1 }],
+    tensors: [],
+    options: { at: 0, keys: ['kernelSize', 'stride', 'dilation'] },
+    call: (a) => lib.hasEvenOverlap(a as never),
+  },
+  {
+    name: 'convOutputLength',
+    args: () => [
+      { inputSize: 9, kernelSize: 3, stride: 2, padBegin: 1, padEnd: 0, dilation: 2, ceilMode: true },
+    ],
+    tensors: [],
+    options: {
+      at: 0,
+      keys: ['inputSize', 'kernelSize', 'stride', 'padBegin', 'padEnd', 'dilation', 'ceilMode'],
+    },
+    call: (a) => lib.convOutputLength(a as never),
+  },
+  {
+    name: 'transposedOutputLength',
+    args: () => [
+      { inputSize: 9, kernelSize: 3, stride: 2, padBegin: 1, padEnd: 0, dilation: 2, outputPadding: 1 },
+    ],
+    tensors: [],
+    options: {
+      at: 0,
+      keys: ['inputSize', 'kernelSize', 'stride', 'padBegin', 'padEnd', 'dilation', 'outputPadding'],
+    },
+    call: (a) => lib.transposedOutputLength(a as never),
+  },
+  ...(
+    [
+      ['effectiveKernel', [3, 2]],
+      ['unpoolOutputLength', [4, 2, 2, 0]],
+      ['samePadding', [4, 3]],
+      ['largestOutputPadding', [2, 3]],
+      ['largestPoolPadding', [5]],
+    ] as const
+  ).map(([name, args]): Spec => ({
+    name,
+    args: () => [...args],
+    tensors: [],
+    call: (...a) => (lib[name] as (...b: unknown[]) => unknown)(...a),
+  })),
   {
     name: 'convMatrix',
     args: () => [[1, 4, 4], randn([2, 1, 3, 3], { seed: 2 }), { stride: 1, padding: 1 }],
@@ -371,10 +425,7 @@ const allSpecs: Spec[] = [
   },
 ];
 
-// TEMPORARY (item 3 pending): the arithmetic helpers hang on huge options until they are bounded.
-const specs = allSpecs.filter(
-  (s) => !['solveConvTranspose', 'convOutputSize', 'convTransposeOutputSize'].includes(s.name),
-);
+const specs = allSpecs;
 
 type Mutation =
   | { kind: 'option'; key: string; value: unknown }

@@ -4,7 +4,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import * as lib from '../src/index.js';
 import { DeconvError, Tensor, randn, zeros, tensor, full, type KernelPath } from '../src/index.js';
 
@@ -205,4 +207,151 @@ test('an interpolation output within the element budget is produced, one beyond 
     'size',
     'beyond the element budget',
   );
+});
+
+test('the arithmetic helpers check every option and never round', () => {
+  const cos = lib.convOutputSize;
+  const ctos = lib.convTransposeOutputSize;
+  refuses(
+    () => cos({ inputSize: 7, kernelSize: 3, foo: 1 } as never),
+    'convOutputSize',
+    'foo',
+    'unknown key',
+  );
+  refuses(
+    () => cos({ inputSize: 7, kernelSize: 2, ceilMode: 'no' } as never),
+    'convOutputSize',
+    'ceilMode',
+    "ceilMode: 'no'",
+  );
+  refuses(
+    () => cos({ inputSize: 7, kernelSize: 2, ceilMode: 1 } as never),
+    'convOutputSize',
+    'ceilMode',
+    'ceilMode: 1',
+  );
+  refuses(() => cos([7, 3] as never), 'convOutputSize', 'args', 'an array');
+  refuses(() => cos({ inputSize: 7, kernelSize: 3, stride: NaN }), 'convOutputSize', 'stride', 'NaN');
+  refuses(() => cos({ inputSize: 7, kernelSize: 3, padding: 1e308 }), 'convOutputSize', 'padding', '1e308');
+  refuses(
+    () => cos({ inputSize: 7, kernelSize: 2 ** 31 - 1, dilation: 2 ** 31 - 1 }),
+    'convOutputSize',
+    'dilation',
+    'a dilated kernel beyond 2^53',
+  );
+  assert.deepEqual(cos({ inputSize: 7, kernelSize: 2, stride: 2, ceilMode: true }), [4], 'ceil mode');
+  assert.deepEqual(cos({ inputSize: 7, kernelSize: 2, stride: 2, ceilMode: false }), [3], 'floor mode');
+  refuses(
+    () => ctos({ inputSize: 7, kernelSize: 3, dilation: 1e308 }),
+    'convTransposeOutputSize',
+    'dilation',
+    '1e308',
+  );
+  refuses(() => ctos({ inputSize: 2 ** 53, kernelSize: 6 }), 'convTransposeOutputSize', 'inputSize', '2**53');
+  refuses(
+    () => ctos({ inputSize: 2 ** 31 - 1, kernelSize: 6, stride: 2 ** 31 - 1 }),
+    'convTransposeOutputSize',
+    'stride',
+    'an output beyond 2^53',
+  );
+  refuses(
+    () => ctos({ inputSize: 7, kernelSize: 3, strides: 2 } as never),
+    'convTransposeOutputSize',
+    'strides',
+    'unknown key',
+  );
+  refuses(
+    () => ctos({ inputSize: 7, kernelSize: 3, padding: 2 ** 31 - 1 }),
+    'convTransposeOutputSize',
+    'padding',
+    'huge padding',
+  );
+  // the padding that crops everything is blamed, not outputSize
+  onEveryPath((p) =>
+    refuses(
+      () =>
+        lib.convTranspose2d(randn([1, 1, 5, 5]), randn([1, 1, 3, 3]), {
+          padding: 2 ** 31 - 1,
+          outputSize: [5, 5],
+        }),
+      'convTranspose2d',
+      'padding',
+      `${p}: padding 2**31 - 1 with outputSize`,
+    ),
+  );
+  // a solver result can be spread in as it is
+  const best = lib.solveConvTranspose({ inputSize: 7, outputSize: 28 })[0]!;
+  assert.deepEqual(ctos({ inputSize: 7, ...best }), [28], 'a solver result spread in');
+  // the per-dimension formulas
+  refuses(() => lib.effectiveKernel(1e308, 2), 'effectiveKernel', 'kernelSize', 'effectiveKernel(1e308)');
+  refuses(() => lib.effectiveKernel(3, 2 ** 31 - 1 + 1), 'effectiveKernel', 'dilation', 'dilation 2**31');
+  refuses(() => lib.samePadding(3, 0.5), 'samePadding', 'dilation', 'samePadding(3, 0.5)');
+  refuses(() => lib.largestOutputPadding('2' as never, 1), 'largestOutputPadding', 'stride', "stride '2'");
+  refuses(() => lib.largestPoolPadding(-1), 'largestPoolPadding', 'kernelSize', 'kernelSize -1');
+  refuses(() => lib.unpoolOutputLength(4, 2, Infinity, 0), 'unpoolOutputLength', 'stride', 'stride Infinity');
+  const dim = { inputSize: 9, kernelSize: 3, stride: 2, padBegin: 1, padEnd: 0, dilation: 2 };
+  refuses(
+    () => lib.convOutputLength({ ...dim, ceilMode: 'no' } as never),
+    'convOutputLength',
+    'ceilMode',
+    "ceilMode 'no'",
+  );
+  refuses(
+    () => lib.convOutputLength({ ...dim, padding: 1 } as never),
+    'convOutputLength',
+    'padding',
+    'unknown key',
+  );
+  refuses(
+    () => lib.convOutputLength({ ...dim, stride: undefined } as never),
+    'convOutputLength',
+    'stride',
+    'missing',
+  );
+  refuses(
+    () => lib.transposedOutputLength(dim as never),
+    'transposedOutputLength',
+    'outputPadding',
+    'missing',
+  );
+  refuses(
+    () =>
+      lib.transposedOutputLength({ ...dim, inputSize: 2 ** 31 - 1, stride: 2 ** 31 - 1, outputPadding: 0 }),
+    'transposedOutputLength',
+    'stride',
+    'beyond 2^53',
+  );
+  refuses(
+    () => lib.hasEvenOverlap({ kernelSize: 4, stride: 2, foo: 1 } as never),
+    'hasEvenOverlap',
+    'foo',
+    'unknown key',
+  );
+  assert.equal(lib.effectiveKernel(3, 2), 5, 'effectiveKernel(3, 2)');
+  assert.equal(lib.convOutputLength({ ...dim, ceilMode: true }), 4, 'convOutputLength in ceil mode');
+  assert.equal(lib.transposedOutputLength({ ...dim, outputPadding: 1 }), 21, 'transposedOutputLength');
+  assert.equal(lib.unpoolOutputLength(4, 2, 2, 0), 8, 'unpoolOutputLength');
+});
+
+test("the prebuilt bundles keep Tensor's chained methods (CommonJS and the CDN bundle)", async (t) => {
+  // the package's "sideEffects": false once made esbuild drop `import './ops/chained.js'` from
+  // its own bundles: require('deconv').randn([2]).sum() threw "the ops are not loaded"
+  const dist = new URL('../dist/', import.meta.url);
+  const cjs = new URL('cjs/index.cjs', dist);
+  const cdn = new URL('deconv.browser.js', dist);
+  if (!existsSync(cjs) || !existsSync(cdn)) {
+    t.skip('dist/ is not built (npm test builds it first)');
+    return;
+  }
+  const req = createRequire(import.meta.url);
+  const fromCjs = req(fileURLToPath(cjs)) as typeof lib;
+  const fromCdn = (await import(cdn.href)) as typeof lib;
+  for (const [what, m] of [
+    ['dist/cjs/index.cjs', fromCjs],
+    ['dist/deconv.browser.js', fromCdn],
+  ] as const) {
+    const x = m.tensor([1, 2, 3, 4], [2, 2]);
+    assert.deepEqual(x.mul(2).sum().toArray(), 20, `${what}: t.mul(2).sum()`);
+    assert.deepEqual(x.reshape([4]).mean().toArray(), 2.5, `${what}: t.reshape().mean()`);
+  }
 });

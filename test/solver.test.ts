@@ -155,6 +155,78 @@ test('the list is complete and ordered: equal to a brute-force search within the
   );
 });
 
+test('large fixed dilations, paddings and kernels: still equal to the brute-force search', () => {
+  // exercises the search's skips: outputPaddings between the bands of the size equation, the
+  // first kernel size with a solution found from the strides nearest R / m, parities
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 30 }),
+      fc.integer({ min: 1, max: 16 }),
+      fc.record(
+        {
+          k: fc.integer({ min: 1, max: 16 }),
+          s: fc.integer({ min: 1, max: 16 }),
+          p: fc.integer({ min: 0, max: 60 }),
+          d: fc.integer({ min: 1, max: 12 }),
+        },
+        { requiredKeys: ['d'] },
+      ),
+      (i, o, fixed) => {
+        const r = solveConvTranspose({
+          inputSize: i,
+          outputSize: o,
+          kernelSize: fixed.k,
+          stride: fixed.s,
+          padding: fixed.p,
+          dilation: fixed.d,
+          maxResults: 100000,
+        });
+        assert.deepEqual(r.map(short), bruteForce(i, o, fixed), `${i} → ${o} ${JSON.stringify(fixed)}`);
+      },
+    ),
+    { numRuns: 60, seed: 7 },
+  );
+});
+
+test('the search bounds its own work: every call answers quickly, however large the options', () => {
+  const calls: Parameters<typeof solveConvTranspose>[0][] = [
+    { inputSize: 7, outputSize: 100000, dilation: 1024 }, // took 15 s
+    { inputSize: 7, outputSize: 28, dilation: 2 ** 24 }, // took 139 s
+    { inputSize: 7, outputSize: 28, padding: 2 ** 24 },
+    { inputSize: 548, outputSize: 10777, padding: 5370411, dilation: 8564875 },
+    { inputSize: 2710373, outputSize: 12131664, kernelSize: 2211 },
+    { inputSize: 1, outputSize: 2 ** 24, kernelSize: 1 },
+    { inputSize: 2 ** 24, outputSize: 2 ** 24 },
+    { inputSize: [7, 9, 11], outputSize: [2 ** 24, 2 ** 24 - 1, 2 ** 24 - 2], maxResults: 100000 },
+  ];
+  for (const c of calls) {
+    const t0 = performance.now();
+    const r = solveConvTranspose(c);
+    const ms = performance.now() - t0;
+    assert.ok(ms < 4000, `${JSON.stringify(c)}: ${ms.toFixed(0)} ms`);
+    for (const x of r.slice(0, 50))
+      assert.deepEqual(convTransposeOutputSize({ inputSize: c.inputSize, ...x }), [c.outputSize].flat());
+  }
+  // the first of 7 → 100000 with dilation 1024 (a must be odd: 6s − 2p = −353 − a), by hand
+  assert.equal(
+    short(solveConvTranspose({ inputSize: 7, outputSize: 100000, dilation: 1024 })[0]!),
+    'k99 s1 p180 a1 d1024',
+  );
+  // options beyond the bounds are refused at once
+  throwsArg(() => solveConvTranspose({ inputSize: 7, outputSize: 28, dilation: 2 ** 40 }), 'dilation');
+  throwsArg(() => solveConvTranspose({ inputSize: 7, outputSize: 28, padding: 1e308 }), 'padding');
+  throwsArg(
+    () => solveConvTranspose({ inputSize: 7, outputSize: 28, dilation: 2 ** 24 + 1 }),
+    'dilation',
+    /at most 16777216/,
+  );
+  throwsArg(
+    () => solveConvTranspose({ inputSize: 7, outputSize: 28, maxResults: 100001 }),
+    'maxResults',
+    /at most 100000/,
+  );
+});
+
 test('several dimensions: each solved alone, combined by summed rank, capped by maxResults', () => {
   const r = solveConvTranspose({ inputSize: [7, 16], outputSize: [28, 32], maxResults: 50 });
   assert.equal(r.length, 50);

@@ -30,6 +30,7 @@ import {
   randn,
   setKernelPath,
   setStoragePoolLimit,
+  settledStorageStats,
   storageStats,
   tensor,
   unfold,
@@ -325,6 +326,43 @@ test('the garbage collector safety net: undisposed storage is counted as collect
   );
   for (const t of fresh) t.dispose();
   kept = null;
+});
+
+test('settledStorageStats gives current numbers after a synchronous loop that never disposes', async () => {
+  const x = randn([1, 1, 256, 256], { seed: 1 });
+  const mib = 2 ** 20; // each output: 1 × 1 × 512 × 512 float32
+  // without gc(): the garbage collector frees the dropped outputs as the loop runs, but reports
+  // them only between tasks, so storageStats() inside synchronous code still counts them (the
+  // issue's 20-25 GB "live" at 150 MB RSS); settledStorageStats() waits for the reports
+  const start = await settledStorageStats();
+  for (let i = 0; i < 1000; i++) interpolate(x, { scaleFactor: 2 });
+  const inLoop = storageStats();
+  const settled = await settledStorageStats();
+  assert.ok(
+    inLoop.liveBytes - start.liveBytes > 500 * mib,
+    `synchronously, dropped outputs are still counted: ${(inLoop.liveBytes - start.liveBytes) / mib} MiB`,
+  );
+  assert.ok(
+    settled.liveBytes - start.liveBytes < 100 * mib,
+    `settled: ${(settled.liveBytes - start.liveBytes) / mib} MiB of 1000 MiB dropped still counted`,
+  );
+  // with gc() exposed (node --expose-gc) the count is exact: only what is held
+  v8.setFlagsFromString('--expose-gc');
+  const g = globalThis as { gc?: () => void };
+  const hadGc = g.gc;
+  g.gc = vm.runInNewContext('gc') as () => void;
+  try {
+    const base = await settledStorageStats();
+    const held = [0, 1, 2].map(() => interpolate(x, { scaleFactor: 2 }));
+    for (let i = 0; i < 200; i++) interpolate(x, { scaleFactor: 2 });
+    const exact = await settledStorageStats();
+    assert.equal(exact.liveBuffers, base.liveBuffers + 3, 'exactly the three held outputs are live');
+    assert.equal(exact.liveBytes, base.liveBytes + 3 * mib, 'with their bytes');
+    for (const t of held) t.dispose();
+    assert.equal(storageStats().liveBytes, base.liveBytes, 'disposed: exact at once');
+  } finally {
+    g.gc = hadGc;
+  }
 });
 
 /**

@@ -12,7 +12,7 @@
  * view of its gradient) is handled by the storage's count of live tensors.
  */
 import { DeconvError, fail, show } from '../errors.js';
-import { Tensor, allocate, tensorSerial } from '../tensor.js';
+import { Tensor, allocate, checkTensor, tensorSerial } from '../tensor.js';
 import { soleStorage } from '../storage.js';
 import { noGrad } from './tape.js';
 import { gradRules } from './rules.js';
@@ -90,8 +90,7 @@ export function runBackward(root: Tensor, gradOutput?: Tensor): void {
     }
     seed = new Tensor(root.dtype === 'float64' ? new Float64Array([1]) : new Float32Array([1]), root.shape);
   } else {
-    if (!(gradOutput instanceof Tensor)) fail(fn, 'gradOutput', gradOutput, 'must be a Tensor');
-    if (gradOutput.isDisposed) fail(fn, 'gradOutput', gradOutput, 'was disposed');
+    checkTensor(fn, 'gradOutput', gradOutput);
     if (
       gradOutput.shape.length !== root.shape.length ||
       gradOutput.shape.some((s, i) => s !== root.shape[i])

@@ -2,7 +2,8 @@
  * Finite-difference gradient checking in float64: compares the gradients `backward()` gives with
  * central differences of `<f(x), g>` for a random upstream gradient `g`.
  */
-import { Tensor } from '../tensor.js';
+import { Tensor, checkTensor } from '../tensor.js';
+import { fail } from '../errors.js';
 import { Rng } from '../random.js';
 import { noGrad } from './tape.js';
 
@@ -22,6 +23,9 @@ export function gradcheck(
   inputs: Tensor[],
   { eps = 1e-6, atol = 1e-5, rtol = 1e-4, seed = 0, maxElements = Infinity } = {},
 ): GradcheckResult {
+  if (typeof f !== 'function') fail('gradcheck', 'f', f, 'must be a function of tensors');
+  if (!Array.isArray(inputs)) fail('gradcheck', 'inputs', inputs, 'must be an array of Tensors');
+  inputs.forEach((x, i) => checkTensor('gradcheck', `inputs[${i}]`, x));
   for (const x of inputs) x.grad = null;
   const y = f(...inputs);
   const rng = new Rng(seed);

@@ -14,7 +14,7 @@
 import { fail } from '../errors.js';
 import { checkOptions } from '../geometry/args.js';
 import { Rng } from '../random.js';
-import { Tensor, allocate } from '../tensor.js';
+import { Tensor, allocate, checkTensor } from '../tensor.js';
 // the tensors makeDigitCanvases hands out have their chained methods in any bundle
 import '../ops/chained.js';
 
@@ -82,7 +82,7 @@ export function makeDigitCanvases(source: DigitSource, options: DigitCanvasOptio
   const fn = 'makeDigitCanvases';
   if (source === null || typeof source !== 'object') fail(fn, 'source', source, 'must be { images, labels }');
   const { images: src, labels: srcLabels } = source;
-  if (!(src instanceof Tensor)) fail(fn, 'source.images', src, 'must be a Tensor');
+  checkTensor(fn, 'source.images', src);
   const ok =
     (src.shape.length === 4 && src.shape[1] === 1 && src.shape[2] === 28 && src.shape[3] === 28) ||
     (src.shape.length === 3 && src.shape[1] === 28 && src.shape[2] === 28);

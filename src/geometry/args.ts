@@ -42,7 +42,8 @@ export const NON_NEGATIVE: IntRule = { min: 0, words: 'a non-negative integer' }
  */
 const MAX_OPTION = 2 ** 31 - 1;
 
-function checkInt(fn: string, path: string, v: unknown, rule: IntRule): number {
+/** One integer option: `rule.min` to 2³¹ − 1, else a DeconvError naming `path`. */
+export function checkInt(fn: string, path: string, v: unknown, rule: IntRule): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < rule.min)
     fail(fn, path, v, `must be ${rule.words}`);
   if (v > MAX_OPTION) fail(fn, path, v, `must be ${rule.words} of at most ${MAX_OPTION}`);

@@ -46,6 +46,60 @@ export function effectiveKernel(kernelSize: number, dilation: number): number {
   return dilation * (kernelSize - 1) + 1;
 }
 
+/**
+ * Largest size the arithmetic gives: 2⁵³ − 1, the largest integer a double holds exactly. Every
+ * option is at most 2³¹ − 1, so sums stay exact and only the products `d·(k − 1)` and `s·(i − 1)`
+ * can pass it; a result that would is refused, never rounded.
+ */
+export const MAX_EXACT_SIZE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * {@link effectiveKernel}, refusing (naming `dilationPath`) a dilated kernel beyond
+ * {@link MAX_EXACT_SIZE}, where sizes would no longer be exact.
+ */
+export function checkedEffectiveKernel(
+  fn: string,
+  dilationPath: string,
+  kernelSize: number,
+  dilation: number,
+): number {
+  const kE = effectiveKernel(kernelSize, dilation);
+  if (!(kE <= MAX_EXACT_SIZE)) {
+    fail(
+      fn,
+      dilationPath,
+      dilation,
+      `with kernel size ${kernelSize} gives a dilated kernel dilation·(kernelSize − 1) + 1 beyond ` +
+        `2^53 − 1 = ${MAX_EXACT_SIZE}, where sizes are no longer exact`,
+    );
+  }
+  return kE;
+}
+
+/**
+ * {@link transposedOutputLength}, refusing a length whose terms pass {@link MAX_EXACT_SIZE}
+ * (`s·(i − 1) + d·(k − 1) + 1 + a`, before the padding is taken off): the dilated kernel names
+ * `dilationPath`, the rest `stridePath`. Not checked: a result below 1.
+ */
+export function checkedTransposedOutputLength(
+  fn: string,
+  stridePath: string,
+  dilationPath: string,
+  a: ConvDim & { outputPadding: number },
+): number {
+  const kE = checkedEffectiveKernel(fn, dilationPath, a.kernelSize, a.dilation);
+  if (!(a.stride * (a.inputSize - 1) + kE + a.outputPadding <= MAX_EXACT_SIZE)) {
+    fail(
+      fn,
+      stridePath,
+      a.stride,
+      `with input size ${a.inputSize} gives an output size stride·(inputSize − 1) + ` +
+        `${kE + a.outputPadding} − padding beyond 2^53 − 1 = ${MAX_EXACT_SIZE}, where sizes are no longer exact`,
+    );
+  }
+  return transposedOutputLength(a);
+}
+
 /** The steps of a conv / pooling output length, for pictures that show them. */
 export interface ConvLengthSteps {
   /** `i + pBegin + pEnd − kE` */
@@ -86,6 +140,7 @@ export function checkedConvOutputLength(
   path: string,
   a: ConvDim & { ceilMode?: boolean },
 ): number {
+  checkedEffectiveKernel(fn, 'dilation', a.kernelSize, a.dilation);
   const o = convOutputLength(a);
   if (o < 1) {
     const padded = a.inputSize + a.padBegin + a.padEnd;

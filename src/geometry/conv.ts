@@ -32,13 +32,22 @@
  *   dilation d      → unchanged.
  */
 import { fail } from '../errors.js';
-import { explicitPairs, layoutOf, perDim, perDimPairs, POSITIVE, NON_NEGATIVE } from './args.js';
+import {
+  checkOptions,
+  explicitPairs,
+  layoutOf,
+  perDim,
+  perDimPairs,
+  POSITIVE,
+  NON_NEGATIVE,
+} from './args.js';
 import {
   checkOutputPadding,
   checkedConvOutputLength,
+  checkedTransposedOutputLength,
   effectiveKernel,
+  largestOutputPadding,
   samePadding,
-  transposedOutputLength,
 } from './arithmetic.js';
 
 export interface ConvGeometry {
@@ -276,25 +285,32 @@ function outputLengths(
   );
 }
 
-/** The smallest output size of a transposed convolution (outputPadding 0), per dimension. */
+/**
+ * The smallest output size of a transposed convolution (outputPadding 0), per dimension; a size
+ * beyond 2⁵³ − 1 (with the largest output padding) is refused, naming the stride or dilation.
+ */
 function transposeBaseSizes(
+  fn: string,
   inSize: readonly number[],
   kernel: readonly number[],
   stride: readonly number[],
   pad: { begin: readonly number[]; end: readonly number[] },
   dilation: readonly number[],
 ): number[] {
-  return inSize.map((i, k) =>
-    transposedOutputLength({
+  return inSize.map((i, k) => {
+    // checked with the largest output padding, so that every size outputPadding can reach is exact
+    const aMax = largestOutputPadding(stride[k]!, dilation[k]!);
+    const longest = checkedTransposedOutputLength(fn, `stride[${k}]`, `dilation[${k}]`, {
       inputSize: i,
       kernelSize: kernel[k]!,
       stride: stride[k]!,
       padBegin: pad.begin[k]!,
       padEnd: pad.end[k]!,
       dilation: dilation[k]!,
-      outputPadding: 0,
-    }),
-  );
+      outputPadding: aMax,
+    });
+    return longest - aMax;
+  });
 }
 
 function freezeGeometry(g: ConvGeometry): ConvGeometry {
@@ -370,6 +386,15 @@ function outputPaddingFromSize(p: ConvParams, base: readonly number[]): number[]
   return p.outputSize!.map((s, i) => {
     const lo = base[i]!;
     const hi = base[i]! + p.stride[i]! - 1;
+    if (hi < 1) {
+      // no size at all is reachable: the padding crops everything, whatever outputSize asks
+      fail(
+        p.fn,
+        'padding',
+        p.paddingArg,
+        `is too large: output size at most ${hi} in dimension ${i} (it must be at least 1)`,
+      );
+    }
     if (s < lo || s > hi) {
       fail(
         p.fn,
@@ -407,7 +432,7 @@ export function convTransposeGeometry(p: ConvParams, shapes: ConvShapes): ConvGe
     fail(fn, 'groups', groups, `must divide the input channels ${inputName}[${cdim}] = ${cin}`);
   const cout = shapes.weight[1]! * groups;
   const pad = resolvePadding(p, kernel);
-  const base = transposeBaseSizes(layout.spatial, kernel, stride, pad, dilation);
+  const base = transposeBaseSizes(fn, layout.spatial, kernel, stride, pad, dilation);
   const outputPadding = p.outputSize ? outputPaddingFromSize(p, base) : [...p.outputPadding!];
   const xSize = base.map((b, i) => b + outputPadding[i]!);
   xSize.forEach((o, i) => {
@@ -480,11 +505,19 @@ export interface ConvOutputSizeArgs {
  * Output size of a convolution (or pooling, with `ceilMode`) per spatial dimension:
  * `⌊(i + pBegin + pEnd − d·(k − 1) − 1) / s⌋ + 1`.
  *
+ * Every option is checked: sizes, strides, dilations and paddings are integers of at most 2³¹ − 1
+ * (`inputSize`, `padding` from 0; `kernelSize`, `stride`, `dilation` from 1), `ceilMode` is
+ * `true` or `false`, unknown keys are refused, and a dilated kernel beyond 2⁵³ − 1 is refused
+ * (the results themselves stay below 2³⁴, exact).
+ *
  * @example convOutputSize({ inputSize: [32, 32], kernelSize: 4, stride: 2, padding: 1 }) // [16, 16]
  */
 export function convOutputSize(args: ConvOutputSizeArgs): number[] {
   const fn = 'convOutputSize';
-  if (!args || typeof args !== 'object') fail(fn, 'args', args, 'must be an object');
+  if (!args || typeof args !== 'object' || Array.isArray(args)) fail(fn, 'args', args, 'must be an object');
+  checkOptions(fn, args, ['inputSize', 'kernelSize', 'stride', 'padding', 'dilation', 'ceilMode']);
+  if (args.ceilMode !== undefined && typeof args.ceilMode !== 'boolean')
+    fail(fn, 'ceilMode', args.ceilMode, 'must be true or false');
   const padArray = Array.isArray(args.padding) ? args.padding : undefined;
   const d = dimsOf(fn, {
     inputSize: args.inputSize,
@@ -503,7 +536,7 @@ export function convOutputSize(args: ConvOutputSizeArgs): number[] {
     p.stride,
     resolvePadding(p, kernel),
     p.dilation,
-    Boolean(args.ceilMode),
+    args.ceilMode === true,
     (k) => `inputSize[${k}]`,
   );
 }
@@ -521,11 +554,29 @@ export interface ConvTransposeOutputSizeArgs {
  * Output size of a transposed convolution per spatial dimension:
  * `s·(i − 1) + a + d·(k − 1) + 1 − pBegin − pEnd` (`o' = s(i' − 1) + a + k − 2p` when d = 1).
  *
+ * Every option is checked: sizes, strides, dilations and paddings are integers of at most 2³¹ − 1
+ * (`inputSize`, `kernelSize`, `stride`, `dilation` from 1; `padding`, `outputPadding` from 0),
+ * `outputPadding` below max(stride, dilation), unknown keys are refused (a solveConvTranspose
+ * result, whose `evenOverlap` is ignored, may be spread in), and a size beyond 2⁵³ − 1 (where a
+ * double is no longer exact) is refused naming the stride or dilation that made it.
+ *
  * @example convTransposeOutputSize({ inputSize: 16, kernelSize: 4, stride: 2, padding: 1 }) // [32]
  */
 export function convTransposeOutputSize(args: ConvTransposeOutputSizeArgs): number[] {
   const fn = 'convTransposeOutputSize';
-  if (!args || typeof args !== 'object') fail(fn, 'args', args, 'must be an object');
+  if (!args || typeof args !== 'object' || Array.isArray(args)) fail(fn, 'args', args, 'must be an object');
+  // a solver result (ConvTransposeConfig, with its evenOverlap flag) may be spread in as it is
+  checkOptions(fn, args, [
+    'inputSize',
+    'kernelSize',
+    'stride',
+    'padding',
+    'outputPadding',
+    'dilation',
+    'evenOverlap',
+  ]);
+  const even = (args as { evenOverlap?: unknown }).evenOverlap;
+  if (even !== undefined && typeof even !== 'boolean') fail(fn, 'evenOverlap', even, 'must be true or false');
   const padArray = Array.isArray(args.padding) ? args.padding : undefined;
   const d = dimsOf(fn, {
     inputSize: args.inputSize,
@@ -545,7 +596,7 @@ export function convTransposeOutputSize(args: ConvTransposeOutputSizeArgs): numb
     outputPadding: args.outputPadding,
     dilation: args.dilation,
   });
-  const base = transposeBaseSizes(inputSize, kernel, p.stride, resolvePadding(p, kernel), p.dilation);
+  const base = transposeBaseSizes(fn, inputSize, kernel, p.stride, resolvePadding(p, kernel), p.dilation);
   return base.map((b, i) => {
     const o = b + p.outputPadding![i]!;
     if (o < 1)

@@ -6,7 +6,7 @@
  */
 import { fail, show } from '../errors.js';
 import { Rng } from '../random.js';
-import { Tensor, allocate } from '../tensor.js';
+import { Tensor, allocate, checkTensor } from '../tensor.js';
 import { NON_NEGATIVE, POSITIVE, checkOptions, perDim, perDimPairs, type SizeArg } from '../geometry/args.js';
 import { checkOutputPadding } from '../geometry/arithmetic.js';
 import { resolveConvPadding, type PaddingArg } from '../geometry/conv.js';
@@ -837,7 +837,7 @@ export class Sigmoid extends Module {
 /** Returns its input. @example new Identity().forward(x) === x */
 export class Identity extends Module {
   forward(input: Tensor): Tensor {
-    return input;
+    return checkTensor('Identity', 'input', input);
   }
 }
 

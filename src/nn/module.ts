@@ -38,10 +38,16 @@ function checkName(fn: string, name: unknown): string {
 }
 
 function entriesOf(fn: string, dict: unknown): [string, unknown][] {
-  if (dict instanceof Map) return [...(dict as Map<string, unknown>).entries()];
-  if (dict === null || typeof dict !== 'object' || Array.isArray(dict) || dict instanceof Tensor)
-    fail(fn, 'stateDict', dict, 'must be a Map or a record of names to tensors');
-  return Object.entries(dict);
+  let entries: [string, unknown][];
+  if (dict instanceof Map) entries = [...(dict as Map<string, unknown>).entries()];
+  else {
+    if (dict === null || typeof dict !== 'object' || Array.isArray(dict) || dict instanceof Tensor)
+      fail(fn, 'stateDict', dict, 'must be a Map or a record of names to tensors');
+    entries = Object.entries(dict);
+  }
+  // every value a live deconv Tensor (a look-alike is refused where the keys are matched)
+  for (const [key, v] of entries) if (v instanceof Tensor) checkLive(fn, `stateDict[${show(key)}]`, v);
+  return entries;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -83,6 +89,7 @@ export abstract class Module {
     this.#checkFree(fn, checkName(fn, name));
     if (value !== null) {
       if (!(value instanceof Tensor)) fail(fn, 'value', value, 'must be a Tensor or null');
+      checkLive(fn, 'value', value);
       if (value.dtype === 'int32') fail(fn, 'value.dtype', value.dtype, "must be 'float32' or 'float64'");
       if (value.node !== null)
         fail(fn, 'value', value, 'must be a leaf tensor, not the result of an op (detach() it)');
@@ -99,6 +106,7 @@ export abstract class Module {
     const fn = 'registerBuffer';
     this.#checkFree(fn, checkName(fn, name));
     if (value !== null && !(value instanceof Tensor)) fail(fn, 'value', value, 'must be a Tensor or null');
+    if (value !== null) checkLive(fn, 'value', value);
     this.#buffers.set(name, value);
     return value;
   }

@@ -36,6 +36,7 @@ function checkParams(fn: string, params: unknown): Tensor[] {
   const seen = new Set<Tensor>();
   list.forEach((p, i) => {
     if (!(p instanceof Tensor)) fail(fn, `params[${i}]`, p, 'must be a Tensor');
+    checkLive(fn, `params[${i}]`, p);
     if (p.dtype === 'int32') fail(fn, `params[${i}].dtype`, p.dtype, "must be 'float32' or 'float64'");
     if (seen.has(p)) fail(fn, `params[${i}]`, p, 'appears twice in params (it would be stepped twice)');
     seen.add(p);

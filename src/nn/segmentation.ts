@@ -44,7 +44,7 @@
  */
 import { fail } from '../errors.js';
 import { Rng } from '../random.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, checkTensor } from '../tensor.js';
 import { checkOptions } from '../geometry/args.js';
 import { maxPool2d, maxUnpool2d } from '../ops/pool.js';
 import { interpolate } from '../ops/interpolate.js';
@@ -561,10 +561,10 @@ export function segmentationModel(
 // Scores
 
 function checkLogits(fn: string, logits: unknown): Tensor {
-  if (!(logits instanceof Tensor)) fail(fn, 'logits', logits, 'must be a Tensor');
-  if (logits.shape.length !== 4 || logits.dtype === 'int32')
-    fail(fn, 'logits.shape', logits.shape, 'must be float (N, numClasses, H, W)');
-  return logits;
+  const t = checkTensor(fn, 'logits', logits);
+  if (t.shape.length !== 4 || t.dtype === 'int32')
+    fail(fn, 'logits.shape', t.shape, 'must be float (N, numClasses, H, W)');
+  return t;
 }
 
 /**
@@ -610,9 +610,9 @@ export function confusionMatrix(
   const fn = 'confusionMatrix';
   if (!Number.isInteger(numClasses) || numClasses < 1)
     fail(fn, 'numClasses', numClasses, 'must be a positive integer');
-  if (!(predicted instanceof Tensor) || predicted.dtype !== 'int32')
+  if (checkTensor(fn, 'predicted', predicted).dtype !== 'int32')
     fail(fn, 'predicted', predicted, 'must be an int32 Tensor');
-  if (!(labels instanceof Tensor) || labels.dtype !== 'int32')
+  if (checkTensor(fn, 'labels', labels).dtype !== 'int32')
     fail(fn, 'labels', labels, 'must be an int32 Tensor');
   if (predicted.size !== labels.size)
     fail(fn, 'labels.shape', labels.shape, `must have as many pixels as predicted (${predicted.size})`);
@@ -685,7 +685,7 @@ export function segmentationScores(confusion: Float64Array, numClasses: number):
  */
 export function nyquistEnergyShare(logits: Tensor): number {
   const fn = 'nyquistEnergyShare';
-  if (!(logits instanceof Tensor)) fail(fn, 'logits', logits, 'must be a Tensor');
+  checkTensor(fn, 'logits', logits);
   const s = logits.shape;
   const ok =
     (s.length === 3 || (s.length === 4 && s[0] === 1)) &&

@@ -14,7 +14,7 @@
  * plane size.
  */
 import { DeconvError, show } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, checkTensor } from '../tensor.js';
 import { noGrad, setTracer } from '../autograd/tape.js';
 import type { TapeNode } from '../autograd/tape.js';
 import type { OpSaved } from '../autograd/registry.js';
@@ -518,6 +518,7 @@ export function exportOnnx(
       `example = ${show(example)} must be a Tensor or a non-empty array of Tensors`,
     );
   }
+  examples.forEach((t, i) => checkTensor(FN, example instanceof Tensor ? 'example' : `example[${i}]`, t));
   if (options === null || typeof options !== 'object')
     throw new DeconvError(FN, 'options', `options = ${show(options)} must be an object`);
   for (const k of Object.keys(options)) {

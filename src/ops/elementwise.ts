@@ -491,12 +491,12 @@ function checkFloat(fn: string, argument: string, x: unknown): Tensor {
 }
 
 /** `x` for `x > 0`, `negativeSlope · x` otherwise (PyTorch's `leaky_relu`, default slope 0.01). */
-export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  checkFloat('leakyRelu', 'input', x);
+export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
+  checkFloat('leakyRelu', 'input', input);
   if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope))
     fail('leakyRelu', 'negativeSlope', negativeSlope, 'must be a finite number');
-  const y = unary(x, (v) => (v > 0 ? v : v * negativeSlope));
-  return record('leakyRelu', y, [x], () => ({ x, negativeSlope }));
+  const y = unary(input, (v) => (v > 0 ? v : v * negativeSlope));
+  return record('leakyRelu', y, [input], () => ({ x: input, negativeSlope }));
 }
 
 /**
@@ -504,10 +504,10 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
  * the small values (no linear cut-off at `x > 20` as `torch.nn.functional.softplus` has: the
  * difference there is below float32 resolution). Gradient `sigmoid(x)`.
  */
-export function softplus(x: Tensor): Tensor {
-  checkFloat('softplus', 'input', x);
-  const y = unary(x, (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))));
-  return record('softplus', y, [x], () => ({ x }));
+export function softplus(input: Tensor): Tensor {
+  checkFloat('softplus', 'input', input);
+  const y = unary(input, (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))));
+  return record('softplus', y, [input], () => ({ x: input }));
 }
 
 /** Sizes around `dim`: (outer, n, inner) with `shape = (...outer, n, ...inner)`. */
@@ -520,17 +520,17 @@ function around(shape: readonly number[], dim: number): [number, number, number]
 }
 
 /** `x − log Σ exp(x)` along `dim` (the max is subtracted first, so large logits do not overflow). */
-export function logSoftmax(x: Tensor, dim: number): Tensor {
+export function logSoftmax(input: Tensor, dim: number): Tensor {
   const fn = 'logSoftmax';
-  checkFloat(fn, 'input', x);
-  const nd = x.shape.length;
+  checkFloat(fn, 'input', input);
+  const nd = input.shape.length;
   if (!Number.isInteger(dim) || dim < -Math.max(nd, 1) || dim >= Math.max(nd, 1))
     fail(fn, 'dim', dim, `must be an integer in [${-Math.max(nd, 1)}, ${Math.max(nd, 1) - 1}]`);
   const d = dim < 0 ? dim + Math.max(nd, 1) : dim;
-  const shape = nd === 0 ? [1] : x.shape;
+  const shape = nd === 0 ? [1] : input.shape;
   const [outer, n, inner] = around(shape, d);
-  const out = allocate(fn, 'input', x.shape, floatDtype(x));
-  const xd = x.data;
+  const out = allocate(fn, 'input', input.shape, floatDtype(input));
+  const xd = input.data;
   for (let o = 0; o < outer; o++)
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
@@ -541,8 +541,8 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
       const lse = max + Math.log(s);
       for (let k = 0; k < n; k++) out[base + k * inner] = xd[base + k * inner]! - lse;
     }
-  const y = new Tensor(out, x.shape);
-  return record('logSoftmax', y, [x], () => ({ y, dim: d }));
+  const y = new Tensor(out, input.shape);
+  return record('logSoftmax', y, [input], () => ({ y, dim: d }));
 }
 
 /**

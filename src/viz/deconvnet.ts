@@ -17,7 +17,7 @@
  */
 import { fail, show } from '../errors.js';
 import { noGrad } from '../autograd/tape.js';
-import { Tensor, allocate, checkLive, checkTensor } from '../tensor.js';
+import { Tensor, allocate, checkFloatTensor, checkLive, checkTensor } from '../tensor.js';
 import { resolveConvPadding } from '../geometry/conv.js';
 import { convTranspose2d } from '../ops/conv.js';
 import { maxPool2d, maxUnpool2d } from '../ops/pool.js';
@@ -107,6 +107,35 @@ export function deconvnetForward(layers: readonly DeconvNetLayer[], input: Tenso
   });
 }
 
+/**
+ * Checks a trace (what deconvnetForward returned): its layers, and every tensor in it — the input,
+ * each output, each max pooling's switches and each convolution's weight — a live deconv Tensor.
+ */
+function checkTrace(fn: string, trace: unknown): DeconvNetTrace {
+  const t = trace as DeconvNetTrace;
+  if (
+    trace === null ||
+    typeof trace !== 'object' ||
+    !Array.isArray(t.layers) ||
+    !Array.isArray(t.outputs) ||
+    !Array.isArray(t.switches) ||
+    t.outputs.length !== t.layers.length ||
+    t.switches.length !== t.layers.length
+  )
+    fail(fn, 'trace', trace, 'must be a trace from deconvnetForward (layers, input, outputs, switches)');
+  checkFloatTensor(fn, 'trace.input', t.input);
+  t.layers.forEach((l, i) => {
+    if (!isInvertible(l)) fail(fn, `trace.layers[${i}]`, l, 'must be a Conv2d, ReLU or MaxPool2d');
+    if (l instanceof Conv2d) checkFloatTensor(fn, `trace.layers[${i}].weight`, l.weight);
+    checkFloatTensor(fn, `trace.outputs[${i}]`, t.outputs[i]);
+    if (l instanceof MaxPool2d) {
+      const s = checkTensor(fn, `trace.switches[${i}]`, t.switches[i]);
+      if (s.dtype !== 'int32') fail(fn, `trace.switches[${i}].dtype`, s.dtype, "must be 'int32'");
+    }
+  });
+  return t;
+}
+
 /** The images `images` of a batched tensor, in that order: `(images.length, ...)`. */
 export function selectImages(t: Tensor, images: readonly number[]): Tensor {
   checkTensor('selectImages', 't', t);
@@ -144,13 +173,14 @@ export function deconvnetProject(
   images?: readonly number[],
 ): Tensor {
   const fn = 'deconvnetProject';
-  const { layers, outputs, switches } = trace;
+  const { layers, outputs, switches } = checkTrace(fn, trace);
   if (!Number.isInteger(from) || from < 0 || from >= layers.length)
     fail(fn, 'from', from, `must be a layer index in [0, ${layers.length - 1}]`);
   const n = trace.input.shape[0]!;
   const rows = images ?? Array.from({ length: n }, (_, i) => i);
   const expected = [rows.length, ...outputs[from]!.shape.slice(1)];
-  if (!(activations instanceof Tensor) || show(activations.shape) !== show(expected))
+  checkFloatTensor(fn, 'activations', activations);
+  if (show(activations.shape) !== show(expected))
     fail(
       fn,
       'activations',
@@ -251,6 +281,7 @@ export interface Activation {
  */
 export function topActivations(trace: DeconvNetTrace, from: number, channel: number, k = 9): Activation[] {
   const fn = 'topActivations';
+  checkTrace(fn, trace);
   if (!Number.isInteger(from) || from < 0 || from >= trace.outputs.length)
     fail(fn, 'from', from, `must be a layer index in [0, ${trace.outputs.length - 1}]`);
   const out = trace.outputs[from]!;
@@ -281,6 +312,10 @@ export function topActivations(trace: DeconvNetTrace, from: number, channel: num
  * `acts.map((a) => a.image)`.
  */
 export function isolate(trace: DeconvNetTrace, from: number, acts: readonly Activation[]): Tensor {
+  checkTrace('isolate', trace);
+  if (!Number.isInteger(from) || from < 0 || from >= trace.outputs.length)
+    fail('isolate', 'from', from, `must be a layer index in [0, ${trace.outputs.length - 1}]`);
+  if (!Array.isArray(acts)) fail('isolate', 'acts', acts, 'must be an array of activations');
   const [, c, h, w] = trace.outputs[from]!.shape as [number, number, number, number];
   const shape = [acts.length, c, h, w];
   const data = allocate('isolate', 'acts', shape, 'float32');
