@@ -239,7 +239,7 @@ test('a strict CommonJS TypeScript project (Node16, no @types/node) type-checks 
         // hiding types that resolve to the ESM build)
         module: 'Node16',
         moduleResolution: 'Node16',
-        lib: ['ES2022', 'DOM'], // console, WebAssembly: from the DOM lib, not from @types/node
+        lib: ['ES2022', 'DOM'], // console (the app's, not the package's): from the DOM lib, not @types/node
         types: [],
         typeRoots: [],
         outDir: 'out',
