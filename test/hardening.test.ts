@@ -209,6 +209,27 @@ test('an interpolation output within the element budget is produced, one beyond 
   );
 });
 
+test('resize: tables in typed arrays, an empty batch builds none, beyond the budget refused first', () => {
+  // ONNX Resize's taps once lived in JavaScript arrays (gigabytes, and V8's fatal error past its limit)
+  const y = lib.resize(randn([1, 1, 4], { seed: 1 }), { sizes: [2 ** 22], mode: 'cubic' });
+  assert.equal(y.size, 2 ** 22, 'a 2^22 cubic resize');
+  // all valid in ONNX: the spatial sizes of an empty batch allocate nothing
+  const e = lib.resize(zeros([0, 2, 4, 2 ** 31 - 1]), { mode: 'linear', sizes: [1, 3] });
+  assert.deepEqual([...e.shape], [0, 2, 1, 3], 'empty batch shape');
+  const g = zeros([0, 2, 2 ** 31 - 1, 4], { requiresGrad: true });
+  lib
+    .resize(g, { mode: 'cubic', sizes: [3, 2 ** 31 - 1] })
+    .sum()
+    .backward();
+  assert.deepEqual([...g.grad!.shape], [0, 2, 2 ** 31 - 1, 4], 'empty batch gradient shape');
+  refuses(
+    () => lib.resize(randn([1, 1, 4], { seed: 1 }), { sizes: [2 ** 31] }),
+    'resize',
+    'sizes',
+    'beyond the element budget',
+  );
+});
+
 test('the arithmetic helpers check every option and never round', () => {
   const cos = lib.convOutputSize;
   const ctos = lib.convTransposeOutputSize;

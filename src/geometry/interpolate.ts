@@ -105,7 +105,7 @@ export interface InterpolateGeometry {
   readonly outputSpatial: readonly number[];
   /** Per spatial dimension, padded at the front to 3 with 1 → 1 identity taps. */
   readonly forward: readonly [Taps, Taps, Taps];
-  /** The transposes of `forward`: the taps of the backward pass. */
+  /** The transposes of `forward`: the taps of the backward pass (built on first read). */
   readonly backward: readonly [Taps, Taps, Taps];
 }
 
@@ -123,7 +123,7 @@ const MODE_DIMS: Partial<Record<InterpolateMode, number>> = {
  * Taps in typed arrays of `capacity` entries (an upper bound on the taps of all rows): JavaScript
  * arrays of 10⁸ entries take gigabytes and, past V8's limit, end the process with a fatal error.
  */
-function buildTaps(
+export function buildTaps(
   inSize: number,
   outSize: number,
   capacity: number,
@@ -196,11 +196,13 @@ function sourceCoordinate(scale: number, o: number, alignCorners: boolean, cubic
   return !cubic && x < 0 ? 0 : x;
 }
 
-/** Keys' cubic convolution weights for the 4 taps around a fractional offset `t` in [0, 1). */
-function cubicWeights(t: number): [number, number, number, number] {
-  const A = -0.75;
-  const near = (x: number): number => ((A + 2) * x - (A + 3)) * x * x + 1; // |x| <= 1
-  const far = (x: number): number => ((A * x - 5 * A) * x + 8 * A) * x - 4 * A; // 1 < |x| < 2
+/**
+ * Keys' cubic convolution weights, coefficient `a` (PyTorch's −0.75, ONNX's `cubic_coeff_a`), for
+ * the 4 taps around a fractional offset `t` in [0, 1).
+ */
+export function cubicWeights(t: number, a: number): [number, number, number, number] {
+  const near = (x: number): number => ((a + 2) * x - (a + 3)) * x * x + 1; // |x| <= 1
+  const far = (x: number): number => ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; // 1 < |x| < 2
   return [far(t + 1), near(t), near(1 - t), far(2 - t)];
 }
 
@@ -257,7 +259,7 @@ function dimensionTaps(
       return buildTaps(inSize, outSize, 4 * outSize, (o, push) => {
         const x = sourceCoordinate(scale, o, alignCorners, true);
         const i0 = Math.floor(x);
-        const w = cubicWeights(x - i0);
+        const w = cubicWeights(x - i0, -0.75);
         for (let j = 0; j < 4; j++) push(Math.max(Math.min(i0 - 1 + j, last), 0), w[j]!);
       });
     }
@@ -275,7 +277,8 @@ function dimensionTaps(
   }
 }
 
-function identityTaps(): Taps {
+/** The taps of a length-1 dimension (the padding of rank to 3). */
+export function identityTaps(): Taps {
   return {
     inSize: 1,
     outSize: 1,
@@ -521,6 +524,7 @@ export function interpolateGeometry(
     return out as [Taps, Taps, Taps];
   };
   const forward = pad3(forwardTaps);
+  let backward: readonly [Taps, Taps, Taps] | undefined;
   return Object.freeze({
     mode,
     alignCorners,
@@ -532,14 +536,23 @@ export function interpolateGeometry(
     inputSpatial: Object.freeze(inputSpatial),
     outputSpatial: Object.freeze(outputSpatial),
     forward: Object.freeze(forward),
-    backward: Object.freeze(
-      tables(fn, sizeName, sizeValue, () => pad3(backwardSource()).map(transposeTaps) as [Taps, Taps, Taps]),
-    ),
+    // Built on first read (the backward pass), so a forward-only call holds one set of tables.
+    get backward(): readonly [Taps, Taps, Taps] {
+      backward ??= Object.freeze(
+        tables(
+          fn,
+          sizeName,
+          sizeValue,
+          () => pad3(backwardSource()).map(transposeTaps) as [Taps, Taps, Taps],
+        ),
+      );
+      return backward;
+    },
   });
 }
 
 /** Builds tap tables, turning an allocation failure into a DeconvError naming the size option. */
-function tables<T>(fn: string, sizeName: string, sizeValue: unknown, build: () => T): T {
+export function tables<T>(fn: string, sizeName: string, sizeValue: unknown, build: () => T): T {
   try {
     return build();
   } catch (e) {

@@ -34,7 +34,7 @@
 import { fail, show } from '../errors.js';
 import { MAX_ELEMENTS } from '../limits.js';
 import { product as numel } from './arithmetic.js';
-import { transposeTaps, type Taps } from './interpolate.js';
+import { buildTaps, cubicWeights, identityTaps, tables, transposeTaps, type Taps } from './interpolate.js';
 
 export type ResizeMode = 'nearest' | 'linear' | 'cubic';
 export type CoordinateTransformationMode =
@@ -108,12 +108,6 @@ export function resizeSourceCoordinate(dim: ResizeDimension, o: number): number 
   }
 }
 
-function cubicWeights(r: number, a: number): number[] {
-  const far = (t: number): number => ((a * t - 5 * a) * t + 8 * a) * t - 4 * a; // 1 <= |t| < 2
-  const near = (t: number): number => ((a + 2) * t - (a + 3)) * t * t + 1; // |t| <= 1
-  return [far(r + 1), near(r), near(1 - r), far(2 - r)];
-}
-
 /**
  * The taps of one dimension and, per output index, whether it extrapolates (reads nothing and is
  * `extrapolationValue` instead).
@@ -122,16 +116,13 @@ export function resizeTaps(dim: ResizeDimension): { taps: Taps; outside: Uint8Ar
   const { inSize, outSize } = dim;
   const last = inSize - 1;
   const clamp = (i: number): number => Math.min(Math.max(i, 0), last);
-  const start = new Int32Array(outSize + 1);
-  const index: number[] = [];
-  const weight: number[] = [];
   const outside = new Uint8Array(outSize);
-  for (let o = 0; o < outSize; o++) {
-    start[o] = index.length;
+  const perRow = dim.mode === 'nearest' ? 1 : dim.mode === 'linear' ? 2 : 4;
+  const taps = buildTaps(inSize, outSize, outSize * perRow, (o, push) => {
     const x = resizeSourceCoordinate(dim, o);
     if (Number.isNaN(x)) {
       outside[o] = 1;
-      continue;
+      return;
     }
     const i0 = Math.floor(x);
     const r = x - i0;
@@ -141,11 +132,10 @@ export function resizeTaps(dim: ResizeDimension): { taps: Taps; outside: Uint8Ar
       else if (dim.nearestMode === 'round_prefer_floor') up = r > 0.5;
       else if (dim.nearestMode === 'round_prefer_ceil') up = r >= 0.5;
       else up = dim.nearestMode === 'ceil';
-      index.push(clamp(up ? i0 + 1 : i0));
-      weight.push(1);
+      push(clamp(up ? i0 + 1 : i0), 1);
     } else if (dim.mode === 'linear') {
-      index.push(clamp(i0), clamp(i0 + 1));
-      weight.push(1 - r, r);
+      push(clamp(i0), 1 - r);
+      push(clamp(i0 + 1), r);
     } else {
       const w = cubicWeights(r, dim.cubicCoeffA);
       if (dim.excludeOutside) {
@@ -157,17 +147,10 @@ export function resizeTaps(dim: ResizeDimension): { taps: Taps; outside: Uint8Ar
         }
         for (let j = 0; j < 4; j++) w[j]! /= total;
       }
-      for (let j = 0; j < 4; j++) {
-        index.push(clamp(i0 - 1 + j));
-        weight.push(w[j]!);
-      }
+      for (let j = 0; j < 4; j++) push(clamp(i0 - 1 + j), w[j]!);
     }
-  }
-  start[outSize] = index.length;
-  return {
-    taps: { inSize, outSize, start, index: Int32Array.from(index), weight: Float64Array.from(weight) },
-    outside,
-  };
+  });
+  return { taps, outside };
 }
 
 export interface ResizeOptions {
@@ -214,16 +197,6 @@ export interface ResizeGeometry {
   readonly outside: readonly (Uint8Array | null)[];
   readonly forward: readonly [Taps, Taps, Taps];
   readonly backward: readonly [Taps, Taps, Taps];
-}
-
-function identityTaps(): Taps {
-  return {
-    inSize: 1,
-    outSize: 1,
-    start: Int32Array.of(0, 1),
-    index: Int32Array.of(0),
-    weight: Float64Array.of(1),
-  };
 }
 
 function perDim(
@@ -375,7 +348,13 @@ export function resizeGeometry(
     excludeOutside,
     roi: roi ? [roi[i]!, roi[d + i]!] : [0, 1],
   }));
-  const built = dims.map(resizeTaps);
+  const sizeName = sizes !== undefined ? 'sizes' : 'scales';
+  // An empty batch reads no taps: none are built (they are sized by the spatial sizes, which an
+  // empty batch leaves as large as 2³¹ − 1), and the kernels are not called (ops/resize.ts).
+  const empty = numel(inputShape.slice(0, rank - d)) === 0;
+  const built = tables(fn, sizeName, given, () =>
+    dims.map((dim) => (empty ? { taps: identityTaps(), outside: new Uint8Array(1) } : resizeTaps(dim))),
+  );
   const pad = <T>(xs: T[], fill: () => T): T[] => {
     const out = [...xs];
     while (out.length < 3) out.unshift(fill());
@@ -385,6 +364,7 @@ export function resizeGeometry(
     built.map((b) => b.taps),
     identityTaps,
   ) as [Taps, Taps, Taps];
+  let backward: readonly [Taps, Taps, Taps] | undefined;
   return Object.freeze({
     d,
     planes: numel(inputShape.slice(0, rank - d)),
@@ -399,6 +379,12 @@ export function resizeGeometry(
       ),
     ),
     forward: Object.freeze(forward),
-    backward: Object.freeze(forward.map(transposeTaps) as [Taps, Taps, Taps]),
+    // Built on first read (the backward pass), so a forward-only call holds one set of tables.
+    get backward(): readonly [Taps, Taps, Taps] {
+      backward ??= Object.freeze(
+        tables(fn, sizeName, given, () => forward.map(transposeTaps) as [Taps, Taps, Taps]),
+      );
+      return backward;
+    },
   });
 }

@@ -89,6 +89,8 @@ export function resize(input: Tensor, options: ResizeOptions): Tensor {
     x,
     'uninitialised',
   );
+  // An empty batch: nothing to compute (and no taps were built, see geometry/resize.ts).
+  if (out.size === 0) return record('resize', out, [x], () => ({ geometry }));
   resampleKernels().resample(x.data as FloatData, out.data as FloatData, geometry.planes, geometry.forward);
   fillOutside(geometry, out.data as FloatData);
   return record('resize', out, [x], () => ({ geometry }));
@@ -97,6 +99,7 @@ export function resize(input: Tensor, options: ResizeOptions): Tensor {
 export const resizeRules: Pick<GradTable, 'resize'> = {
   resize: ({ geometry }, gradOutput) => {
     const gradInput = emptyLike('resize', 'gradOutput', geometry.inputShape, gradOutput, 'uninitialised');
+    if (gradInput.size === 0) return [gradInput];
     // Extrapolated outputs read no taps, so the transposed taps already give them no gradient.
     resampleKernels().resample(
       gradOutput.data as FloatData,
