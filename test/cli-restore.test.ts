@@ -8,34 +8,22 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../cli/main.js';
-import type { CliIo } from '../cli/io.js';
+import { runCli } from './cli-util.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-async function run(
-  args: readonly string[],
-  cwd: string,
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), cwd, isTTY: false };
-  const code = await main(args, io);
-  return { code, out, err };
-}
 
 test('blur then deblur: the restored image is closer to the sharp one (PSNR printed)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'deconv-restore-'));
   try {
     mkdirSync(join(dir, 'assets'));
     copyFileSync(join(root, 'assets', 'photo.png'), join(dir, 'assets', 'photo.png'));
-    let r = await run(
+    let r = await runCli(
       ['blur', 'assets/photo.png', 'b.png', '--psf', 'box', '--size', '5', '--psf-out', 'p.png'],
       dir,
     );
     assert.equal(r.code, 0, r.err);
     for (const method of ['tikhonov', 'rl-adjoint', 'wiener']) {
-      r = await run(
+      r = await runCli(
         [
           'deblur',
           'b.png',
@@ -56,15 +44,15 @@ test('blur then deblur: the restored image is closer to the sharp one (PSNR prin
       assert.ok(m, `${method}: PSNR line in ${r.out}`);
       assert.ok(Number(m[2]) > Number(m[1]), `${method}: restored ${m[2]} dB > blurred ${m[1]} dB`);
     }
-    r = await run(['deblur', 'b.png', 'x.png', '--psf', 'p.png', '--method', 'magic'], dir);
+    r = await runCli(['deblur', 'b.png', 'x.png', '--psf', 'p.png', '--method', 'magic'], dir);
     assert.equal(r.code, 2, 'unknown method');
-    r = await run(['deblur', 'b.png', 'x.png', '--psf', 'p.png', '--boundary', 'wrap'], dir);
+    r = await runCli(['deblur', 'b.png', 'x.png', '--psf', 'p.png', '--boundary', 'wrap'], dir);
     assert.equal(r.code, 2, 'unknown boundary');
     assert.match(r.err, /--boundary/);
-    r = await run(['blur', 'assets/photo.png', 'x.png', '--psf', 'disk'], dir);
+    r = await runCli(['blur', 'assets/photo.png', 'x.png', '--psf', 'disk'], dir);
     assert.equal(r.code, 2, 'unknown psf');
     assert.match(r.err, /--psf/);
-    r = await run(['sparse-code', 'assets/photo.png', '--kernel', '99'], dir);
+    r = await runCli(['sparse-code', 'assets/photo.png', '--kernel', '99'], dir);
     assert.equal(r.code, 2, 'kernel too large');
     r = await run(['sparse-code', 'assets/photo.png', '--crop', '1000'], dir);
     assert.equal(r.code, 2, 'crop larger than the image');

@@ -5,23 +5,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../cli/main.js';
 import { EXAMPLES, type CommandName } from '../cli/examples.js';
-import type { CliIo } from '../cli/io.js';
+import { runCli } from './cli-util.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Runs the CLI in-process in `cwd`, capturing its output. */
-async function run(
-  args: readonly string[],
-  cwd: string,
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), cwd, isTTY: false };
-  const code = await main(args, io);
-  return { code, out, err };
-}
 
 function workdir(): string {
   // an empty folder: the examples must run from any directory
@@ -50,14 +37,14 @@ test('every example in the help runs and writes what it says', async () => {
       CommandName,
       (typeof EXAMPLES)[CommandName],
     ][]) {
-      const help = await run([command, '--help'], dir);
+      const help = await runCli([command, '--help'], dir);
       assert.equal(help.code, 0);
       for (const e of examples) {
         assert.ok(
           help.out.includes(`$ deconv ${e.args.join(' ')}`),
           `help of ${command} lists ${e.args.join(' ')}`,
         );
-        const r = await run(e.args, dir);
+        const r = await runCli(e.args, dir);
         assert.equal(r.code, 0, `deconv ${e.args.join(' ')}: ${r.err}`);
         assert.equal(r.err, '');
         assert.ok(r.out.length > 0);
@@ -72,28 +59,28 @@ test('every example in the help runs and writes what it says', async () => {
 test('shape: the output sizes, computed independently', async () => {
   const dir = tmpdir();
   // o = s(i − 1) − 2p + k + a
-  let r = await run(EXAMPLES.shape[0]!.args, dir);
+  let r = await runCli(EXAMPLES.shape[0]!.args, dir);
   assert.match(r.out, new RegExp(`output size: ${2 * (16 - 1) - 2 * 1 + 3 + 0}\\n`));
   assert.match(r.out, /can also be 32/);
-  r = await run(EXAMPLES.shape[1]!.args, dir);
+  r = await runCli(EXAMPLES.shape[1]!.args, dir);
   assert.match(r.out, new RegExp(`output size: ${2 * (16 - 1) - 2 * 1 + 3 + 1}\\n`));
   assert.match(r.out, /= 2·\(16 − 1\) − 2·1 \+ 3 \+ 1 = 32/);
   // ⌊(i + 2p − k) / s⌋ + 1 per dimension
-  r = await run(EXAMPLES.shape[2]!.args, dir);
+  r = await runCli(EXAMPLES.shape[2]!.args, dir);
   const h = Math.floor((32 + 2 - 3) / 2) + 1;
   const w = Math.floor((24 + 2 - 3) / 2) + 1;
   assert.match(r.out, new RegExp(`output size: ${h}×${w}\\n`));
   assert.match(r.out, /H: .*= 16\n/);
   assert.match(r.out, /W: .*= 12\n/);
   // ceil mode: ⌈(7 − 2) / 2⌉ + 1
-  r = await run(EXAMPLES.shape[3]!.args, dir);
+  r = await runCli(EXAMPLES.shape[3]!.args, dir);
   assert.match(r.out, new RegExp(`output size: ${Math.ceil((7 - 2) / 2) + 1}\\n`));
-  r = await run(['shape', 'conv', '--input', '7', '--kernel', '3', '--padding', 'same'], dir);
+  r = await runCli(['shape', 'conv', '--input', '7', '--kernel', '3', '--padding', 'same'], dir);
   assert.match(r.out, /output size: 7\n/);
 });
 
 test('solve: 7 → 28 starts with kernel 4, stride 4, padding 0, with the four framework calls', async () => {
-  const r = await run(EXAMPLES.solve[0]!.args, tmpdir());
+  const r = await runCli(EXAMPLES.solve[0]!.args, tmpdir());
   assert.equal(r.code, 0);
   const first = r.out.split('\n\n')[1]!;
   assert.match(first, /^1\. kernel 4, stride 4, padding 0, output padding 0, dilation 1\n/);
@@ -111,14 +98,14 @@ test('solve: 7 → 28 starts with kernel 4, stride 4, padding 0, with the four f
     first,
     /Keras +keras\.layers\.Conv2DTranspose\(filters, kernel_size=4, strides=4, padding="valid"\)/,
   );
-  const fixed = await run(EXAMPLES.solve[1]!.args, tmpdir());
+  const fixed = await runCli(EXAMPLES.solve[1]!.args, tmpdir());
   // 16 → 32 with k4 s2: 2·15 − 2p + 4 + a = 32 → p = 1, a = 0 first
   assert.match(fixed.out, /1\. kernel 4, stride 2, padding 1, output padding 0, dilation 1\n/);
   assert.match(fixed.out, /padding: 'same'/);
-  const limited = await run(EXAMPLES.solve[2]!.args, tmpdir());
+  const limited = await runCli(EXAMPLES.solve[2]!.args, tmpdir());
   assert.equal(limited.out.match(/^\d+\. /gm)?.length, 3);
   // what a framework cannot express is said
-  const odd = await run(
+  const odd = await runCli(
     ['solve', '--in', '16', '--out', '32', '--kernel', '3', '--stride', '2', '--limit', '1'],
     tmpdir(),
   );
@@ -129,7 +116,7 @@ test('solve: 7 → 28 starts with kernel 4, stride 4, padding 0, with the four f
 test('explain: the transposed animation prints the 5×5 output of i=2, k=3, s=2', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'deconv-cli-'));
   try {
-    const r = await run(
+    const r = await runCli(
       ['explain', 'convTranspose', '--input', '2', '--kernel', '3', '--stride', '2', '-o', 'a.svg'],
       dir,
     );
@@ -146,11 +133,11 @@ test('explain: the transposed animation prints the 5×5 output of i=2, k=3, s=2'
 
 test('errors: DeconvError messages without a stack, exit code 2; bad syntax exit code 2', async () => {
   const dir = tmpdir();
-  let r = await run(['shape', 'conv', '--input', '7x', '--kernel', '3'], dir);
+  let r = await runCli(['shape', 'conv', '--input', '7x', '--kernel', '3'], dir);
   assert.equal(r.code, 2);
   assert.match(r.err, /^error: deconv shape: --input = '7x' must be a positive integer/);
   assert.doesNotMatch(r.err, /\n\s+at /);
-  r = await run(
+  r = await runCli(
     ['shape', 'convTranspose', '--input', '4', '--kernel', '3', '--stride', '2', '--output-padding', '2'],
     dir,
   );
@@ -159,18 +146,18 @@ test('errors: DeconvError messages without a stack, exit code 2; bad syntax exit
     r.err,
     /--output-padding \(dimension 0\) = 2 must be smaller than --stride \(dimension 0\) = 2/,
   );
-  r = await run(['explain', 'convTranspose', '--input', '2', '-o', 'x.txt'], dir);
+  r = await runCli(['explain', 'convTranspose', '--input', '2', '-o', 'x.txt'], dir);
   assert.equal(r.code, 2);
   assert.match(r.err, /--output = 'x.txt' must end in .svg or .gif/);
-  r = await run(['shape', 'deconvolve', '--input', '7', '--kernel', '3'], dir);
+  r = await runCli(['shape', 'deconvolve', '--input', '7', '--kernel', '3'], dir);
   assert.equal(r.code, 2);
   assert.match(r.err, /value 'deconvolve' is invalid for argument 'op'/);
-  r = await run(['solve', '--in', '7'], dir);
+  r = await runCli(['solve', '--in', '7'], dir);
   assert.equal(r.code, 2);
   assert.match(r.err, /required option '--out <size>' not specified/);
-  r = await run(['frobnicate'], dir);
+  r = await runCli(['frobnicate'], dir);
   assert.equal(r.code, 2);
-  r = await run(['upsample', 'missing.png', 'out.png'], dir);
+  r = await runCli(['upsample', 'missing.png', 'out.png'], dir);
   assert.equal(r.code, 2);
   assert.match(r.err, /deconv upsample: in = .* could not be read/);
 });
@@ -197,14 +184,14 @@ test('the bin runs as a process: shebang, output, exit codes', () => {
 
 test('--version prints the package version', async () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-  const r = await run(['--version'], tmpdir());
+  const r = await runCli(['--version'], tmpdir());
   assert.equal(r.code, 0);
   assert.equal(r.out.trim(), pkg.version);
 });
 
 test('matrix convTranspose: Cᵀ as text without -o, each column the transposed convolution of a unit input', async () => {
   const { convTranspose2d, matrixView, tensor } = await import('../src/index.js');
-  const r = await run(
+  const r = await runCli(
     ['matrix', 'convTranspose', '--input', '2', '--kernel', '3', '--stride', '2', '--output-padding', '1'],
     tmpdir(),
   );
@@ -234,15 +221,15 @@ test('matrix convTranspose: Cᵀ as text without -o, each column the transposed 
       `column ${col} of Cᵀ`,
     );
   }
-  const big = await run(['matrix', '--input', '12', '--kernel', '3'], tmpdir());
+  const big = await runCli(['matrix', '--input', '12', '--kernel', '3'], tmpdir());
   assert.equal(big.code, 0, big.err);
   assert.match(big.out, /too large to print as text \(100×144\): give -o/);
-  const bad = await run(['matrix', '--input', '4', '--kernel', '3', '--output-padding', '1'], tmpdir());
+  const bad = await runCli(['matrix', '--input', '4', '--kernel', '3', '--output-padding', '1'], tmpdir());
   assert.match(bad.err, /--output-padding = '1' is for convTranspose only/);
 });
 
 test('shape: --groups gives the weight shape; --input 16x16x16 is shown as given', async () => {
-  let r = await run(
+  let r = await runCli(
     [
       'shape',
       'conv',
@@ -263,7 +250,7 @@ test('shape: --groups gives the weight shape; --input 16x16x16 is shown as given
   assert.match(r.out, /^conv: input 16×16×16, /);
   assert.match(r.out, /output size: 14×14×14/);
   assert.match(r.out, /channels: 8 → 12 in 4 groups of 2 → 3; weight \(12, 2, 3, 3, 3\)/);
-  r = await run(
+  r = await runCli(
     [
       'shape',
       'convTranspose',
@@ -283,7 +270,7 @@ test('shape: --groups gives the weight shape; --input 16x16x16 is shown as given
     tmpdir(),
   );
   assert.match(r.out, /weight \(6, 2, 4\)/, 'convTranspose: (in, out / groups, k)');
-  r = await run(
+  r = await runCli(
     ['shape', 'conv', '--input', '8', '--kernel', '3', '--groups', '3', '--in-channels', '8'],
     tmpdir(),
   );
@@ -318,7 +305,7 @@ test("errors in the CLI's words: flags, not library functions or API advice", as
   const dir = workdir();
   try {
     for (const [args, want] of cases) {
-      const r = await run(args, dir);
+      const r = await runCli(args, dir);
       assert.equal(r.code, 2, args.join(' '));
       assert.match(r.err, want, args.join(' '));
       assert.doesNotMatch(
@@ -352,17 +339,17 @@ test('a hostile PNG: the process exits 2 with a message, no abort, nothing writt
 });
 
 test('solve: the count says "the first 1000" when the search stops, and the help states the order', async () => {
-  const r = await run(['solve', '--in', '3', '--out', '224', '--limit', '1'], tmpdir());
+  const r = await runCli(['solve', '--in', '3', '--out', '224', '--limit', '1'], tmpdir());
   assert.match(
     r.out,
     /: the first 1000 \(the search stops there\) configurations, simplest first; showing 1/,
   );
-  const help = await run(['solve', '--help'], tmpdir());
+  const help = await runCli(['solve', '--help'], tmpdir());
   assert.match(
     help.out,
     /Simplest first means: dilation 1 first, then output padding 0, then no checkerboard/,
   );
-  const seven = await run(['solve', '--in', '7', '--out', '28', '--limit', '3'], tmpdir());
+  const seven = await runCli(['solve', '--in', '7', '--out', '28', '--limit', '3'], tmpdir());
   assert.match(
     seven.out,
     /1\. kernel 4, stride 4, padding 0[^\n]*\n[\s\S]*2\. kernel 8, stride 4, padding 2/,

@@ -9,24 +9,15 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../cli/main.js';
 import { ONNX_EXAMPLES } from '../cli/onnx.js';
-import type { CliIo } from '../cli/io.js';
 import { DeconvError, importOnnx, randn, readPng, tensor } from '../src/node.js';
 import { decodeModel, encodeModel, type ModelProto } from '../src/onnx/proto.js';
+import { runCli } from './cli-util.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-async function run(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), cwd, isTTY: false };
-  const code = await main(args, io);
-  return { code, out, err };
-}
-
 test('deconv onnx inspect: layers, sizes, formulas, checkerboard verdicts, PyTorch calls', async () => {
-  const r = await run(['onnx', 'inspect', 'test/fixtures/onnx/torch/dcgan_opset17/model.onnx'], root);
+  const r = await runCli(['onnx', 'inspect', 'test/fixtures/onnx/torch/dcgan_opset17/model.onnx'], root);
   assert.equal(r.code, 0, r.err);
   assert.match(
     r.out,
@@ -36,16 +27,19 @@ test('deconv onnx inspect: layers, sizes, formulas, checkerboard verdicts, PyTor
   assert.match(r.out, /2·\(4 − 1\) − 2·1 \+ 4 \+ 0 = 8/, 'the formula filled in');
   assert.match(r.out, /no checkerboard/, 'kernel 4, stride 2: even overlap');
   assert.match(r.out, /nn\.ConvTranspose2d\(6, 4, kernel_size=4, stride=2, padding=1\)/, 'the PyTorch call');
-  const seg = await run(['onnx', 'inspect', 'test/fixtures/onnx/torch/segmenter_opset13/model.onnx'], root);
+  const seg = await runCli(
+    ['onnx', 'inspect', 'test/fixtures/onnx/torch/segmenter_opset13/model.onnx'],
+    root,
+  );
   assert.equal(seg.code, 0, seg.err);
   assert.match(seg.out, /Resize .*\?×6×4×4 → \?×6×8×8/, 'Resize sizes through the symbolic batch');
   assert.match(seg.out, /mode='bilinear', align_corners=False/, "Resize as PyTorch's bilinear interpolate");
-  const odd = await run(
+  const odd = await runCli(
     ['onnx', 'inspect', 'test/fixtures/onnx/node/test_convtranspose_kernel_shape/model.onnx'],
     root,
   );
   assert.equal(odd.code, 0, odd.err);
-  const bad = await run(['onnx', 'inspect', 'no-such.onnx'], root);
+  const bad = await runCli(['onnx', 'inspect', 'no-such.onnx'], root);
   assert.equal(bad.code, 2, 'a missing file is a usage error');
 });
 
@@ -54,7 +48,7 @@ test('deconv onnx run: an ESPCN-style ×3 net on a photo, and every help example
   try {
     for (const d of ['test', 'assets']) symlinkSync(join(root, d), join(dir, d));
     for (const e of [...ONNX_EXAMPLES.inspect, ...ONNX_EXAMPLES.run]) {
-      const r = await run([...e.args], dir);
+      const r = await runCli([...e.args], dir);
       assert.equal(r.code, 0, `deconv ${e.args.join(' ')}: ${r.err}`);
     }
     const photo = readPng(join(root, 'assets/photo.png'));
@@ -64,7 +58,7 @@ test('deconv onnx run: an ESPCN-style ×3 net on a photo, and every help example
       [photo.shape[1]! * 3, photo.shape[2]! * 3],
       'three times the photo',
     );
-    const notImage = await run(
+    const notImage = await runCli(
       [
         'onnx',
         'run',
@@ -149,6 +143,14 @@ test('importOnnx refuses, naming the node and the operator, before any run', () 
     }),
     /\(MaxPool\).*smaller than the dilated kernel/,
     'shapes that cannot work, found by shape inference',
+  );
+  refused(
+    edited('node/test_batchnorm_example/model.onnx', (m) => {
+      m.opsetImport![0]!.version = 7; // spatial is an attribute of opsets 7 and 8
+      m.graph!.node![0]!.attribute!.push({ name: 'spatial', type: 2, i: 2 });
+    }),
+    /\(BatchNormalization\): attribute spatial = 2 is not supported/,
+    'the attribute value as the model has it',
   );
   refused(new Uint8Array([1, 2, 3, 4, 5]), /ONNX ModelProto|without a graph/, 'not a model');
 });

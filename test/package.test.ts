@@ -164,28 +164,33 @@ test('the tarball: no MNIST among the dependencies, no Node types in the public 
   assert.ok(!readme.includes('../shared'), 'the README links nothing outside the package');
 });
 
-test('a strict TypeScript project without @types/node type-checks against the package', () => {
-  writeFileSync(
-    join(APP, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        target: 'ES2022',
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        lib: ['ES2022', 'DOM'],
-        types: [],
-        typeRoots: [],
-        noEmit: true,
-        skipLibCheck: false,
-      },
-      files: ['app.ts'],
-    }),
-  );
-  writeFileSync(join(APP, 'package.json'), JSON.stringify({ name: 'app', type: 'module', private: true }));
-  writeFileSync(
-    join(APP, 'app.ts'),
-    `import { ${IMPORTS}, readPng, encodePng, solveConvTranspose, type Tensor } from 'deconv';
+// Twice: a browser app (the DOM lib) and a project with neither the DOM lib nor @types/node (a
+// worker, Deno-style or server code on lib es2022 alone), where the global WebAssembly namespace
+// does not exist, so no public declaration may name it (src/wasm-types.ts).
+for (const lib of [['ES2022', 'DOM'], ['ES2022']])
+  test(`a strict TypeScript project without @types/node (lib ${lib.join(', ')}) type-checks against the package`, () => {
+    writeFileSync(
+      join(APP, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          lib,
+          types: [],
+          typeRoots: [],
+          noEmit: true,
+          skipLibCheck: false,
+        },
+        files: ['app.ts'],
+      }),
+    );
+    writeFileSync(join(APP, 'package.json'), JSON.stringify({ name: 'app', type: 'module', private: true }));
+    writeFileSync(
+      join(APP, 'app.ts'),
+      `import { ${IMPORTS}, readPng, encodePng, solveConvTranspose, type Tensor } from 'deconv';
+import type * as deconvNode from 'deconv/node';
 await ready();
 ${PROGRAM}
 const image: Tensor = interpolate(tensor([0, 0.5, 1, 0.25], [1, 2, 2]), { scaleFactor: 2, mode: 'bilinear' });
@@ -193,18 +198,28 @@ const bytes: Uint8Array = encodePng(image);
 const back: Tensor = readPng(bytes);
 const best = solveConvTranspose({ inputSize: 7, outputSize: 28 })[0];
 export const out: [Results, readonly number[], number | undefined] = [results, back.shape, best?.stride[0]];
+export type NodeEntry = typeof deconvNode;
 type Results = typeof results;
 `,
-  );
-  try {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', APP], {
-      encoding: 'utf8',
-      stdio: 'pipe',
-    });
-  } catch (e) {
-    assert.fail(`tsc failed:\n${(e as { stdout: string }).stdout}`);
-  }
-});
+    );
+    let files = '';
+    try {
+      files = execFileSync(
+        process.execPath,
+        [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', APP, '--listFiles'],
+        { encoding: 'utf8', stdio: 'pipe' },
+      );
+    } catch (e) {
+      assert.fail(`tsc (lib ${lib.join(', ')}) failed:\n${(e as { stdout: string }).stdout}`);
+    }
+    // the check is only worth something if it read the declarations that use WebAssembly
+    assert.ok(
+      files.includes('deconv/dist/src/kernels/wasm/loader.d.ts'),
+      'tsc read the WebAssembly loader declarations',
+    );
+    assert.equal(/lib\.dom\.d\.ts/.test(files), lib.includes('DOM'), 'the DOM lib is read only where asked');
+    assert.ok(!/@types[\\/]node/.test(files), 'no @types/node is read');
+  });
 
 test('a strict CommonJS TypeScript project (Node16, no @types/node) type-checks require("deconv") and runs', () => {
   // its own folder with "type": "commonjs", below APP so that node_modules/deconv resolves
@@ -224,7 +239,7 @@ test('a strict CommonJS TypeScript project (Node16, no @types/node) type-checks 
         // hiding types that resolve to the ESM build)
         module: 'Node16',
         moduleResolution: 'Node16',
-        lib: ['ES2022', 'DOM'], // console, WebAssembly: from the DOM lib, not from @types/node
+        lib: ['ES2022', 'DOM'], // console (the app's, not the package's): from the DOM lib, not @types/node
         types: [],
         typeRoots: [],
         outDir: 'out',

@@ -10,22 +10,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../cli/main.js';
-import type { CliIo } from '../cli/io.js';
 import { evaluateSegmentModel, segmentCanvases, type SegmentResults } from '../cli/segment.js';
 import * as nn from '../src/nn/index.js';
 import { readSafetensors } from '../src/io/safetensors.js';
-
-async function run(
-  args: readonly string[],
-  cwd: string,
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), cwd, isTTY: false };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+import { runCli } from './cli-util.js';
 
 const TINY = [
   '--decoders',
@@ -45,9 +33,9 @@ const TINY = [
 test('segment train: same settings, same weights and scores; resumes; stops at the time budget', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'deconv-segment-'));
   try {
-    const a = await run(['segment', 'train', ...TINY, '--out', 'a'], dir);
+    const a = await runCli(['segment', 'train', ...TINY, '--out', 'a'], dir);
     assert.equal(a.code, 0, a.err);
-    const b = await run(['segment', 'train', ...TINY, '--out', 'b'], dir);
+    const b = await runCli(['segment', 'train', ...TINY, '--out', 'b'], dir);
     assert.equal(b.code, 0, b.err);
     // the same weights (the files differ only in the training time in their metadata)
     for (const file of ['segnet-seed0.safetensors', 'unet-seed0.safetensors']) {
@@ -64,11 +52,11 @@ test('segment train: same settings, same weights and scores; resumes; stops at t
     );
     assert.equal(ra.summary.length, 2);
     // resuming: nothing is trained again
-    const again = await run(['segment', 'train', ...TINY, '--out', 'a'], dir);
+    const again = await runCli(['segment', 'train', ...TINY, '--out', 'a'], dir);
     assert.equal(again.code, 0, again.err);
     assert.equal((again.out.match(/already trained/g) ?? []).length, 2, again.out);
     // other settings do not reuse the runs
-    const other = await run(
+    const other = await runCli(
       [
         'segment',
         'train',
@@ -90,12 +78,12 @@ test('segment train: same settings, same weights and scores; resumes; stops at t
     assert.equal(other.code, 0, other.err);
     assert.doesNotMatch(other.out, /already trained/);
     // a time budget too short for one step: nothing written, told how to resume
-    const short = await run(['segment', 'train', ...TINY, '--time-budget', '0.000001', '--out', 'c'], dir);
+    const short = await runCli(['segment', 'train', ...TINY, '--time-budget', '0.000001', '--out', 'c'], dir);
     assert.equal(short.code, 0, short.err);
     assert.match(short.out, /time budget ran out/);
     assert.ok(!existsSync(join(dir, 'c', 'segnet-seed0.safetensors')));
     // bad options
-    const bad = await run(['segment', 'train', '--decoders', 'vnet', '--out', 'd'], dir);
+    const bad = await runCli(['segment', 'train', '--decoders', 'vnet', '--out', 'd'], dir);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--decoders/);
   } finally {
@@ -123,7 +111,7 @@ test('the shipped weights give the scores recorded beside them', () => {
 test('segment report: the HTML report from the shipped weights, with the DeconvNet figure', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'deconv-segment-report-'));
   try {
-    const r = await run(['segment', '--out', 'rep'], dir);
+    const r = await runCli(['segment', '--out', 'rep'], dir);
     assert.equal(r.code, 0, r.err);
     const html = readFileSync(join(dir, 'rep', 'index.html'), 'utf8');
     const order = ['deconv-center', 'unpool3', 'deconv3', 'unpool2', 'deconv2', 'unpool1', 'deconv1'];
@@ -141,7 +129,7 @@ test('segment report: the HTML report from the shipped weights, with the DeconvN
       );
       assert.ok(existsSync(join(dir, 'rep', `examples-${s.decoder}.png`)), `${s.decoder}: predictions`);
     }
-    const missing = await run(['segment', 'report', '--weights', 'nowhere'], dir);
+    const missing = await runCli(['segment', 'report', '--weights', 'nowhere'], dir);
     assert.equal(missing.code, 2);
     assert.match(missing.err, /--weights/);
   } finally {

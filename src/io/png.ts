@@ -109,6 +109,24 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ] as const;
 
+/** The non-empty Adam7 passes of a `width` × `height` image: where each starts, its steps and size. */
+function adam7Passes(
+  width: number,
+  height: number,
+): { x0: number; y0: number; dx: number; dy: number; pw: number; ph: number }[] {
+  return ADAM7.map(([x0, y0, dx, dy]) => ({
+    x0,
+    y0,
+    dx,
+    dy,
+    pw: Math.ceil((width - x0) / dx),
+    ph: Math.ceil((height - y0) / dy),
+  })).filter((p) => p.pw > 0 && p.ph > 0);
+}
+
+/** Bytes of one scanline of `samples` samples at `depth` bits, without its filter-type byte. */
+const scanlineBytes = (samples: number, depth: number): number => Math.ceil((samples * depth) / 8);
+
 interface PngHeader {
   width: number;
   height: number;
@@ -213,15 +231,11 @@ function readHeader(fn: string, b: Uint8Array, source: unknown, maxPixels: numbe
   if (idat.length === 0) corrupt('it has no image data (IDAT chunk)');
   if (colorType === 3 && !hasPalette) corrupt('it is a palette image without a palette (PLTE chunk)');
 
-  const rowBytes = (w: number): number => 1 + Math.ceil((w * ct.channels * depth) / 8);
+  // each scanline starts with its filter-type byte
+  const rowBytes = (w: number): number => 1 + scanlineBytes(w * ct.channels, depth);
   let inflatedBytes = 0;
   if (interlace === 0) inflatedBytes = height * rowBytes(width);
-  else
-    for (const [x0, y0, dx, dy] of ADAM7) {
-      const pw = Math.ceil((width - x0) / dx);
-      const ph = Math.ceil((height - y0) / dy);
-      if (pw > 0 && ph > 0) inflatedBytes += ph * rowBytes(pw);
-    }
+  else for (const { pw, ph } of adam7Passes(width, height)) inflatedBytes += ph * rowBytes(pw);
   return { width, height, depth, colorType, interlace, idat, plte, inflatedBytes };
 }
 
@@ -319,15 +333,12 @@ export function decodePngBytes(
     const samples = new Uint8Array(width * height); // within maxPixels, checked from the header
     palette = [];
     let at = 0;
-    for (const [x0, y0, dx, dy] of ADAM7) {
-      const pw = Math.ceil((width - x0) / dx);
-      const ph = Math.ceil((height - y0) / dy);
-      if (pw <= 0 || ph <= 0) continue;
-      const size = ph * (1 + Math.ceil((pw * depth) / 8));
+    for (const { x0, y0, dx, dy, pw, ph } of adam7Passes(width, height)) {
+      const rowBytes = scanlineBytes(pw, depth); // one channel
+      const size = ph * (1 + rowBytes);
       const pass = codec(passPng(h, pw, ph, inflated.subarray(at, at + size)), false);
       at += size;
       if (h.colorType === 3) palette = pass.palette ?? [];
-      const rowBytes = Math.ceil((pw * depth) / 8);
       const d = pass.data;
       if (pass.width !== pw || pass.height !== ph || d.length < rowBytes * ph)
         fail(
@@ -337,11 +348,8 @@ export function decodePngBytes(
           'is a corrupt PNG image: the codec returned fewer samples than the header implies',
         );
       for (let py = 0; py < ph; py++)
-        for (let px = 0; px < pw; px++) {
-          const bit = px * depth;
-          samples[(y0 + py * dy) * width + x0 + px * dx] =
-            (d[py * rowBytes + (bit >> 3)]! >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
-        }
+        for (let px = 0; px < pw; px++)
+          samples[(y0 + py * dy) * width + x0 + px * dx] = packedSample(d, py * rowBytes, px, depth);
     }
     sample = (y, i) => samples[y * width + i]!;
   } else {
@@ -349,7 +357,7 @@ export function decodePngBytes(
     const png = codec(bytes, true);
     const data = png.data;
     const perRow = width * channels;
-    const rowBytes = Math.ceil((perRow * depth) / 8);
+    const rowBytes = scanlineBytes(perRow, depth);
     if (
       png.width !== width ||
       png.height !== height ||
@@ -363,12 +371,7 @@ export function decodePngBytes(
       );
     // packed below 8 bits, one per element at 8 and 16
     sample =
-      depth >= 8
-        ? (y, i) => data[y * perRow + i]!
-        : (y, i) => {
-            const bit = i * depth;
-            return (data[y * rowBytes + (bit >> 3)]! >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
-          };
+      depth >= 8 ? (y, i) => data[y * perRow + i]! : (y, i) => packedSample(data, y * rowBytes, i, depth);
     palette = png.palette ?? [];
   }
   const plane = width * height;
@@ -405,6 +408,12 @@ export function decodePngBytes(
       }
   }
   return new Tensor(out, [3, height, width]);
+}
+
+/** Sample `i` of a scanline packed at `depth` < 8 bits (most significant bits first) from byte `row`. */
+function packedSample(data: ArrayLike<number>, row: number, i: number, depth: number): number {
+  const bit = i * depth;
+  return (data[row + (bit >> 3)]! >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
 }
 
 /**

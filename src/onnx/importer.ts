@@ -213,11 +213,9 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: ImportOnnxO
     // an inferred output beyond the element limit (unknown sizes counted as 1) cannot run
     outInfos.forEach((info, k) => {
       if (info?.shape)
-        wrap(ctx, 'shape inference', () =>
-          checkDims(
-            { fn: 'shape', where: `output ${k}` },
-            info.shape!.map((d) => d ?? 1),
-          ),
+        checkDims(
+          { fn: FN, where: `${ctx.where}: shape inference: output ${k}, unknown sizes counted as 1,` },
+          info.shape.map((d) => d ?? 1),
         );
     });
     const outNames = node.output ?? [];

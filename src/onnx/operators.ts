@@ -1092,8 +1092,9 @@ const BatchNormalization: Operator = (ctx) => {
   const training = ctx.opset >= 14 ? ctx.int('training_mode', 0) : 0;
   if (training !== 0 && training !== 1) ctx.failAttribute('training_mode', training, 'must be 0 or 1');
   if (ctx.opset < 9 && ctx.has('spatial')) {
-    if (ctx.int('spatial', 1) !== 1)
-      ctx.failAttribute('spatial', 0, 'is not supported: statistics per channel (spatial = 1) only');
+    const spatial = ctx.int('spatial', 1);
+    if (spatial !== 1)
+      ctx.failAttribute('spatial', spatial, 'is not supported: statistics per channel (spatial = 1) only');
   }
   if (ctx.opset < 7 && ctx.has('is_test')) ctx.int('is_test', 1);
   if (ctx.opset < 6 && ctx.has('consumed_inputs')) ctx.ints('consumed_inputs');

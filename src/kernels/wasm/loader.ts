@@ -31,6 +31,7 @@
 import { wasmBase64 } from './binary.generated.js';
 import { readField, writeRecord, type RecordLayout, type RecordValues } from './layout.js';
 import { setBlockLender, type BlockLender } from '../../storage.js';
+import type { WasmInstance, WasmMemory, WasmModule } from '../../wasm-types.js';
 
 export type WasmVariant = 'relaxed' | 'simd' | 'scalar';
 /** Best first. */
@@ -38,7 +39,7 @@ export const WASM_VARIANTS: readonly WasmVariant[] = ['relaxed', 'simd', 'scalar
 
 /** The module's exports (asm/index.ts); pointers and sizes are byte offsets and element counts. */
 export interface KernelExports {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   gemm(record: number): void;
   packA(record: number): void;
   kcOf(k: number): number;
@@ -104,8 +105,8 @@ export class WasmEngine {
   constructor(
     readonly variant: WasmVariant,
     /** The compiled module (the worker pool instantiates it again on the same memory). */
-    readonly module: WebAssembly.Module,
-    instance: WebAssembly.Instance,
+    readonly module: WasmModule,
+    instance: WasmInstance,
     /** Whether the memory is shared (then a worker pool may run on it, and it lends storage). */
     readonly shared: boolean,
   ) {
