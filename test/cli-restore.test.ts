@@ -54,16 +54,16 @@ test('blur then deblur: the restored image is closer to the sharp one (PSNR prin
     assert.match(r.err, /--psf/);
     r = await runCli(['sparse-code', 'assets/photo.png', '--kernel', '99'], dir);
     assert.equal(r.code, 2, 'kernel too large');
-    r = await run(['sparse-code', 'assets/photo.png', '--crop', '1000'], dir);
+    r = await runCli(['sparse-code', 'assets/photo.png', '--crop', '1000'], dir);
     assert.equal(r.code, 2, 'crop larger than the image');
     assert.match(r.err, /--crop/);
     // a motion blur along a negative angle, without noise spelt out as 0
-    r = await run(
+    r = await runCli(
       ['blur', 'assets/photo.png', 'm.png', '--psf', 'motion', '--angle', '-30', '--noise', '0'],
       dir,
     );
     assert.equal(r.code, 0, r.err);
-    r = await run(['blur', 'assets/photo.png', 'm.png', '--psf', 'motion', '--angle', 'x'], dir);
+    r = await runCli(['blur', 'assets/photo.png', 'm.png', '--psf', 'motion', '--angle', 'x'], dir);
     assert.equal(r.code, 2, 'angle not a number');
   } finally {
     rmSync(dir, { recursive: true, force: true });
