@@ -22,13 +22,14 @@
  * (setNumThreads). Until the workers have started (asynchronously, tens of milliseconds), calls
  * run on the calling thread alone.
  */
+import type { WasmMemory, WasmModule } from '../wasm-types.js';
 import { fftWasmBase64 } from './wasm.generated.js';
 import * as L from './wasm-layout.js';
 import { planFor, type FftPlan } from './fft.js';
 import { getNumThreads } from '../kernels/wasm/threads.js';
 
 interface FftExports {
-  readonly memory?: WebAssembly.Memory;
+  readonly memory?: WasmMemory;
   realFft2(record: number): void;
   inverseRealFft2(record: number): void;
   solveRankOne(record: number): void;
@@ -62,8 +63,8 @@ export class FftEngine {
   private i32: Int32Array;
 
   constructor(
-    readonly module: WebAssembly.Module,
-    readonly memory: WebAssembly.Memory,
+    readonly module: WasmModule,
+    readonly memory: WasmMemory,
   ) {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     this.fns = instance.exports as unknown as FftExports;

@@ -105,7 +105,7 @@ export interface InterpolateGeometry {
   readonly outputSpatial: readonly number[];
   /** Per spatial dimension, padded at the front to 3 with 1 → 1 identity taps. */
   readonly forward: readonly [Taps, Taps, Taps];
-  /** The transposes of `forward`: the taps of the backward pass (built on first read). */
+  /** The transposes of `forward`: the taps of the backward pass. */
   readonly backward: readonly [Taps, Taps, Taps];
 }
 
@@ -524,7 +524,6 @@ export function interpolateGeometry(
     return out as [Taps, Taps, Taps];
   };
   const forward = pad3(forwardTaps);
-  let backward: readonly [Taps, Taps, Taps] | undefined;
   return Object.freeze({
     mode,
     alignCorners,
@@ -536,18 +535,9 @@ export function interpolateGeometry(
     inputSpatial: Object.freeze(inputSpatial),
     outputSpatial: Object.freeze(outputSpatial),
     forward: Object.freeze(forward),
-    // Built on first read (the backward pass), so a forward-only call holds one set of tables.
-    get backward(): readonly [Taps, Taps, Taps] {
-      backward ??= Object.freeze(
-        tables(
-          fn,
-          sizeName,
-          sizeValue,
-          () => pad3(backwardSource()).map(transposeTaps) as [Taps, Taps, Taps],
-        ),
-      );
-      return backward;
-    },
+    backward: Object.freeze(
+      tables(fn, sizeName, sizeValue, () => pad3(backwardSource()).map(transposeTaps) as [Taps, Taps, Taps]),
+    ),
   });
 }
 
