@@ -126,6 +126,32 @@ function checkPngPath(cmd: string, option: string, path: string): void {
   if (!path.toLowerCase().endsWith('.png')) cliFail(cmd, option, path, 'must be a .png file');
 }
 
+/** `t` (H, W) extended by `ph` rows and `pw` columns on each side, mirrored about its edge pixels. */
+function reflectPad(t: Tensor, ph: number, pw: number): Tensor {
+  const [H, W] = t.shape as [number, number];
+  const mirror = (i: number, n: number) => {
+    // reflect (edge not repeated), period 2(n − 1); a single pixel repeats
+    if (n === 1) return 0;
+    const p = 2 * (n - 1);
+    const q = ((i % p) + p) % p;
+    return q < n ? q : p - q;
+  };
+  const h = H + 2 * ph;
+  const w = W + 2 * pw;
+  const out = new Float32Array(h * w);
+  for (let i = 0; i < h; i++)
+    for (let j = 0; j < w; j++) out[i * w + j] = t.data[mirror(i - ph, H) * W + mirror(j - pw, W)]!;
+  return tensor(out, [h, w]);
+}
+
+/** The (H, W) middle of a `reflectPad` result. */
+function cropPad(t: Tensor, H: number, W: number, ph: number, pw: number): Tensor {
+  const w = W + 2 * pw;
+  const out = new Float32Array(H * W);
+  for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) out[i * W + j] = t.data[(i + ph) * w + j + pw]!;
+  return tensor(out, [H, W]);
+}
+
 /** `deconv blur in.png out.png --psf … --noise σ` */
 export function blurCommand(inPath: string, outPath: string, opts: Options, io: CliIo): void {
   const cmd = 'blur';
@@ -205,7 +231,11 @@ export function deblurCommand(inPath: string, outPath: string, opts: Options, io
     );
   }
   const [C, H, W] = image.shape as [number, number, number];
-  const total = (iterations ?? 50) * C;
+  // the bar's steps per channel: iterations (the unsupervised sampler: at most maxIterations
+  // samples, 200 unless --iterations says otherwise; it may stop before)
+  const perChannel =
+    method === 'unsupervised-wiener' ? (iterations ?? 200) : method === 'wiener' ? 1 : (iterations ?? 50);
+  const total = perChannel * C;
   const bar = progress(io, `deblurring (${method})`, total, true);
   let done = 0;
   const tick = () => bar.update(++done);
@@ -217,19 +247,27 @@ export function deblurCommand(inPath: string, outPath: string, opts: Options, io
       let x: Tensor;
       const it = iterations;
       switch (method) {
-        case 'richardson-lucy':
-          // scikit-image's: one call, no per-iteration hook
-          x = restoration.richardsonLucy(y, psf, { iterations: it ?? 50 });
-          done += (it ?? 50) - 1;
-          tick();
+        case 'richardson-lucy': {
+          // scikit-image's method convolves with zero padding, which darkens the border: it runs on
+          // the image extended by reflection (by the PSF's size), cropped back
+          const [ph, pw] = psf.shape as [number, number];
+          const padded = restoration.richardsonLucy(reflectPad(y, ph, pw), psf, {
+            iterations: it ?? 50,
+            callback: tick,
+          });
+          x = cropPad(padded, H, W, ph, pw);
           break;
+        }
         case 'wiener':
           x = restoration.wiener(restoration.edgeTaper(y, psf), psf, { balance });
           tick();
           break;
         case 'unsupervised-wiener':
-          x = restoration.unsupervisedWiener(restoration.edgeTaper(y, psf), psf, { seed: 0 }).image;
-          tick();
+          x = restoration.unsupervisedWiener(restoration.edgeTaper(y, psf), psf, {
+            seed: 0,
+            ...(it === undefined ? {} : { maxIterations: it }),
+            callback: tick,
+          }).image;
           break;
         case 'landweber':
           x = restoration.landweber(y, psf, {
@@ -267,7 +305,7 @@ export function deblurCommand(inPath: string, outPath: string, opts: Options, io
           const r = restoration.blindRichardsonLucy(y, {
             initialPsf: psf,
             iterations: it ?? 50,
-            boundary: boundary === 'valid' ? 'reflect' : boundary,
+            boundary,
             callback: tick,
           });
           x = r.image;
@@ -375,7 +413,17 @@ export function sparseCodeCommand(inPath: string, opts: Options, io: CliIo): voi
   } finally {
     bar.stop();
   }
-  const coded = csc.convBPDN(high, learned.dictionary, { lambda, iterations: 100 });
+  const codeBar = progress(io, 'sparse coding with the learned filters', 100, true);
+  let coded;
+  try {
+    coded = csc.convBPDN(high, learned.dictionary, {
+      lambda,
+      iterations: 100,
+      callback: (p) => codeBar.update(p.iteration + 1),
+    });
+  } finally {
+    codeBar.stop();
+  }
   try {
     mkdirSync(resolvePath(io, dir), { recursive: true });
   } catch (e) {

@@ -1,6 +1,7 @@
 /**
  * Builds the explorer (web/) into static files in web/dist/: index.html, style.css, main.js (one
- * ESM bundle of web/main.ts and the library, made by esbuild) and the sample photo.
+ * ESM bundle of web/main.ts and the library, made by esbuild), restore-worker.js (the
+ * restoration panel's worker, a bundle of its own) and the sample photo.
  *
  *     npm run build:web            # → web/dist/, open it with any static file server
  *
@@ -60,6 +61,12 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<string> {
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   await bundleForBrowser(join(WEB_DIR, 'main.ts'), join(outDir, 'main.js'), options.minify ?? true);
+  // the restoration panel's worker (web/restore-worker.ts), loaded by the page as restore-worker.js
+  await bundleForBrowser(
+    join(WEB_DIR, 'restore-worker.ts'),
+    join(outDir, 'restore-worker.js'),
+    options.minify ?? true,
+  );
   await copyFile(join(WEB_DIR, 'index.html'), join(outDir, 'index.html'));
   await copyFile(join(WEB_DIR, 'style.css'), join(outDir, 'style.css'));
   const photo = existsSync(PHOTO);

@@ -13,6 +13,9 @@ Writes (seeded: re-running writes the same files)
     test/fixtures/restoration/wiener.json              skimage.restoration.wiener
     test/fixtures/restoration/unsupervised_wiener.json skimage.restoration.unsupervised_wiener
                                                         over several seeds (see below)
+    test/fixtures/restoration/wiener_1d.json,          the 1-D methods: scikit-image on the
+    test/fixtures/restoration/unsupervised_wiener_1d.json  signal as a (1, N) image with the 1-D
+                                                        Laplacian (see the end of this file)
 
 Case format: {"name", "image": T, "psf": T, "options": {camelCase options of our API},
 "output": T} with T = {"shape", "dtype": "float32" | "float64", "data": [...]}. Images are crops
@@ -255,3 +258,77 @@ for ndim, shape, kshape in [(1, [9], [3]), (1, [7], [4]), (1, [5], [5]), (2, [6,
         op_cases.append({'name': f'C/{ndim}-d x{shape} h{kshape} {boundary}', 'boundary': boundary,
                          'x': t(x), 'h': t(h), 'y': t(y)})
 write('operator.json', op_cases)
+
+# ---------------------------------------------------------------- 1-D Wiener and unsupervised Wiener
+# scikit-image 0.19's wiener / unsupervised_wiener transform over the last two axes (urfft2) and
+# refuse a 1-D signal. The 1-D method is the same formula over the one axis with the 1-D
+# Laplacian, x = uirfftn(conj(H) / (|H|² + λ|R|²) · urfftn(y)) (uft's own 1-D transforms, below),
+# which equals scikit-image on the signal as a (1, N) image with the PSF as (1, k) and the 1-D
+# Laplacian as reg (1, 3) — asserted here, and how the sampler's 1-D reference is drawn. Own
+# generator: the cases above keep their random draws.
+from skimage.restoration import uft  # noqa: E402
+
+rng1 = np.random.default_rng(20261207)
+LAPLACE_1D = uft.laplacian(1, (8,))[1]  # [-1, 2, -1]
+w1_cases = []
+for i in range(8):
+    # n ≥ 16: a PSF of n // 2 + 1 taps would be taken for a transfer function (the quirk tested in 2-D)
+    n = int(rng1.integers(16, 60))
+    name = str(rng1.choice(sorted(PICTURES)))
+    pic = PICTURES[name]
+    r = int(rng1.integers(0, pic.shape[0]))
+    c = int(rng1.integers(0, pic.shape[1] - n))
+    sig = pic[r, c:c + n].copy()
+    k = int(rng1.choice([2, 3, 4, 5, 7]))
+    psf = rng1.uniform(0.1, 1.0, k) if i % 2 else gaussian_psf([k], float(rng1.uniform(0.7, 2.0)))
+    psf = psf / psf.sum()
+    dtype = np.float32 if i % 3 else np.float64
+    b = scipy.signal.convolve(sig, psf, mode='same') + 0.01 * rng1.standard_normal(n)
+    b = b.astype(dtype)
+    psf = psf.astype(dtype)
+    balance = float(rng1.choice([0.001, 0.05, 1.0]))
+    clip = bool(i % 4 != 1)
+    reg = None if i % 4 != 3 else rng1.uniform(-1, 1, int(rng1.integers(1, 4))).astype(dtype)
+    R = uft.ir2tf(LAPLACE_1D if reg is None else reg, b.shape, is_real=True)
+    H = uft.ir2tf(psf, b.shape, is_real=True)
+    # (the regulariser's transfer function by its real part only, as scikit-image's wiener does)
+    direct = uft.uirfftn(np.conj(H) / (np.abs(H) ** 2 + balance * R.real ** 2) * uft.urfftn(b), shape=b.shape)
+    if clip:
+        direct = np.clip(direct, -1, 1)
+    as2d = wiener(b[None, :], psf[None, :], balance, reg=(LAPLACE_1D if reg is None else reg)[None, :].astype(dtype),
+                  clip=clip)[0]
+    assert np.abs(as2d - direct).max() < 1e-5 * max(1.0, np.abs(direct).max()), (i, n, k, reg, np.abs(as2d - direct).max())
+    options = {'balance': balance}
+    if not clip:
+        options['clip'] = False
+    case = {'name': f'wiener/1-D {i} {name} n={n} k={k} {np.dtype(dtype).name}{" reg" if reg is not None else ""}',
+            'image': t(b), 'psf': t(psf), 'options': options, 'output': t(as2d.astype(dtype))}
+    if reg is not None:
+        case['reg'] = t(reg)
+    w1_cases.append(case)
+write('wiener_1d.json', w1_cases)
+
+u1_cases = []
+for i, (n, dtype) in enumerate([(200, np.float64), (150, np.float32)]):
+    name = str(rng1.choice(sorted(PICTURES)))
+    pic = PICTURES[name]
+    r = int(rng1.integers(0, pic.shape[0]))
+    sig = pic[r, :n].copy()
+    psf = gaussian_psf([5], 1.2)
+    b = (scipy.signal.convolve(sig, psf, mode='same') + 0.01 * rng1.standard_normal(n)).astype(dtype)
+    psf = psf.astype(dtype)
+    outs, noise, prior, iters = [], [], [], []
+    for seed in range(RUNS):
+        out, chains = unsupervised_wiener(b[None, :], psf[None, :], reg=LAPLACE_1D[None, :].astype(dtype),
+                                          random_state=seed)
+        outs.append(out[0].astype(np.float64))
+        noise.append(float(np.mean(chains['noise'][-10:])))
+        prior.append(float(np.mean(chains['prior'][-10:])))
+        iters.append(len(chains['noise']) - 1)
+    mean = np.mean(outs, axis=0)
+    spread = [float(np.sqrt(np.mean((o - mean) ** 2))) for o in outs]
+    u1_cases.append({'name': f'unsupervisedWiener/1-D {i} {name} n={n} {np.dtype(dtype).name}',
+                     'image': t(b), 'psf': t(psf), 'options': {},
+                     'mean': t(mean.astype(dtype)), 'rmsToMean': spread,
+                     'noiseTail': noise, 'priorTail': prior, 'iterations': iters})
+write('unsupervised_wiener_1d.json', u1_cases)

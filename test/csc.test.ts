@@ -208,6 +208,24 @@ test('learnDictionary decreases its objective and returns unit-bounded filters',
     for (let i = 0; i < 16; i++) n2 += r.dictionary.data[m * 16 + i]! ** 2;
     assert.ok(n2 <= 1 + 1e-5, `‖d_${m}‖² = ${n2}`);
   }
+  // a tolerance on the objective's relative change stops the outer loop
+  const tol = 0.02;
+  const t = csc.learnDictionary(tensor(s, [2, H, H]), {
+    atoms: 4,
+    kernelSize: 4,
+    lambda: 0.1,
+    iterations: 200,
+    seed: 3,
+    tolerance: tol,
+  });
+  const o = t.objective;
+  const rel = (i: number) => Math.abs(o[i]! - o[i - 1]!) / Math.abs(o[i]!);
+  assert.ok(o.length > 1 && o.length < 200, `stopped after ${o.length} iterations`);
+  assert.ok(rel(o.length - 1) < tol, `last relative change ${rel(o.length - 1)}`);
+  for (let i = 1; i < o.length - 1; i++) assert.ok(rel(i) >= tol, `ran on while above: ${i} ${rel(i)}`);
+  // the same first iterations as without a tolerance
+  const k = Math.min(5, o.length);
+  assert.deepEqual(o.slice(0, k), r.objective.slice(0, k), 'same objectives as the untolerant run');
 });
 
 function throwsArg(f: () => unknown, argument: string, fnName: string): void {
@@ -240,6 +258,11 @@ test('csc: bad arguments are DeconvErrors naming the argument', () => {
   throwsArg(
     () => l(tensor(new Float32Array(8), [8]) as Tensor, { atoms: 2, kernelSize: 3, lambda: 1 }),
     'signals',
+    'learnDictionary',
+  );
+  throwsArg(
+    () => l(s, { atoms: 2, kernelSize: 3, lambda: 1, tolerance: -1 }),
+    'tolerance',
     'learnDictionary',
   );
 });

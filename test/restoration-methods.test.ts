@@ -153,55 +153,118 @@ test("'valid' boundary: the estimate keeps the image's shape and beats the blurr
   assert.ok(e < 0.5 * e0, `valid: error ${e} vs blurred ${e0}`);
 });
 
-test('tikhonov by CG equals the dense normal-equations solve (tiny problem)', () => {
-  const h = gaussian(3, 0.8);
-  const n = 5 * 6;
-  const y = new Float64Array(n).map((_, i) => Math.sin(i));
-  const lambda = 0.05;
-  const op = restoration.blurOperator([5, 6], h, [3, 3], 'symmetric');
-  // dense A = CᵀC + λI column by column, then Gaussian elimination
-  const A: number[][] = [];
-  const e = new Float64Array(n);
-  const ce = new Float64Array(n);
-  const col = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    e.fill(0);
-    e[j] = 1;
-    op.apply(e, ce);
-    op.adjoint(ce, col);
-    A.push([...col].map((v, i) => v + (i === j ? lambda : 0)));
-  }
-  const b = new Float64Array(n);
-  op.adjoint(y, b);
-  const M = A.map((c, i) => [...A.map((cc) => cc[i]!), b[i]!]); // rows of [A | b] (A is symmetric)
-  for (let k = 0; k < n; k++) {
-    let piv = k;
-    for (let i = k + 1; i < n; i++) if (Math.abs(M[i]![k]!) > Math.abs(M[piv]![k]!)) piv = i;
-    [M[k], M[piv]] = [M[piv]!, M[k]!];
-    for (let i = k + 1; i < n; i++) {
-      const f = M[i]![k]! / M[k]![k]!;
-      for (let j = k; j <= n; j++) M[i]![j]! -= f * M[k]![j]!;
+for (const masked of [false, true])
+  test(`tikhonov by CG equals the dense normal-equations solve (tiny problem${masked ? ', masked' : ''})`, () => {
+    const h = gaussian(3, 0.8);
+    const n = 5 * 6;
+    const y = new Float64Array(n).map((_, i) => Math.sin(i));
+    const lambda = 0.05;
+    const op = restoration.blurOperator([5, 6], h, [3, 3], 'symmetric');
+    // weights 0, 0.5, 1, 1.5 (some pixels missing)
+    const w = new Float64Array(n).map((_, i) => (masked ? (i * 7) % 4 : 1) * 0.5 + (masked ? 0 : 0.5));
+    // dense A = CᵀMC + λI column by column, then Gaussian elimination
+    const A: number[][] = [];
+    const e = new Float64Array(n);
+    const ce = new Float64Array(n);
+    const col = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      e.fill(0);
+      e[j] = 1;
+      op.apply(e, ce);
+      op.adjoint(
+        ce.map((v, i) => v * w[i]!),
+        col,
+      );
+      A.push([...col].map((v, i) => v + (i === j ? lambda : 0)));
     }
+    const b = new Float64Array(n);
+    op.adjoint(
+      y.map((v, i) => v * w[i]!),
+      b,
+    );
+    const M = A.map((c, i) => [...A.map((cc) => cc[i]!), b[i]!]); // rows of [A | b] (A is symmetric)
+    for (let k = 0; k < n; k++) {
+      let piv = k;
+      for (let i = k + 1; i < n; i++) if (Math.abs(M[i]![k]!) > Math.abs(M[piv]![k]!)) piv = i;
+      [M[k], M[piv]] = [M[piv]!, M[k]!];
+      for (let i = k + 1; i < n; i++) {
+        const f = M[i]![k]! / M[k]![k]!;
+        for (let j = k; j <= n; j++) M[i]![j]! -= f * M[k]![j]!;
+      }
+    }
+    const x = new Array<number>(n).fill(0);
+    for (let i = n - 1; i >= 0; i--) {
+      let s = M[i]![n]!;
+      for (let j = i + 1; j < n; j++) s -= M[i]![j]! * x[j]!;
+      x[i] = s / M[i]![i]!;
+    }
+    const r = restoration.tikhonov(
+      tensor(y, [5, 6], { dtype: 'float64' }),
+      tensor(h, [3, 3], { dtype: 'float64' }),
+      {
+        lambda,
+        regularizer: 'identity',
+        boundary: 'symmetric',
+        iterations: 200,
+        tolerance: 1e-12,
+        ...(masked ? { mask: tensor(w, [5, 6], { dtype: 'float64' }) } : {}),
+      },
+    );
+    for (let i = 0; i < n; i++)
+      assert.ok(Math.abs(r.data[i]! - x[i]!) < 1e-8, `x[${i}] ${r.data[i]} vs ${x[i]}`);
+  });
+
+test('every adjoint method with a mask: a corrupted block marked missing does not spoil the rest', () => {
+  const y = blurredBy('reflect', 0.002).map((v) => Math.max(v, 0));
+  const mask = new Float64Array(H * W).fill(1);
+  const bad = y.slice();
+  for (let i = 5; i < 10; i++)
+    for (let j = 6; j < 12; j++) {
+      bad[i * W + j] = 5;
+      mask[i * W + j] = 0;
+    }
+  const far = (x: ArrayLike<number>) => {
+    let e = 0;
+    let n = 0;
+    for (let i = 0; i < H; i++)
+      for (let j = 0; j < W; j++) {
+        if (i >= 1 && i < 14 && j >= 2 && j < 16) continue;
+        e += (x[i * W + j]! - sharp[i * W + j]!) ** 2;
+        n++;
+      }
+    return Math.sqrt(e / n);
+  };
+  const M = asT(mask);
+  const runs: [string, (data: Float64Array, m?: Tensor) => Tensor][] = [
+    ['landweber', (d, m) => restoration.landweber(asT(d), P, { iterations: 60, mask: m })],
+    ['tikhonov', (d, m) => restoration.tikhonov(asT(d), P, { lambda: 0.002, iterations: 60, mask: m })],
+    [
+      'totalVariation',
+      (d, m) => restoration.totalVariation(asT(d), P, { lambda: 0.002, iterations: 100, mask: m }),
+    ],
+    [
+      'richardsonLucyAdjoint',
+      (d, m) => restoration.richardsonLucyAdjoint(asT(d), P, { iterations: 30, mask: m }),
+    ],
+    [
+      'blindRichardsonLucy',
+      (d, m) => restoration.blindRichardsonLucy(asT(d), { initialPsf: P, iterations: 30, mask: m }).image,
+    ],
+  ];
+  for (const [name, run] of runs) {
+    const masked = far(run(bad, M).data);
+    const unmasked = far(run(bad).data);
+    const clean = far(run(y).data);
+    // marked missing, the block changes the rest by under 2 % of the clean run's error (measured
+    // ≤ 0.4 %); left in, it spoils the rest (measured 1.2–13× the error; the blind method's PSF
+    // step absorbs some of it, so it is held only to the first claim)
+    assert.ok(
+      Math.abs(masked - clean) < 0.02 * clean,
+      `${name}: away from the block, masked ${masked} vs the clean run's ${clean}`,
+    );
+    if (name !== 'blindRichardsonLucy')
+      assert.ok(unmasked > 1.1 * clean, `${name}: unmasked ${unmasked} vs clean ${clean}`);
   }
-  const x = new Array<number>(n).fill(0);
-  for (let i = n - 1; i >= 0; i--) {
-    let s = M[i]![n]!;
-    for (let j = i + 1; j < n; j++) s -= M[i]![j]! * x[j]!;
-    x[i] = s / M[i]![i]!;
-  }
-  const r = restoration.tikhonov(
-    tensor(y, [5, 6], { dtype: 'float64' }),
-    tensor(h, [3, 3], { dtype: 'float64' }),
-    {
-      lambda,
-      regularizer: 'identity',
-      boundary: 'symmetric',
-      iterations: 200,
-      tolerance: 1e-12,
-    },
-  );
-  for (let i = 0; i < n; i++)
-    assert.ok(Math.abs(r.data[i]! - x[i]!) < 1e-8, `x[${i}] ${r.data[i]} vs ${x[i]}`);
 });
 
 test('accelerated Richardson–Lucy reaches plain RL’s divergence in fewer iterations', () => {
@@ -256,6 +319,63 @@ test('blind Richardson–Lucy: the image and the PSF estimate both improve', () 
     changes.slice(0, -1).every((c) => c >= 1e-3),
     'ran while the change was above the tolerance',
   );
+});
+
+test('blind Richardson–Lucy on a colour image: channel c is the grey result on that channel', () => {
+  const y = blurredBy('circular', 0).map((v) => Math.max(v, 0));
+  const rgb = new Float64Array(3 * H * W);
+  for (let c = 0; c < 3; c++)
+    rgb.set(
+      y.map((v) => v * (0.5 + 0.25 * c) + 0.05 * c),
+      c * H * W,
+    );
+  const channels: number[] = [];
+  const options = { psfShape: [5, 5], iterations: 6, psfIterations: 2 };
+  const r = restoration.blindRichardsonLucy(tensor(rgb, [3, H, W], { dtype: 'float64' }), {
+    ...options,
+    callback: (p) => channels.push(p.channel),
+  });
+  assert.deepEqual([...r.image.shape], [3, H, W], 'image shape');
+  assert.deepEqual([...r.psf.shape], [3, 5, 5], 'one PSF per channel');
+  for (let c = 0; c < 3; c++) {
+    const grey = restoration.blindRichardsonLucy(asT(rgb.slice(c * H * W, (c + 1) * H * W)), options);
+    assert.deepEqual([...r.image.data.slice(c * H * W, (c + 1) * H * W)], [...grey.image.data], `image ${c}`);
+    assert.deepEqual([...r.psf.data.slice(c * 25, (c + 1) * 25)], [...grey.psf.data], `psf ${c}`);
+  }
+  assert.deepEqual(channels, [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2], 'channels reported');
+  // an initial PSF of one dimension fewer also makes the image colour
+  const q = restoration.blindRichardsonLucy(tensor(rgb, [3, H, W], { dtype: 'float64' }), {
+    initialPsf: P,
+    iterations: 2,
+  });
+  assert.deepEqual([...q.psf.shape], [3, 5, 5], 'initialPsf: one PSF per channel');
+});
+
+test("blind Richardson–Lucy: a missing block is filled in; 'valid' keeps the image's shape", () => {
+  const y = blurredBy('circular', 0).map((v) => Math.max(v, 0));
+  const mask = new Float64Array(H * W).fill(1);
+  const bad = y.slice();
+  for (let i = 5; i < 10; i++)
+    for (let j = 6; j < 12; j++) {
+      bad[i * W + j] = 5;
+      mask[i * W + j] = 0;
+    }
+  const masked = restoration.blindRichardsonLucy(asT(bad), {
+    psfShape: [5, 5],
+    iterations: 15,
+    mask: asT(mask),
+  });
+  let inside = 0;
+  for (let i = 5; i < 10; i++)
+    for (let j = 6; j < 12; j++) inside = Math.max(inside, masked.image.data[i * W + j]!);
+  assert.ok(inside < 1.5, `the missing block is filled in, not kept at 5: max ${inside}`);
+  const v = restoration.blindRichardsonLucy(asT(blurredBy('reflect', 0).map((x) => Math.max(x, 0))), {
+    psfShape: [5, 5],
+    iterations: 10,
+    boundary: 'valid',
+  });
+  assert.deepEqual([...v.image.shape], [H, W], "'valid': the image's shape");
+  assert.ok(v.image.data.every(Number.isFinite), "'valid': finite");
 });
 
 test('per-channel colour, 1-D and 3-D images, tolerance stop', () => {
@@ -363,8 +483,33 @@ test('methods: bad arguments are DeconvErrors naming the argument', () => {
     'blindRichardsonLucy',
   );
   throwsArg(
-    () => restoration.blindRichardsonLucy(img, { psfShape: [3, 3], boundary: 'valid' }),
+    () => restoration.blindRichardsonLucy(img, { psfShape: [3, 3], boundary: 'wrap' as never }),
     'boundary',
+    'blindRichardsonLucy',
+  );
+  throwsArg(
+    () => restoration.blindRichardsonLucy(img, { psfShape: [3, 3], mask: tensor([1], [1, 1]) }),
+    'mask',
+    'blindRichardsonLucy',
+  );
+  throwsArg(
+    () => restoration.blindRichardsonLucy(img, { initialPsf: tensor([1, -1, 1, 1], [2, 2]) }),
+    'initialPsf',
+    'blindRichardsonLucy',
+  );
+  throwsArg(
+    () => restoration.blindRichardsonLucy(img, { initialPsf: tensor([0, 0, 0, 0], [2, 2]) }),
+    'initialPsf',
+    'blindRichardsonLucy',
+  );
+  throwsArg(
+    () => restoration.blindRichardsonLucy(img, { psfShape: [3, 3], callback: 1 as never }),
+    'callback',
+    'blindRichardsonLucy',
+  );
+  throwsArg(
+    () => restoration.blindRichardsonLucy(tensor(new Float32Array(16), [1, 1, 4, 4]), { psfShape: [3, 3] }),
+    'image',
     'blindRichardsonLucy',
   );
   throwsArg(() => restoration.edgeTaper(img, tensor(new Float32Array(900), [30, 30])), 'psf', 'edgeTaper');

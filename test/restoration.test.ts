@@ -82,7 +82,8 @@ for (const c of load<RlCase>('richardson_lucy.json'))
 interface WCase extends RlCase {
   reg?: T;
 }
-for (const c of load<WCase>('wiener.json'))
+// wiener_1d.json: scikit-image on the signal as a (1, N) image with the 1-D Laplacian
+for (const c of [...load<WCase>('wiener.json'), ...load<WCase>('wiener_1d.json')])
   for (const path of PATHS)
     test(`${c.name} ${JSON.stringify(c.options)} equals skimage (FFT module: ${path})`, () =>
       onPath(path, () => {
@@ -126,7 +127,7 @@ interface UCase {
   priorTail: number[];
   iterations: number[];
 }
-for (const c of load<UCase>('unsupervised_wiener.json')) {
+for (const c of [...load<UCase>('unsupervised_wiener.json'), ...load<UCase>('unsupervised_wiener_1d.json')]) {
   test(`${c.name}: as close to the mean of scikit-image's runs as its own runs are`, () => {
     const spreadMax = Math.max(...c.rmsToMean);
     for (const seed of [1, 2, 3]) {
@@ -166,6 +167,90 @@ test('unsupervisedWiener: the same seed gives the same estimate', () => {
   assert.deepEqual([...a.image.data], [...b.image.data], 'deterministic for a seed');
 });
 
+test('unsupervisedWiener on a colour image: channel c is the grey result on that plane with seed + c', () => {
+  const c = load<UCase>('unsupervised_wiener.json')[0]!;
+  const n = c.image.data.length;
+  const planes = [c.image.data, c.image.data.map((v) => 0.8 * v), c.image.data.map((v) => 0.5 + 0.3 * v)];
+  const colour = tensor(planes.flat(), [3, ...c.image.shape], { dtype: c.image.dtype });
+  const seen: number[] = [];
+  const r = restoration.unsupervisedWiener(colour, mk(c.psf), {
+    seed: 2 ** 32 - 2,
+    callback: (p) => seen.push(p.channel),
+  });
+  assert.deepEqual([...r.image.shape], [3, ...c.image.shape], 'colour shape');
+  assert.equal(r.channels.length, 3, 'chains per channel');
+  for (let ch = 0; ch < 3; ch++) {
+    // (seed + c) mod 2³²: channel 2 wraps to seed 0
+    const seed = (2 ** 32 - 2 + ch) % 2 ** 32;
+    const grey = restoration.unsupervisedWiener(
+      tensor(planes[ch]!, c.image.shape, { dtype: c.image.dtype }),
+      mk(c.psf),
+      { seed },
+    );
+    assert.deepEqual(
+      [...r.image.data.slice(ch * n, (ch + 1) * n)],
+      [...grey.image.data],
+      `channel ${ch} = grey with seed ${seed}`,
+    );
+    assert.deepEqual(r.channels[ch]!.noise, grey.noise, `channel ${ch}: noise chain`);
+    assert.deepEqual(r.channels[ch]!.prior, grey.prior, `channel ${ch}: prior chain`);
+    assert.ok(seen.includes(ch), `callback told channel ${ch}`);
+  }
+  assert.deepEqual(r.noise, r.channels[0]!.noise, 'noise = channel 0 chain');
+  assert.ok(
+    seen.every((v, i) => i === 0 || v >= seen[i - 1]!),
+    'channels reported in order',
+  );
+});
+
+test('unsupervisedWiener callback: the last estimate is the result; the values do not depend on it', () => {
+  const c = load<UCase>('unsupervised_wiener.json')[0]!;
+  const seen: { last: Tensor | null } = { last: null };
+  let deltas = 0;
+  const a = restoration.unsupervisedWiener(mk(c.image), mk(c.psf), {
+    seed: 5,
+    callback: (p) => {
+      seen.last = p.estimate();
+      if (Number.isFinite(p.delta)) deltas++;
+    },
+  });
+  const b = restoration.unsupervisedWiener(mk(c.image), mk(c.psf), { seed: 5 });
+  assert.deepEqual([...a.image.data], [...b.image.data], 'same values with a callback');
+  assert.ok(seen.last !== null, 'callback called');
+  assert.deepEqual([...seen.last.data], [...a.image.data], 'the last estimate is the result');
+  assert.ok(deltas > 0, 'delta reported once averaging starts');
+});
+
+test('richardsonLucy callback and tolerance: values unchanged, the last estimate is the result', () => {
+  const rl = load<RlCase>('richardson_lucy.json').find((c) => c.image.shape.length === 2)!;
+  const steps: { iteration: number; objective: number; change: number }[] = [];
+  const seen: { last: Tensor | null } = { last: null };
+  const out = restoration.richardsonLucy(mk(rl.image), mk(rl.psf), {
+    ...(rl.options as restoration.RichardsonLucyOptions),
+    callback: (p) => {
+      steps.push({ iteration: p.iteration, objective: p.objective, change: p.change });
+      seen.last = p.estimate();
+      assert.equal(p.channel, 0, 'grey: channel 0');
+    },
+  });
+  compare(`${rl.name} with a callback`, out, rl.output, rl.output.dtype === 'float64' ? 1e-12 : 1e-5);
+  const iterations = (rl.options.iterations as number | undefined) ?? 50;
+  assert.equal(steps.length, iterations, 'one report per iteration');
+  assert.ok(seen.last !== null, 'callback called');
+  assert.deepEqual([...seen.last.data], [...out.data], 'the last estimate is the result');
+  assert.ok(
+    steps.every((s) => Number.isFinite(s.objective) && s.change >= 0),
+    'objective and change reported',
+  );
+  let n = 0;
+  restoration.richardsonLucy(mk(rl.image), mk(rl.psf), {
+    iterations: 5000,
+    tolerance: 1e-3,
+    callback: () => n++,
+  });
+  assert.ok(n > 1 && n < 5000, `tolerance stopped after ${n} iterations`);
+});
+
 function throwsArg(f: () => unknown, argument: string, fnName: string): void {
   assert.throws(f, (e: unknown) => {
     assert.ok(e instanceof DeconvError, `expected a DeconvError, got ${String(e)}`);
@@ -203,8 +288,29 @@ test('bad arguments are DeconvErrors naming the argument', () => {
   throwsArg(() => w(img, psf, { balance: -1 }), 'balance', 'wiener');
   throwsArg(() => w(img, psf, { balance: 1, reg: tensor([1, 2, 3], [3]) }), 'reg', 'wiener');
   throwsArg(() => w(img, psf, { balance: 1, isReal: 1 as unknown as boolean }), 'isReal', 'wiener');
-  throwsArg(() => w(tensor(new Float32Array(8), [8]), tensor([1], [1]), { balance: 1 }), 'image', 'wiener');
+  throwsArg(
+    () => w(tensor(new Float32Array(8), [8]), tensor(new Float32Array(9), [9]), { balance: 1 }),
+    'psf',
+    'wiener',
+  );
+  throwsArg(
+    () => w(tensor(new Float32Array(8), [8]), tensor([1], [1]), { balance: 1, reg: tensor([1, 2], [1, 2]) }),
+    'reg',
+    'wiener',
+  );
+  throwsArg(
+    () => restoration.unsupervisedWiener(tensor(new Float32Array(40), [40]), tensor([1], [1]), 7 as never),
+    'options',
+    'unsupervisedWiener',
+  );
+  throwsArg(() => rl(img, psf, { tolerance: -1 }), 'tolerance', 'richardsonLucy');
+  throwsArg(() => rl(img, psf, { callback: 'x' as never }), 'callback', 'richardsonLucy');
   const u = restoration.unsupervisedWiener;
+  throwsArg(
+    () => u(tensor(new Float32Array(128), [2, 8, 8]), psf, { seed: 1.5 }),
+    'seed',
+    'unsupervisedWiener',
+  );
   throwsArg(() => u(img, psf, { seed: -3 }), 'seed', 'unsupervisedWiener');
   throwsArg(() => u(img, psf, { maxIterations: 10 }), 'maxIterations', 'unsupervisedWiener');
   throwsArg(() => u(img, psf, { callback: 3 as never }), 'callback', 'unsupervisedWiener');

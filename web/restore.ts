@@ -1,45 +1,18 @@
 /**
  * The restoration panel: blur the sample photo with a chosen PSF and noise, watch each method of
- * the library's `restoration` namespace restore it with its PSNR, and see the blur as the matrix C
- * (the explicit `convMatrix` of the PSF on a small patch, drawn as the matrix view draws C: diverging colours, white = 0).
+ * the library's `restoration` namespace restore it — the estimate and its PSNR redrawn every few
+ * iterations, computed in a worker (web/restore-worker.ts) so the page stays responsive — and see
+ * the blur as the matrix C (the explicit `convMatrix` of the PSF on a small patch, drawn as the
+ * matrix view draws C: diverging colours, white = 0).
  */
 import { byId, h } from './dom.js';
 import { colormap, convMatrix, restoration, tensor, type Tensor } from './lib.js';
+import { PANEL_METHODS, type RestoreJob, type RestoreUpdate } from './restore-methods.js';
 
 const SIDE = 96;
 const PATCH = 6;
-
-interface Method {
-  name: string;
-  run(y: Tensor, psf: Tensor): Tensor;
-}
-
-const METHODS: Method[] = [
-  {
-    name: 'Richardson–Lucy (scikit-image)',
-    run: (y, p) => restoration.richardsonLucy(y, p, { iterations: 30 }),
-  },
-  {
-    name: 'Wiener (scikit-image, edge-tapered)',
-    run: (y, p) => restoration.wiener(restoration.edgeTaper(y, p), p, { balance: 0.02 }),
-  },
-  {
-    name: 'Tikhonov (CG, reflect)',
-    run: (y, p) => restoration.tikhonov(y, p, { lambda: 0.003, iterations: 40 }),
-  },
-  {
-    name: 'total variation (reflect)',
-    run: (y, p) => restoration.totalVariation(y, p, { lambda: 0.004, iterations: 60 }),
-  },
-  {
-    name: 'accelerated RL (exact adjoint)',
-    run: (y, p) => restoration.richardsonLucyAdjoint(y, p, { iterations: 20, accelerate: true }),
-  },
-  {
-    name: 'Landweber (reflect)',
-    run: (y, p) => restoration.landweber(y, p, { iterations: 60, nonNegative: true }),
-  },
-];
+/** the estimate and its PSNR are shown every this many iterations */
+const EVERY = 3;
 
 /** A PSF of `kind` and odd `size`. */
 export function makePsf(kind: string, size: number): Tensor {
@@ -163,8 +136,8 @@ export class RestorePanel {
 
   private visible = false;
 
-  /** Recomputes soon — once the panel has been on screen (the methods take the main thread for a
-   * second or so, which the rest of the page should not pay for at load). */
+  /** Recomputes soon — once the panel has been on screen (the methods take a core for a second
+   * or so, which the rest of the page should not pay for at load). */
   private schedule(): void {
     clearTimeout(this.timer);
     if (!this.visible) {
@@ -182,8 +155,9 @@ export class RestorePanel {
     this.timer = window.setTimeout(() => this.update(), 60);
   }
   private observer: IntersectionObserver | null = null;
+  private worker: Worker | null = null;
 
-  /** Blurs, then runs the methods one by one (yielding to the page between them). */
+  /** Blurs, then has the worker run the methods one by one, drawing what it reports. */
   private update(): void {
     if (!this.sharp) return;
     const gen = ++this.generation;
@@ -209,28 +183,51 @@ export class RestorePanel {
     const list = byId('restore-results');
     list.replaceChildren();
     document.body.dataset.restore = 'running';
-    const step = (i: number) => {
-      if (gen !== this.generation) return;
-      if (i === METHODS.length) {
-        document.body.dataset.restore = 'done';
-        return;
-      }
-      const m = METHODS[i]!;
+    const figures = PANEL_METHODS.map((m, i) => {
       const canvas = h('canvas', {});
       const label = h('span', { class: 'psnr', 'data-testid': `restore-psnr-${i}` }, '…');
       list.append(
         h('figure', { class: 'restore-result' }, canvas, h('figcaption', {}, `${m.name}: `, label)),
       );
-      const t0 = performance.now();
-      try {
-        const x = m.run(blurred, psf);
-        drawGrey(canvas, x);
-        label.textContent = `${restoration.psnr(x, this.sharp!).toFixed(2)} dB (${Math.round(performance.now() - t0)} ms)`;
-      } catch (e) {
-        label.textContent = `failed: ${(e as Error).message}`;
+      return { canvas, label };
+    });
+    // a new worker per run: the methods are synchronous, so a stale run is stopped by terminating it
+    this.worker?.terminate();
+    const worker = new Worker('restore-worker.js', { type: 'module' });
+    this.worker = worker;
+    let finished = 0;
+    worker.onmessage = (e: MessageEvent<RestoreUpdate>) => {
+      const u = e.data;
+      if (u.generation !== this.generation) return;
+      const f = figures[u.method]!;
+      if (u.error !== undefined) {
+        f.label.textContent = `failed: ${u.error}`;
+      } else {
+        drawGrey(f.canvas, tensor(u.pixels, [SIDE, SIDE]));
+        f.label.textContent =
+          u.iteration < 0
+            ? `${u.psnr.toFixed(2)} dB (${Math.round(u.ms)} ms)`
+            : `${u.psnr.toFixed(2)} dB (iteration ${u.iteration + 1})`;
       }
-      window.setTimeout(() => step(i + 1), 0);
+      if (u.iteration < 0 && ++finished === PANEL_METHODS.length) {
+        document.body.dataset.restore = 'done';
+        worker.terminate();
+      }
     };
-    window.setTimeout(() => step(0), 0);
+    worker.onerror = (e) => {
+      if (gen !== this.generation) return;
+      for (const f of figures) if (f.label.textContent === '…') f.label.textContent = `failed: ${e.message}`;
+      document.body.dataset.restore = 'done';
+    };
+    const job: RestoreJob = {
+      generation: gen,
+      side: SIDE,
+      blurred: Float32Array.from(blurred.data),
+      sharp: Float32Array.from(this.sharp.data),
+      psf: Float32Array.from(psf.data),
+      psfSize: size,
+      every: EVERY,
+    };
+    worker.postMessage(job, [job.blurred.buffer, job.sharp.buffer, job.psf.buffer]);
   }
 }

@@ -19,7 +19,7 @@ import type { Tensor } from '../tensor.js';
 import { Rng } from '../random.js';
 import { realFft2, inverseRealFft2, spectrumWidth } from '../fft/real.js';
 import { nextFastLength } from '../fft/fft.js';
-import { checkImage, checkOptions, checkInteger, result } from '../restoration/common.js';
+import { checkImage, checkOptions, checkInteger, checkNumber, result } from '../restoration/common.js';
 import { CbpdnSolver, checkAdmmOptions, padFilters, withSolverMemory, type CscProgress } from './convBPDN.js';
 import { spectra, sumSquares, conjTimes, solveRankOne } from './spectral.js';
 
@@ -43,6 +43,11 @@ export interface LearnDictionaryOptions {
   /** sparse coding ρ (default 50λ + 1) and relaxation (1.8) */
   rho?: number;
   relaxation?: number;
+  /**
+   * stop when the objective's relative change between outer iterations,
+   * |f_k − f_{k−1}| / |f_k|, falls below this (default 0: run every iteration)
+   */
+  tolerance?: number;
   /** called after each outer iteration with its objective */
   callback?: (progress: CscProgress) => void;
 }
@@ -76,6 +81,7 @@ export function learnDictionary(signals: Tensor, options: LearnDictionaryOptions
     'initialDictionary',
     'rho',
     'relaxation',
+    'tolerance',
     'callback',
   ]);
   const sig = checkImage(fn, 'signals', signals, 2, 3);
@@ -95,7 +101,9 @@ export function learnDictionary(signals: Tensor, options: LearnDictionaryOptions
     fail(fn, 'kernelSize', ks, 'must be a number or [kH, kW]');
   }
   if (kw > W) fail(fn, 'kernelSize', ks, `must not exceed the signal's width ${W}`);
+  // the inner ADMM runs its fixed counts; `tolerance` is the outer loop's
   const a = checkAdmmOptions(fn, { ...o, autoRho: true, tolerance: 0 });
+  const tolerance = o.tolerance === undefined ? 0 : checkNumber(fn, 'tolerance', o.tolerance, 'nonnegative');
   const iterations = o.iterations === undefined ? 50 : checkInteger(fn, 'iterations', o.iterations, 1);
   const codingIt =
     o.codingIterations === undefined ? 10 : checkInteger(fn, 'codingIterations', o.codingIterations, 1);
@@ -206,6 +214,8 @@ export function learnDictionary(signals: Tensor, options: LearnDictionaryOptions
       const obj = solver.objectiveAtY(solver.reconstruct());
       objective.push(obj);
       a.callback?.({ iteration: it, objective: obj, primal: last.primal, dual: last.dual, rho: solver.rho });
+      const before = objective[objective.length - 2];
+      if (tolerance > 0 && before !== undefined && Math.abs(obj - before) < tolerance * Math.abs(obj)) break;
     }
 
     const dict = new Float64Array(M * kh * kw);

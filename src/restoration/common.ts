@@ -5,6 +5,38 @@
 import { fail } from '../errors.js';
 import { Tensor, checkFloatTensor, allocate } from '../tensor.js';
 
+/** What an iterative method reports to its `callback` after each iteration. */
+export interface RestorationProgress {
+  /** the iteration, from 0 */
+  iteration: number;
+  /** the method's objective (data term plus regulariser; I-divergence for Richardson–Lucy) */
+  objective: number;
+  /** relative change of the estimate (CG: the relative residual) */
+  change: number;
+  /** the channel being restored (0 for a grey image) */
+  channel: number;
+  /**
+   * The current estimate of this channel, the image's spatial shape and float type (computed only
+   * when called: a copy, safe to keep).
+   */
+  estimate(): Tensor;
+}
+
+/**
+ * The options for channel `c` of a colour image: the same, with `callback` told the channel.
+ * Anything that is not a plain object with a function `callback` is passed on as it is (the
+ * method checks it).
+ */
+export function optionsForChannel<O>(options: O, c: number): O {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) return options;
+  const cb = (options as { callback?: unknown }).callback;
+  if (typeof cb !== 'function') return options;
+  return {
+    ...options,
+    callback: (p: RestorationProgress) => (cb as (p: RestorationProgress) => void)({ ...p, channel: c }),
+  } as O;
+}
+
 /** An image or PSF as the methods see it: float64 values and a shape of 1 to 3 dimensions. */
 export interface Field {
   data: Float64Array;
@@ -113,6 +145,18 @@ export function result(
   const data = allocate(fn, 'image', shape, dtype, 'uninitialised');
   for (let i = 0; i < values.length; i++) data[i] = values[i]!;
   return new Tensor(data, shape);
+}
+
+/** ‖x − prev‖ / ‖x‖ (‖x − prev‖ where x = 0). */
+export function relativeChange(x: Float64Array, prev: Float64Array): number {
+  let d = 0;
+  let n = 0;
+  for (let i = 0; i < x.length; i++) {
+    const e = x[i]! - prev[i]!;
+    d += e * e;
+    n += x[i]! * x[i]!;
+  }
+  return n > 0 ? Math.sqrt(d / n) : Math.sqrt(d);
 }
 
 /** Clips to [−1, 1] in place, as scikit-image's `clip=True`. */

@@ -11,6 +11,7 @@ export type {
   WienerOptions,
   UnsupervisedWienerOptions,
   UnsupervisedWienerResult,
+  UnsupervisedWienerProgress,
 } from './skimage.js';
 export { psnr } from './common.js';
 export {

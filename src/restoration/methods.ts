@@ -16,11 +16,12 @@
  * - `edgeTaper`: blends the image's border with its circularly blurred self against ringing
  *   (MATLAB's `edgetaper`).
  *
- * Iterative methods call `callback({ iteration, objective, change })` after each iteration and
- * stop early when the relative change ‖x_k − x_{k−1}‖/‖x_k‖ drops below `tolerance`.
+ * Iterative methods call `callback({ iteration, objective, change, channel, estimate })` after
+ * each iteration (`estimate()` gives the current estimate as a tensor) and stop early when the
+ * relative change ‖x_k − x_{k−1}‖/‖x_k‖ drops below `tolerance`.
  */
 import { fail } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import {
   checkImage,
   checkOptions,
@@ -29,6 +30,9 @@ import {
   checkBoolean,
   checkFunction,
   result,
+  relativeChange,
+  optionsForChannel,
+  type RestorationProgress,
 } from './common.js';
 import {
   blurOperator,
@@ -41,13 +45,7 @@ import {
 
 export type { Boundary } from './operator.js';
 
-export interface RestorationProgress {
-  iteration: number;
-  /** the method's objective (data term plus regulariser; I-divergence for Richardson–Lucy) */
-  objective: number;
-  /** relative change of the estimate */
-  change: number;
-}
+export type { RestorationProgress } from './common.js';
 
 export interface IterativeOptions {
   /** boundary of the blur model, default 'reflect' */
@@ -148,8 +146,23 @@ function unknownShape(s: Setup): number[] {
   return s.boundary === 'valid' ? s.shape.map((n, i) => n + s.psfShape[i]! - 1) : s.shape;
 }
 
-/** Embeds y in the unknown's grid (edge-replicated for 'valid') as a starting point. */
-function start(s: Setup, y: Float64Array): Float64Array {
+/**
+ * Embeds y in the unknown's grid (edge-replicated for 'valid') as a starting point; pixels of
+ * mask weight 0 (missing) start from the weighted mean of the observed ones, not from whatever
+ * value they hold.
+ */
+function start(s: Setup, observed: Float64Array): Float64Array {
+  let y = observed;
+  if (s.mask) {
+    let sum = 0;
+    let weight = 0;
+    for (let i = 0; i < y.length; i++) {
+      sum += s.mask[i]! * y[i]!;
+      weight += s.mask[i]!;
+    }
+    const mean = weight > 0 ? sum / weight : 0;
+    y = y.map((v, i) => (s.mask![i]! > 0 ? v : mean));
+  }
   if (s.boundary !== 'valid') return y.slice();
   const ushape = unknownShape(s);
   const off = s.psfShape.map((k) => k - 1 - ((k - 1) >> 1));
@@ -202,21 +215,29 @@ function finish(fn: string, s: Setup, outs: Float64Array[]): Tensor {
   return result(fn, all, s.imageShape, s.dtype);
 }
 
+/** Calls the callback (if any) for channel `channel` with `x` on the unknown's grid. */
+function report(
+  fn: string,
+  s: Setup,
+  channel: number,
+  iteration: number,
+  objective: number,
+  change: number,
+  x: Float64Array,
+): void {
+  s.callback?.({
+    iteration,
+    objective,
+    change,
+    channel,
+    estimate: () => result(fn, crop(s, x.slice()), s.shape, s.dtype),
+  });
+}
+
 function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
-}
-
-function relativeChange(x: Float64Array, prev: Float64Array): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < x.length; i++) {
-    const e = x[i]! - prev[i]!;
-    d += e * e;
-    n += x[i]! * x[i]!;
-  }
-  return n > 0 ? Math.sqrt(d / n) : Math.sqrt(d);
 }
 
 /** ½ Σ m (Cx − y)² */
@@ -260,7 +281,7 @@ export function landweber(image: Tensor, psf: Tensor, options?: LandweberOptions
   const op = blurOperator(unknownShape(s), s.psf, s.psfShape, s.boundary);
   const maxMask = s.mask ? Math.max(...s.mask) : 1;
   const tau = stepOpt ?? 1 / Math.max(operatorNormSquared(op) * maxMask, 1e-300);
-  const outs = s.planes.map((y) => {
+  const outs = s.planes.map((y, c) => {
     const x = start(s, y);
     const r = new Float64Array(y.length);
     const g = new Float64Array(x.length);
@@ -279,7 +300,7 @@ export function landweber(image: Tensor, psf: Tensor, options?: LandweberOptions
         if (nonNegative && x[i]! < 0) x[i] = 0;
       }
       const change = relativeChange(x, prev);
-      s.callback?.({ iteration: it, objective: 0.5 * obj, change });
+      report(fn, s, c, it, 0.5 * obj, change, x);
       if (change < s.tolerance) break;
     }
     return x;
@@ -361,7 +382,7 @@ export function tikhonov(image: Tensor, psf: Tensor, options: TikhonovOptions): 
       for (let i = 0; i < n; i++) out[i] += lambda * tmpX[i]!;
     }
   };
-  const outs = s.planes.map((y) => {
+  const outs = s.planes.map((y, c) => {
     const my = s.mask ? y.map((v, i) => v * s.mask![i]!) : y;
     const b = new Float64Array(n);
     op.adjoint(my, b);
@@ -395,7 +416,7 @@ export function tikhonov(image: Tensor, psf: Tensor, options: TikhonovOptions): 
         xAx += x[i]! * (b[i]! - r[i]!);
         bx += b[i]! * x[i]!;
       }
-      s.callback?.({ iteration: it, objective: 0.5 * xAx - bx + 0.5 * yMy, change: Math.sqrt(rr) / bNorm });
+      if (s.callback) report(fn, s, c, it, 0.5 * xAx - bx + 0.5 * yMy, Math.sqrt(rr) / bNorm, x);
     }
     return x;
   });
@@ -433,7 +454,7 @@ export function totalVariation(image: Tensor, psf: Tensor, options: TotalVariati
   const L = Math.sqrt(operatorNormSquared(op) + 4 * nd);
   const tau = 0.99 / L;
   const sigma = 0.99 / L;
-  const outs = s.planes.map((y) => {
+  const outs = s.planes.map((y, c) => {
     const m = y.length;
     const x = start(s, y);
     const xbar = x.slice();
@@ -488,7 +509,7 @@ export function totalVariation(image: Tensor, psf: Tensor, options: TotalVariati
           for (let d = 0; d < nd; d++) a += isotropic ? g[d * n + i]! ** 2 : Math.abs(g[d * n + i]!);
           tv += isotropic ? Math.sqrt(a) : a;
         }
-        s.callback({ iteration: it, objective: dataTerm(op, x, y, s.mask, t) + lambda * tv, change });
+        report(fn, s, c, it, dataTerm(op, x, y, s.mask, t) + lambda * tv, change, x);
       }
       if (change < s.tolerance) break;
     }
@@ -547,7 +568,7 @@ export function richardsonLucyAdjoint(
   for (let i = 0; i < s.psf.length; i++)
     if (s.psf[i]! < 0) fail(fn, `psf[${i}]`, s.psf[i], 'must be ≥ 0 for Richardson–Lucy');
   const op = blurOperator(unknownShape(s), s.psf, s.psfShape, s.boundary);
-  const outs = s.planes.map((y) => {
+  const outs = s.planes.map((y, c) => {
     const ones = s.mask ? s.mask.slice() : new Float64Array(y.length).fill(1);
     const norm = new Float64Array(op.inputShape.reduce((a, b) => a * b, 1));
     op.adjoint(ones, norm);
@@ -578,7 +599,7 @@ export function richardsonLucyAdjoint(
       prev = before;
       x = v;
       const change = relativeChange(x, before);
-      s.callback?.({ iteration: it, objective: div, change });
+      report(fn, s, c, it, div, change, x);
       if (change < s.tolerance) break;
     }
     return x;
@@ -597,19 +618,41 @@ export interface BlindRichardsonLucyOptions {
   psfIterations?: number;
   /** boundary of the blur model, default 'circular' */
   boundary?: Boundary;
+  /** weights ≥ 0 of the observed pixels, the image's spatial shape (0: missing) */
+  mask?: Tensor;
   /** stop when the image's relative change falls below this (0: never), default 0 */
   tolerance?: number;
   callback?: (progress: RestorationProgress) => void;
 }
 
 export interface BlindRichardsonLucyResult {
+  /** the estimate, the image's shape */
   image: Tensor;
+  /** the PSF, `(…psfShape)`; for a colour image one per channel, `(C, …psfShape)` */
   psf: Tensor;
 }
 
+const BLIND_OPTIONS = [
+  'psfShape',
+  'initialPsf',
+  'iterations',
+  'imageIterations',
+  'psfIterations',
+  'boundary',
+  'mask',
+  'tolerance',
+  'callback',
+];
+
 /**
  * Blind Richardson–Lucy: alternates multiplicative updates of the image x and the PSF h, both
- * kept ≥ 0 and h summing to 1 (Fish et al. 1995). `image` `(…spatial)` (grey), values ≥ 0.
+ * kept ≥ 0 and h summing to 1 (Fish et al. 1995), on the exact adjoint with any boundary and an
+ * optional mask (the PSF update is h ← h · Xᵀ(M y / (h ⊛ x)) / Xᵀ(M·1)).
+ *
+ * `image` `(…spatial)` (grey, 1-3 dimensions) or `(C, …spatial)` (colour: `psfShape` or
+ * `initialPsf` has one dimension fewer than the image), values ≥ 0. A colour image is restored
+ * channel by channel, each channel estimating its own PSF from the same start: the result's `psf`
+ * is then `(C, …psfShape)`, and channel c equals the grey result on that channel.
  *
  * @example const { image: sharp, psf } = restoration.blindRichardsonLucy(blurred, { psfShape: [7, 7] })
  */
@@ -619,17 +662,37 @@ export function blindRichardsonLucy(
 ): BlindRichardsonLucyResult {
   const fn = 'blindRichardsonLucy';
   if (options === undefined) fail(fn, 'options', options, 'must be given with psfShape or initialPsf');
-  const o = checkOptions(fn, options, [
-    'psfShape',
-    'initialPsf',
-    'iterations',
-    'imageIterations',
-    'psfIterations',
-    'boundary',
-    'tolerance',
-    'callback',
-  ]);
-  const img = checkImage(fn, 'image', image, 1, 3);
+  const o = checkOptions(fn, options, BLIND_OPTIONS);
+  const img = checkImage(fn, 'image', image, 1, 4);
+  const psfRank =
+    o.initialPsf !== undefined
+      ? checkImage(fn, 'initialPsf', o.initialPsf, 1, 3).shape.length
+      : Array.isArray(o.psfShape)
+        ? o.psfShape.length
+        : img.shape.length;
+  if (img.shape.length === psfRank + 1 && psfRank >= 1) {
+    const [C, ...rest] = img.shape as [number, ...number[]];
+    const n = rest.reduce((a, b) => a * b, 1);
+    const images: Tensor[] = [];
+    const psfs: Tensor[] = [];
+    for (let c = 0; c < C; c++) {
+      const r = blindRichardsonLucy(
+        new Tensor(img.data.slice(c * n, (c + 1) * n), rest),
+        optionsForChannel(options, c),
+      );
+      images.push(r.image);
+      psfs.push(r.psf);
+    }
+    const join = (ts: Tensor[], shape: number[]) => {
+      const m = ts[0]!.size;
+      const all = new Float64Array(m * ts.length);
+      ts.forEach((t, c) => all.set(t.data, c * m));
+      return result(fn, all, shape, ts[0]!.dtype === 'float64' ? 'float64' : 'float32');
+    };
+    return { image: join(images, [...img.shape]), psf: join(psfs, [C, ...psfs[0]!.shape]) };
+  }
+  if (img.shape.length > 3)
+    fail(fn, 'image.shape', img.shape, 'must have 1 to 3 dimensions (or one more for colour)');
   const shape = [...img.shape];
   const tolerance = o.tolerance === undefined ? 0 : checkNumber(fn, 'tolerance', o.tolerance, 'nonnegative');
   let h: Float64Array;
@@ -637,9 +700,20 @@ export function blindRichardsonLucy(
   if (o.initialPsf !== undefined) {
     const p = checkImage(fn, 'initialPsf', o.initialPsf, 1, 3);
     if (p.shape.length !== shape.length)
-      fail(fn, 'initialPsf.shape', p.shape, `must have the image's ${shape.length} dimensions`);
+      fail(
+        fn,
+        'initialPsf.shape',
+        p.shape,
+        `must have the image's ${shape.length} dimensions, or one fewer for a channels-first image`,
+      );
     kShape = [...p.shape];
-    h = Float64Array.from(p.data, (v) => Math.max(v, 0));
+    h = Float64Array.from(p.data);
+    let sum = 0;
+    for (let i = 0; i < h.length; i++) {
+      if (h[i]! < 0) fail(fn, `initialPsf[${i}]`, h[i], 'must be ≥ 0 for Richardson–Lucy');
+      sum += h[i]!;
+    }
+    if (!(sum > 0)) fail(fn, 'initialPsf', sum, 'must have a positive sum');
   } else if (Array.isArray(o.psfShape) && o.psfShape.length === shape.length) {
     kShape = o.psfShape.map((k, i) => checkInteger(fn, `psfShape[${i}]`, k, 1, shape[i]));
     h = new Float64Array(kShape.reduce((a, b) => a * b, 1)).fill(1);
@@ -648,57 +722,81 @@ export function blindRichardsonLucy(
       fn,
       'psfShape',
       o.psfShape,
-      `must be given (one size per image dimension, ${shape.length}) when initialPsf is not`,
+      `must be given (one size per image dimension, ${shape.length}, or one fewer for a channels-first image) when initialPsf is not`,
     );
   }
   kShape.forEach((k, i) => {
     if (k > shape[i]!) fail(fn, `psfShape[${i}]`, k, `must not exceed the image's size ${shape[i]}`);
   });
   const boundary = (o.boundary ?? 'circular') as Boundary;
-  if (!BOUNDARIES.includes(boundary) || boundary === 'valid') {
-    fail(fn, 'boundary', o.boundary, "must be one of 'zero', 'reflect', 'symmetric', 'circular'");
+  if (!BOUNDARIES.includes(boundary))
+    fail(fn, 'boundary', o.boundary, `must be one of ${BOUNDARIES.map((b) => `'${b}'`).join(', ')}`);
+  let mask: Float64Array | null = null;
+  if (o.mask !== undefined) {
+    const m = checkImage(fn, 'mask', o.mask, 1, 3);
+    if (m.shape.join() !== shape.join())
+      fail(fn, 'mask.shape', m.shape, `must equal the image's spatial shape ${JSON.stringify(shape)}`);
+    for (let i = 0; i < m.size; i++) if (m.data[i]! < 0) fail(fn, `mask[${i}]`, m.data[i], 'must be ≥ 0');
+    mask = Float64Array.from(m.data);
   }
   const iterations = o.iterations === undefined ? 30 : checkInteger(fn, 'iterations', o.iterations, 0);
   const imageIt =
     o.imageIterations === undefined ? 1 : checkInteger(fn, 'imageIterations', o.imageIterations, 1);
   const psfIt = o.psfIterations === undefined ? 1 : checkInteger(fn, 'psfIterations', o.psfIterations, 1);
   if (o.callback !== undefined) checkFunction(fn, 'callback', o.callback);
-  const callback = o.callback as BlindRichardsonLucyOptions['callback'];
+  const dtype = img.dtype === 'float64' ? 'float64' : 'float32';
+  // the Setup the shared helpers (unknown grid, start, crop, report) read
+  const s: Setup = {
+    channels: 1,
+    planes: [Float64Array.from(img.data, (v) => Math.max(v, 0))],
+    shape,
+    psf: h,
+    psfShape: kShape,
+    boundary,
+    mask,
+    iterations,
+    tolerance,
+    callback: o.callback as Setup['callback'],
+    dtype,
+    imageShape: shape,
+    o,
+  };
   const normalise = (k: Float64Array) => {
-    let s = 0;
-    for (const v of k) s += v;
-    if (s > 0) for (let i = 0; i < k.length; i++) k[i]! /= s;
+    let sum = 0;
+    for (const v of k) sum += v;
+    if (sum > 0) for (let i = 0; i < k.length; i++) k[i]! /= sum;
   };
   normalise(h);
-  const y = Float64Array.from(img.data, (v) => Math.max(v, 0));
-  let x = y.map((v) => Math.max(v, 1e-6));
-  const n = y.length;
-  const t = new Float64Array(n);
-  const u = new Float64Array(n);
-  const ones = new Float64Array(n).fill(1);
+  const y = s.planes[0]!;
+  const ushape = unknownShape(s);
+  let x = start(s, y).map((v) => Math.max(v, 1e-6));
+  const m = y.length;
+  const t = new Float64Array(m);
+  const u = new Float64Array(x.length);
+  // M·1: the weights the flux normalisations Cᵀ(M·1) and Xᵀ(M·1) take
+  const weights = mask ? mask.slice() : new Float64Array(m).fill(1);
   for (let it = 0; it < iterations; it++) {
     const before = x.slice();
     let div = 0;
     for (let k = 0; k < psfIt; k++) {
-      // h ← h · Xᵀ(y / (h ⊛ x)) / Xᵀ1, then Σh = 1
-      const op = blurOperator(shape, h, kShape, boundary);
+      // h ← h · Xᵀ(M y / (h ⊛ x)) / Xᵀ(M·1), then Σh = 1
+      const op = blurOperator(ushape, h, kShape, boundary);
       op.apply(x, t);
-      for (let i = 0; i < n; i++) t[i] = y[i]! / (Math.max(t[i]!, 0) + EPS);
-      const g = kernelAdjoint(x, shape, t, kShape, boundary);
-      const z = kernelAdjoint(x, shape, ones, kShape, boundary);
+      for (let i = 0; i < m; i++) t[i] = (weights[i]! * y[i]!) / (Math.max(t[i]!, 0) + EPS);
+      const g = kernelAdjoint(x, ushape, t, kShape, boundary);
+      const z = kernelAdjoint(x, ushape, weights, kShape, boundary);
       for (let j = 0; j < h.length; j++) h[j] = z[j]! > 0 ? (h[j]! * g[j]!) / z[j]! : 0;
       normalise(h);
     }
-    const op = blurOperator(shape, h, kShape, boundary);
-    const norm = new Float64Array(n);
-    op.adjoint(ones, norm);
-    for (let k = 0; k < imageIt; k++) div = rlStep(op, x, y, null, norm, t, u);
+    const op = blurOperator(ushape, h, kShape, boundary);
+    const norm = new Float64Array(x.length);
+    op.adjoint(weights, norm);
+    for (let k = 0; k < imageIt; k++) div = rlStep(op, x, y, mask, norm, t, u);
     const change = relativeChange(x, before);
-    callback?.({ iteration: it, objective: div, change });
+    report(fn, s, 0, it, div, change, x);
     if (change < tolerance) break;
   }
-  const dtype = img.dtype === 'float64' ? 'float64' : 'float32';
-  x = x.slice();
+  x = crop(s, x).slice();
   return { image: result(fn, x, shape, dtype), psf: result(fn, h, kShape, dtype) };
 }
 

@@ -33,6 +33,9 @@ import {
   field,
   result,
   clipUnit,
+  optionsForChannel,
+  relativeChange,
+  type RestorationProgress,
 } from './common.js';
 
 export interface RichardsonLucyOptions {
@@ -42,6 +45,17 @@ export interface RichardsonLucyOptions {
   clip?: boolean;
   /** where the blurred estimate is below this, the ratio is set to 0 (default: off) */
   filterEpsilon?: number;
+  /**
+   * stop when the relative change of the estimate falls below this (default 0: never, which is
+   * scikit-image's behaviour; not one of its options)
+   */
+  tolerance?: number;
+  /**
+   * called after each iteration with the iteration, the I-divergence of the image from the
+   * blurred estimate, the relative change and the estimate (not one of scikit-image's options;
+   * the values are the same with or without it)
+   */
+  callback?: (progress: RestorationProgress) => void;
 }
 
 /**
@@ -53,14 +67,17 @@ export interface RichardsonLucyOptions {
  *
  * @example
  *   const sharp = restoration.richardsonLucy(blurred, psf, { iterations: 30 });
+ *   restoration.richardsonLucy(blurred, psf, { callback: (p) => console.log(p.iteration, p.change) });
  */
 export function richardsonLucy(image: Tensor, psf: Tensor, options?: RichardsonLucyOptions): Tensor {
   const fn = 'richardsonLucy';
-  const colour = perChannel(fn, image, psf, 1, 2, (plane) => richardsonLucy(plane, psf, options));
+  const colour = perChannel(fn, image, psf, 1, 2, (plane, c) =>
+    richardsonLucy(plane, psf, optionsForChannel(options, c)),
+  );
   if (colour) return colour;
   const img = checkImage(fn, 'image', image);
   const p = checkPsf(fn, img, psf);
-  const o = checkOptions(fn, options, ['iterations', 'clip', 'filterEpsilon']);
+  const o = checkOptions(fn, options, ['iterations', 'clip', 'filterEpsilon', 'tolerance', 'callback']);
   const iterations =
     o.iterations === undefined ? 50 : checkInteger(fn, 'iterations', o.iterations, 0, 100000);
   const clip = o.clip === undefined ? true : checkBoolean(fn, 'clip', o.clip);
@@ -68,6 +85,9 @@ export function richardsonLucy(image: Tensor, psf: Tensor, options?: RichardsonL
     o.filterEpsilon === undefined || o.filterEpsilon === null
       ? 0
       : checkNumber(fn, 'filterEpsilon', o.filterEpsilon, 'nonnegative');
+  const tolerance = o.tolerance === undefined ? 0 : checkNumber(fn, 'tolerance', o.tolerance, 'nonnegative');
+  if (o.callback !== undefined) checkFunction(fn, 'callback', o.callback);
+  const callback = o.callback as RichardsonLucyOptions['callback'];
   const y = field(img);
   const h = field(p);
   const mirror = h.data.slice().reverse();
@@ -80,15 +100,39 @@ export function richardsonLucy(image: Tensor, psf: Tensor, options?: RichardsonL
   const conv = new Float64Array(n);
   const corr = new Float64Array(n);
   const eps = 1e-12;
+  const watch = callback !== undefined || tolerance > 0;
+  const prev = watch ? new Float64Array(n) : null;
   for (let it = 0; it < iterations; it++) {
     forward.apply(x, conv);
+    let div = 0;
     for (let i = 0; i < n; i++) {
       const c = conv[i]! + eps;
+      if (callback) {
+        // I-divergence Σ c − y + y log(y / c) (over y > 0; c clamped at eps as the ratio's)
+        const yi = y.data[i]!;
+        const cc = Math.max(c, eps);
+        div += cc - yi + (yi > 0 ? yi * Math.log(yi / cc) : 0);
+      }
       // filter_epsilon is tested for truth in scikit-image: 0 turns it off
       conv[i] = filterEpsilon && c < filterEpsilon ? 0 : y.data[i]! / c;
     }
     back.apply(conv, corr);
+    if (prev) prev.set(x);
     for (let i = 0; i < n; i++) x[i] *= corr[i]!;
+    if (!prev) continue;
+    const change = relativeChange(x, prev);
+    callback?.({
+      iteration: it,
+      objective: div,
+      change,
+      channel: 0,
+      estimate: () => {
+        const e = x.slice();
+        if (clip) clipUnit(e);
+        return result(fn, e, y.shape, y.dtype);
+      },
+    });
+    if (change < tolerance) break;
   }
   if (clip) clipUnit(x);
   return result(fn, x, y.shape, y.dtype);
@@ -105,7 +149,7 @@ function perChannel(
   psf: Tensor,
   minDims: number,
   maxDims: number,
-  one: (plane: Tensor) => Tensor,
+  one: (plane: Tensor, channel: number) => Tensor,
 ): Tensor | null {
   const img = checkFloatTensor(fn, 'image', image);
   const p = checkFloatTensor(fn, 'psf', psf);
@@ -116,7 +160,7 @@ function perChannel(
   const n = rest.reduce((a, b) => a * b, 1);
   let out: Float32Array | Float64Array | null = null;
   for (let c = 0; c < C; c++) {
-    const r = one(new Tensor(img.data.slice(c * n, (c + 1) * n), rest));
+    const r = one(new Tensor(img.data.slice(c * n, (c + 1) * n), rest), c);
     out ??= r.dtype === 'float64' ? new Float64Array(C * n) : new Float32Array(C * n);
     out.set(r.data as ArrayLike<number>, c * n);
   }
@@ -291,12 +335,44 @@ function checkWienerInputs(fn: string, image: unknown, psf: unknown, reg: unknow
 }
 
 /**
+ * A 1-D signal `(N)` as the `(1, N)` image the Wiener methods transform, with its PSF `(1, k)` and
+ * regulariser `(1, r)` (default: the 1-D Laplacian [−1, 2, −1], which the 2-D default would not
+ * be). The 2-D transform over a length-1 axis is the identity, so this is the 1-D method —
+ * scikit-image's formula over the one axis (it refuses 1-D input: its transforms are over the last
+ * two axes). Null when the image is not 1-D.
+ */
+function asLine(
+  fn: string,
+  image: unknown,
+  psf: unknown,
+  reg: unknown,
+): { image: Tensor; psf: Tensor; reg: Tensor } | null {
+  const img = checkFloatTensor(fn, 'image', image);
+  if (img.shape.length !== 1) return null;
+  const y = checkImage(fn, 'image', img, 1, 1);
+  const p = checkPsf(fn, y, psf);
+  const r =
+    reg === undefined || reg === null
+      ? new Tensor(Float64Array.from([-1, 2, -1]), [3])
+      : checkPsf(fn, y, reg, 'reg');
+  const line = (t: Tensor) => new Tensor(t.data.slice(), [1, t.shape[0]!]);
+  return { image: line(y), psf: line(p), reg: line(r) };
+}
+
+/** `t`'s values in `like`'s shape (a 1-D result back from its (1, N) computation). */
+function reshaped(t: Tensor, like: Tensor): Tensor {
+  return new Tensor(t.data, [...like.shape]);
+}
+
+/**
  * Wiener–Hunt deconvolution, equal to `skimage.restoration.wiener` 0.19: x̂ = F⁻¹[H* / (|H|² +
  * λ|R|²) · F y] with circular boundaries.
  *
  * `image` `(M, N)` (or `(P, M, N)`, transformed over the last two axes as scikit-image does),
  * `psf` of the same rank and no larger; or a colour image `(C, M, N)` with a PSF `(kM, kN)`,
- * restored channel by channel. Returns a tensor of the image's shape and float type
+ * restored channel by channel. A 1-D signal `(N)` with a PSF `(k)` (which scikit-image refuses)
+ * is the same formula over its one axis, with the 1-D Laplacian by default (`(C, N)` with `(k)`:
+ * per channel). Returns a tensor of the image's shape and float type
  * (for `isReal: false` scikit-image returns a complex array; this is its real part).
  *
  * @example
@@ -305,9 +381,12 @@ function checkWienerInputs(fn: string, image: unknown, psf: unknown, reg: unknow
 export function wiener(image: Tensor, psf: Tensor, options: WienerOptions): Tensor {
   const fn = 'wiener';
   if (options === undefined) fail(fn, 'options', options, 'must be given with a balance');
-  const colour = perChannel(fn, image, psf, 2, 2, (plane) => wiener(plane, psf, options));
+  const colour = perChannel(fn, image, psf, 1, 2, (plane) => wiener(plane, psf, options));
   if (colour) return colour;
   const o = checkOptions(fn, options, ['balance', 'reg', 'isReal', 'clip']);
+  const line = asLine(fn, image, psf, o.reg);
+  if (line)
+    return reshaped(wiener(line.image, line.psf, { ...(options as WienerOptions), reg: line.reg }), image);
   const { img, p, r } = checkWienerInputs(fn, image, psf, o.reg);
   const balance = checkNumber(fn, 'balance', o.balance, 'nonnegative');
   const isReal = o.isReal === undefined ? true : checkBoolean(fn, 'isReal', o.isReal);
@@ -352,17 +431,30 @@ export interface UnsupervisedWienerOptions {
   minIterations?: number;
   /** scikit-image's `max_num_iter` (200) */
   maxIterations?: number;
-  /** called with the iteration and the change of the mean after each sample */
-  callback?: (progress: { iteration: number; delta: number }) => void;
+  /**
+   * called after each sample with the iteration, the change of the mean (NaN until two samples
+   * are averaged), the channel (0 for grey) and `estimate()`: the current posterior mean (the
+   * current sample before the burn-in ends), clipped as the result would be
+   */
+  callback?: (progress: UnsupervisedWienerProgress) => void;
+}
+
+export interface UnsupervisedWienerProgress {
+  iteration: number;
+  delta: number;
+  channel: number;
+  estimate(): Tensor;
 }
 
 export interface UnsupervisedWienerResult {
   /** the posterior mean, the image's shape and float type */
   image: Tensor;
-  /** the chain of the noise precision γ_n, starting at 1 */
+  /** the chain of the noise precision γ_n, starting at 1 (for a colour image: channel 0's) */
   noise: number[];
-  /** the chain of the prior precision γ_x, starting at 1 */
+  /** the chain of the prior precision γ_x, starting at 1 (for a colour image: channel 0's) */
   prior: number[];
+  /** every channel's chains, one entry per channel (one for a grey image) */
+  channels: { noise: number[]; prior: number[] }[];
 }
 
 /** Gamma(shape k, scale θ) by Marsaglia and Tsang (2000); k > 1 here. */
@@ -388,7 +480,15 @@ function gamma(rng: Rng, k: number, theta: number): number {
  * half-spectrum conventions), drawing from this library's seeded generator instead of NumPy's,
  * so results agree with scikit-image's in distribution, not sample by sample.
  *
- * `image` `(M, N)`, `psf` 2-D no larger. Returns `{ image, noise, prior }`.
+ * `image` `(M, N)`, `psf` 2-D no larger; or a 1-D signal `(N)` with a PSF `(k)` (scikit-image
+ * refuses 1-D input; here it is its sampler on the `(1, N)` image with the 1-D Laplacian as the
+ * default regulariser, see `wiener`). Returns `{ image, noise, prior, channels }`.
+ *
+ * A colour image `(C, M, N)` with a 2-D PSF is restored channel by channel, each channel with
+ * its own sampler: channel c draws from a generator seeded with `(seed + c) mod 2³²`, so its
+ * result equals the grey result on that plane with that seed and does not depend on the other
+ * channels (without a seed every channel draws its own random seed). The chains of every
+ * channel are in `channels`.
  *
  * @example
  *   const { image: sharp, noise } = restoration.unsupervisedWiener(blurred, psf, { seed: 1 });
@@ -410,6 +510,31 @@ export function unsupervisedWiener(
     'maxIterations',
     'callback',
   ]);
+  const img0 = checkFloatTensor(fn, 'image', image);
+  const psf0 = checkFloatTensor(fn, 'psf', psf);
+  if (img0.shape.length === psf0.shape.length + 1 && psf0.shape.length >= 1 && psf0.shape.length <= 2) {
+    const [C, ...rest] = img0.shape as [number, ...number[]];
+    if (C === 0) fail(fn, 'image.shape', img0.shape, 'must not be empty');
+    const n = rest.reduce((a, b) => a * b, 1);
+    const seed = o.seed;
+    let out: Float32Array | Float64Array | null = null;
+    const channels: { noise: number[]; prior: number[] }[] = [];
+    for (let c = 0; c < C; c++) {
+      let o = optionsForChannel(options, c) as UnsupervisedWienerOptions | undefined;
+      // channel 0 passes the seed as given, so the grey call checks it
+      if (c > 0 && typeof seed === 'number') o = { ...o, seed: (seed + c) % 2 ** 32 };
+      const r = unsupervisedWiener(new Tensor(img0.data.slice(c * n, (c + 1) * n), rest), psf0, o);
+      out ??= r.image.dtype === 'float64' ? new Float64Array(C * n) : new Float32Array(C * n);
+      out.set(r.image.data as ArrayLike<number>, c * n);
+      channels.push({ noise: r.noise, prior: r.prior });
+    }
+    return { image: new Tensor(out!, img0.shape), ...channels[0]!, channels };
+  }
+  const line = asLine(fn, image, psf, o.reg);
+  if (line) {
+    const r = unsupervisedWiener(line.image, line.psf, { ...options, reg: line.reg });
+    return { ...r, image: reshaped(r.image, image) };
+  }
   const img = checkImage(fn, 'image', image, 2, 2);
   const { p, r } = checkWienerInputs(fn, img, psf, o.reg);
   const isReal = o.isReal === undefined ? true : checkBoolean(fn, 'isReal', o.isReal);
@@ -475,6 +600,22 @@ export function unsupervisedWiener(
   const size = M * N;
   let delta = NaN;
   let iteration = 0;
+  // the posterior mean of k samples (or the sample x when k = 0) as an image, clipped as asked
+  const meanImage = (k: number): Float64Array => {
+    const re = new Float64Array(M * N);
+    const im = new Float64Array(M * N);
+    for (let a = 0; a < M; a++) {
+      for (let b = 0; b < K; b++) {
+        re[a * N + b] = k > 0 ? sumR[a * K + b]! / k : xr[a * K + b]!;
+        im[a * N + b] = k > 0 ? sumI[a * K + b]! / k : xi[a * K + b]!;
+      }
+    }
+    const x = isReal
+      ? inverseHalf(re, im, shape, 1 / Math.sqrt(M * N))
+      : (fftn(re, im, shape, true, undefined, 1 / Math.sqrt(M * N)), re);
+    if (clip) clipUnit(x);
+    return x;
+  };
   for (iteration = 0; iteration < maxIt; iteration++) {
     const gnl = gn[gn.length - 1]!;
     const gxl = gx[gx.length - 1]!;
@@ -519,22 +660,13 @@ export function unsupervisedWiener(
         sumI[i] += xi[i]!;
       }
     }
-    callback?.({ iteration, delta });
+    if (callback) {
+      const k = Math.max(iteration - burnin, 0);
+      callback({ iteration, delta, channel: 0, estimate: () => result(fn, meanImage(k), shape, y.dtype) });
+    }
     if (iteration > minIt && delta < threshold) break;
   }
   if (iteration === maxIt) iteration = maxIt - 1;
-  const k = iteration - burnin;
-  const re = new Float64Array(M * N);
-  const im = new Float64Array(M * N);
-  for (let a = 0; a < M; a++) {
-    for (let b = 0; b < K; b++) {
-      re[a * N + b] = sumR[a * K + b]! / k;
-      im[a * N + b] = sumI[a * K + b]! / k;
-    }
-  }
-  const x = isReal
-    ? inverseHalf(re, im, shape, 1 / Math.sqrt(M * N))
-    : (fftn(re, im, shape, true, undefined, 1 / Math.sqrt(M * N)), re);
-  if (clip) clipUnit(x);
-  return { image: result(fn, x, shape, y.dtype), noise: gn, prior: gx };
+  const x = meanImage(iteration - burnin);
+  return { image: result(fn, x, shape, y.dtype), noise: gn, prior: gx, channels: [{ noise: gn, prior: gx }] };
 }
