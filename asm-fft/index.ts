@@ -267,42 +267,62 @@ const BLOCK = 32;
 const SLAB = FFT_SLAB;
 
 /**
- * Column pass: the transforms of length `rows` along every column of the (rows, cols) planes
- * (ar, ai), a slab of SLAB columns at a time (gathered into s0, transformed between s0 and s1 in
- * the cache, an odd slab padded with a zero column), written to (dr, di) row-major [rows][cols]
- * or, when `transposed`, [cols][rows], or when `realOut` as two real planes (re·scale into dr,
- * −im·scale into di unless di is 0). `ai` = 0: the imaginary part is zero.
+ * One pass of transforms of length `len` over `count` lines: element t of line b is read at
+ * t·inT + b·inB of (ar, ai) (`ai` = 0: the imaginary part is zero) and written at
+ * t·outT + b·outB of (dr, di) — or, when `realOut` (the inverse's last pass; outB = 1 there),
+ * the real part times `scale` into dr and −imaginary times `scale` into di (unless di is 0). The lines go
+ * through the record's cache-sized scratch SLAB at a time, batch-interleaved (element t of line
+ * c at t·cw2 + c: the transform's batch runs over the lines; an odd slab padded with a zero line),
+ * transformed between s0 and s1. The row and the column passes of both real 2-D transforms are
+ * this one loop with their strides.
  */
-function columns(
+function pass(
+  rec: usize,
   table: usize,
+  len: i32,
+  count: i32,
   ar: usize,
   ai: usize,
-  rows: i32,
-  cols: i32,
+  inT: i32,
+  inB: i32,
   dr: usize,
   di: usize,
-  transposed: bool,
+  outT: i32,
+  outB: i32,
   realOut: bool,
   scale: f64,
-  s0r: usize,
-  s0i: usize,
-  s1r: usize,
-  s1i: usize,
-  gen: usize,
 ): void {
-  for (let j0 = 0; j0 < cols; j0 += SLAB) {
-    const cw = min(SLAB, cols - j0);
+  const s0r = ptr(rec, FFT_S0R);
+  const s0i = ptr(rec, FFT_S0I);
+  const s1r = ptr(rec, FFT_S1R);
+  const s1i = ptr(rec, FFT_S1I);
+  const gen = ptr(rec, FFT_GENERIC);
+  for (let b0 = 0; b0 < count; b0 += SLAB) {
+    const cw = min(SLAB, count - b0);
     const cw2 = (cw + 1) & ~1;
-    for (let i = 0; i < rows; i++) {
-      const o = i * cols + j0;
-      const so = i * cw2;
-      for (let c = 0; c < cw; c++) {
-        store<f64>(at(s0r, so + c), load<f64>(at(ar, o + c)));
-        store<f64>(at(s0i, so + c), ai ? load<f64>(at(ai, o + c)) : 0);
+    // gather, walking the source along its unit stride (the lines when inB = 1, else along each line)
+    if (inB == 1) {
+      for (let t = 0; t < len; t++) {
+        const o = t * inT + b0;
+        const so = t * cw2;
+        for (let c = 0; c < cw; c++) {
+          store<f64>(at(s0r, so + c), load<f64>(at(ar, o + c)));
+          store<f64>(at(s0i, so + c), ai ? load<f64>(at(ai, o + c)) : 0);
+        }
       }
-      if (cw2 > cw) {
-        store<f64>(at(s0r, so + cw), 0);
-        store<f64>(at(s0i, so + cw), 0);
+    } else {
+      for (let c = 0; c < cw; c++) {
+        const o = (b0 + c) * inB;
+        for (let t = 0; t < len; t++) {
+          store<f64>(at(s0r, t * cw2 + c), load<f64>(at(ar, o + t * inT)));
+          store<f64>(at(s0i, t * cw2 + c), ai ? load<f64>(at(ai, o + t * inT)) : 0);
+        }
+      }
+    }
+    if (cw2 > cw) {
+      for (let t = 0; t < len; t++) {
+        store<f64>(at(s0r, t * cw2 + cw), 0);
+        store<f64>(at(s0i, t * cw2 + cw), 0);
       }
     }
     let rr = s0r,
@@ -311,31 +331,32 @@ function columns(
       rr = s1r;
       ri = s1i;
     }
+    // scatter, walking the destination along its unit stride
     if (realOut) {
-      // the inverse's last pass: real part scaled into plane dr, −imaginary part into di (if any)
-      for (let i = 0; i < rows; i++) {
-        const d = i * cols + j0;
-        const so = i * cw2;
+      // (the inverse's last pass: outB = 1)
+      for (let t = 0; t < len; t++) {
+        const d = t * outT + b0;
+        const so = t * cw2;
         for (let c = 0; c < cw; c++) {
           store<f64>(at(dr, d + c), load<f64>(at(rr, so + c)) * scale);
           if (di) store<f64>(at(di, d + c), -load<f64>(at(ri, so + c)) * scale);
         }
       }
-    } else if (transposed) {
-      for (let c = 0; c < cw; c++) {
-        const d = (j0 + c) * rows;
-        for (let i = 0; i < rows; i++) {
-          store<f64>(at(dr, d + i), load<f64>(at(rr, i * cw2 + c)));
-          store<f64>(at(di, d + i), load<f64>(at(ri, i * cw2 + c)));
-        }
-      }
-    } else {
-      for (let i = 0; i < rows; i++) {
-        const d = i * cols + j0;
-        const so = i * cw2;
+    } else if (outB == 1) {
+      for (let t = 0; t < len; t++) {
+        const d = t * outT + b0;
+        const so = t * cw2;
         for (let c = 0; c < cw; c++) {
           store<f64>(at(dr, d + c), load<f64>(at(rr, so + c)));
           store<f64>(at(di, d + c), load<f64>(at(ri, so + c)));
+        }
+      }
+    } else {
+      for (let c = 0; c < cw; c++) {
+        const d = (b0 + c) * outB;
+        for (let t = 0; t < len; t++) {
+          store<f64>(at(dr, d + t * outT), load<f64>(at(rr, t * cw2 + c)));
+          store<f64>(at(di, d + t * outT), load<f64>(at(ri, t * cw2 + c)));
         }
       }
     }
@@ -359,19 +380,14 @@ export function realFft2(rec: usize): void {
   const pi = ptr(rec, FFT_PI);
   const qr = ptr(rec, FFT_QR);
   const qi = ptr(rec, FFT_QI);
-  const s0r = ptr(rec, FFT_S0R);
-  const s0i = ptr(rec, FFT_S0I);
-  const s1r = ptr(rec, FFT_S1R);
-  const s1i = ptr(rec, FFT_S1I);
-  const gen = ptr(rec, FFT_GENERIC);
   for (let p = begin; p < end; p += 2) {
     const pair = p + 1 < end;
     const a0 = p * hw;
     const bo = (p + 1) * hw;
-    // z = a + i·b along h (slabs of columns) into P [h][w]; along w (slabs of rows of P) into
-    // Q = Z^T [w][h]
-    columns(tabH, at(x, a0), pair ? at(x, bo) : 0, h, w, pr, pi, false, false, 1, s0r, s0i, s1r, s1i, gen);
-    rowsToTransposed(tabW, pr, pi, h, w, qr, qi, s0r, s0i, s1r, s1i, gen);
+    // z = a + i·b along h (the columns: element t of column b at t·w + b) into P [h][w]; along w
+    // (the rows of P: element t of row b at b·w + t) into Q = Z^T [w][h]
+    pass(rec, tabH, h, w, at(x, a0), pair ? at(x, bo) : 0, w, 1, pr, pi, w, 1, false, 1);
+    pass(rec, tabW, w, h, pr, pi, 1, w, qr, qi, h, 1, false, 1);
     // Z^T[b][a] -> half spectra [a][b], separating the pair, in cache-sized blocks
     const oa = p * h * kw;
     const ob = (p + 1) * h * kw;
@@ -406,58 +422,6 @@ export function realFft2(rec: usize): void {
   }
 }
 
-/**
- * Row pass: the transforms of length `cols` along every row of the (rows, cols) planes (ar, ai),
- * in slabs of rows (gathered transposed, so the batch runs over the rows), written transposed to
- * (dr, di) [cols][rows].
- */
-function rowsToTransposed(
-  table: usize,
-  ar: usize,
-  ai: usize,
-  rows: i32,
-  cols: i32,
-  dr: usize,
-  di: usize,
-  s0r: usize,
-  s0i: usize,
-  s1r: usize,
-  s1i: usize,
-  gen: usize,
-): void {
-  for (let i0 = 0; i0 < rows; i0 += SLAB) {
-    const rb = min(SLAB, rows - i0);
-    const rb2 = (rb + 1) & ~1;
-    for (let r = 0; r < rb; r++) {
-      const o = (i0 + r) * cols;
-      for (let j = 0; j < cols; j++) {
-        store<f64>(at(s0r, j * rb2 + r), load<f64>(at(ar, o + j)));
-        store<f64>(at(s0i, j * rb2 + r), load<f64>(at(ai, o + j)));
-      }
-    }
-    if (rb2 > rb) {
-      for (let j = 0; j < cols; j++) {
-        store<f64>(at(s0r, j * rb2 + rb), 0);
-        store<f64>(at(s0i, j * rb2 + rb), 0);
-      }
-    }
-    let rr = s0r,
-      ri = s0i;
-    if (transform(table, rb2, s0r, s0i, s1r, s1i, gen) == 1) {
-      rr = s1r;
-      ri = s1i;
-    }
-    for (let j = 0; j < cols; j++) {
-      const d = j * rows + i0;
-      const so = j * rb2;
-      for (let r = 0; r < rb; r++) {
-        store<f64>(at(dr, d + r), load<f64>(at(rr, so + r)));
-        store<f64>(at(di, d + r), load<f64>(at(ri, so + r)));
-      }
-    }
-  }
-}
-
 /** Inverse real 2-D DFT of planes [begin, end) (real.ts inverseRealFft2). */
 export function inverseRealFft2(rec: usize): void {
   const y = ptr(rec, FFT_REAL);
@@ -476,11 +440,6 @@ export function inverseRealFft2(rec: usize): void {
   const pi = ptr(rec, FFT_PI);
   const qr = ptr(rec, FFT_QR);
   const qi = ptr(rec, FFT_QI);
-  const s0r = ptr(rec, FFT_S0R);
-  const s0i = ptr(rec, FFT_S0I);
-  const s1r = ptr(rec, FFT_S1R);
-  const s1i = ptr(rec, FFT_S1I);
-  const gen = ptr(rec, FFT_GENERIC);
   for (let p = begin; p < end; p += 2) {
     const pair = p + 1 < end;
     const oa = p * h * kw;
@@ -505,12 +464,13 @@ export function inverseRealFft2(rec: usize): void {
         }
       }
     }
-    // along w: Q is (w, h), its columns are the transforms; written transposed into P [h][w]
-    columns(tabW, qr, qi, w, h, pr, pi, true, false, 1, s0r, s0i, s1r, s1i, gen);
+    // along w: Q is (w, h), its columns are the transforms (element t of column b at t·h + b);
+    // written transposed into P [h][w] (at b·w + t)
+    pass(rec, tabW, w, h, qr, qi, h, 1, pr, pi, 1, w, false, 1);
     // along h: the columns of P, z = conj(result)·scale: real part -> plane a, imaginary -> b
     const a0 = p * hw;
     const bo = (p + 1) * hw;
-    columns(tabH, pr, pi, h, w, at(y, a0), pair ? at(y, bo) : 0, false, true, scale, s0r, s0i, s1r, s1i, gen);
+    pass(rec, tabH, h, w, pr, pi, w, 1, at(y, a0), pair ? at(y, bo) : 0, w, 1, true, scale);
   }
 }
 
