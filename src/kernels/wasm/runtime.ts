@@ -5,6 +5,7 @@
  */
 import { fail } from '../../errors.js';
 import { defaultEngine, dropEngines } from './loader.js';
+import { dropPackedCopies } from '../../storage.js';
 import {
   MAX_THREADS,
   describeFailure,
@@ -21,12 +22,14 @@ export { getNumThreads } from './threads.js';
 /**
  * Drops the compiled instances and their memory (WebAssembly memory only grows) — the kernels'
  * and the FFT module's (restoration, csc) — and stops their worker threads; the next call
- * instantiates afresh. Useful after one very large call.
+ * instantiates afresh. Packed weights kept by `Tensor.keepPacked()` are dropped too (the next
+ * call packs them again). Useful after one very large call.
  *
  * @example
  *   releaseWasmMemory();
  */
 export function releaseWasmMemory(): void {
+  dropPackedCopies();
   for (const e of dropEngines()) dropPool(e);
   dropHostedModules();
 }

@@ -71,6 +71,7 @@ export const POOL_FUNCTIONS = [
   'pixelShuffle',
   'probeCopy',
   'probeFma',
+  'packB',
 ] as const satisfies readonly (keyof KernelExports)[];
 
 /**
