@@ -349,6 +349,32 @@ test('blind Richardson–Lucy on a colour image: channel c is the grey result on
     iterations: 2,
   });
   assert.deepEqual([...q.psf.shape], [3, 5, 5], 'initialPsf: one PSF per channel');
+  // 1-D and 3-D: the PSF estimate stays a distribution and beats the flat start on a 1-D blur
+  const n = 64;
+  const line = new Float64Array(n).map((_, i) => 0.2 + 0.6 * Number(i > 20 && i < 40) + 0.3 * Number(i > 48));
+  const k1 = Float64Array.from([0.1, 0.2, 0.4, 0.2, 0.1]);
+  const op1 = restoration.blurOperator([n], k1, [5], 'circular');
+  const y1 = new Float64Array(n);
+  op1.apply(line, y1);
+  const r1 = restoration.blindRichardsonLucy(tensor(y1, [n], { dtype: 'float64' }), {
+    psfShape: [5],
+    iterations: 200,
+    psfIterations: 3,
+  });
+  let s1 = 0;
+  let e1 = 0;
+  for (let j = 0; j < 5; j++) {
+    s1 += r1.psf.data[j]!;
+    e1 += (r1.psf.data[j]! - k1[j]!) ** 2;
+  }
+  const flat = k1.reduce((a, v) => a + (v - 0.2) ** 2, 0);
+  assert.ok(Math.abs(s1 - 1) < 1e-9 && e1 < flat, `1-D: psf sums to ${s1}, error ${e1} vs flat ${flat}`);
+  const vol = restoration.blindRichardsonLucy(tensor(new Float32Array(6 * 7 * 8).fill(0.5), [6, 7, 8]), {
+    psfShape: [3, 3, 3],
+    iterations: 3,
+  });
+  assert.deepEqual([...vol.image.shape, ...vol.psf.shape], [6, 7, 8, 3, 3, 3], '3-D shapes');
+  for (const v of vol.image.data) assert.ok(Math.abs(v - 0.5) < 1e-6, `3-D: a constant volume stays: ${v}`);
 });
 
 test("blind Richardson–Lucy: a missing block is filled in; 'valid' keeps the image's shape", () => {
