@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import * as lib from '../src/index.js';
 import { DeconvError, Tensor, randn, zeros, tensor, full, type KernelPath } from '../src/index.js';
 
-const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const dist = fileURLToPath(new URL('../dist/src/index.js', import.meta.url));
 let failures = 0;
 const line = (ok: boolean, what: string, now: string): void => {
   if (!ok) failures++;
