@@ -16,8 +16,9 @@
  * 32 GFLOP/s mul + add, for M, N, K of a few hundred — about 90% of the 128-bit FMA peak.
  *
  * B comes packed from a strided matrix, packed from im2col (im2col.ts, never stored whole), read in
- * place from a zero-padded x (im2col.ts directRows: no packing at all), or packed from sub-pixel
- * weights (subpixel.ts). Edge tiles run the same kernel on a scratch tile.
+ * place from a zero-padded x (im2col.ts directRows: no packing at all), packed from sub-pixel
+ * weights (subpixel.ts), or packed whole beforehand by packB (a weight kept packed between calls).
+ * Edge tiles run the same kernel on a scratch tile.
  */
 import {
   GEMM_M,
@@ -48,6 +49,7 @@ import {
   GEMM_B_KIND_STRIDED,
   GEMM_B_KIND_IM2COL,
   GEMM_B_KIND_DIRECT,
+  GEMM_B_KIND_PACKED,
 } from './params';
 import { packBIm2col, directRows, directColumn } from './im2col';
 import { packBWeights } from './subpixel';
@@ -504,6 +506,7 @@ export function gemm(p: usize): void {
   const scratch = <usize>field(p, GEMM_SCRATCH);
   const kcb = kcOf(K);
   const Mp = roundUp(M, MR);
+  const Np = roundUp(N, NR);
   const ldcB = (<usize>ldc) << 2;
   for (let jc = n0; jc < n1; jc += NC) {
     const nc = min(NC, n1 - jc);
@@ -512,7 +515,10 @@ export function gemm(p: usize): void {
       const kc = min(kcb, K - kb);
       // GEMM_B_KIND_DIRECT: no packing, the micro-kernel reads im2col rows in place (rows: their offsets)
       let rows: usize = 0;
-      if (bKind == GEMM_B_KIND_STRIDED) packBStrided(B, brs, bcs, kb, kc, jc, nc, bpack);
+      // the packed panels of this block: bpack, or (GEMM_B_KIND_PACKED) B's whole packing at (kb, jc)
+      let bBlock = bpack;
+      if (bKind == GEMM_B_KIND_PACKED) bBlock = B + ((<usize>kb * <usize>Np + <usize>jc * <usize>kc) << 2);
+      else if (bKind == GEMM_B_KIND_STRIDED) packBStrided(B, brs, bcs, kb, kc, jc, nc, bpack);
       else if (bKind == GEMM_B_KIND_IM2COL) packBIm2col(B, kb, kc, j0 + jc, nc, bpack, scratch);
       else if (bKind == GEMM_B_KIND_DIRECT) rows = directRows(B, kb, kc, scratch);
       else packBWeights(B, kb, kc, jc, nc, bpack, scratch);
@@ -522,7 +528,7 @@ export function gemm(p: usize): void {
         const mEnd = min(r1, ic + MC);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const bPanel = rows ? directColumn(B, j0 + jc + jr) : bpack + ((<usize>jr * <usize>kc) << 2);
+          const bPanel = rows ? directColumn(B, j0 + jc + jr) : bBlock + ((<usize>jr * <usize>kc) << 2);
           const cCol = C + ((<usize>(jc + jr)) << 2);
           for (let ir = ic; ir < mEnd; ir += MR) {
             const mr = min(MR, mEnd - ir);
@@ -535,5 +541,33 @@ export function gemm(p: usize): void {
         }
       }
     }
+  }
+}
+
+/**
+ * Packs B of the record (kind strided or weights) whole, for a later gemm of kind
+ * GEMM_B_KIND_PACKED: per K block kb (kcOf(K) rows), columns [GEMM_COLUMN_BEGIN, GEMM_COLUMN_END)
+ * in NR-column panels at GEMM_B_PACK + 4·(kb·roundUp(N, NR) + j0·kc), exactly as gemm packs its
+ * blocks (so a gemm on the whole packing computes what one that packs as it goes does). Column
+ * ranges start at multiples of NR, so that threads can share the work.
+ */
+export function packB(p: usize): void {
+  const N = field(p, GEMM_N);
+  const K = field(p, GEMM_K);
+  const bKind = field(p, GEMM_B_KIND);
+  const B = <usize>field(p, GEMM_B);
+  const brs = field(p, GEMM_B_ROW_STRIDE);
+  const bcs = field(p, GEMM_B_COLUMN_STRIDE);
+  const dst = <usize>field(p, GEMM_B_PACK);
+  const n0 = field(p, GEMM_COLUMN_BEGIN);
+  const n1 = field(p, GEMM_COLUMN_END) || N;
+  const scratch = <usize>field(p, GEMM_SCRATCH);
+  const kcb = kcOf(K);
+  const Np = roundUp(N, NR);
+  for (let kb = 0; kb < K; kb += kcb) {
+    const kc = min(kcb, K - kb);
+    const d = dst + ((<usize>kb * <usize>Np + <usize>n0 * <usize>kc) << 2);
+    if (bKind == GEMM_B_KIND_STRIDED) packBStrided(B, brs, bcs, kb, kc, n0, n1 - n0, d);
+    else packBWeights(B, kb, kc, n0, n1 - n0, d, scratch);
   }
 }

@@ -6,7 +6,7 @@
  * compile time.
  * The module has no allocator: the caller lays out memory above heapBase() and grows it.
  */
-export { gemm, packA, kcOf } from './gemm';
+export { gemm, packA, packB, kcOf } from './gemm';
 export { im2col, col2im, padCopy } from './im2col';
 export { packASubpixel, phaseStore, phaseStoreT } from './subpixel';
 export { resample, maxUnpool, maxUnpoolBackward, pixelShuffle } from './resample';

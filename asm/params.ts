@@ -100,7 +100,9 @@ export const RESAMPLE_HORIZONTAL_TAPS: i32 = 19;
 export const RESAMPLE_CACHE: i32 = 20;
 export const RESAMPLE_TAGS: i32 = 21;
 export const RESAMPLE_SLOTS: i32 = 22;
-export const RESAMPLE_FIELDS: i32 = 23;
+export const RESAMPLE_PAIRS_BEGIN: i32 = 23;
+export const RESAMPLE_PAIRS_END: i32 = 24;
+export const RESAMPLE_FIELDS: i32 = 25;
 
 /** UNPOOL: max unpooling, forward and backward. */
 export const UNPOOL_SRC: i32 = 0;
@@ -138,6 +140,7 @@ export const GEMM_B_KIND_STRIDED: i32 = 0;
 export const GEMM_B_KIND_IM2COL: i32 = 1;
 export const GEMM_B_KIND_DIRECT: i32 = 2;
 export const GEMM_B_KIND_WEIGHTS: i32 = 3;
+export const GEMM_B_KIND_PACKED: i32 = 4;
 
 export const RESAMPLE_KIND_SEPARABLE: i32 = 0;
 export const RESAMPLE_KIND_GATHER: i32 = 1;

@@ -30,6 +30,8 @@ import {
   RESAMPLE_CACHE,
   RESAMPLE_TAGS,
   RESAMPLE_SLOTS,
+  RESAMPLE_PAIRS_BEGIN,
+  RESAMPLE_PAIRS_END,
   UNPOOL_SRC,
   UNPOOL_INDICES,
   UNPOOL_DST,
@@ -66,8 +68,71 @@ function src32(p: usize, i: i32): f64 {
 }
 
 /**
+ * Two-tap outputs [o, end) of one row: out[o] = weight[2o] · row[index[2o]] + weight[2o + 1] ·
+ * row[index[2o + 1]] in float64, two outputs a step in f64x2 lanes (the same multiplies and add
+ * per output as the scalar tail).
+ */
+function pairs(row: usize, index: usize, weight: usize, o: i32, end: i32, out: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    // two outputs a step in f64x2 lanes: the same multiplies and add per output as below; a
+    // tap pair on adjacent source elements (every pair but the clamped edge) in one 64-bit load
+    for (; o + 2 <= end; o += 2) {
+      const k = o << 1;
+      const w0 = v128.load(weight + ((<usize>k) << 3)); // (w[k], w[k + 1]): output o
+      const w1 = v128.load(weight + ((<usize>k) << 3), 16); // output o + 1
+      const ix = v128.load(index + ((<usize>k) << 2)); // index[k .. k + 3]
+      const i0 = i32x4.extract_lane(ix, 0);
+      const i1 = i32x4.extract_lane(ix, 1);
+      const i2 = i32x4.extract_lane(ix, 2);
+      const i3 = i32x4.extract_lane(ix, 3);
+      const x0 =
+        i1 == i0 + 1
+          ? f64x2.promote_low_f32x4(v128.load64_zero(row + ((<usize>i0) << 2)))
+          : f64x2.replace_lane(f64x2.splat(src32(row, i0)), 1, src32(row, i1));
+      const x1 =
+        i3 == i2 + 1
+          ? f64x2.promote_low_f32x4(v128.load64_zero(row + ((<usize>i2) << 2)))
+          : f64x2.replace_lane(f64x2.splat(src32(row, i2)), 1, src32(row, i3));
+      const p0 = f64x2.mul(w0, x0);
+      const p1 = f64x2.mul(w1, x1);
+      const a = v128.shuffle<i64>(p0, p1, 0, 2);
+      const b = v128.shuffle<i64>(p0, p1, 1, 3);
+      v128.store(out + ((<usize>o) << 3), f64x2.add(a, b));
+    }
+  }
+  for (let k = o << 1; o < end; o++, k += 2) {
+    const a = w64(weight, k) * src32(row, f(index, k));
+    const b = w64(weight, k + 1) * src32(row, f(index, k + 1));
+    store<f64>(out + ((<usize>o) << 3), a + b);
+  }
+}
+
+/**
+ * pairs() on [o, end) where the taps slide as ×2 upsampling's (RESAMPLE pairsBegin / pairsEnd):
+ * outputs o and o + 1 read (x0, x1), outputs o + 2 and o + 3 read (x1, x2), with x0 at index[2o];
+ * each pair is loaded once for its two outputs. The same multiplies and adds per output as pairs().
+ */
+function slidingPairs(row: usize, index: usize, weight: usize, o: i32, end: i32, out: usize): void {
+  for (; o < end; o += 4) {
+    const k = o << 1;
+    const x = row + ((<usize>f(index, k)) << 2);
+    const a = f64x2.promote_low_f32x4(v128.load64_zero(x)); // (x0, x1)
+    const b = f64x2.promote_low_f32x4(v128.load64_zero(x, 4)); // (x1, x2)
+    const w = weight + ((<usize>k) << 3);
+    const p0 = f64x2.mul(v128.load(w), a);
+    const p1 = f64x2.mul(v128.load(w, 16), a);
+    const p2 = f64x2.mul(v128.load(w, 32), b);
+    const p3 = f64x2.mul(v128.load(w, 48), b);
+    const d = out + ((<usize>o) << 3);
+    v128.store(d, f64x2.add(v128.shuffle<i64>(p0, p1, 0, 2), v128.shuffle<i64>(p0, p1, 1, 3)));
+    v128.store(d, f64x2.add(v128.shuffle<i64>(p2, p3, 0, 2), v128.shuffle<i64>(p2, p3, 1, 3)), 16);
+  }
+}
+
+/**
  * out[o] = Σ_k weight[k] · row[index[k]] for the n outputs of one source row, in float64. kind 1
- * and 2: every output has that many taps (at 1·o and 2·o).
+ * and 2: every output has that many taps (at 1·o and 2·o); kind 2's outputs [pb, pe) slide as ×2
+ * upsampling's (see slidingPairs).
  */
 function horizontal(
   row: usize,
@@ -77,43 +142,17 @@ function horizontal(
   n: i32,
   kind: i32,
   out: usize,
+  pb: i32,
+  pe: i32,
 ): void {
   if (kind == 1) {
     for (let o = 0; o < n; o++) store<f64>(out + ((<usize>o) << 3), w64(weight, o) * src32(row, f(index, o)));
   } else if (kind == 2) {
-    let o = 0;
-    if (ASC_FEATURE_SIMD) {
-      // two outputs a step in f64x2 lanes: the same multiplies and add per output as below; a
-      // tap pair on adjacent source elements (every pair but the clamped edge) in one 64-bit load
-      for (; o + 2 <= n; o += 2) {
-        const k = o << 1;
-        const w0 = v128.load(weight + ((<usize>k) << 3)); // (w[k], w[k + 1]): output o
-        const w1 = v128.load(weight + ((<usize>k) << 3), 16); // output o + 1
-        const ix = v128.load(index + ((<usize>k) << 2)); // index[k .. k + 3]
-        const i0 = i32x4.extract_lane(ix, 0);
-        const i1 = i32x4.extract_lane(ix, 1);
-        const i2 = i32x4.extract_lane(ix, 2);
-        const i3 = i32x4.extract_lane(ix, 3);
-        const x0 =
-          i1 == i0 + 1
-            ? f64x2.promote_low_f32x4(v128.load64_zero(row + ((<usize>i0) << 2)))
-            : f64x2.replace_lane(f64x2.splat(src32(row, i0)), 1, src32(row, i1));
-        const x1 =
-          i3 == i2 + 1
-            ? f64x2.promote_low_f32x4(v128.load64_zero(row + ((<usize>i2) << 2)))
-            : f64x2.replace_lane(f64x2.splat(src32(row, i2)), 1, src32(row, i3));
-        const p0 = f64x2.mul(w0, x0);
-        const p1 = f64x2.mul(w1, x1);
-        const a = v128.shuffle<i64>(p0, p1, 0, 2);
-        const b = v128.shuffle<i64>(p0, p1, 1, 3);
-        v128.store(out + ((<usize>o) << 3), f64x2.add(a, b));
-      }
-    }
-    for (let k = o << 1; o < n; o++, k += 2) {
-      const a = w64(weight, k) * src32(row, f(index, k));
-      const b = w64(weight, k + 1) * src32(row, f(index, k + 1));
-      store<f64>(out + ((<usize>o) << 3), a + b);
-    }
+    if (ASC_FEATURE_SIMD && pe > pb) {
+      pairs(row, index, weight, 0, pb, out);
+      slidingPairs(row, index, weight, pb, pe, out);
+      pairs(row, index, weight, pe, n, out);
+    } else pairs(row, index, weight, 0, n, out);
   } else {
     for (let o = 0; o < n; o++) {
       let sum: f64 = -0.0;
@@ -218,6 +257,8 @@ function cachedRow(r: usize, si: usize, i0: i32, i1: i32): usize {
       out2,
       f(r, RESAMPLE_HORIZONTAL_TAPS),
       buffer,
+      f(r, RESAMPLE_PAIRS_BEGIN),
+      f(r, RESAMPLE_PAIRS_END),
     );
     store<i32>(tag, row);
   }

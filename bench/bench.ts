@@ -214,10 +214,12 @@ async function startEngines(engines: Name[], threads: number[], log: (s: string)
         for (const t of threads) slot(name, t, { type: 'skipped', reason: probe.missing }, null);
         continue;
       }
-      const w = torchWorker(Math.max(...threads));
-      const started = await w.start().catch(failed);
-      if (started.type === 'skipped') w.close();
-      for (const t of threads) slot(name, t, started, w);
+      for (const t of threads) {
+        const w = torchWorker(t);
+        const started = await w.start().catch(failed);
+        if (started.type === 'skipped') w.close();
+        slot(name, t, started, w);
+      }
       continue;
     }
     for (const t of threads) {

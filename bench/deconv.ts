@@ -34,6 +34,20 @@ function release(t: Tensor): void {
 }
 
 /**
+ * Marks a weight with `keepPacked()` when this build has it (the packed-weight cache of issue 16,
+ * item 4): deconv then packs it once, as ONNX Runtime pre-packs its initializers. Off with
+ * DECONV_BENCH_KEEP_PACKED=0 (for A/B runs).
+ */
+function weight(t: Tensor): Tensor {
+  if (process.env.DECONV_BENCH_KEEP_PACKED === '0') return t;
+  (t as Tensor & { keepPacked?: () => Tensor }).keepPacked?.();
+  return t;
+}
+const keepsPacked = (): boolean =>
+  process.env.DECONV_BENCH_KEEP_PACKED !== '0' &&
+  typeof (deconv.Tensor.prototype as { keepPacked?: unknown }).keepPacked === 'function';
+
+/**
  * Which build of deconv's WebAssembly kernels this engine runs ('relaxed', 'simd', 'scalar'; null
  * without WebAssembly; undefined when this version of deconv has none) and the source hash it was
  * compiled from. Read from internal modules (not public exports), so looked up defensively.
@@ -63,6 +77,8 @@ export async function deconvEngine(threads: number): Promise<Engine | { skipped:
     notes.push("no 'setNumThreads' export: deconv is single-threaded in this build");
   }
   notes.push(`kernel path '${deconv.getKernelPath()}' (the default)`);
+  if (keepsPacked())
+    notes.push('conv weights marked with keepPacked() (packed once, as ONNX Runtime pre-packs)');
   const wasm = await wasmBuild();
   if (wasm.variant !== undefined) {
     notes.push(
@@ -87,12 +103,12 @@ export async function deconvEngine(threads: number): Promise<Engine | { skipped:
       switch (s.op) {
         case 'convTranspose2d': {
           const x = t('x', shapeOf('x'));
-          const w = t('w', shapeOf('w'));
+          const w = weight(t('w', shapeOf('w')));
           return plain(() => deconv.convTranspose2d(x, w, { stride: s.stride, padding: s.padding }));
         }
         case 'conv2d': {
           const x = t('x', shapeOf('x'));
-          const w = t('w', shapeOf('w'));
+          const w = weight(t('w', shapeOf('w')));
           return plain(() => deconv.conv2d(x, w, { padding: 'same', dilation: s.dilation }));
         }
         case 'maxUnpool2d': {
@@ -114,7 +130,7 @@ export async function deconvEngine(threads: number): Promise<Engine | { skipped:
         case 'conv2dInputGrad': {
           // The graph is built once, untimed; each timed call is one backward() through it.
           const x = t('x', shapeOf('x'), true);
-          const w = t('w', shapeOf('w'));
+          const w = weight(t('w', shapeOf('w')));
           const g = t('g', shapeOf('g'));
           const y = deconv.conv2d(x, w, { stride: s.stride, padding: s.padding });
           return {

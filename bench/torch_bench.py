@@ -161,7 +161,10 @@ def main():
         {
             "type": "ready",
             "version": torch.__version__,
-            "notes": ["eager CPU, torch.set_num_threads(threads) before each case, set_num_interop_threads(1)"],
+            "notes": [
+                "eager CPU, one process per thread count (OMP_NUM_THREADS and OPENBLAS_NUM_THREADS = threads), "
+                "torch.set_num_threads(threads), set_num_interop_threads(1)"
+            ],
         }
     )
     for line in sys.stdin:

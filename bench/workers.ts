@@ -89,11 +89,17 @@ export function probeTorch(): { version: string } | { missing: string } {
   return { missing: probe.error ? `${PYTHON} not found` : `import torch failed in ${PYTHON}` };
 }
 
-/** The PyTorch process (one for every thread count: `threads` goes with each command). */
-export function torchWorker(maxThreads: number): Worker {
+/**
+ * A PyTorch process for one thread count. Debian's PyTorch runs transposed convolutions through
+ * OpenBLAS (pthreads build), whose own threads ignore `torch.set_num_threads` and keep spinning
+ * after each call, so "1 thread" used both cores (cpu/wall 1.98) until each count got its own
+ * process with OPENBLAS_NUM_THREADS and OMP_NUM_THREADS set before the libraries load.
+ */
+export function torchWorker(threads: number): Worker {
+  const t = String(threads);
   const child = spawn(PYTHON, [fileURLToPath(new URL('./torch_bench.py', import.meta.url))], {
     stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, OMP_NUM_THREADS: String(maxThreads) },
+    env: { ...process.env, OMP_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t, MKL_NUM_THREADS: t },
   });
   const queue = new ReplyQueue();
   createInterface({ input: child.stdout! }).on('line', (line) => {

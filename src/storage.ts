@@ -41,6 +41,13 @@
  * `emptyStoragePool` concern the ordinary arrays only: a block goes straight back to the engine,
  * and `releaseWasmMemory()` drops the engine's memory (views still held keep theirs alive).
  *
+ * Packed copies (`Tensor.keepPacked`): storage in WebAssembly memory that the user marked may
+ * carry packed copies of its values that kernels keep between calls (kernels/wasm/kept.ts), each
+ * a block of engine memory. They are released when the values may change — `storageModified`,
+ * which every library write into an existing tensor calls, and `Tensor.markModified()` for the
+ * user's own writes — and with the block itself (dispose of the last sharer, collection of the
+ * view), so a copy never outlives the values it was made from.
+ *
  * For ordinary arrays the FinalizationRegistry is a safety net for the accounting only, never for recycling. It
  * watches each pool-made ArrayBuffer; when one that was handed out is garbage-collected without
  * having been disposed, `liveBytes` drops by its size and `collected` / `collectedBytes` count it,
@@ -94,7 +101,29 @@ interface StorageRecord {
   state: 'lent' | 'pooled' | 'dropped';
   /** a block of WebAssembly memory: its lender and byte offset */
   block?: { lender: BlockLender; at: number };
+  /**
+   * keepPacked(): the packed copies kernels keep of these values, by what they pack (see
+   * PackedCopy); undefined: none are kept
+   */
+  packed?: Map<string, PackedCopy>;
 }
+
+/**
+ * A packed copy of a tensor's values that a kernel keeps between calls (kernels/wasm/kept.ts): a
+ * block of WebAssembly memory holding, e.g., a convolution weight in the GEMM's panel layout.
+ * `owner` is the engine whose memory holds it, `at` and `bytes` the block, `ready` whether it has
+ * been filled (a call that fails half-way leaves it unready), `release` gives the block back.
+ */
+export interface PackedCopy {
+  readonly owner: object;
+  readonly at: number;
+  readonly bytes: number;
+  ready: boolean;
+  release(): void;
+}
+
+/** The most packed copies one storage keeps (e.g. a weight's forward and backward packings). */
+export const MAX_PACKED_COPIES = 4;
 
 /** Pool statistics, from `storageStats()`. Sizes in bytes; small tensors are not counted. */
 export interface StorageStats {
@@ -124,6 +153,8 @@ export interface StorageStats {
   wasmBytes: number;
   /** blocks of WebAssembly memory given back when their view was garbage-collected */
   wasmCollected: number;
+  /** bytes of packed copies kept for tensors marked with `keepPacked()` (in WebAssembly memory) */
+  packedBytes: number;
 }
 
 const records = new WeakMap<ArrayBuffer, StorageRecord>();
@@ -145,6 +176,7 @@ const stats = {
   collectedBytes: 0,
   wasmBytes: 0,
   wasmCollected: 0,
+  packedBytes: 0,
 };
 
 /** The lent block of each view (keyed by the view object: its buffer is the engine's memory). */
@@ -188,6 +220,8 @@ function lendBlock(dtype: StorageDType, n: number, bytes: number): StorageArray 
 
 /** Gives a lent block back to its engine (its last sharer was disposed, or its view collected). */
 function returnBlock(r: StorageRecord): void {
+  dropPacked(r);
+  r.packed = undefined;
   r.state = 'pooled';
   blockRegistry.unregister(r);
   stats.liveBytes -= r.bytes;
@@ -437,4 +471,95 @@ export function emptyStoragePool(): number {
     drop(records.get(buffer)!);
   }
   return dropped;
+}
+
+/**
+ * The records that hold packed copies now (for releaseWasmMemory). A record does not reach its
+ * view, so holding it keeps no tensor storage alive.
+ */
+const holders = new Set<StorageRecord>();
+
+/** Releases every packed copy of `r` (the keepPacked() mark stays). */
+function dropPacked(r: StorageRecord): void {
+  holders.delete(r);
+  if (r.packed === undefined || r.packed.size === 0) return;
+  for (const copy of r.packed.values()) {
+    stats.packedBytes -= copy.bytes;
+    copy.release();
+  }
+  r.packed.clear();
+}
+
+/** @internal Releases every packed copy of every storage (releaseWasmMemory drops their memory). */
+export function dropPackedCopies(): void {
+  for (const r of [...holders]) dropPacked(r);
+}
+
+/** The record of `data` when it is a live block of WebAssembly memory (only those keep packed copies). */
+function liveBlock(data: StorageArray): StorageRecord | undefined {
+  const r = recordOf(data);
+  return r !== undefined && r.block !== undefined && r.state === 'lent' ? r : undefined;
+}
+
+/**
+ * Marks `data`'s storage (every tensor sharing it) as one whose packed copies kernels may keep
+ * (`keep`), or drops that mark and the copies. Returns whether copies can be kept: only storage
+ * in WebAssembly memory keeps them.
+ */
+export function keepPackedStorage(data: StorageArray, keep: boolean): boolean {
+  const r = liveBlock(data);
+  if (r === undefined) return false;
+  if (keep) r.packed ??= new Map();
+  else {
+    dropPacked(r);
+    r.packed = undefined;
+  }
+  return true;
+}
+
+/** Whether `data`'s storage is marked with keepPacked (then kernels keep packed copies of it). */
+export function keepsPacked(data: StorageArray): boolean {
+  return liveBlock(data)?.packed !== undefined;
+}
+
+/** The packed copy `key` of `data`, if `data` is marked with keepPacked and one is kept. */
+export function packedCopy(data: StorageArray, key: string): PackedCopy | undefined {
+  return liveBlock(data)?.packed?.get(key);
+}
+
+/**
+ * Keeps `copy` as the packed copy `key` of `data` (marked with keepPacked), replacing (and
+ * releasing) one of the same key; beyond MAX_PACKED_COPIES the one kept longest goes.
+ */
+export function addPackedCopy(data: StorageArray, key: string, copy: PackedCopy): void {
+  const r = liveBlock(data);
+  const packed = r?.packed;
+  if (r === undefined || packed === undefined)
+    throw new Error('addPackedCopy: the storage is not marked with keepPacked');
+  const old = packed.get(key);
+  if (old !== undefined) {
+    packed.delete(key);
+    stats.packedBytes -= old.bytes;
+    old.release();
+  }
+  while (packed.size >= MAX_PACKED_COPIES) {
+    const [k, oldest] = packed.entries().next().value as [string, PackedCopy];
+    packed.delete(k);
+    stats.packedBytes -= oldest.bytes;
+    oldest.release();
+  }
+  packed.set(key, copy);
+  holders.add(r);
+  stats.packedBytes += copy.bytes;
+}
+
+/**
+ * Tells the storage of `data` that its values changed: the packed copies kernels kept of it are
+ * dropped (the next call packs afresh). Every library function that writes into an existing
+ * tensor calls this (optimisers, initialisers, loadStateDict, running statistics, gradcheck);
+ * `Tensor.markModified()` is the same for a user's own writes to `data`.
+ */
+export function storageModified(data: StorageArray): void {
+  const r = recordOf(data);
+  if (r !== undefined) dropPacked(r);
 }

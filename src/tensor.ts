@@ -7,7 +7,7 @@ import { MAX_ELEMENTS, fitsOneTensor } from './limits.js';
 import type { TapeNode } from './autograd/tape.js';
 import { chainedOps as ops } from './chained-ops.js';
 import { Rng } from './random.js';
-import { releaseStorage, retainStorage, takeStorage } from './storage.js';
+import { keepPackedStorage, releaseStorage, retainStorage, storageModified, takeStorage } from './storage.js';
 
 /** `float64` is internal (finite-difference gradient checks); the public dtypes are the other two. */
 export type DType = 'float32' | 'int32' | 'float64';
@@ -89,6 +89,53 @@ export class Tensor {
     if (this.#disposed) return;
     this.#disposed = true;
     releaseStorage(this.data);
+  }
+
+  /**
+   * Lets the kernels keep packed copies of this tensor's values between calls, as ONNX Runtime
+   * pre-packs its constant weights: a convolution weight `(Cout, Cin/groups, *k)` or transposed-
+   * convolution weight `(Cin, Cout/groups, *k)` marked so is rearranged into the GEMM's panel
+   * layout on its first use and read from there by later calls of the same geometry (W3 of the
+   * benchmark repacks 7 MB per call otherwise). Applies to every tensor sharing this storage
+   * (`detach()`, `reshape`). Returns this tensor. `keepPacked(false)` drops the mark and the copies.
+   *
+   * **Your part of the bargain:** deconv cannot see writes to `data` made by your own code. After
+   * changing the values of a marked tensor yourself (`t.data[i] = …`, `t.data.set(…)`, or through
+   * any other view of its memory), call `t.markModified()` before the next op reads it; otherwise
+   * that op may compute with the old values. Every write deconv makes itself (optimiser steps,
+   * `nn.init` initialisers, `loadStateDict`, batch-norm running statistics, `gradcheck`) does this
+   * for you, so a marked parameter may be trained as usual (each step repacks on next use).
+   *
+   * Copies are kept only for storage in WebAssembly memory (see the README's Memory section;
+   * elsewhere this does nothing). They live in that memory, at most 4 per storage (one per
+   * geometry it is used with), counted in `storageStats().packedBytes`, and are given back when
+   * the values change, when the storage is disposed or garbage-collected, and by
+   * `releaseWasmMemory()`. A result computed from a kept copy is bit-identical to one without.
+   *
+   * @example
+   *   const w = randn([21, 21, 64, 64], { seed: 0 }).keepPacked(); // (Cin, Cout, kH, kW)
+   *   for (const x of images) convTranspose2d(x, w, { stride: 32, padding: 16 }); // packed once
+   *   w.data[0] = 0.5;
+   *   w.markModified(); // the next call packs the new values
+   */
+  keepPacked(keep = true): this {
+    checkLive('keepPacked', 'this', this);
+    if (typeof keep !== 'boolean') fail('keepPacked', 'keep', keep, 'must be a boolean');
+    keepPackedStorage(this.data, keep);
+    return this;
+  }
+
+  /**
+   * Tells deconv that this tensor's values were changed by code outside deconv (writes to `data`):
+   * packed copies kept since `keepPacked()` are dropped, and the next op packs the new values.
+   * Needed only for tensors marked with `keepPacked()`; harmless otherwise.
+   *
+   * @example
+   *   w.data.fill(0);
+   *   w.markModified();
+   */
+  markModified(): void {
+    storageModified(this.data);
   }
 
   /** Fills `grad` of every tensor created with `requiresGrad: true` that this one depends on. */

@@ -38,6 +38,7 @@ import {
   pixelShuffleWasm,
   maxUnpoolWasm,
   maxUnpoolBackwardWasm,
+  slidingPairs,
 } from '../src/kernels/wasm/resample.js';
 import { threadTuning } from '../src/kernels/wasm/split.js';
 import { threadStats, startThreads, poolTuning } from '../src/kernels/wasm/threads.js';
@@ -423,5 +424,17 @@ test("unfold / fold on the 'wasm' path: unfold equals the reference exactly, fol
   } finally {
     setKernelPath(saved);
     Object.assign(threadTuning, tuning);
+  }
+});
+
+test('×2 two-tap taps slide: the horizontal pass loads four source values per four outputs there', () => {
+  // the cases above (widths 9, 11, 7 → 18, 22, 14) compare these runs bit for bit with the reference
+  for (const [shape, mode, n] of [
+    [[1, 1, 4, 9], 'bilinear', 18],
+    [[1, 1, 11], 'linear', 22],
+    [[1, 1, 2, 3, 7], 'trilinear', 14],
+  ] as const) {
+    const g = interpolateGeometry('interpolate', randn([...shape]), { mode, scaleFactor: 2 });
+    assert.deepEqual(slidingPairs(g.forward[2]), [1, 1 + 4 * Math.floor((n - 2) / 4)], `${mode} ×2`);
   }
 });

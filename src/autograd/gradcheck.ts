@@ -47,11 +47,15 @@ export function gradcheck(
     const step = Math.max(1, Math.floor(x.size / maxElements));
     for (let i = 0; i < x.size; i += step) {
       const orig = x.data[i]!;
+      // each write is announced (Tensor.keepPacked: no packed copy of the old value may be used)
       x.data[i] = orig + eps;
+      x.markModified();
       const plus = noGrad(() => dot(f(...inputs)));
       x.data[i] = orig - eps;
+      x.markModified();
       const minus = noGrad(() => dot(f(...inputs)));
       x.data[i] = orig;
+      x.markModified();
       const numeric = (plus - minus) / (2 * eps);
       const err = Math.abs(analytic[i]! - numeric) / (atol + rtol * Math.abs(numeric));
       if (err > worst) {

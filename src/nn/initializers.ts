@@ -54,6 +54,8 @@ function checkTarget(fn: string, t: unknown): Tensor {
   if (!(t instanceof Tensor)) fail(fn, 'tensor', t, 'must be a Tensor');
   checkLive(fn, 'tensor', t); // a disposed tensor's storage may be another tensor's by now
   if (t.dtype === 'int32') fail(fn, 'tensor.dtype', t.dtype, "must be 'float32' or 'float64'");
+  // every initialiser writes the data next: packed copies of the old values go (Tensor.keepPacked)
+  t.markModified();
   return t;
 }
 

@@ -692,7 +692,10 @@ abstract class BatchNormNd extends Module {
       momentum,
       eps: this.eps,
     });
-    if (track) this.numBatchesTracked!.data[0] = batches;
+    if (track) {
+      this.numBatchesTracked!.data[0] = batches;
+      this.numBatchesTracked!.markModified();
+    }
     return y;
   }
 

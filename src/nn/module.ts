@@ -274,7 +274,10 @@ export abstract class Module {
           `has no entry (missing keys: ${missingKeys.join(', ')}; pass { strict: false } to load the rest)`,
       );
     }
-    for (const [tensor, value] of copies) tensor.data.set(value.data);
+    for (const [tensor, value] of copies) {
+      tensor.data.set(value.data);
+      tensor.markModified(); // packed copies of the old values go (Tensor.keepPacked)
+    }
     return { missingKeys, unexpectedKeys };
   }
 

@@ -173,6 +173,7 @@ export class SGD extends Optimizer {
           }
           x[i] = r(x[i]! + step * d);
         }
+        p.markModified(); // packed copies of the old values go (Tensor.keepPacked)
       });
     });
   }
@@ -281,6 +282,7 @@ abstract class AdamBase extends Optimizer {
           const denom = r(r(r(Math.sqrt(second)) / biasCorrection2Sqrt) + eps);
           x[i] = r(x[i]! + stepSize * r(m[i]! / denom));
         }
+        p.markModified(); // packed copies of the old values go (Tensor.keepPacked)
       });
     });
   }

@@ -378,6 +378,7 @@ function bilinearDiagonal(weight: Tensor): void {
   }).data;
   weight.data.fill(0);
   for (let i = 0; i < c; i++) weight.data.set(slice, (i * c + i) * k * k);
+  weight.markModified();
 }
 
 /**

@@ -646,6 +646,11 @@ export function batchNorm(input: Tensor, args: BatchNormArgs): Tensor {
       invstd[c] = 1 / Math.sqrt(runningVar!.data[c]! + eps);
     }
   }
+  if (training && runningMean && runningVar) {
+    // updated in place: packed copies of the old values go (Tensor.keepPacked)
+    runningMean.markModified();
+    runningVar.markModified();
+  }
   const out = allocate(fn, 'input', input.shape, floatDtype(input));
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++) {

@@ -11,7 +11,8 @@
  *   weight   gw = Σ_b y_b · im2col(x_b)ᵀ  both ops' weight gradient
  *
  * Records are written by field name (layout.ts); slices and padded copies come from slice.ts, the
- * thread split from split.ts. Which kernel runs is decided in kernels/dispatch.ts. Reference:
+ * thread split from split.ts. A weight marked with keepPacked() is packed once and kept (kept.ts).
+ * Which kernel runs is decided in kernels/dispatch.ts. Reference:
  * K. Chellapilla et al., "High performance convolutional neural networks for document processing"
  * (2006) for im2col + GEMM.
  */
@@ -22,6 +23,11 @@ import type { WasmEngine } from './loader.js';
 import { colsByChannel, im2colKind, padCopy, padFor, paddedSlice, writeSlice, xSlice } from './slice.js';
 import { gemmRun, gemmScratch } from './split.js';
 import { FN } from './threads.js';
+import { keptBlock } from './kept.js';
+
+function roundUp(v: number, m: number): number {
+  return Math.ceil(v / m) * m;
+}
 
 /** y = conv(x, w) + bias, every element of y written. */
 export function convGatherWasm(
@@ -35,6 +41,9 @@ export function convGatherWasm(
   const m = convPlan(g);
   const { batch, groups, xChannelsPerGroup: cx, yChannelsPerGroup: cy, yPlane } = m;
   const Kd = cx * m.kernelVolume;
+  // packed W_g per group (cy × Kd), kept between calls when w is marked with keepPacked
+  const aFloats = roundUp(cy, e.MR) * Kd;
+  const kept = keptBlock(e, w, `gather ${groups} ${cy} ${Kd}`, groups * aFloats);
   e.reset();
   const xp = e.copyIn(x);
   const wp = e.copyIn(w);
@@ -63,8 +72,11 @@ export function convGatherWasm(
     aColumnStride: 1,
   });
   for (let gr = 0; gr < groups; gr++) {
-    e.write(rec, GEMM, { aSource: wp + 4 * gr * cy * Kd });
-    e.fns.packA(rec);
+    e.write(rec, GEMM, {
+      aSource: wp + 4 * gr * cy * Kd,
+      packedA: kept ? kept.at + 4 * gr * aFloats : s.packedA,
+    });
+    if (!kept?.ready) e.fns.packA(rec);
     e.write(rec, GEMM, { bias: bp + 4 * gr * cy });
     for (let b = 0; b < batch; b++) {
       let r = xSlice(m, xp, b, gr);
@@ -77,6 +89,7 @@ export function convGatherWasm(
       gemmRun(e, rec, s);
     }
   }
+  kept?.done();
   e.copyOut(yp, y);
 }
 
@@ -107,6 +120,9 @@ export function convScatterCol2imWasm(
   const m = convPlan(g);
   const { batch, groups, xChannelsPerGroup: cx, yChannelsPerGroup: cy, yPlane } = m;
   const Kd = cx * m.kernelVolume;
+  // packed W_gᵀ per group (Kd × cy), kept between calls when w is marked with keepPacked
+  const aFloats = roundUp(Kd, e.MR) * cy;
+  const kept = keptBlock(e, w, `col2im ${groups} ${cy} ${Kd}`, groups * aFloats);
   e.reset();
   const yp = e.copyIn(y);
   const wp = e.copyIn(w);
@@ -133,8 +149,11 @@ export function convScatterCol2imWasm(
     aColumnStride: Kd,
   });
   for (let gr = 0; gr < groups; gr++) {
-    e.write(rec, GEMM, { aSource: wp + 4 * gr * cy * Kd });
-    e.fns.packA(rec);
+    e.write(rec, GEMM, {
+      aSource: wp + 4 * gr * cy * Kd,
+      packedA: kept ? kept.at + 4 * gr * aFloats : s.packedA,
+    });
+    if (!kept?.ready) e.fns.packA(rec);
     for (let b = 0; b < batch; b++) {
       e.write(rec, GEMM, { b: yp + 4 * (b * groups + gr) * cy * yPlane });
       gemmRun(e, rec, s);
@@ -143,6 +162,7 @@ export function convScatterCol2imWasm(
       colsByChannel(e, FN.col2im, cv, r, m.kernelVolume, 4 * cx * m.xPlane);
     }
   }
+  kept?.done();
   e.copyOut(xp, x);
 }
 

@@ -59,7 +59,10 @@ export const GEMM = layout('GEMM', 'C[M×N] (mode) A[M×K] · B[K×N], A pre-pac
   packedA: 1,
   /** one of GEMM_B_KIND */
   bKind: 1,
-  /** the strided matrix, or the SLICE record (im2col, direct), or the WPACK record (weights) */
+  /**
+   * the strided matrix, or the SLICE record (im2col, direct), or the WPACK record (weights), or
+   * B already packed whole (packed: see packB)
+   */
   b: 1,
   bRowStride: 1,
   bColumnStride: 1,
@@ -69,7 +72,7 @@ export const GEMM = layout('GEMM', 'C[M×N] (mode) A[M×K] · B[K×N], A pre-pac
   mode: 1,
   /** one float per row of c (mode 'bias') */
   bias: 1,
-  /** scratch for one packed B block: kcOf(k) · NC floats */
+  /** scratch for one packed B block: kcOf(k) · NC floats (packB: where it packs B whole) */
   bPack: 1,
   /** scratch for one MR × NR edge tile */
   tile: 1,
@@ -98,9 +101,11 @@ export const GEMM_MODE = { set: 0, add: 1, bias: 2 } as const;
 /**
  * B operand kinds (GEMM.bKind): a strided matrix; the im2col of a SLICE record, packed; the same
  * read in place (every tap inside x, stride 1 along x, output rows a multiple of NR long); the
- * weights of a class of sub-pixel phases (a WPACK record), packed by rows of NR phases.
+ * weights of a class of sub-pixel phases (a WPACK record), packed by rows of NR phases; B packed
+ * whole beforehand (packB of one of the packed kinds: per K block of kcOf(k) rows, n rounded up to
+ * NR columns, panel j0 at j0 · kc floats into the block; kept between calls, kernels/wasm/kept.ts).
  */
-export const GEMM_B_KIND = { strided: 0, im2col: 1, direct: 2, weights: 3 } as const;
+export const GEMM_B_KIND = { strided: 0, im2col: 1, direct: 2, weights: 3, packed: 4 } as const;
 
 /**
  * Convolution slice (the im2col / col2im geometry): the x-tensor region at `src` (channel stride
@@ -195,7 +200,10 @@ export const PAD = layout('PAD', 'zero-padded plane copy.', {
  * dst. Per dimension d, taps in compressed rows: tapStart[d] (i32, outputSize[d] + 1 entries),
  * tapIndex[d] (i32) and tapWeight[d] (f64). kind: one of RESAMPLE_KIND; separable only:
  * horizontalTaps (the common tap count of dimension 2, 1 or 2, else 0), cache ((slots + 1) ·
- * outputSize[2] f64 of row cache and accumulator), tags (slots i32, slots a power of 2).
+ * outputSize[2] f64 of row cache and accumulator), tags (slots i32, slots a power of 2),
+ * [pairsBegin, pairsEnd): outputs of a two-tap dimension 2 whose taps slide as ×2 upsampling's
+ * (outputs pairsBegin + 2m and pairsBegin + 2m + 1 both read J + m and J + m + 1; a multiple of 4
+ * outputs long, empty when none do).
  */
 export const RESAMPLE = layout('RESAMPLE', 'separable resampling (interpolate).', {
   src: 1,
@@ -211,6 +219,8 @@ export const RESAMPLE = layout('RESAMPLE', 'separable resampling (interpolate).'
   cache: 1,
   tags: 1,
   slots: 1,
+  pairsBegin: 1,
+  pairsEnd: 1,
 });
 
 /**

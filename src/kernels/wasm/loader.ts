@@ -42,6 +42,7 @@ export interface KernelExports {
   readonly memory: WasmMemory;
   gemm(record: number): void;
   packA(record: number): void;
+  packB(record: number): void;
   kcOf(k: number): number;
   im2col(record: number): void;
   col2im(record: number): void;

@@ -85,6 +85,7 @@ export function resampleWasm(
   const weights = taps.map((t) => (separable ? copyFloat64(e, t.weight) : 0));
   const n = separable ? uniformTaps(t2) : 0;
   const slots = separable ? cacheSlots(t0, t1) : 0;
+  const [pairsBegin, pairsEnd] = separable && n === 2 ? slidingPairs(t2) : [0, 0];
   runByUnits(e, FN.resample, planes, 4 * dst.length, (p0, np) =>
     e.record(RESAMPLE, {
       src: sp + 4 * p0 * inPlane,
@@ -100,9 +101,44 @@ export function resampleWasm(
       cache: separable ? e.alloc(2 * (slots + 1) * t2.outSize) : 0,
       tags: separable ? e.alloc(slots) : 0,
       slots,
+      pairsBegin,
+      pairsEnd,
     }),
   );
   e.copyOut(dp, dst);
+}
+
+/**
+ * The longest run [begin, end) of outputs of two-tap taps `t` (begin 0 or 1, a multiple of 4
+ * outputs long) in which they slide as ×2 upsampling's: outputs begin + 2m and begin + 2m + 1
+ * both read J + m and J + m + 1 (interpolate ×2, 'linear' family, alignCorners false: begin 1,
+ * J 0). asm/resample.ts reads each pair once for both outputs there.
+ */
+export function slidingPairs(t: Taps): [number, number] {
+  const ix = t.index;
+  const n = t.outSize;
+  let best: [number, number] = [0, 0];
+  for (let begin = 0; begin < 2; begin++) {
+    const J = ix[2 * begin]!;
+    let end = begin;
+    for (; end + 4 <= n; end += 4) {
+      const m = (end - begin) >> 1;
+      const k = 2 * end;
+      if (
+        ix[k] !== J + m ||
+        ix[k + 1] !== J + m + 1 ||
+        ix[k + 2] !== J + m ||
+        ix[k + 3] !== J + m + 1 ||
+        ix[k + 4] !== J + m + 1 ||
+        ix[k + 5] !== J + m + 2 ||
+        ix[k + 6] !== J + m + 1 ||
+        ix[k + 7] !== J + m + 2
+      )
+        break;
+    }
+    if (end - begin > best[1] - best[0]) best = [begin, end];
+  }
+  return best;
 }
 
 /**

@@ -1,0 +1,57 @@
+/**
+ * Packed weights kept between calls (`Tensor.keepPacked()`): a convolution weight whose storage is
+ * marked is packed into the GEMM's layout once, into a block of the engine's memory, and later
+ * calls of the same geometry read that block instead of packing again.
+ *
+ * Why this cannot give a stale result: a copy is kept only for storage the user marked, and it is
+ * dropped whenever the values may change — by every library write into an existing tensor
+ * (storage.ts `storageModified`), by `markModified()` for the user's own writes to `data` (the
+ * documented condition of `keepPacked`), when the storage is disposed or collected, and with the
+ * engine (`releaseWasmMemory`: a copy is used only by the engine that made it). A copy is used
+ * only once the call that filled it has finished (`ready`), and it holds exactly what the per-call
+ * packing writes, so results are bit-identical with and without it.
+ *
+ * Blocks are lent before the call lays out its scratch (`lend` moves the arena's end, which the
+ * scratch starts above), so `keptBlock` must run before `e.reset()`.
+ */
+import { addPackedCopy, keepsPacked, packedCopy } from '../../storage.js';
+import type { WasmEngine } from './loader.js';
+
+/** Where a call's packed weight lives: `at` (byte offset), and whether it is filled already. */
+export interface KeptBlock {
+  at: number;
+  ready: boolean;
+  /** marks the block filled (call it once the packing has completed) */
+  done(): void;
+}
+
+/**
+ * The kept block of `floats` floats for packing `key` of weight `w` on engine `e`, or null when
+ * none is kept (w not marked, not in this engine's memory's lender, or no block to lend): then
+ * the call packs into its scratch as usual. Call before `e.reset()`.
+ */
+export function keptBlock(e: WasmEngine, w: Float32Array, key: string, floats: number): KeptBlock | null {
+  if (floats <= 0 || !e.shared || !keepsPacked(w)) return null;
+  const bytes = 4 * floats;
+  const have = packedCopy(w, key);
+  if (have !== undefined && have.owner === e && have.bytes === bytes) {
+    return {
+      at: have.at,
+      ready: have.ready,
+      done: () => {
+        have.ready = true;
+      },
+    };
+  }
+  const at = e.lend(bytes);
+  if (at < 0) return null;
+  const copy = { owner: e, at, bytes, ready: false, release: () => e.giveBack(at, bytes) };
+  addPackedCopy(w, key, copy);
+  return {
+    at,
+    ready: false,
+    done: () => {
+      copy.ready = true;
+    },
+  };
+}
