@@ -53,8 +53,8 @@ test(
       assert.match(sum, /^-?\d/, `a one-thread result: ${sum}`);
       assert.equal(healthy.sum2, sum, 'two threads give the one-thread result');
 
-      for (const mode of ['script-error', 'error-event', 'ctor-throws']) {
-        await t.test(mode, async (st) => {
+      for (const mode of ['script-error', 'error-event', 'ctor-throws', 'worker-closes']) {
+        await t.test(mode, async () => {
           const r = await visit(mode);
           const problems: string[] = [];
           const expect = (ok: boolean, what: string): void => {
@@ -66,7 +66,7 @@ test(
             `an unhandled error event or rejection reached the window: ${r.unhandled}`,
           );
           expect(r.pageerrors === '[]', `an uncaught error in the page: ${r.pageerrors}`);
-          if (mode === 'error-event') {
+          if (mode === 'error-event' || mode === 'worker-closes') {
             expect(
               r.resolved === '2',
               `the workers started before they failed (setNumThreads: ${r.resolved})`,
@@ -79,15 +79,31 @@ test(
               `setNumThreads reports the failure (resolved ${r.resolved}, rejected ${r.rejected})`,
             );
           }
+          if (mode === 'ctor-throws') {
+            // the automatic start (the first op at the default thread count) fails: the op runs on
+            // one thread and getNumThreads() says 1; the explicit setNumThreads(2) rejects, saying why
+            expect(r.sumAuto === sum, `the op of the failed automatic start gives ${sum} (${r.sumAuto})`);
+            expect(
+              r.defaultThreads === '1' || r.autoThreads === '1',
+              `getNumThreads() after the automatic start failed: ${r.autoThreads} (default ${r.defaultThreads})`,
+            );
+            expect(
+              /^DeconvError: setNumThreads: n = 2 .*SecurityError: workers are forbidden here/.test(
+                r.rejected ?? '',
+              ),
+              `setNumThreads(2) rejects with a DeconvError that says why: ${r.rejected}`,
+            );
+            expect(r.configured === '1', `getNumThreads() after the rejection: ${r.configured}`);
+          }
+          if (mode === 'worker-closes') {
+            expect(
+              /^threw DeconvError: .*worker thread 1 did not finish within \d+ ms/.test(r.closed ?? ''),
+              `the step whose worker closed ends with a DeconvError: ${r.closed}`,
+            );
+            expect(Number(r.closedMs) < 5000, `within the bounded wait (${r.closedMs} ms)`);
+          }
           for (const k of ['sum2', 'sum3'] as const)
             expect(r[k] === sum, `ops after the failure give the one-thread result ${sum} (${k}: ${r[k]})`);
-          if (mode === 'ctor-throws' && problems.length > 0) {
-            // KNOWN GAP (kernels/wasm/threads.ts, not this test's to fix): when `new Worker()` throws,
-            // the pool's constructor lets the exception out of every op (a SecurityError, not a
-            // DeconvError). Reported to the kernels' owner; this scenario is a todo until it is fixed.
-            st.todo(problems.join('; '));
-            return;
-          }
           assert.deepEqual(problems, [], `${mode}: ${problems.length} problems`);
         });
       }

@@ -17,16 +17,29 @@
  * kernels read and write in place; other arrays are copied in and out. Each kernel call releases
  * its own scratch (records, stage tables, per-thread planes) before it returns.
  *
- * The worker pool follows src/kernels/wasm/threads.ts (a control block, a short spin, then
- * Atomics.wait), with its own module and memory; its size follows getNumThreads()
- * (setNumThreads). Until the workers have started (asynchronously, tens of milliseconds), calls
- * run on the calling thread alone.
+ * Threads: the kernels' worker pool (src/kernels/wasm/threads.ts) hosts this module too — every
+ * worker instantiates it on this memory beside the kernels (`hostOnPool`), and its jobs run
+ * through the same `parallel` as the kernels', so setNumThreads governs both and failures are
+ * reported the same way. The pool runs on the default kernel engine; without one that has shared
+ * memory, calls run on the calling thread. Until the workers have started (asynchronously, tens
+ * of milliseconds), calls run on the calling thread alone. releaseWasmMemory() drops this engine
+ * and its memory too.
  */
 import type { WasmMemory, WasmModule } from '../wasm-types.js';
 import { fftWasmBase64 } from './wasm.generated.js';
 import * as L from './wasm-layout.js';
 import { planFor, type FftPlan } from './fft.js';
-import { getNumThreads } from '../kernels/wasm/threads.js';
+import { defaultEngine } from '../kernels/wasm/loader.js';
+import type { WasmEngine } from '../kernels/wasm/loader.js';
+import {
+  KernelError,
+  describeFailure,
+  hostOnPool,
+  parallel,
+  startThreads,
+  threadStats,
+  threadsOf,
+} from '../kernels/wasm/threads.js';
 
 interface FftExports {
   readonly memory?: WasmMemory;
@@ -37,12 +50,26 @@ interface FftExports {
   heapBase(): number;
 }
 
-/** The exports the pool runs, by index (a job names its function so). */
+/** The exports the pool runs; their job indices start at FN_BASE (threads.ts's numbering). */
 const POOL_FUNCTIONS = ['realFft2', 'inverseRealFft2', 'solveRankOne', 'admmStep'] as const;
-const FN_FORWARD = 0;
-const FN_INVERSE = 1;
-const FN_SOLVE = 2;
-const FN_ADMM = 3;
+const FN_BASE = hostOnPool(
+  POOL_FUNCTIONS,
+  () => fftEngine(),
+  () => {
+    engine = undefined;
+  },
+);
+/** @internal Job indices of the module's functions (tests). */
+export const FFT_FN = {
+  realFft2: FN_BASE,
+  inverseRealFft2: FN_BASE + 1,
+  solveRankOne: FN_BASE + 2,
+  admmStep: FN_BASE + 3,
+} as const;
+const FN_FORWARD = FFT_FN.realFft2;
+const FN_INVERSE = FFT_FN.inverseRealFft2;
+const FN_SOLVE = FFT_FN.solveRankOne;
+const FN_ADMM = FFT_FN.admmStep;
 type Job = readonly [fn: number, record: number];
 
 const PAGE = 65536;
@@ -197,24 +224,44 @@ export class FftEngine {
     return t;
   }
 
-  /** Runs jobs, in parallel where a pool of this engine is ready. */
+  /**
+   * Runs jobs on the worker pool (in parallel where it is ready); a trap or a lost worker throws
+   * a DeconvError naming the function.
+   */
   run(jobs: readonly Job[]): void {
-    const call = (job: Job): void => this.fns[POOL_FUNCTIONS[job[0]]!](job[1]);
-    const pool = jobs.length > 1 ? poolOf(this) : null;
-    if (!pool?.ready || jobs.length > pool.size + 1) {
-      for (const job of jobs) call(job);
+    if (engine !== this) {
+      // an engine releaseWasmMemory() dropped during a computation: the pool hosts its successor
+      for (const job of jobs) {
+        const name = POOL_FUNCTIONS[job[0] - FN_BASE]!;
+        try {
+          this.fns[name](job[1]);
+        } catch (err) {
+          throw new KernelError(name, `the WebAssembly kernel ${name} failed: ${describeFailure(err)}`);
+        }
+      }
       return;
     }
-    pool.run(jobs, call);
-    fftThreadStats.parallelCalls++;
+    const steps = threadStats.parallelSteps;
+    parallel(poolEngine(), jobs);
+    if (threadStats.parallelSteps > steps) fftThreadStats.parallelCalls++;
   }
 
   /** Threads a call may use now. */
   get threads(): number {
-    const pool = poolOf(this);
-    return pool?.ready ? pool.size + 1 : 1;
+    const host = poolEngine();
+    return host.shared ? threadsOf(host) : 1;
   }
 }
+
+/**
+ * The kernel engine whose pool hosts this module; without a shared one, a stand-in whose
+ * `shared` is false (parallel then runs the jobs here, through this module's own exports).
+ */
+function poolEngine(): WasmEngine {
+  const e = defaultEngine();
+  return e?.shared ? e : LOCAL;
+}
+const LOCAL = { shared: false } as unknown as WasmEngine;
 
 /** @internal Calls that ran on more than one thread (tests). */
 export const fftThreadStats = { parallelCalls: 0 };
@@ -444,186 +491,12 @@ export function activeFftEngine(values: number): FftEngine | null {
   return fftEngine();
 }
 
-// ---- the worker pool
-
-const GEN = 0;
-const PENDING = 1;
-const READY = 2;
-const ERROR = 3;
-const JOBS = 4;
-/** Polls before a thread sleeps in Atomics.wait (see src/kernels/wasm/threads.ts). */
-const SPIN = 20000;
-
-const WORKER_SOURCE = `
-'use strict';
-function start(d) {
-  const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
-  const fns = d.names.map((n) => inst.exports[n]);
-  const c = new Int32Array(d.ctl);
-  const slot = ${JOBS} + 2 * d.id;
-  let seen = Atomics.load(c, ${GEN});
-  Atomics.add(c, ${READY}, 1);
-  Atomics.notify(c, ${READY});
-  for (;;) {
-    for (let i = 0; i < ${SPIN} && Atomics.load(c, ${GEN}) === seen; i++);
-    Atomics.wait(c, ${GEN}, seen);
-    const gen = Atomics.load(c, ${GEN});
-    if (gen === seen) continue;
-    seen = gen;
-    const f = c[slot];
-    if (f >= 0) {
-      try {
-        fns[f](c[slot + 1]);
-      } catch (e) {
-        Atomics.store(c, ${ERROR}, 1);
-      }
-    }
-    if (Atomics.sub(c, ${PENDING}, 1) === 1) Atomics.notify(c, ${PENDING});
-  }
-}
-const wt =
-  typeof process === 'object' && typeof process.getBuiltinModule === 'function'
-    ? process.getBuiltinModule('node:worker_threads')
-    : null;
-if (wt && wt.parentPort) wt.parentPort.once('message', start);
-else self.onmessage = (e) => start(e.data);
-`;
-
-interface AnyWorker {
-  postMessage(message: unknown): void;
-  terminate(): unknown;
-  unref?: () => void;
-  on?: (event: 'error', listener: (e: unknown) => void) => void;
-  onerror?: ((e: unknown) => void) | null;
-}
-
-function spawn(): AnyWorker | null {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const wt = proc?.getBuiltinModule?.('node:worker_threads') as
-    { Worker: new (code: string, options: { eval: boolean }) => AnyWorker } | undefined;
-  if (wt) return new wt.Worker(WORKER_SOURCE, { eval: true });
-  const W = (globalThis as { Worker?: new (url: string) => AnyWorker }).Worker;
-  if (typeof W !== 'function' || typeof Blob !== 'function' || typeof URL?.createObjectURL !== 'function')
-    return null;
-  workerUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
-  return new W(workerUrl);
-}
-let workerUrl: string | undefined;
-
-let canBlock: boolean | undefined;
-function mayBlock(c: Int32Array): boolean {
-  if (canBlock === undefined) {
-    try {
-      Atomics.wait(c, ERROR, 1, 0);
-      canBlock = true;
-    } catch {
-      canBlock = false;
-    }
-  }
-  return canBlock;
-}
-
-class Pool {
-  readonly ctl: Int32Array;
-  private readonly workers: AnyWorker[] = [];
-  failed: unknown = null;
-
-  constructor(
-    e: FftEngine,
-    readonly size: number,
-  ) {
-    this.ctl = new Int32Array(new SharedArrayBuffer(4 * (JOBS + 2 * size)));
-    for (let id = 0; id < size; id++) {
-      let w: AnyWorker | null = null;
-      try {
-        w = spawn();
-      } catch {
-        w = null;
-      }
-      if (!w) break;
-      const onError = (err: unknown): void => {
-        this.failed ??= err ?? new Error('worker failed');
-        this.terminate();
-      };
-      if (typeof w.on === 'function') w.on('error', onError);
-      else
-        w.onerror = (err: unknown) => {
-          (err as { preventDefault?: () => void })?.preventDefault?.();
-          onError(err);
-        };
-      w.unref?.();
-      w.postMessage({ module: e.module, memory: e.memory, ctl: this.ctl.buffer, id, names: POOL_FUNCTIONS });
-      this.workers.push(w);
-    }
-  }
-
-  get ready(): boolean {
-    return (
-      this.failed === null && this.workers.length === this.size && Atomics.load(this.ctl, READY) === this.size
-    );
-  }
-
-  async whenReady(timeoutMs = 30000): Promise<boolean> {
-    if (this.workers.length < this.size) return false;
-    const until = Date.now() + timeoutMs;
-    while (!this.ready) {
-      if (this.failed !== null || Date.now() > until) return false;
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-    return true;
-  }
-
-  run(jobs: readonly Job[], local: (job: Job) => void): void {
-    const c = this.ctl;
-    for (let w = 0; w < this.size; w++) {
-      const job = jobs[w + 1];
-      c[JOBS + 2 * w] = job ? job[0] : -1;
-      c[JOBS + 2 * w + 1] = job ? job[1] : 0;
-    }
-    Atomics.store(c, PENDING, this.size);
-    Atomics.add(c, GEN, 1);
-    Atomics.notify(c, GEN);
-    let error: unknown = null;
-    try {
-      if (jobs[0]) local(jobs[0]);
-    } catch (err) {
-      error = err;
-    }
-    const block = mayBlock(c);
-    let spins = 0;
-    for (let p = Atomics.load(c, PENDING); p !== 0; p = Atomics.load(c, PENDING)) {
-      if (block && ++spins > SPIN) Atomics.wait(c, PENDING, p, 1000);
-    }
-    if (error) throw error;
-    if (Atomics.exchange(c, ERROR, 0) !== 0) throw new Error('fft wasm: a worker thread trapped');
-  }
-
-  terminate(): void {
-    for (const w of this.workers) void w.terminate();
-    this.workers.length = 0;
-  }
-}
-
-let pool: Pool | null = null;
-
-/** The engine's pool for the configured thread count (started on first use), or null. */
-function poolOf(e: FftEngine): Pool | null {
-  const n = getNumThreads();
-  if (n <= 1) {
-    pool?.terminate();
-    pool = null;
-    return null;
-  }
-  if (!pool || pool.size !== n - 1) {
-    pool?.terminate();
-    pool = new Pool(e, n - 1);
-  }
-  return pool.failed === null ? pool : null;
-}
-
-/** Starts the FFT module's workers; resolves to the threads calls will use (1 without a pool). */
+/**
+ * Starts the worker pool (which hosts this module) for the configured thread count; resolves to
+ * the threads calls will use (1 without a pool). Rejects as setNumThreads does when the workers
+ * fail to start.
+ */
 export async function startFftThreads(): Promise<number> {
-  const e = fftEngine();
-  const p = e ? poolOf(e) : null;
-  return p && (await p.whenReady()) ? p.size + 1 : 1;
+  const e = fftEngine() ? defaultEngine() : null;
+  return e?.shared && (await startThreads(e)) ? threadsOf(e) : 1;
 }

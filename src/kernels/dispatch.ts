@@ -15,6 +15,7 @@ import { convGatherFast, convScatterFast, convWeightFast } from './fast/conv.js'
 import { defaultEngine, type WasmEngine } from './wasm/loader.js';
 import { convGatherWasm, convScatterCol2imWasm, convWeightWasm } from './wasm/conv.js';
 import { convScatterSubpixelWasm, subpixelApplies } from './wasm/subpixel.js';
+import { KernelError } from './wasm/threads.js';
 import {
   maxPoolRef,
   maxPoolBackwardRef,
@@ -104,12 +105,14 @@ function engineFor(
  * Runs a WebAssembly kernel; if linear memory cannot grow far enough (RangeError), the JavaScript
  * kernel runs instead. A failed attempt may have written part of the output (in place, when it is
  * a block of WebAssembly memory): the JavaScript kernels write every element, so nothing of it
- * remains.
+ * remains. A kernel that failed otherwise (a trap, a lost worker thread: a KernelError) is
+ * reported under the name of the public op `op` that ran it.
  */
-function orJs(wasm: () => void, js: () => void): void {
+function orJs(wasm: () => void, js: () => void, op?: string): void {
   try {
     wasm();
   } catch (error) {
+    if (op !== undefined && error instanceof KernelError) throw error.of(op);
     if (!(error instanceof RangeError)) throw error;
     js();
   }
@@ -147,7 +150,7 @@ function gatherFast(g: ConvGeometry, x: FloatData, w: FloatData, bias: FloatData
   const e = engineFor(g, 'gather', [x, w, bias, y]);
   const js = (): void => convGatherFast(g, x, w, bias, y);
   // im2col packed straight into the GEMM's panels: the only algorithm for the gather direction
-  if (e) orJs(() => convGatherWasm(e, g, f32(x)!, f32(w)!, f32(bias), f32(y)!), js);
+  if (e) orJs(() => convGatherWasm(e, g, f32(x)!, f32(w)!, f32(bias), f32(y)!), js, g.fn);
   else js();
 }
 
@@ -166,16 +169,20 @@ function scatterFast(
   if (!e) return js();
   const subpixel = useSubpixel(g);
   const run = subpixel ? convScatterSubpixelWasm : convScatterCol2imWasm;
-  orJs(() => {
-    run(e, g, f32(y)!, f32(w)!, f32(bias), f32(x)!);
-    scatterObserver?.(subpixel ? 'subpixel' : 'col2im');
-  }, js);
+  orJs(
+    () => {
+      run(e, g, f32(y)!, f32(w)!, f32(bias), f32(x)!);
+      scatterObserver?.(subpixel ? 'subpixel' : 'col2im');
+    },
+    js,
+    g.fn,
+  );
 }
 
 function weightFast(g: ConvGeometry, x: FloatData, y: FloatData, gw: FloatData): void {
   const e = engineFor(g, 'weight', [x, y, gw]);
   const js = (): void => convWeightFast(g, x, y, gw);
-  if (e) orJs(() => convWeightWasm(e, g, f32(x)!, f32(y)!, f32(gw)!), js);
+  if (e) orJs(() => convWeightWasm(e, g, f32(x)!, f32(y)!, f32(gw)!), js, g.fn);
   else js();
 }
 
@@ -283,6 +290,7 @@ function maxUnpoolDispatch(g: PoolGeometry, x: FloatData, indices: Int32Array, y
   orJs(
     () => (bad = maxUnpoolWasm(e, g, f32(x)!, indices, f32(y)!)),
     () => (bad = maxUnpoolFast(g, x, indices, y)),
+    g.fn,
   );
   return bad;
 }
@@ -290,7 +298,7 @@ function maxUnpoolDispatch(g: PoolGeometry, x: FloatData, indices: Int32Array, y
 function maxUnpoolBackwardDispatch(g: PoolGeometry, gy: FloatData, indices: Int32Array, gx: FloatData): void {
   const e = gy instanceof Float32Array ? memoryEngine('unpool', gx.length, [gy, gx]) : null;
   const js = (): void => maxUnpoolBackwardFast(g, gy, indices, gx);
-  if (e) orJs(() => maxUnpoolBackwardWasm(e, g, f32(gy)!, indices, f32(gx)!), js);
+  if (e) orJs(() => maxUnpoolBackwardWasm(e, g, f32(gy)!, indices, f32(gx)!), js, g.fn);
   else js();
 }
 
@@ -325,14 +333,14 @@ export function resampleKernels() {
 function im2colDispatch(g: FoldGeometry, image: FloatData, cols: FloatData): void {
   const e = image instanceof Float32Array ? memoryEngine('fold', cols.length, [image, cols]) : null;
   const js = (): void => im2colFast(g, image, cols);
-  if (e) orJs(() => im2colWasm(e, g, f32(image)!, f32(cols)!), js);
+  if (e) orJs(() => im2colWasm(e, g, f32(image)!, f32(cols)!), js, g.fn);
   else js();
 }
 
 function col2imDispatch(g: FoldGeometry, cols: FloatData, image: FloatData): void {
   const e = cols instanceof Float32Array ? memoryEngine('fold', cols.length, [cols, image]) : null;
   const js = (): void => col2imFast(g, cols, image);
-  if (e) orJs(() => col2imWasm(e, g, f32(cols)!, f32(image)!), js);
+  if (e) orJs(() => col2imWasm(e, g, f32(cols)!, f32(image)!), js, g.fn);
   else js();
 }
 

@@ -6,13 +6,18 @@
  *   script-error   every worker's script throws as it starts (as a worker whose module cannot be
  *                  instantiated, or a script blocked after the constructor returned);
  *   error-event    the workers start, then each reports an error event while the pool is in use;
- *   ctor-throws    `new Worker()` throws (a page whose policy forbids workers).
+ *   ctor-throws    `new Worker()` throws (a page whose policy forbids workers): first an op with
+ *                  the default thread count (the automatic start), then setNumThreads(2);
+ *   worker-closes  the workers start, then one closes itself as it takes a job (no event tells
+ *                  the blocked caller: the bounded wait must end the step with a DeconvError).
  *
  * The page records whether setNumThreads resolved or rejected (and with what), whether ops still
  * give the one-thread result, and every 'error' / 'unhandledrejection' event that reached the
  * window. Reports to document.body's data attributes.
  */
 import { ready, setNumThreads, getNumThreads, convTranspose2d, randn, DeconvError } from '../../src/index.js';
+import { defaultEngine } from '../../src/kernels/wasm/loader.js';
+import { injectWorkerFault, poolTuning } from '../../src/kernels/wasm/threads.js';
 
 const mode = new URLSearchParams(location.search).get('mode') ?? 'none';
 const unhandled: string[] = [];
@@ -64,6 +69,12 @@ async function main(): Promise<void> {
   try {
     body.dataset.isolated = String(globalThis.crossOriginIsolated);
     await ready();
+    if (mode === 'ctor-throws') {
+      // the automatic start: the first op with the default thread count starts the pool
+      body.dataset.defaultThreads = String(getNumThreads());
+      body.dataset.sumAuto = run();
+      body.dataset.autoThreads = String(getNumThreads());
+    }
     await setNumThreads(1);
     body.dataset.sum1 = run();
     try {
@@ -72,6 +83,15 @@ async function main(): Promise<void> {
       body.dataset.rejected = `${e instanceof DeconvError ? 'DeconvError' : (e as Error).name}: ${(e as Error).message}`;
     }
     body.dataset.configured = String(getNumThreads());
+    if (mode === 'worker-closes') {
+      poolTuning.claim = 'roundRobin'; // every posted worker takes its job
+      poolTuning.stallMs = 300;
+      injectWorkerFault(defaultEngine()!, 1, 'exit'); // self.close() as it takes its next job
+      const t0 = performance.now();
+      body.dataset.closed = run();
+      body.dataset.closedMs = String(Math.round(performance.now() - t0));
+      poolTuning.claim = 'dynamic';
+    }
     body.dataset.sum2 = run();
     for (const w of started)
       w.dispatchEvent(new ErrorEvent('error', { message: 'worker failed on purpose' }));
