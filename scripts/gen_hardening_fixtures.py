@@ -3,6 +3,10 @@
 Run with /usr/bin/python3 (torch 1.13); writes test/fixtures/hardening.json:
   - numerics: 0·Inf and −0 through conv2d, conv_transpose2d and interpolate (values as strings
     'nan', 'inf', '-0' so that JSON keeps them);
+  - bicubicWeights: PyTorch's bicubic weights, bit for bit (one-hot inputs), and the CPU capability
+    its kernels ran with (AVX2 here; its DEFAULT build rounds some weights differently);
+  - bicubicSigns: every ±0 sign pattern of small inputs through 'bicubic', where PyTorch gives −0;
+  - backwardSigns: interpolate's input gradient of a ±0 gradient, every mode;
   - empty batches with huge spatial sizes: the output shapes PyTorch gives.
 """
 import json
@@ -58,6 +62,67 @@ for mode, ac in [('bilinear', True), ('bilinear', False), ('bicubic', True), ('n
     numerics.append({'op': 'interpolate', 'input': enc(z2), 'inputShape': list(z2.shape), 'options': opts,
                      'output': enc(y), 'outputShape': list(y.shape)})
 
+# The sign of zero through 'bicubic' (issue #14, item 6): every sign pattern of ±0 inputs of a few
+# small shapes, resampled to sizes whose source positions PyTorch computes in float32 (align corners,
+# scale factors), kept where PyTorch gives at least one −0 (plus the all −0 and all +0 inputs); and
+# the backward pass of every mode with a gradient of ±0 (PyTorch accumulates into a zeroed gradient).
+import itertools
+signs = []
+configs = [({'size': [5, 4], 'alignCorners': True}, dict(size=[5, 4], align_corners=True)),
+           ({'size': [7, 3], 'alignCorners': True}, dict(size=[7, 3], align_corners=True)),
+           ({'size': [4, 4], 'alignCorners': False}, dict(size=[4, 4], align_corners=False)),
+           ({'size': [3, 5], 'alignCorners': False}, dict(size=[3, 5], align_corners=False)),
+           ({'size': [1, 2], 'alignCorners': True}, dict(size=[1, 2], align_corners=True)),
+           ({'scaleFactor': [1.7, 2.5]}, dict(scale_factor=[1.7, 2.5], align_corners=False)),
+           ({'scaleFactor': [3.0, 0.7]}, dict(scale_factor=[3.0, 0.7], align_corners=False))]
+for shape in [(2, 2), (2, 3), (3, 3)]:
+    n = shape[0] * shape[1]
+    for opts, kw in configs:
+        if 'scaleFactor' in opts and any(int(a * f) < 1 for a, f in zip(shape, opts['scaleFactor'])):
+            continue
+        for bits in itertools.product([0, 1], repeat=n):
+            x = torch.tensor([-0.0 if b else 0.0 for b in bits]).reshape(1, 1, *shape)
+            y = F.interpolate(x, mode='bicubic', **kw)
+            if all(b == bits[0] for b in bits) or '-0' in enc(y):
+                o = dict(opts, mode='bicubic')
+                signs.append({'op': 'interpolate', 'input': enc(x), 'inputShape': list(x.shape), 'options': o,
+                              'output': enc(y), 'outputShape': list(y.shape)})
+# PyTorch's bicubic weights themselves, bit for bit: a one-hot input row i resampled along the
+# width gives, at output o, the weight of input i (border taps that repeat an index add up).
+weights = []
+for n_in in [3, 4, 5, 7, 10]:
+    eye = torch.eye(n_in).reshape(n_in, 1, 1, n_in)
+    for n_out in [2, 3, 4, 5, 8, 9, 13, 17, 31]:
+        for ac in [True, False]:
+            y = F.interpolate(eye, size=[1, n_out], mode='bicubic', align_corners=ac)
+            weights.append({'inSize': n_in, 'options': {'size': [1, n_out], 'mode': 'bicubic', 'alignCorners': ac},
+                            'weights': enc(y[:, 0, 0, :])})
+    for sf in [1.7, 2.5, 0.6, 3.3]:
+        y = F.interpolate(eye, scale_factor=[1, sf], mode='bicubic', align_corners=False)
+        weights.append({'inSize': n_in, 'options': {'scaleFactor': [1, sf], 'mode': 'bicubic'},
+                        'weights': enc(y[:, 0, 0, :])})
+capability = next((l.split(':')[1].strip() for l in torch.__config__.show().splitlines()
+                   if 'CPU capability usage' in l), 'unknown')
+backward = []
+g = torch.Generator().manual_seed(14)
+for mode, kw, opts in [('nearest', dict(size=[3, 5]), {'size': [3, 5]}),
+                       ('nearest', dict(size=[2, 2]), {'size': [2, 2]}),
+                       ('bilinear', dict(size=[3, 5], align_corners=False), {'size': [3, 5], 'alignCorners': False}),
+                       ('bilinear', dict(size=[2, 2], align_corners=True), {'size': [2, 2], 'alignCorners': True}),
+                       ('bicubic', dict(size=[5, 4], align_corners=True), {'size': [5, 4], 'alignCorners': True}),
+                       ('bicubic', dict(size=[2, 5], align_corners=False), {'size': [2, 5], 'alignCorners': False}),
+                       ('area', dict(size=[2, 5]), {'size': [2, 5]})]:
+    for pattern in ['all -0', 'random ±0']:
+        x = torch.zeros(1, 1, 3, 3, requires_grad=True)
+        y = F.interpolate(x, mode=mode, **kw)
+        if pattern == 'all -0':
+            go = torch.full(y.shape, -0.0)
+        else:
+            go = torch.where(torch.rand(y.shape, generator=g) < 0.5, torch.tensor(-0.0), torch.tensor(0.0))
+        y.backward(go)
+        backward.append({'op': 'interpolate', 'inputShape': list(x.shape), 'options': dict(opts, mode=mode),
+                         'gradOutput': enc(go), 'gradOutputShape': list(go.shape), 'gradInput': enc(x.grad)})
+
 empty = []
 def shape_of(f):
     # PyTorch 1.13 computes some of these sizes in 32 bits and refuses them ('Output size is too
@@ -78,5 +143,5 @@ empty.append({'op': 'interpolate', 'inputShape': [0, 2, 4, 2**31 - 1], 'options'
 out = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'hardening.json')
 with open(out, 'w') as f:
     json.dump({'generator': 'scripts/gen_hardening_fixtures.py', 'torch': torch.__version__,
-               'numerics': numerics, 'emptyBatch': empty}, f, indent=1)
+               'cpuCapability': capability, 'numerics': numerics, 'bicubicWeights': weights, 'bicubicSigns': signs, 'backwardSigns': backward, 'emptyBatch': empty}, f)
 print('wrote', out)

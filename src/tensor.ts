@@ -3,7 +3,7 @@
  * autograd, a tape node. Layout is channels-first as in PyTorch (`N, C, *spatial`).
  */
 import { DeconvError, fail, show, optionPath } from './errors.js';
-import { MAX_ELEMENTS } from './limits.js';
+import { MAX_ELEMENTS, fitsOneTensor } from './limits.js';
 import type { TapeNode } from './autograd/tape.js';
 import { chainedOps as ops } from './chained-ops.js';
 import { Rng } from './random.js';
@@ -299,7 +299,7 @@ export function allocate(
   initial: Initial = 'zeros',
 ): TensorData {
   const n = numel(shape);
-  if (!Number.isSafeInteger(n) || n > MAX_ELEMENTS) {
+  if (!fitsOneTensor(n)) {
     throw new DeconvError(
       fn,
       argument,

@@ -47,6 +47,24 @@ const fixtures = JSON.parse(readFileSync(new URL('./fixtures/hardening.json', im
     output: (number | string)[];
     outputShape: number[];
   }[];
+  cpuCapability: string;
+  bicubicWeights: { inSize: number; options: Record<string, unknown>; weights: (number | string)[] }[];
+  bicubicSigns: {
+    op: string;
+    input: (number | string)[];
+    inputShape: number[];
+    options: Record<string, unknown>;
+    output: (number | string)[];
+    outputShape: number[];
+  }[];
+  backwardSigns: {
+    op: string;
+    inputShape: number[];
+    options: Record<string, unknown>;
+    gradOutput: (number | string)[];
+    gradOutputShape: number[];
+    gradInput: (number | string)[];
+  }[];
   emptyBatch: {
     op: string;
     inputShape: number[];
@@ -144,22 +162,71 @@ test('0·Inf and −0 as PyTorch on every path', () => {
               c.options,
             );
       assert.deepEqual([...y.shape], c.outputShape, `${p} ${c.op} ${JSON.stringify(c.options)} shape`);
-      const want = c.output.map(decode);
-      for (let i = 0; i < want.length; i++) {
-        const a = y.data[i]!;
-        const b = want[i]!;
-        // KNOWN GAP: the sign of a zero result of 'bicubic' at some outputs (every path: PyTorch's
-        // weights there are not the ones its formula gives in float32 or float64, bench/RESULTS.md)
-        // differs from PyTorch; its values are checked, the sign of 0 is not.
-        const signless = c.options.mode === 'bicubic';
-        const ok = Number.isNaN(b)
-          ? Number.isNaN(a)
-          : Object.is(a, b) || (signless && a === b) || (b !== 0 && Math.abs(a - b) < 1e-6);
+      sameAsPyTorch(y.data, c.output, `${p} ${c.op} ${JSON.stringify(c.options)}`);
+    }
+  });
+});
+
+/** Element by element: NaN as NaN, a zero with its sign, other values within 1e-6. */
+function sameAsPyTorch(got: ArrayLike<number>, expected: readonly (number | string)[], what: string): void {
+  assert.equal(got.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    const a = got[i]!;
+    const b = decode(expected[i]!);
+    const ok = Number.isNaN(b) ? Number.isNaN(a) : Object.is(a, b) || (b !== 0 && Math.abs(a - b) < 1e-6);
+    const show = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
+    assert.ok(ok, `${what} element ${i}: ${show(a)} vs PyTorch ${show(b)}`);
+  }
+}
+
+test("'bicubic' weights equal PyTorch's bit for bit on every path (one-hot inputs)", () => {
+  // PyTorch 1.13 floors the float32 of its double source coordinate and computes the Keys weights
+  // in float32 with its AVX2 build's fused multiply-adds (geometry/interpolate.ts,
+  // TORCH_FLOAT32_ARITHMETIC); the fixtures record the capability its kernels ran with
+  assert.equal(fixtures.cpuCapability, 'AVX2', "the fixtures come from PyTorch's AVX2 kernels");
+  onEveryPath((p) => {
+    for (const c of fixtures.bicubicWeights) {
+      const n = c.inSize;
+      const eye = zeros([n, 1, 1, n]);
+      for (let i = 0; i < n; i++) eye.data[i * n + i] = 1;
+      const y = lib.interpolate(eye, c.options as never);
+      const want = c.weights.map(decode);
+      assert.equal(y.size, want.length, `${p} ${JSON.stringify(c.options)} from ${n}: size`);
+      for (let k = 0; k < want.length; k++)
         assert.ok(
-          ok,
-          `${p} ${c.op} ${JSON.stringify(c.options)} element ${i}: ${Object.is(a, -0) ? '-0' : a} vs PyTorch ${Object.is(b, -0) ? '-0' : b}`,
+          Object.is(y.data[k], want[k]),
+          `${p} ${JSON.stringify(c.options)} from ${n}: weight of input ${Math.floor(k / (want.length / n))} ` +
+            `at output ${k % (want.length / n)} is ${y.data[k]}, PyTorch's ${want[k]}`,
         );
-      }
+    }
+  });
+});
+
+test("the sign of zero through 'bicubic': every ±0 pattern of small inputs, as PyTorch", () => {
+  // PyTorch 1.13 computes bicubic source positions and weights in float32: where float64 would
+  // give a tiny negative weight (a position 6e-8 past a pixel), float32 gives 0, and −0 survives
+  onEveryPath((p) => {
+    let minusZeros = 0;
+    for (const c of fixtures.bicubicSigns) {
+      const y = lib.interpolate(tensor(c.input.map(decode), c.inputShape), c.options as never);
+      assert.deepEqual([...y.shape], c.outputShape, `${p} ${JSON.stringify(c.options)} shape`);
+      sameAsPyTorch(y.data, c.output, `${p} ${JSON.stringify(c.options)} of ${JSON.stringify(c.input)}`);
+      minusZeros += c.output.filter((v) => v === '-0').length;
+    }
+    assert.ok(minusZeros > 100, `${p}: the fixtures hold −0 results (${minusZeros})`);
+  });
+});
+
+test("the sign of zero in interpolate's gradient, every mode, as PyTorch (a zeroed accumulator)", () => {
+  onEveryPath((p) => {
+    for (const c of fixtures.backwardSigns) {
+      const x = zeros(c.inputShape, { requiresGrad: true });
+      lib.interpolate(x, c.options as never).backward(tensor(c.gradOutput.map(decode), c.gradOutputShape));
+      sameAsPyTorch(
+        x.grad!.data,
+        c.gradInput,
+        `${p} ${JSON.stringify(c.options)} gradient of ${JSON.stringify(c.gradOutput)}`,
+      );
     }
   });
 });

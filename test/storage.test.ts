@@ -301,6 +301,28 @@ test('no growth over 10⁴ calls of maxUnpool2d + interpolate with dispose()', (
   assert.ok(growth < 4 * 2 ** 20, `process arrayBuffers grew by ${growth} bytes`);
 });
 
+test('no growth over 10⁴ forward calls of interpolate and resize whose backward tables are lazy', async () => {
+  // Their geometry records build the backward taps on first read. A getter in an object literal
+  // kept each call's tables alive through every scavenge (V8 puts accessor pairs in the old
+  // generation): arrayBuffers grew by about 2 KB per call until a full GC (geometry/interpolate.ts).
+  const { resize } = await import('../src/index.js');
+  const x = randn([1, 8, 32, 32], { seed: 14 });
+  const step = (): void => {
+    interpolate(x, { scaleFactor: 2, mode: 'bilinear' }).dispose();
+    resize(x, { scales: [2, 2], mode: 'linear' }).dispose();
+    interpolate(x, { size: [48, 40] }).dispose();
+  };
+  for (let i = 0; i < 10; i++) step();
+  const m0 = process.memoryUsage().arrayBuffers;
+  let peak = 0;
+  for (let i = 0; i < 10_000; i++) {
+    step();
+    if (i % 500 === 0) peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+  }
+  const growth = peak - m0;
+  assert.ok(growth < 4 * 2 ** 20, `process arrayBuffers grew by ${growth} bytes`);
+});
+
 test('the garbage collector safety net: undisposed storage is counted as collected, never recycled', async () => {
   v8.setFlagsFromString('--expose-gc');
   const gc = vm.runInNewContext('gc') as () => void;

@@ -660,3 +660,22 @@ test('the pictures font: Greek, arrows, superscripts and lower case have their o
   for (let p = 0; p < 40 * 20; p++) if (img.data[4 * p]! > 200 && img.data[4 * p + 1]! > 200) light++;
   assert.ok(light > 10, `light digits on dark red (${light} light pixels)`);
 });
+
+test('axisLabelStep: the smallest of 1, 2, 5, 10, … whose labels have room; bad sizes refused', async () => {
+  const { axisLabelStep, DeconvError } = await import('../src/index.js');
+  assert.equal(axisLabelStep(22, 18), 1, 'room for every label');
+  assert.equal(axisLabelStep(10, 18), 2, '2 × 10 px ≥ 18 px');
+  assert.equal(axisLabelStep(4, 18), 5, '5 × 4 px ≥ 18 px');
+  assert.equal(axisLabelStep(3, 18), 10, '10 × 3 px ≥ 18 px');
+  assert.equal(axisLabelStep(0.001, 18), 20000, 'tiny cells');
+  assert.equal(axisLabelStep(5, 0), 1, 'no room needed');
+  for (const [cell, room] of [
+    [0, 18],
+    [-1, 18],
+    [NaN, 18],
+    [Infinity, 18],
+    [3, -1],
+    [3, Infinity],
+  ])
+    assert.throws(() => axisLabelStep(cell!, room!), DeconvError, `axisLabelStep(${cell}, ${room}) refused`);
+});

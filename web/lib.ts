@@ -18,6 +18,8 @@ export {
   pixelUnshuffle,
   bilinearFiller,
   buildAnimation,
+  MAX_FRAMES,
+  axisLabelStep,
   sizeFormulaLines,
   checkerboard,
   colormap,

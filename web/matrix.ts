@@ -6,7 +6,7 @@
  * hovering a grid cell highlights its row.
  */
 import { byId, h, s } from './dom.js';
-import { colormap } from './lib.js';
+import { axisLabelStep, colormap } from './lib.js';
 
 type Rgb = readonly [number, number, number];
 
@@ -119,14 +119,9 @@ interface Heat {
 const HEAT_SIDE = 400;
 /** The smallest side of a linked grid's cell: room for a weight like `0.25` in 10 px text. */
 export const MIN_LINKED_CELL = 24;
-/** Steps between labelled indices: 1, 2, 5, 10, 20, 50, … */
-const STEPS = [1, 2, 5]
-  .flatMap((m) => [1, 10, 100, 1000, 10000, 100000].map((p) => m * p))
-  .sort((a, b) => a - b);
-
 /** Every `step`-th index from 0 below `n`, `step` the smallest of 1, 2, 5, 10, … that is `room` px apart. */
 function labelled(n: number, px: number, room: number): number[] {
-  const step = STEPS.find((k) => k * px >= room) ?? STEPS[STEPS.length - 1]!;
+  const step = axisLabelStep(px, room);
   const out: number[] = [];
   for (let i = 0; i < n; i += step) out.push(i);
   return out;

@@ -11,7 +11,7 @@
  */
 import { animationFor, MAX_DRAWN, runOp } from './compute.js';
 import { h } from './dom.js';
-import { DeconvError, importOnnx, type OnnxLayer } from './lib.js';
+import { DeconvError, importOnnx, MAX_FRAMES, type OnnxLayer } from './lib.js';
 import { OP_TITLES, type Params } from './params.js';
 
 const dims = (s: readonly (number | null)[] | null): string => (s ? s.map((v) => v ?? '?').join('×') : '?');
@@ -119,7 +119,7 @@ function drawable(p: Params): boolean {
  * The largest input size up to `n` that the page draws with `base`'s other parameters. Sizes are
  * tried from the top down: a size the page cannot draw is refused early and cheaply (the matrix
  * size, or the animation's frame count before any frame is built), so only the answer is drawn.
- * Above 96 nothing is drawable under the page's limits (an output of at most 32² frames, a matrix
+ * Above 96 nothing is drawable under the page's limits (an output of at most MAX_FRAMES = 32² frames, a matrix
  * of at most 6·10⁶ entries), so the scan starts there.
  */
 function largestDrawable(base: Params, n: number): number {
@@ -225,7 +225,7 @@ export function viewOf(layer: OnnxLayer, current: Params): LayerView | string {
       input = largestDrawable(base, inSize);
       if (input < inSize) {
         reduced.push(
-          `input ${inSize} shown as ${input}: at ${inSize} the ${OP_TITLES[op]} would need more animation frames or a larger matrix than the page draws (at most 1024 frames, ${(MAX_DRAWN / 1e6).toFixed(0)}·10⁶ matrix entries); the sizes above are the layer's own`,
+          `input ${inSize} shown as ${input}: at ${inSize} the ${OP_TITLES[op]} would need more animation frames or a larger matrix than the page draws (at most ${MAX_FRAMES} frames, ${(MAX_DRAWN / 1e6).toFixed(0)}·10⁶ matrix entries); the sizes above are the layer's own`,
         );
       }
     }

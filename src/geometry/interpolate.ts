@@ -27,9 +27,13 @@
  * - linear: source `x = scale * (o + 0.5) - 0.5` (or `scale * o` with `alignCorners`) in double,
  *   clamped below at 0; taps `floor(x)` and `min(floor(x) + 1, in - 1)` with weights `1 - λ` and
  *   `λ = x - floor(x)`, both rounded to float32. `out == in` copies.
- * - cubic: the same source coordinate without the clamp at 0; taps `floor(x) - 1 … floor(x) + 2`,
- *   each index clamped into `[0, in - 1]` (so border taps repeat an index and their weights add
- *   up), Keys coefficients with `A = -0.75`.
+ * - cubic: the same source coordinate in double without the clamp at 0; `i = floor(f32(x))` (PyTorch
+ *   floors the float32 of it with `floorf`, so `i` may exceed `x` by a rounding error), offset
+ *   `t = f32(x − i)`; taps `i - 1 … i + 2`, each index clamped into `[0, in - 1]` (so border taps
+ *   repeat an index and their weights add up), Keys coefficients with `A = -0.75` in float32 as
+ *   PyTorch's kernel computes them (`TORCH_FLOAT32_ARITHMETIC`). Where a position lies a rounding
+ *   error from a pixel, this gives PyTorch's exact 0 weights (and so its −0 results) where float64
+ *   weights would be tiny and negative.
  * - area: window `[floor(o * in / out), ceil((o + 1) * in / out))`, each weight `1 / length`.
  *
  * Where PyTorch 1.13 disagrees with itself, deconv reproduces PyTorch's values (the contract asks
@@ -89,6 +93,13 @@ export interface Taps {
    * the other modes add their weighted terms with no zero start and keep −0.
    */
   readonly sumFromZero?: boolean;
+  /**
+   * Every output has exactly one tap, of weight 1 (`start[o] = o`, `weight[o] = 1`): the kernels'
+   * gather plans read `index` only, and `start` and `weight` are built on first read (the
+   * reference kernel, the transposition), so a 10⁸-element nearest resize holds 4 bytes of table
+   * per output instead of 16.
+   */
+  readonly nearest?: boolean;
 }
 
 export interface InterpolateGeometry {
@@ -105,7 +116,7 @@ export interface InterpolateGeometry {
   readonly outputSpatial: readonly number[];
   /** Per spatial dimension, padded at the front to 3 with 1 → 1 identity taps. */
   readonly forward: readonly [Taps, Taps, Taps];
-  /** The transposes of `forward`: the taps of the backward pass. */
+  /** The transposes of `forward`: the taps of the backward pass (built on first read). */
   readonly backward: readonly [Taps, Taps, Taps];
 }
 
@@ -153,7 +164,81 @@ export function buildTaps(
   };
 }
 
-/** For each input index, the output indices that read it and their weights. */
+/** Throws (an internal error) unless every `index[k]` lies in `[0, inSize)`. */
+function checkIndices(index: Int32Array, inSize: number): void {
+  for (let k = 0; k < index.length; k++) {
+    const i = index[k]!;
+    if (!(i >= 0 && i < inSize))
+      throw new Error(`interpolate: internal error, tap ${k} index ${i} outside [0, ${inSize})`);
+  }
+}
+
+/**
+ * One-tap, weight-1 taps (`Taps.nearest`): output `o` reads input `index[o]`. `start` and
+ * `weight` are materialised only when something reads them (a class, so that the getters live on
+ * its prototype: see `LazyBackward` for why not in an object literal).
+ */
+class NearestTaps implements Taps {
+  readonly nearest = true;
+  readonly outSize: number;
+  #start: Int32Array | undefined;
+  #weight: Float64Array | undefined;
+
+  constructor(
+    readonly inSize: number,
+    readonly index: Int32Array,
+  ) {
+    checkIndices(index, inSize);
+    this.outSize = index.length;
+  }
+
+  get start(): Int32Array {
+    if (!this.#start) {
+      const start = new Int32Array(this.outSize + 1);
+      for (let o = 0; o <= this.outSize; o++) start[o] = o;
+      this.#start = start;
+    }
+    return this.#start;
+  }
+
+  get weight(): Float64Array {
+    return (this.#weight ??= new Float64Array(this.outSize).fill(1));
+  }
+}
+
+/** `NearestTaps`: output `o` reads input `index[o]` with weight 1. */
+export function nearestTaps(inSize: number, index: Int32Array): Taps {
+  return new NearestTaps(inSize, index);
+}
+
+/**
+ * Taps with `perRow` taps for every output (linear 2, cubic 4), filled in place by
+ * `fill(o, k)`, which writes `index[k + j]` and `weight[k + j]` for `j < perRow`: no closure per
+ * tap, no JavaScript array.
+ */
+function uniformRowTaps(
+  inSize: number,
+  outSize: number,
+  perRow: number,
+  fill: (o: number, k: number, index: Int32Array, weight: Float64Array) => void,
+): Taps {
+  const start = new Int32Array(outSize + 1);
+  const index = new Int32Array(perRow * outSize);
+  const weight = new Float64Array(perRow * outSize);
+  for (let o = 0, k = 0; o < outSize; o++, k += perRow) {
+    start[o] = k;
+    fill(o, k, index, weight);
+  }
+  start[outSize] = perRow * outSize;
+  checkIndices(index, inSize);
+  return { inSize, outSize, start, index, weight };
+}
+
+/**
+ * For each input index, the output indices that read it and their weights. The transposed sums
+ * start from +0 (`sumFromZero`), as PyTorch's backward kernels, which add into a zeroed gradient:
+ * an input no output reads, or one that only −0 reaches, gets +0.
+ */
 export function transposeTaps(t: Taps): Taps {
   const count = new Int32Array(t.inSize + 1);
   for (let k = 0; k < t.index.length; k++) count[t.index[k]! + 1]!++;
@@ -162,6 +247,15 @@ export function transposeTaps(t: Taps): Taps {
   const fill = count.slice(0, t.inSize);
   const index = new Int32Array(t.index.length);
   const weight = new Float64Array(t.index.length);
+  if (t.nearest) {
+    // one tap of weight 1 per output: start and weight are implied (and stay unbuilt)
+    for (let o = 0; o < t.outSize; o++) {
+      const at = fill[t.index[o]!]!++;
+      index[at] = o;
+      weight[at] = 1;
+    }
+    return { inSize: t.outSize, outSize: t.inSize, start, index, weight, sumFromZero: true };
+  }
   for (let o = 0; o < t.outSize; o++) {
     for (let k = t.start[o]!; k < t.start[o + 1]!; k++) {
       const at = fill[t.index[k]!]!++;
@@ -169,7 +263,7 @@ export function transposeTaps(t: Taps): Taps {
       weight[at] = t.weight[k]!;
     }
   }
-  return { inSize: t.outSize, outSize: t.inSize, start, index, weight };
+  return { inSize: t.outSize, outSize: t.inSize, start, index, weight, sumFromZero: true };
 }
 
 /**
@@ -197,13 +291,73 @@ function sourceCoordinate(scale: number, o: number, alignCorners: boolean, cubic
 }
 
 /**
- * Keys' cubic convolution weights, coefficient `a` (PyTorch's −0.75, ONNX's `cubic_coeff_a`), for
- * the 4 taps around a fractional offset `t` in [0, 1).
+ * How `cubicWeights` rounds: `round` after each operation, `mulAdd(a, b, c)` for the products
+ * followed by an addition that a compiler may fuse into one fused multiply-add.
  */
-export function cubicWeights(t: number, a: number): [number, number, number, number] {
-  const near = (x: number): number => ((a + 2) * x - (a + 3)) * x * x + 1; // |x| <= 1
-  const far = (x: number): number => ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; // 1 < |x| < 2
-  return [far(t + 1), near(t), near(1 - t), far(2 - t)];
+export interface CubicArithmetic {
+  readonly round: (x: number) => number;
+  readonly mulAdd: (a: number, b: number, c: number) => number;
+}
+
+/** Float64, every operation rounded on its own: ONNX's numpy reference. */
+export const FLOAT64_ARITHMETIC: CubicArithmetic = { round: (x) => x, mulAdd: (a, b, c) => a * b + c };
+
+/**
+ * PyTorch 1.13's CPU bicubic kernel (`UpSampleKernel.cpp`, `get_cubic_upsample_coefficients` on
+ * float) as its AVX2 build computes it: float32, with the multiply-adds GCC contracts there (the
+ * first of `((A + 2)·x − (A + 3))·x·x + 1`, the first two of `((A·x − 5A)·x + 8A)·x − 4A`) fused.
+ * Measured (scripts/gen_hardening_fixtures.py's probe: every weight of 6,916 one-hot resamples
+ * equal bit for bit); its DEFAULT build (`ATEN_CPU_CAPABILITY=default`) fuses none, and its weights
+ * then differ in the last bit of some taps.
+ */
+export const TORCH_FLOAT32_ARITHMETIC: CubicArithmetic = { round: Math.fround, mulAdd: fmaFloat32 };
+
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+const LOW = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1 ? 0 : 1; // the low word's index
+
+/**
+ * `a·b + c` rounded once to float32, for float32 operands: the product is exact in float64, the sum
+ * is formed exactly as `s + e` (TwoSum) and rounded to odd in float64 before the float32 rounding,
+ * which makes the two roundings equal one.
+ */
+export function fmaFloat32(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  const bp = s - p;
+  const e = p - (s - bp) + (c - bp);
+  if (e === 0 || !Number.isFinite(s)) return Math.fround(s);
+  F64[0] = s;
+  if ((U32[LOW]! & 1) === 0) {
+    // s is even: step to its odd neighbour on the side of the exact sum s + e
+    const away = e > 0 === s > 0; // |s + e| > |s|
+    if (away) U32[LOW]!++;
+    else if (U32[LOW] === 0) {
+      U32[LOW] = 0xffffffff;
+      U32[1 - LOW]!--;
+    } else U32[LOW]!--;
+  }
+  return Math.fround(F64[0]);
+}
+
+/**
+ * Keys' cubic convolution weights, coefficient `a` (PyTorch's −0.75, ONNX's `cubic_coeff_a`), for
+ * the 4 taps around a fractional offset `t` (in [0, 1), or a rounding error outside), in the
+ * operation order of PyTorch's `get_cubic_upsample_coefficients` and ONNX's reference
+ * `cubic_coeffs` (the far taps at `t + 1` and `(1 − t) + 1`), rounded as `arithmetic` says.
+ */
+export function cubicWeights(
+  t: number,
+  a: number,
+  arithmetic: CubicArithmetic = FLOAT64_ARITHMETIC,
+): [number, number, number, number] {
+  const { round: r, mulAdd } = arithmetic;
+  // |x| <= 1: ((a + 2)·x − (a + 3))·x·x + 1
+  const near = (x: number): number => r(r(r(mulAdd(r(a + 2), x, -r(a + 3)) * x) * x) + 1);
+  // 1 < |x| < 2: ((a·x − 5a)·x + 8a)·x − 4a
+  const far = (x: number): number => r(r(mulAdd(mulAdd(a, x, -r(5 * a)), x, r(8 * a)) * x) - r(4 * a));
+  const x2 = r(1 - t);
+  return [far(r(t + 1)), near(t), near(x2), far(r(x2 + 1))];
 }
 
 /**
@@ -211,9 +365,16 @@ export function cubicWeights(t: number, a: number): [number, number, number, num
  * 'nearest' rule. Its backward kernel (and its channels-last forward kernel) map this way.
  */
 function nearestIdxTaps(inSize: number, outSize: number, scaleFactor: number | undefined): Taps {
-  if (outSize === inSize) return buildTaps(inSize, outSize, outSize, (o, push) => push(o, 1));
-  if (outSize === 2 * inSize) return buildTaps(inSize, outSize, outSize, (o, push) => push(o >> 1, 1));
+  if (outSize === inSize) return nearestTaps(inSize, iota(outSize, 0));
+  if (outSize === 2 * inSize) return nearestTaps(inSize, iota(outSize, 1));
   return dimensionTaps('nearest', inSize, outSize, false, scaleFactor);
+}
+
+/** `[0 >> shift, 1 >> shift, …]` of length `n`. */
+function iota(n: number, shift: number): Int32Array {
+  const index = new Int32Array(n);
+  for (let o = 0; o < n; o++) index[o] = o >> shift;
+  return index;
 }
 
 /** The taps of one spatial dimension for `mode`. */
@@ -228,39 +389,43 @@ function dimensionTaps(
   switch (mode) {
     case 'nearest': {
       const scale = coordinateScale(inSize, outSize, false, scaleFactor);
-      return buildTaps(inSize, outSize, outSize, (o, push) =>
-        push(Math.min(Math.floor(f32(o * scale)), last), 1),
-      );
+      const index = new Int32Array(outSize);
+      for (let o = 0; o < outSize; o++) index[o] = Math.min(Math.floor(f32(o * scale)), last);
+      return nearestTaps(inSize, index);
     }
     case 'nearest-exact': {
       const scale = coordinateScale(inSize, outSize, false, scaleFactor);
-      return buildTaps(inSize, outSize, outSize, (o, push) =>
-        push(Math.min(Math.floor(f32((o + 0.5) * scale)), last), 1),
-      );
+      const index = new Int32Array(outSize);
+      for (let o = 0; o < outSize; o++) index[o] = Math.min(Math.floor(f32((o + 0.5) * scale)), last);
+      return nearestTaps(inSize, index);
     }
     case 'linear':
     case 'bilinear':
     case 'trilinear': {
+      if (outSize === inSize) return nearestTaps(inSize, iota(outSize, 0)); // PyTorch copies
       const scale = coordinateScale(inSize, outSize, alignCorners, scaleFactor);
-      return buildTaps(inSize, outSize, 2 * outSize, (o, push) => {
-        if (outSize === inSize) {
-          push(o, 1);
-          return;
-        }
+      return uniformRowTaps(inSize, outSize, 2, (o, k, index, weight) => {
         const x = sourceCoordinate(scale, o, alignCorners, false);
         const i0 = Math.min(Math.floor(x), last);
         const lambda = f32(Math.min(Math.max(x - i0, 0), 1));
-        push(i0, f32(1 - lambda));
-        push(Math.min(i0 + 1, last), lambda);
+        index[k] = i0;
+        weight[k] = f32(1 - lambda);
+        index[k + 1] = Math.min(i0 + 1, last);
+        weight[k + 1] = lambda;
       });
     }
     case 'bicubic': {
       const scale = coordinateScale(inSize, outSize, alignCorners, scaleFactor);
-      return buildTaps(inSize, outSize, 4 * outSize, (o, push) => {
+      return uniformRowTaps(inSize, outSize, 4, (o, k, index, weight) => {
+        // the coordinate in double; its float32 floored (floorf); the offset, possibly a rounding
+        // error below 0, in float32
         const x = sourceCoordinate(scale, o, alignCorners, true);
-        const i0 = Math.floor(x);
-        const w = cubicWeights(x - i0, -0.75);
-        for (let j = 0; j < 4; j++) push(Math.max(Math.min(i0 - 1 + j, last), 0), w[j]!);
+        const i0 = Math.floor(f32(x));
+        const w = cubicWeights(f32(x - i0), -0.75, TORCH_FLOAT32_ARITHMETIC);
+        for (let j = 0; j < 4; j++) {
+          index[k + j] = Math.max(Math.min(i0 - 1 + j, last), 0);
+          weight[k + j] = w[j]!;
+        }
       });
     }
     case 'area':
@@ -524,21 +689,52 @@ export function interpolateGeometry(
     return out as [Taps, Taps, Taps];
   };
   const forward = pad3(forwardTaps);
-  return Object.freeze({
-    mode,
-    alignCorners,
-    d,
-    batched,
-    planes: batch * channels,
-    inputShape: Object.freeze([...input.shape]),
-    outputShape: Object.freeze(outputShape),
-    inputSpatial: Object.freeze(inputSpatial),
-    outputSpatial: Object.freeze(outputSpatial),
-    forward: Object.freeze(forward),
-    backward: Object.freeze(
-      tables(fn, sizeName, sizeValue, () => pad3(backwardSource()).map(transposeTaps) as [Taps, Taps, Taps]),
-    ),
-  });
+  const backward = new LazyBackward(() =>
+    tables(fn, sizeName, sizeValue, () => pad3(backwardSource()).map(transposeTaps) as [Taps, Taps, Taps]),
+  );
+  return Object.freeze(
+    Object.assign(backward, {
+      mode,
+      alignCorners,
+      d,
+      batched,
+      planes: batch * channels,
+      inputShape: Object.freeze([...input.shape]),
+      outputShape: Object.freeze(outputShape),
+      inputSpatial: Object.freeze(inputSpatial),
+      outputSpatial: Object.freeze(outputSpatial),
+      forward: Object.freeze(forward),
+    }),
+  );
+}
+
+/**
+ * The base of a geometry record whose `backward` taps are built on first read (the backward pass),
+ * so that a forward-only call holds one set of tables.
+ *
+ * The getter lives on this class's prototype, on purpose: a getter written in an object literal
+ * (or added with `Object.defineProperty`) sits in an accessor pair that V8 allocates in the old
+ * generation, and from there its closure, with every table the closure's scope reaches, survives
+ * each scavenge until the next full collection. Measured on test/storage.test.ts's loop (10⁴
+ * interpolate calls): `arrayBuffers` grew by 2 KB per call, to 11–12 MB, and fell back only at
+ * major GCs; with the getter on a prototype it stays flat.
+ */
+export class LazyBackward {
+  #build: (() => readonly [Taps, Taps, Taps]) | undefined;
+  #backward: readonly [Taps, Taps, Taps] | undefined;
+
+  constructor(build: () => readonly [Taps, Taps, Taps]) {
+    this.#build = build;
+  }
+
+  /** The transposed taps, built by the constructor's `build` on first read. */
+  get backward(): readonly [Taps, Taps, Taps] {
+    if (this.#build) {
+      this.#backward = Object.freeze(this.#build());
+      this.#build = undefined;
+    }
+    return this.#backward!;
+  }
 }
 
 /** Builds tap tables, turning an allocation failure into a DeconvError naming the size option. */

@@ -34,7 +34,15 @@
 import { fail, show } from '../errors.js';
 import { MAX_ELEMENTS } from '../limits.js';
 import { product as numel } from './arithmetic.js';
-import { buildTaps, cubicWeights, identityTaps, tables, transposeTaps, type Taps } from './interpolate.js';
+import {
+  buildTaps,
+  cubicWeights,
+  identityTaps,
+  LazyBackward,
+  tables,
+  transposeTaps,
+  type Taps,
+} from './interpolate.js';
 
 export type ResizeMode = 'nearest' | 'linear' | 'cubic';
 export type CoordinateTransformationMode =
@@ -364,27 +372,24 @@ export function resizeGeometry(
     built.map((b) => b.taps),
     identityTaps,
   ) as [Taps, Taps, Taps];
-  let backward: readonly [Taps, Taps, Taps] | undefined;
-  return Object.freeze({
-    d,
-    planes: numel(inputShape.slice(0, rank - d)),
-    inputShape: Object.freeze([...inputShape]),
-    outputShape: Object.freeze(outputShape),
-    dims: Object.freeze(dims),
-    extrapolationValue,
-    outside: Object.freeze(
-      pad(
-        built.map((b) => (b.outside.some((v) => v === 1) ? b.outside : null)),
-        () => null,
+  const backward = new LazyBackward(() =>
+    tables(fn, sizeName, given, () => forward.map(transposeTaps) as [Taps, Taps, Taps]),
+  );
+  return Object.freeze(
+    Object.assign(backward, {
+      d,
+      planes: numel(inputShape.slice(0, rank - d)),
+      inputShape: Object.freeze([...inputShape]),
+      outputShape: Object.freeze(outputShape),
+      dims: Object.freeze(dims),
+      extrapolationValue,
+      outside: Object.freeze(
+        pad(
+          built.map((b) => (b.outside.some((v) => v === 1) ? b.outside : null)),
+          () => null,
+        ),
       ),
-    ),
-    forward: Object.freeze(forward),
-    // Built on first read (the backward pass), so a forward-only call holds one set of tables.
-    get backward(): readonly [Taps, Taps, Taps] {
-      backward ??= Object.freeze(
-        tables(fn, sizeName, given, () => forward.map(transposeTaps) as [Taps, Taps, Taps]),
-      );
-      return backward;
-    },
-  });
+      forward: Object.freeze(forward),
+    }),
+  );
 }

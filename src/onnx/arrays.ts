@@ -4,14 +4,15 @@
  * not differentiable: an imported model runs forward only. Shapes here are already checked by the
  * importer's shape inference; these functions only compute.
  */
-import { MAX_ELEMENTS, Tensor, numel } from '../tensor.js';
+import { fitsOneTensor, MAX_ELEMENTS } from '../limits.js';
+import { Tensor, numel } from '../tensor.js';
 
 export type Data = Float32Array | Int32Array;
 
 export function make(dtype: 'float32' | 'int32', shape: readonly number[], data?: Data): Tensor {
   const n = numel(shape);
   // the importer names the node around this (a folded or run-time shape beyond the limit)
-  if (!data && !(Number.isSafeInteger(n) && n >= 0 && n <= MAX_ELEMENTS))
+  if (!data && !fitsOneTensor(n))
     throw new RangeError(`a result of shape [${shape.join(', ')}] would exceed ${MAX_ELEMENTS} elements`);
   return new Tensor(data ?? (dtype === 'int32' ? new Int32Array(n) : new Float32Array(n)), shape);
 }

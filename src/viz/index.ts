@@ -42,6 +42,7 @@ export type { Colormap, HeatmapOptions } from './heatmap.js';
 export { checkerboard, checkerboardScene } from './checkerboard.js';
 export type { CheckerboardOptions, CheckerboardResult } from './checkerboard.js';
 export { matrixView, matrixScene, matrixText, MAX_MATRIX_PICTURE } from './matrix.js';
+export { axisLabelStep } from './ticks.js';
 export type { MatrixView, MatrixViewOptions } from './matrix.js';
 export { sizeFormula, sizeFormulaLines } from './formula.js';
 export type { Formula, FormulaArgs, FormulaOp } from './formula.js';

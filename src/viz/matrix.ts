@@ -16,6 +16,7 @@ import { fmt, fmtCell } from './format.js';
 import { colormapHex, heatmap, heatmapRange } from './heatmap.js';
 import type { Scene, Shape } from './scene.js';
 import { THEME } from './theme.js';
+import { axisLabelStep } from './ticks.js';
 
 export interface MatrixViewOptions {
   inputSize: number | readonly number[];
@@ -223,9 +224,7 @@ export function matrixScene(v: MatrixView): Scene {
   const valueSize = Math.round(cell * 0.45);
   const axisSize = 9;
   /** every `step`-th index (1, 2, 5, 10, 20, …) so that labels `room` px apart do not touch */
-  const axisStep = (room: number): number => {
-    for (let p = 1; ; p *= 10) for (const k of [1, 2, 5]) if (k * p * cell >= room) return k * p;
-  };
+  const axisStep = (room: number): number => axisLabelStep(cell, room);
   const [lo, hi] = heatmapRange(v.dense, { colormap: 'diverging' });
   const drawMatrix = (
     x0: number,

@@ -23,6 +23,7 @@ import { checkResampleSizes, checkShuffleSizes } from '../ref/resample.js';
 
 /** Whether every output of `t` has exactly one tap, of weight 1. */
 export function isNearest(t: Taps): boolean {
+  if (t.nearest) return true; // without reading (and so building) start and weight
   if (t.index.length !== t.outSize) return false;
   for (let o = 0; o < t.outSize; o++) if (t.start[o] !== o || t.weight[o] !== 1) return false;
   return true;
@@ -38,6 +39,7 @@ export function isIdentity(t: Taps): boolean {
 /** The common tap count of every output of `t`, or 0 when it varies. */
 export function uniformTaps(t: Taps): number {
   if (t.outSize === 0) return 0;
+  if (t.nearest) return 1;
   const n = t.start[1]! - t.start[0]!;
   for (let o = 1; o < t.outSize; o++) if (t.start[o + 1]! - t.start[o]! !== n) return 0;
   return n;

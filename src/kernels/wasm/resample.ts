@@ -49,8 +49,14 @@ function kindOf(taps: readonly [Taps, Taps, Taps]): number {
   if (!taps.every(isNearest)) return RESAMPLE_KIND.separable;
   const t2 = taps[2];
   if (isIdentity(t2)) return RESAMPLE_KIND.copyRows;
-  if (t2.outSize === 2 * t2.inSize && t2.index.every((i, o) => i === o >> 1)) return RESAMPLE_KIND.doubleRows;
+  if (t2.outSize === 2 * t2.inSize && doubles(t2.index)) return RESAMPLE_KIND.doubleRows;
   return RESAMPLE_KIND.gather;
+}
+
+/** Whether `index[o] = o >> 1` for every `o`. */
+function doubles(index: Int32Array): boolean {
+  for (let o = 0; o < index.length; o++) if (index[o] !== o >> 1) return false;
+  return true;
 }
 
 /**
@@ -72,11 +78,12 @@ export function resampleWasm(
   const sp = e.copyIn(src);
   const dp = e.output(dst);
   const kind = kindOf(taps);
-  const starts = taps.map((t) => copyInt32(e, t.start));
-  const indices = taps.map((t) => copyInt32(e, t.index));
-  const weights = taps.map((t) => copyFloat64(e, t.weight));
   const separable = kind === RESAMPLE_KIND.separable || kind === RESAMPLE_KIND.separableFromZero;
-  const n = uniformTaps(t2);
+  // the gather plans read the indices only (asm/resample.ts `nearest`)
+  const starts = taps.map((t) => (separable ? copyInt32(e, t.start) : 0));
+  const indices = taps.map((t) => copyInt32(e, t.index));
+  const weights = taps.map((t) => (separable ? copyFloat64(e, t.weight) : 0));
+  const n = separable ? uniformTaps(t2) : 0;
   const slots = separable ? cacheSlots(t0, t1) : 0;
   const [pairsBegin, pairsEnd] = separable && n === 2 ? slidingPairs(t2) : [0, 0];
   runByUnits(e, FN.resample, planes, 4 * dst.length, (p0, np) =>
