@@ -477,7 +477,7 @@ const specs: Record<string, Spec> = {
     call: (a, b, c) => restoration.richardsonLucyAdjoint(a as Tensor, b as Tensor, c as never),
   },
   'restoration.blindRichardsonLucy': {
-    args: () => [image(), { psfShape: [3, 3], iterations: 1, initialPsf: psf() }],
+    args: () => [image(), { psfShape: [3, 3], iterations: 1, initialPsf: psf(), mask: mask() }],
     call: (a, b) => restoration.blindRichardsonLucy(a as Tensor, b as never),
   },
   'restoration.edgeTaper': {
