@@ -315,7 +315,7 @@ test('bad arguments are DeconvErrors naming the argument', () => {
   throwsArg(() => u(img, psf, { maxIterations: 10 }), 'maxIterations', 'unsupervisedWiener');
   throwsArg(() => u(img, psf, { callback: 3 as never }), 'callback', 'unsupervisedWiener');
   throwsArg(
-    () => u(tensor(new Float32Array(64), [4, 4, 4]), tensor([1], [1, 1, 1])),
+    () => u(tensor(new Float32Array(128), [2, 4, 4, 4]), tensor([1], [1, 1, 1, 1])),
     'image',
     'unsupervisedWiener',
   );

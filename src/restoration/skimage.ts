@@ -243,17 +243,7 @@ function transferFunctions(
     const kw = tfShape[nd - 1]!;
     const lead = n / W;
     for (let l = 0; l < lead; l++) {
-      // index of −l over the leading axes
-      let rem = l;
-      let neg = 0;
-      let mul = 1;
-      for (let d = nd - 2; d >= 0; d--) {
-        const s = shape[d]!;
-        const c = rem % s;
-        rem = Math.floor(rem / s);
-        neg += ((s - c) % s) * mul;
-        mul *= s;
-      }
+      const neg = negatedLead(l, shape);
       for (let b = 0; b < W; b++) {
         hr[l * W + b] = isReal
           ? b < kw
@@ -269,6 +259,45 @@ function transferFunctions(
 }
 
 type Field = ReturnType<typeof field>;
+
+/** The flat index of −l (mod each size) over all axes but the last, l a flat leading index. */
+function negatedLead(l: number, shape: readonly number[]): number {
+  let rem = l;
+  let neg = 0;
+  let mul = 1;
+  for (let d = shape.length - 2; d >= 0; d--) {
+    const s = shape[d]!;
+    const c = rem % s;
+    rem = Math.floor(rem / s);
+    neg += ((s - c) % s) * mul;
+    mul *= s;
+  }
+  return neg;
+}
+
+/**
+ * The real inverse of a half spectrum (`b ≤ ⌊W/2⌋` along the last axis) over all axes: the rest
+ * of the grid is the conjugate mirror X[−l, W − b], then the inverse transform of every axis.
+ */
+function inverseHalfAll(
+  re: Float64Array,
+  im: Float64Array,
+  shape: readonly number[],
+  scale: number,
+): Float64Array {
+  const W = shape[shape.length - 1]!;
+  const kw = Math.floor(W / 2) + 1;
+  const lead = re.length / W;
+  for (let l = 0; l < lead; l++) {
+    const neg = negatedLead(l, shape);
+    for (let b = kw; b < W; b++) {
+      re[l * W + b] = re[neg * W + (W - b)]!;
+      im[l * W + b] = -im[neg * W + (W - b)]!;
+    }
+  }
+  fftn(re, im, shape, true, undefined, scale);
+  return re;
+}
 
 /** Forward 2-D transform over the last two axes of every slice (full grid, `scale` applied). */
 function fft2Last(
@@ -482,7 +511,12 @@ function gamma(rng: Rng, k: number, theta: number): number {
  *
  * `image` `(M, N)`, `psf` 2-D no larger; or a 1-D signal `(N)` with a PSF `(k)` (scikit-image
  * refuses 1-D input; here it is its sampler on the `(1, N)` image with the 1-D Laplacian as the
- * default regulariser, see `wiener`). Returns `{ image, noise, prior, channels }`.
+ * default regulariser, see `wiener`); or a volume `(P, M, N)` with a 3-D PSF no larger: the same
+ * model over the volume's 3-D spectrum (half along the last axis), one noise and one prior
+ * precision for the whole volume, the 3-D Laplacian by default. scikit-image 0.19 has no 3-D
+ * sampler to follow (its transforms are over the last two axes only and its precisions come out
+ * one per slice, which its update cannot broadcast); this is its model in three dimensions, and a
+ * volume of one slice gives the 2-D result. Returns `{ image, noise, prior, channels }`.
  *
  * A colour image `(C, M, N)` with a 2-D PSF is restored channel by channel, each channel with
  * its own sampler: channel c draws from a generator seeded with `(seed + c) mod 2³²`, so its
@@ -535,7 +569,7 @@ export function unsupervisedWiener(
     const r = unsupervisedWiener(line.image, line.psf, { ...options, reg: line.reg });
     return { ...r, image: reshaped(r.image, image) };
   }
-  const img = checkImage(fn, 'image', image, 2, 2);
+  const img = checkImage(fn, 'image', image, 2, 3);
   const { p, r } = checkWienerInputs(fn, img, psf, o.reg);
   const isReal = o.isReal === undefined ? true : checkBoolean(fn, 'isReal', o.isReal);
   const clip = o.clip === undefined ? true : checkBoolean(fn, 'clip', o.clip);
@@ -552,9 +586,11 @@ export function unsupervisedWiener(
 
   const y = field(img);
   const shape = y.shape;
-  const [M, N] = [shape[0]!, shape[1]!];
+  // M: the leading axes flattened (the rows of a 2-D image; slices × rows of a volume), N: the last
+  const N = shape[shape.length - 1]!;
+  const M = y.data.length / N;
   const { hr, hi, reg2 } = transferFunctions(shape, field(p), r ? field(r) : null, isReal);
-  // the sampled spectrum: scikit-image's half plane (M, N//2+1) when isReal, else the full plane
+  // the sampled spectrum: scikit-image's half plane (…, N//2+1) when isReal, else the full grid
   const K = isReal ? Math.floor(N / 2) + 1 : N;
   const n = M * K;
   const pick = (full: Float64Array) => {
@@ -574,7 +610,7 @@ export function unsupervisedWiener(
   const Yi = pick(fi);
   // image_quad_norm: a half plane counts twice except its first column — unless the spectrum is
   // square, which scikit-image takes for a full plane
-  const halfNorm = K !== M;
+  const halfNorm = K !== shape[shape.length - 2]!;
   const quadNorm = (re: Float64Array, im: Float64Array) => {
     let s = 0;
     let first = 0;
@@ -611,7 +647,7 @@ export function unsupervisedWiener(
       }
     }
     const x = isReal
-      ? inverseHalf(re, im, shape, 1 / Math.sqrt(M * N))
+      ? inverseHalfAll(re, im, shape, 1 / Math.sqrt(M * N))
       : (fftn(re, im, shape, true, undefined, 1 / Math.sqrt(M * N)), re);
     if (clip) clipUnit(x);
     return x;
