@@ -11,7 +11,16 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DeconvError, conv2d, getNumThreads, randn, releaseWasmMemory, setNumThreads } from '../src/index.js';
+import {
+  DeconvError,
+  conv2d,
+  getNumThreads,
+  interpolate,
+  pixelShuffle,
+  randn,
+  releaseWasmMemory,
+  setNumThreads,
+} from '../src/index.js';
 import { PROBE } from '../src/kernels/wasm/layout.js';
 import { defaultEngine, type WasmEngine } from '../src/kernels/wasm/loader.js';
 import {
@@ -168,6 +177,25 @@ test('a worker that exits without an error event: a DeconvError at once, then a 
     assert.equal(await startThreads(e), true, 'a fresh pool starts again');
     const y = conv2d(x, w, { padding: 1 });
     assert.deepEqual(y.shape, [1, 32, 64, 64], 'and conv2d runs');
+  } finally {
+    poolTuning.claim = saved.claim;
+  }
+});
+
+test('a worker lost during interpolate or pixelShuffle: the DeconvError names the public op', async () => {
+  const e = await twoThreads();
+  poolTuning.claim = 'roundRobin';
+  try {
+    const x = randn([8, 64, 64, 64], { seed: 5 });
+    const cases: [string, () => unknown][] = [
+      ['interpolate', () => interpolate(x, { scaleFactor: 2, mode: 'bilinear', alignCorners: false })],
+      ['pixelShuffle', () => pixelShuffle(x, 2)],
+    ];
+    for (const [op, call] of cases) {
+      injectWorkerFault(e, 1, 'exit');
+      deconvError(call, [new RegExp(`^${op}: worker thread 1 exited`)], `${op} on a worker that exits`);
+      assert.equal(await startThreads(e), true, `a fresh pool starts after ${op}`);
+    }
   } finally {
     poolTuning.claim = saved.claim;
   }

@@ -257,16 +257,18 @@ function memoryEngine(
   return defaultEngine();
 }
 
+/** `op`: the public op whose name a failed WebAssembly kernel's DeconvError carries. */
 function resampleDispatch(
   src: FloatData,
   dst: FloatData,
   planes: number,
   taps: readonly [Taps, Taps, Taps],
+  op: string,
 ): void {
   const kind = taps.every(isNearest) ? 'nearest' : 'resample';
   const e = src instanceof Float32Array ? memoryEngine(kind, dst.length, [src, dst]) : null;
   const js = (): void => resampleFast(src, dst, planes, taps);
-  if (e) orJs(() => resampleWasm(e, f32(src)!, f32(dst)!, planes, taps), js);
+  if (e) orJs(() => resampleWasm(e, f32(src)!, f32(dst)!, planes, taps), js, op);
   else js();
 }
 
@@ -275,10 +277,11 @@ function pixelShuffleDispatch(
   dst: TensorData,
   g: ShuffleGeometry,
   unshuffle: boolean,
+  op: string,
 ): void {
   const e = shuffleable(src, dst) ? memoryEngine('shuffle', dst.length, [src, dst]) : null;
   const js = (): void => pixelShuffleFast(src, dst, g, unshuffle);
-  if (e) orJs(() => pixelShuffleWasm(e, src as Float32Array, dst as Float32Array, g, unshuffle), js);
+  if (e) orJs(() => pixelShuffleWasm(e, src as Float32Array, dst as Float32Array, g, unshuffle), js, op);
   else js();
 }
 

@@ -72,6 +72,7 @@ export function interpolate(input: Tensor, options: InterpolateOptions): Tensor 
     out.data as FloatData,
     geometry.planes,
     geometry.forward,
+    'interpolate',
   );
   return record('interpolate', out, [input], () => ({ geometry }));
 }
@@ -85,6 +86,7 @@ function interpolateBackward(geometry: InterpolateGeometry, gradOutput: Tensor):
     gradInput.data as FloatData,
     geometry.planes,
     geometry.backward,
+    'interpolate',
   );
   return gradInput;
 }

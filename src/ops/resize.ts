@@ -91,7 +91,13 @@ export function resize(input: Tensor, options: ResizeOptions): Tensor {
   );
   // An empty batch: nothing to compute (and no taps were built, see geometry/resize.ts).
   if (out.size === 0) return record('resize', out, [x], () => ({ geometry }));
-  resampleKernels().resample(x.data as FloatData, out.data as FloatData, geometry.planes, geometry.forward);
+  resampleKernels().resample(
+    x.data as FloatData,
+    out.data as FloatData,
+    geometry.planes,
+    geometry.forward,
+    'resize',
+  );
   fillOutside(geometry, out.data as FloatData);
   return record('resize', out, [x], () => ({ geometry }));
 }
@@ -106,6 +112,7 @@ export const resizeRules: Pick<GradTable, 'resize'> = {
       gradInput.data as FloatData,
       geometry.planes,
       geometry.backward,
+      'resize',
     );
     return [gradInput];
   },

@@ -27,7 +27,7 @@ function run(
 ): Tensor {
   // a permutation: both kernels write every element
   const out = new Tensor(allocate(fn, 'factor', shape, src.dtype, 'uninitialised'), shape);
-  resampleKernels().pixelShuffle(src.data, out.data, g, unshuffle);
+  resampleKernels().pixelShuffle(src.data, out.data, g, unshuffle, fn);
   return out;
 }
 
