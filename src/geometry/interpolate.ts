@@ -212,26 +212,94 @@ export function nearestTaps(inSize: number, index: Int32Array): Taps {
 }
 
 /**
- * Taps with `perRow` taps for every output (linear 2, cubic 4), filled in place by
- * `fill(o, k)`, which writes `index[k + j]` and `weight[k + j]` for `j < perRow`: no closure per
- * tap, no JavaScript array.
+ * Taps with `perRow` taps for every output (linear 2, cubic 4) of outputs `[begin, end)` (as outputs
+ * `0 … end − begin − 1`), filled in place by `fill(o, k)`, which writes `index[k + j]` and
+ * `weight[k + j]` for `j < perRow`: no closure per tap, no JavaScript array.
  */
 function uniformRowTaps(
   inSize: number,
-  outSize: number,
+  begin: number,
+  end: number,
   perRow: number,
   fill: (o: number, k: number, index: Int32Array, weight: Float64Array) => void,
 ): Taps {
+  const outSize = end - begin;
   const start = new Int32Array(outSize + 1);
   const index = new Int32Array(perRow * outSize);
   const weight = new Float64Array(perRow * outSize);
   for (let o = 0, k = 0; o < outSize; o++, k += perRow) {
     start[o] = k;
-    fill(o, k, index, weight);
+    fill(begin + o, k, index, weight);
   }
   start[outSize] = perRow * outSize;
   checkIndices(index, inSize);
   return { inSize, outSize, start, index, weight };
+}
+
+/**
+ * Tuning of the resampling kernels (tests shrink it to exercise the chunk boundaries): a dimension
+ * with more than `chunk` outputs gets no whole tap table (`RangeTaps`), and the kernels run over
+ * blocks of at most `chunk` outputs along it (kernels/resample-chunks.ts), so that the tables and
+ * the kernels' row caches take memory in proportion to `chunk`, not to the output.
+ */
+export const resampleTuning: { chunk: number } = { chunk: 1 << 18 };
+
+/**
+ * Taps of a dimension too long for one table: `slice(begin, end)` builds the taps of outputs
+ * `[begin, end)` (renumbered from 0); `start`, `index` and `weight` build the whole table on first
+ * read (the backward pass's transposition, the ONNX exporter's comparison). A class, so that the
+ * getters live on its prototype (see `LazyBackward`).
+ */
+class RangeTaps implements Taps {
+  #whole: Taps | undefined;
+
+  constructor(
+    readonly inSize: number,
+    readonly outSize: number,
+    readonly slice: (begin: number, end: number) => Taps,
+    readonly sumFromZero: boolean,
+    readonly nearest: boolean,
+  ) {}
+
+  get #table(): Taps {
+    return (this.#whole ??= this.slice(0, this.outSize));
+  }
+
+  get start(): Int32Array {
+    return this.#table.start;
+  }
+
+  get index(): Int32Array {
+    return this.#table.index;
+  }
+
+  get weight(): Float64Array {
+    return this.#table.weight;
+  }
+}
+
+/**
+ * The taps of outputs `[begin, end)` of `t`, renumbered from 0 (the same inputs, indices and
+ * weights): a view of `t`'s table where it has one, else built for the range alone (`RangeTaps`).
+ */
+export function sliceTaps(t: Taps, begin: number, end: number): Taps {
+  if (begin === 0 && end === t.outSize) return t;
+  if (!(begin >= 0 && begin < end && end <= t.outSize))
+    throw new Error(`interpolate: internal error, tap range [${begin}, ${end}) of ${t.outSize}`);
+  if (t instanceof RangeTaps) return t.slice(begin, end);
+  if (t.nearest) return nearestTaps(t.inSize, t.index.subarray(begin, end));
+  const k0 = t.start[begin]!;
+  const k1 = t.start[end]!;
+  const start = new Int32Array(end - begin + 1);
+  for (let o = 0; o <= end - begin; o++) start[o] = t.start[begin + o]! - k0;
+  const part = {
+    inSize: t.inSize,
+    outSize: end - begin,
+    start,
+    index: t.index.subarray(k0, k1),
+    weight: t.weight.subarray(k0, k1),
+  };
+  return t.sumFromZero ? { ...part, sumFromZero: true } : part;
 }
 
 /**
@@ -365,19 +433,22 @@ export function cubicWeights(
  * 'nearest' rule. Its backward kernel (and its channels-last forward kernel) map this way.
  */
 function nearestIdxTaps(inSize: number, outSize: number, scaleFactor: number | undefined): Taps {
-  if (outSize === inSize) return nearestTaps(inSize, iota(outSize, 0));
-  if (outSize === 2 * inSize) return nearestTaps(inSize, iota(outSize, 1));
+  if (outSize === inSize) return nearestTaps(inSize, iota(0, outSize, 0));
+  if (outSize === 2 * inSize) return nearestTaps(inSize, iota(0, outSize, 1));
   return dimensionTaps('nearest', inSize, outSize, false, scaleFactor);
 }
 
-/** `[0 >> shift, 1 >> shift, …]` of length `n`. */
-function iota(n: number, shift: number): Int32Array {
-  const index = new Int32Array(n);
-  for (let o = 0; o < n; o++) index[o] = o >> shift;
+/** `[begin >> shift, (begin + 1) >> shift, …, (end − 1) >> shift]`. */
+function iota(begin: number, end: number, shift: number): Int32Array {
+  const index = new Int32Array(end - begin);
+  for (let o = begin; o < end; o++) index[o - begin] = o >> shift;
   return index;
 }
 
-/** The taps of one spatial dimension for `mode`. */
+/**
+ * The taps of one spatial dimension for `mode`: one table, or, past `resampleTuning.chunk` outputs,
+ * `RangeTaps` that build the table of a range of outputs when a kernel asks for it.
+ */
 function dimensionTaps(
   mode: InterpolateMode,
   inSize: number,
@@ -385,60 +456,88 @@ function dimensionTaps(
   alignCorners: boolean,
   scaleFactor: number | undefined,
 ): Taps {
+  const slice = rangeTaps(mode, inSize, outSize, alignCorners, scaleFactor);
+  if (outSize <= resampleTuning.chunk) return slice(0, outSize);
+  const copies = outSize === inSize && (mode === 'linear' || mode === 'bilinear' || mode === 'trilinear');
+  const nearest = copies || mode === 'nearest' || mode === 'nearest-exact';
+  return new RangeTaps(inSize, outSize, slice, mode === 'area', nearest);
+}
+
+/** The builder of the taps of outputs `[begin, end)` of one spatial dimension for `mode`. */
+function rangeTaps(
+  mode: InterpolateMode,
+  inSize: number,
+  outSize: number,
+  alignCorners: boolean,
+  scaleFactor: number | undefined,
+): (begin: number, end: number) => Taps {
   const last = inSize - 1;
   switch (mode) {
     case 'nearest': {
       const scale = coordinateScale(inSize, outSize, false, scaleFactor);
-      const index = new Int32Array(outSize);
-      for (let o = 0; o < outSize; o++) index[o] = Math.min(Math.floor(f32(o * scale)), last);
-      return nearestTaps(inSize, index);
+      return (begin, end) => {
+        const index = new Int32Array(end - begin);
+        for (let o = begin; o < end; o++) index[o - begin] = Math.min(Math.floor(f32(o * scale)), last);
+        return nearestTaps(inSize, index);
+      };
     }
     case 'nearest-exact': {
       const scale = coordinateScale(inSize, outSize, false, scaleFactor);
-      const index = new Int32Array(outSize);
-      for (let o = 0; o < outSize; o++) index[o] = Math.min(Math.floor(f32((o + 0.5) * scale)), last);
-      return nearestTaps(inSize, index);
+      return (begin, end) => {
+        const index = new Int32Array(end - begin);
+        for (let o = begin; o < end; o++)
+          index[o - begin] = Math.min(Math.floor(f32((o + 0.5) * scale)), last);
+        return nearestTaps(inSize, index);
+      };
     }
     case 'linear':
     case 'bilinear':
     case 'trilinear': {
-      if (outSize === inSize) return nearestTaps(inSize, iota(outSize, 0)); // PyTorch copies
+      if (outSize === inSize) return (begin, end) => nearestTaps(inSize, iota(begin, end, 0)); // PyTorch copies
       const scale = coordinateScale(inSize, outSize, alignCorners, scaleFactor);
-      return uniformRowTaps(inSize, outSize, 2, (o, k, index, weight) => {
-        const x = sourceCoordinate(scale, o, alignCorners, false);
-        const i0 = Math.min(Math.floor(x), last);
-        const lambda = f32(Math.min(Math.max(x - i0, 0), 1));
-        index[k] = i0;
-        weight[k] = f32(1 - lambda);
-        index[k + 1] = Math.min(i0 + 1, last);
-        weight[k + 1] = lambda;
-      });
+      return (begin, end) =>
+        uniformRowTaps(inSize, begin, end, 2, (o, k, index, weight) => {
+          const x = sourceCoordinate(scale, o, alignCorners, false);
+          const i0 = Math.min(Math.floor(x), last);
+          const lambda = f32(Math.min(Math.max(x - i0, 0), 1));
+          index[k] = i0;
+          weight[k] = f32(1 - lambda);
+          index[k + 1] = Math.min(i0 + 1, last);
+          weight[k + 1] = lambda;
+        });
     }
     case 'bicubic': {
       const scale = coordinateScale(inSize, outSize, alignCorners, scaleFactor);
-      return uniformRowTaps(inSize, outSize, 4, (o, k, index, weight) => {
-        // the coordinate in double; its float32 floored (floorf); the offset, possibly a rounding
-        // error below 0, in float32
-        const x = sourceCoordinate(scale, o, alignCorners, true);
-        const i0 = Math.floor(f32(x));
-        const w = cubicWeights(f32(x - i0), -0.75, TORCH_FLOAT32_ARITHMETIC);
-        for (let j = 0; j < 4; j++) {
-          index[k + j] = Math.max(Math.min(i0 - 1 + j, last), 0);
-          weight[k + j] = w[j]!;
-        }
-      });
+      return (begin, end) =>
+        uniformRowTaps(inSize, begin, end, 4, (o, k, index, weight) => {
+          // the coordinate in double; its float32 floored (floorf); the offset, possibly a rounding
+          // error below 0, in float32
+          const x = sourceCoordinate(scale, o, alignCorners, true);
+          const i0 = Math.floor(f32(x));
+          const w = cubicWeights(f32(x - i0), -0.75, TORCH_FLOAT32_ARITHMETIC);
+          for (let j = 0; j < 4; j++) {
+            index[k + j] = Math.max(Math.min(i0 - 1 + j, last), 0);
+            weight[k + j] = w[j]!;
+          }
+        });
     }
     case 'area':
       // Adaptive average pooling: exact integer window bounds; windows overlap by at most one
-      // element, so all of them hold fewer than inSize + 2·outSize taps.
-      return {
-        ...buildTaps(inSize, outSize, inSize + 2 * outSize, (o, push) => {
-          const begin = Math.floor((o * inSize) / outSize);
-          const end = Math.ceil(((o + 1) * inSize) / outSize);
-          for (let i = begin; i < end; i++) push(i, 1 / (end - begin));
-        }),
+      // element, so the windows of outputs [begin, end) hold fewer than
+      // ceil(end·in/out) − floor(begin·in/out) + 2·(end − begin) taps.
+      return (begin, end) => ({
+        ...buildTaps(
+          inSize,
+          end - begin,
+          Math.ceil((end * inSize) / outSize) - Math.floor((begin * inSize) / outSize) + 2 * (end - begin),
+          (o, push) => {
+            const from = Math.floor(((begin + o) * inSize) / outSize);
+            const to = Math.ceil(((begin + o + 1) * inSize) / outSize);
+            for (let i = from; i < to; i++) push(i, 1 / (to - from));
+          },
+        ),
         sumFromZero: true,
-      };
+      });
   }
 }
 

@@ -25,6 +25,7 @@ import {
   maxUnpoolBackwardRef,
 } from './ref/pool.js';
 import { resample, pixelShuffleKernel } from './ref/resample.js';
+import { needsChunks, resampleInChunks } from './resample-chunks.js';
 import { im2colRef, col2imRef } from './ref/fold.js';
 import {
   maxPoolFast,
@@ -257,7 +258,12 @@ function memoryEngine(
   return defaultEngine();
 }
 
-/** `op`: the public op whose name a failed WebAssembly kernel's DeconvError carries. */
+/**
+ * `op`: the public op whose name a failed WebAssembly kernel's DeconvError carries. Outputs with a
+ * dimension too long for one block run block by block (kernels/resample-chunks.ts); a block goes to
+ * WebAssembly only when its source plane is no larger than its output, since every call copies the
+ * whole source plane into linear memory.
+ */
 function resampleDispatch(
   src: FloatData,
   dst: FloatData,
@@ -265,11 +271,30 @@ function resampleDispatch(
   taps: readonly [Taps, Taps, Taps],
   op: string,
 ): void {
-  const kind = taps.every(isNearest) ? 'nearest' : 'resample';
-  const e = src instanceof Float32Array ? memoryEngine(kind, dst.length, [src, dst]) : null;
-  const js = (): void => resampleFast(src, dst, planes, taps);
-  if (e) orJs(() => resampleWasm(e, f32(src)!, f32(dst)!, planes, taps), js, op);
-  else js();
+  const chunked = needsChunks(taps);
+  resampleInChunks(
+    (s, d, p, t) => {
+      const kind = t.every(isNearest) ? 'nearest' : 'resample';
+      const wasm = s instanceof Float32Array && !(chunked && s.length > d.length);
+      const e = wasm ? memoryEngine(kind, d.length, [s, d]) : null;
+      const js = (): void => resampleFast(s, d, p, t);
+      if (e) orJs(() => resampleWasm(e, f32(s)!, f32(d)!, p, t), js, op);
+      else js();
+    },
+    src,
+    dst,
+    planes,
+    taps,
+  );
+}
+
+function resampleRef(
+  src: FloatData,
+  dst: FloatData,
+  planes: number,
+  taps: readonly [Taps, Taps, Taps],
+): void {
+  resampleInChunks(resample, src, dst, planes, taps);
 }
 
 function pixelShuffleDispatch(
@@ -329,7 +354,7 @@ export function poolKernels() {
 
 /** Separable resampling (every interpolate mode, both directions) and pixel (un)shuffle. */
 export function resampleKernels() {
-  if (current === 'reference') return { resample, pixelShuffle: pixelShuffleKernel };
+  if (current === 'reference') return { resample: resampleRef, pixelShuffle: pixelShuffleKernel };
   return { resample: resampleDispatch, pixelShuffle: pixelShuffleDispatch };
 }
 
