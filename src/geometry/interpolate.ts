@@ -305,9 +305,14 @@ export function sliceTaps(t: Taps, begin: number, end: number): Taps {
 /**
  * For each input index, the output indices that read it and their weights. The transposed sums
  * start from +0 (`sumFromZero`), as PyTorch's backward kernels, which add into a zeroed gradient:
- * an input no output reads, or one that only −0 reaches, gets +0.
+ * an input no output reads, or one that only −0 reaches, gets +0. `RangeTaps` (too long for one
+ * table) give `TransposedRangeTaps`, whose table is built per range of their inputs.
  */
 export function transposeTaps(t: Taps): Taps {
+  return t instanceof RangeTaps ? new TransposedRangeTaps(t) : transposeTable(t);
+}
+
+function transposeTable(t: Taps): Taps {
   const count = new Int32Array(t.inSize + 1);
   for (let k = 0; k < t.index.length; k++) count[t.index[k]! + 1]!++;
   for (let i = 0; i < t.inSize; i++) count[i + 1]! += count[i]!;
@@ -332,6 +337,52 @@ export function transposeTaps(t: Taps): Taps {
     }
   }
   return { inSize: t.outSize, outSize: t.inSize, start, index, weight, sumFromZero: true };
+}
+
+/**
+ * The transpose of `RangeTaps`: the backward pass of a dimension with too many outputs for one
+ * table. `part(begin, end)` gives the transposed taps of forward outputs `[begin, end)` alone (input
+ * `o` of the part is input `begin + o` of the whole), which the kernels sum range after range
+ * (kernels/resample-chunks.ts); `start`, `index` and `weight` build the whole table on first read.
+ */
+class TransposedRangeTaps implements Taps {
+  readonly sumFromZero = true;
+  readonly inSize: number;
+  readonly outSize: number;
+  #whole: Taps | undefined;
+
+  constructor(readonly forward: RangeTaps) {
+    this.inSize = forward.outSize;
+    this.outSize = forward.inSize;
+  }
+
+  get #table(): Taps {
+    return (this.#whole ??= transposeTable(this.forward));
+  }
+
+  get start(): Int32Array {
+    return this.#table.start;
+  }
+
+  get index(): Int32Array {
+    return this.#table.index;
+  }
+
+  get weight(): Float64Array {
+    return this.#table.weight;
+  }
+
+  part(begin: number, end: number): Taps {
+    return transposeTable(this.forward.slice(begin, end));
+  }
+}
+
+/**
+ * For taps built per range of their inputs (`TransposedRangeTaps`), the builder of the taps of the
+ * inputs `[begin, end)` (renumbered from 0); null for taps with one table.
+ */
+export function tapsByInputRange(t: Taps): ((begin: number, end: number) => Taps) | null {
+  return t instanceof TransposedRangeTaps ? (begin, end) => t.part(begin, end) : null;
 }
 
 /**
@@ -433,8 +484,13 @@ export function cubicWeights(
  * 'nearest' rule. Its backward kernel (and its channels-last forward kernel) map this way.
  */
 function nearestIdxTaps(inSize: number, outSize: number, scaleFactor: number | undefined): Taps {
-  if (outSize === inSize) return nearestTaps(inSize, iota(0, outSize, 0));
-  if (outSize === 2 * inSize) return nearestTaps(inSize, iota(0, outSize, 1));
+  const shift = outSize === inSize ? 0 : outSize === 2 * inSize ? 1 : -1;
+  if (shift >= 0) {
+    const slice = (begin: number, end: number): Taps => nearestTaps(inSize, iota(begin, end, shift));
+    return outSize <= resampleTuning.chunk
+      ? slice(0, outSize)
+      : new RangeTaps(inSize, outSize, slice, false, true);
+  }
   return dimensionTaps('nearest', inSize, outSize, false, scaleFactor);
 }
 

@@ -7,7 +7,7 @@
  *   'wasm'       WebAssembly for every float32 call, however small (tests; see setWasmVariant)
  *   'js'         the plain-JavaScript fast kernels only
  */
-import { DeconvError } from '../errors.js';
+import { DeconvError, fail } from '../errors.js';
 import type { ConvGeometry } from '../geometry/conv.js';
 import type { FloatData } from '../tensor.js';
 import { convGatherRef, convScatterRef, convWeightRef, channelSumRef } from './ref/conv.js';
@@ -272,19 +272,21 @@ function resampleDispatch(
   op: string,
 ): void {
   const chunked = needsChunks(taps);
-  resampleInChunks(
-    (s, d, p, t) => {
-      const kind = t.every(isNearest) ? 'nearest' : 'resample';
-      const wasm = s instanceof Float32Array && !(chunked && s.length > d.length);
-      const e = wasm ? memoryEngine(kind, d.length, [s, d]) : null;
-      const js = (): void => resampleFast(s, d, p, t);
-      if (e) orJs(() => resampleWasm(e, f32(s)!, f32(d)!, p, t), js, op);
-      else js();
-    },
-    src,
-    dst,
-    planes,
-    taps,
+  scratchOf(op, src, dst, () =>
+    resampleInChunks(
+      (s, d, p, t) => {
+        const kind = t.every(isNearest) ? 'nearest' : 'resample';
+        const wasm = s instanceof Float32Array && !(chunked && s.length > d.length);
+        const e = wasm ? memoryEngine(kind, d.length, [s, d]) : null;
+        const js = (): void => resampleFast(s, d, p, t);
+        if (e) orJs(() => resampleWasm(e, f32(s)!, f32(d)!, p, t), js, op);
+        else js();
+      },
+      src,
+      dst,
+      planes,
+      taps,
+    ),
   );
 }
 
@@ -293,8 +295,28 @@ function resampleRef(
   dst: FloatData,
   planes: number,
   taps: readonly [Taps, Taps, Taps],
+  op: string,
 ): void {
-  resampleInChunks(resample, src, dst, planes, taps);
+  scratchOf(op, src, dst, () => resampleInChunks(resample, src, dst, planes, taps));
+}
+
+/**
+ * Runs a resample whose scratch (tap tables of a block, row caches, float64 sums) may not fit in
+ * memory: a failed allocation (a RangeError) becomes a DeconvError of `op`. The kernels allocate
+ * their scratch before they write, and the output is the op's own fresh tensor, which it then drops.
+ */
+function scratchOf(op: string, src: FloatData, dst: FloatData, run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    fail(
+      op,
+      'input.size',
+      src.length,
+      `resampled to ${dst.length} output elements needs scratch memory that could not be allocated (${error.message})`,
+    );
+  }
 }
 
 function pixelShuffleDispatch(
