@@ -4,8 +4,10 @@
  *
  *   npm run build && node --import tsx scripts/verify-issue14.ts [--huge]
  *
- * `--huge` adds the 1.2·10⁸-element interpolate (about a minute and a few GB here). The thread
- * modes run the built package (dist/) in child processes.
+ * `--huge` adds interpolate's 8·10⁸-element outputs, forward and backward, and one at the element
+ * budget, each in a child process of its own (several minutes, up to 10 GB at a time: see HUGE).
+ * `--huge-case <name>` runs one of them. The thread modes run the built package (dist/) in child
+ * processes.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +55,139 @@ function onEveryPath(f: (p: KernelPath) => void): void {
       lib.setKernelPath(saved);
     }
   }
+}
+
+/**
+ * `--huge`: outputs of 8·10⁸ elements (3.2 GB; their tap tables were 40 bytes per output, and
+ * 8·10⁸ ended in a RangeError after 114 s and 21.9 GB) and one at the element budget (2³¹ − 1
+ * outputs, 8.6 GB), each checked against the closed form of linear (or Keys cubic) interpolation
+ * of known values at 2000 outputs. One at a time: each needs up to 10 GB.
+ */
+const KNOWN = [1, -2, 0.5, 3];
+
+/** Linear interpolation of `v` at output `o` of `n` (PyTorch's rule: a float32 scale), in float64. */
+function linearAt(v: readonly number[], n: number, o: number, alignCorners: boolean): number {
+  const last = v.length - 1;
+  const x = alignCorners
+    ? Math.fround(last / (n - 1)) * o
+    : Math.max(Math.fround(v.length / n) * (o + 0.5) - 0.5, 0);
+  const i = Math.min(Math.floor(x), last);
+  return v[i]! * (1 - (x - i)) + v[Math.min(i + 1, last)]! * (x - i);
+}
+
+/** Keys' cubic convolution (a = −0.75) of `v` at output `o` of `n`, indices clamped, in float64. */
+function cubicAt(v: readonly number[], n: number, o: number): number {
+  const a = -0.75;
+  const w = (d: number): number => {
+    const t = Math.abs(d);
+    return t <= 1
+      ? ((a + 2) * t - (a + 3)) * t * t + 1
+      : t < 2
+        ? ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
+        : 0;
+  };
+  const x = Math.fround(v.length / n) * (o + 0.5) - 0.5;
+  const i = Math.floor(x);
+  let sum = 0;
+  for (let j = i - 1; j <= i + 2; j++) sum += w(x - j) * v[Math.max(0, Math.min(j, v.length - 1))]!;
+  return sum;
+}
+
+/** Samples of `[0, n)`: the ends, a few fractions and 2000 pseudo-random outputs. */
+function samples(n: number): number[] {
+  const out = [0, 1, 2, n - 1, n - 2, Math.floor(n / 3), Math.floor(n / 2)];
+  let s = 12345;
+  for (let k = 0; k < 2000; k++) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    out.push(s % n);
+  }
+  return out;
+}
+
+/** The largest difference between `data` at offset `at + o` and `want(o)` over `samples(n)`. */
+function worst(data: ArrayLike<number>, at: number, n: number, want: (o: number) => number): number {
+  let e = 0;
+  for (const o of samples(n)) e = Math.max(e, Math.abs(data[at + o]! - want(o)));
+  return e;
+}
+
+const HUGE: Record<string, () => { ok: boolean; text: string }> = {
+  'interpolate([1, 1, 4] known values, { size: [8e8], mode: linear }) forward': () => {
+    const n = 8e8;
+    const y = lib.interpolate(tensor(KNOWN, [1, 1, 4]), { size: [n], mode: 'linear' });
+    const e = worst(y.data, 0, n, (o) => linearAt(KNOWN, n, o, false));
+    return { ok: e < 1e-5, text: `largest difference from the closed form ${e.toExponential(2)}` };
+  },
+  'interpolate([1, 1, 4] known values, { size: [8e8], mode: linear, alignCorners: true }) forward': () => {
+    const n = 8e8;
+    const y = lib.interpolate(tensor(KNOWN, [1, 1, 4]), { size: [n], mode: 'linear', alignCorners: true });
+    const e = worst(y.data, 0, n, (o) => linearAt(KNOWN, n, o, true));
+    return { ok: e < 1e-5, text: `largest difference from the closed form ${e.toExponential(2)}` };
+  },
+  'interpolate([1, 1, 4], { size: [8e8], mode: linear }) backward of ones': () => {
+    const n = 8e8;
+    const x = tensor(KNOWN, [1, 1, 4], { requiresGrad: true });
+    lib.interpolate(x, { size: [n], mode: 'linear' }).backward(full([1, 1, n], 1));
+    // the gradient of Σ y: each input's total weight, Σ_o w_i(o)
+    const want = [0, 0, 0, 0];
+    for (let o = 0; o < n; o++) {
+      const pos = Math.max(Math.fround(4 / n) * (o + 0.5) - 0.5, 0);
+      const i = Math.min(Math.floor(pos), 3);
+      const l = Math.fround(pos - i);
+      want[i]! += Math.fround(1 - l);
+      want[Math.min(i + 1, 3)]! += l;
+    }
+    const got = [...x.grad!.data];
+    const e = Math.max(...got.map((g, i) => Math.abs(g - want[i]!) / want[i]!));
+    return {
+      ok: e < 1e-6,
+      text: `gradient [${got.join(', ')}], closed form [${want.join(', ')}]: relative difference ${e.toExponential(2)}`,
+    };
+  },
+  'interpolate([1, 1, 2, 4] known rows, { size: [2, 4e8], mode: bicubic }) forward': () => {
+    const n = 4e8;
+    const rows = [KNOWN, [3, 0, -1, 2]];
+    const y = lib.interpolate(tensor(rows.flat(), [1, 1, 2, 4]), { size: [2, n], mode: 'bicubic' });
+    const e = Math.max(...rows.map((v, r) => worst(y.data, r * n, n, (o) => cubicAt(v, n, o))));
+    return { ok: e < 1e-5, text: `largest difference from the closed form ${e.toExponential(2)}` };
+  },
+  'interpolate([1, 1, 2, 4] known rows, { size: [2, 4e8], mode: bilinear }) forward': () => {
+    const n = 4e8;
+    const rows = [KNOWN, [3, 0, -1, 2]];
+    const y = lib.interpolate(tensor(rows.flat(), [1, 1, 2, 4]), { size: [2, n], mode: 'bilinear' });
+    const e = Math.max(...rows.map((v, r) => worst(y.data, r * n, n, (o) => linearAt(v, n, o, false))));
+    return { ok: e < 1e-5, text: `largest difference from the closed form ${e.toExponential(2)}` };
+  },
+  'interpolate([1, 1, 4] known values, { size: [2 ** 31 - 1], mode: linear }) forward (the element budget)':
+    () => {
+      const n = 2 ** 31 - 1;
+      try {
+        const y = lib.interpolate(tensor(KNOWN, [1, 1, 4]), { size: [n], mode: 'linear' });
+        const e = worst(y.data, 0, n, (o) => linearAt(KNOWN, n, o, false));
+        return {
+          ok: e < 1e-5,
+          text: `produced; largest difference from the closed form ${e.toExponential(2)}`,
+        };
+      } catch (error) {
+        return {
+          ok: error instanceof DeconvError,
+          text: `${error instanceof DeconvError ? '' : 'NOT '}a DeconvError: ${String(error)}`,
+        };
+      }
+    },
+};
+
+const hugeCase = process.argv.indexOf('--huge-case');
+if (hugeCase >= 0) {
+  await lib.ready();
+  const t0 = performance.now();
+  const r = HUGE[process.argv[hugeCase + 1]!]!();
+  const s = (performance.now() - t0) / 1000;
+  const gb = process.resourceUsage().maxRSS / 2 ** 20;
+  console.log(
+    JSON.stringify({ ok: r.ok, text: `${r.text}; ${s.toFixed(1)} s, peak RSS ${gb.toFixed(2)} GB` }),
+  );
+  process.exit(0);
 }
 
 await lib.ready();
@@ -117,15 +252,29 @@ onEveryPath((p) => {
   }
 });
 if (process.argv.includes('--huge')) {
-  const t0 = performance.now();
-  const o = outcome(() => lib.interpolate(randn([1, 1, 4], { seed: 1 }), { size: [120000000] }));
-  const y = o.value as Tensor | undefined;
-  const ok = !!y && y.shape[2] === 120000000 && y.data[0] === randn([1, 1, 4], { seed: 1 }).data[0];
-  line(
-    ok,
-    'interpolate(randn([1, 1, 4]), { size: [120000000] })',
-    `${o.text} in ${((performance.now() - t0) / 1000).toFixed(1)} s, peak RSS ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GB`,
-  );
+  // one child process per case, so that each reports its own time and peak RSS
+  for (const name of Object.keys(HUGE)) {
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--huge-case', name],
+      {
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+      },
+    );
+    const last = r.stdout.trim().split('\n').pop() ?? '';
+    let result: { ok: boolean; text: string } | undefined;
+    try {
+      result = JSON.parse(last) as { ok: boolean; text: string };
+    } catch {
+      result = undefined;
+    }
+    line(
+      !!result?.ok,
+      name,
+      result?.text ?? `the child exited with ${r.status} ${r.signal ?? ''}: ${r.stderr.slice(-300)}`,
+    );
+  }
 }
 
 console.log('— the arithmetic helpers accept nonsense');

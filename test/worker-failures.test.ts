@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import {
   DeconvError,
   conv2d,
+  csc,
   getNumThreads,
   interpolate,
   pixelShuffle,
@@ -197,6 +198,39 @@ test('a worker lost during interpolate or pixelShuffle: the DeconvError names th
       assert.equal(await startThreads(e), true, `a fresh pool starts after ${op}`);
     }
   } finally {
+    poolTuning.claim = saved.claim;
+  }
+});
+
+test('a worker lost during an FFT of csc: the DeconvError names the public function', async () => {
+  // the FFT module's kernels (realFft2, …) serve several public functions: the error names the one called
+  const e = await twoThreads();
+  assert.equal(await startFftThreads(), 2, 'the pool that hosts the FFT module runs');
+  poolTuning.claim = 'roundRobin';
+  setFftWasm('always');
+  try {
+    const image = randn([96, 96], { seed: 6 });
+    const cases: [string, () => unknown][] = [
+      ['convBPDN', () => csc.convBPDN(image, randn([4, 5, 5], { seed: 8 }), { lambda: 0.1, iterations: 2 })],
+      [
+        'learnDictionary',
+        () =>
+          csc.learnDictionary(randn([2, 96, 96], { seed: 9 }), {
+            atoms: 4,
+            kernelSize: 5,
+            lambda: 0.1,
+            iterations: 1,
+          }),
+      ],
+    ];
+    for (const [fn, call] of cases) {
+      injectWorkerFault(e, 1, 'exit');
+      deconvError(call, [new RegExp(`^${fn}: `), /worker thread 1 exited/], `${fn} on a worker that exits`);
+      assert.equal(await startThreads(e), true, `a fresh pool starts after ${fn}`);
+      assert.equal(await startFftThreads(), 2, `the FFT module runs on it after ${fn}`);
+    }
+  } finally {
+    setFftWasm('auto');
     poolTuning.claim = saved.claim;
   }
 });

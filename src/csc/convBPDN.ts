@@ -14,6 +14,7 @@
  * splits the model Dx as a second variable (SPORCO's `ConvBPDNMaskDcpl`; Heide et al. 2015,
  * Wohlberg 2016 "Boundary handling for convolutional sparse representations").
  */
+import { namedAfter } from '../kernels/wasm/threads.js';
 import { fail } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { realFft2, inverseRealFft2, spectrumWidth } from '../fft/real.js';
@@ -451,6 +452,10 @@ export function checkAdmmOptions(fn: string, o: Record<string, unknown>) {
  *   const { coefficients, reconstruction, objective } = csc.convBPDN(image, filters, { lambda: 0.05 });
  */
 export function convBPDN(signal: Tensor, dictionary: Tensor, options: ConvBPDNOptions): ConvBPDNResult {
+  return namedAfter('convBPDN', () => convBPDNUnnamed(signal, dictionary, options));
+}
+
+function convBPDNUnnamed(signal: Tensor, dictionary: Tensor, options: ConvBPDNOptions): ConvBPDNResult {
   const fn = 'convBPDN';
   if (options === undefined) fail(fn, 'options', options, 'must be given with a lambda');
   const o = checkOptions(fn, options, [

@@ -14,6 +14,7 @@
  * apart, so that one rank-one solve per frequency serves them all (a coefficient in a gap may
  * still help draw its tile's border; the maps returned are the tiles' own).
  */
+import { namedAfter } from '../kernels/wasm/threads.js';
 import { fail } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { Rng } from '../random.js';
@@ -68,6 +69,10 @@ export interface LearnDictionaryResult {
  *   const { dictionary, objective } = csc.learnDictionary(patches, { atoms: 8, kernelSize: 5, lambda: 0.1 });
  */
 export function learnDictionary(signals: Tensor, options: LearnDictionaryOptions): LearnDictionaryResult {
+  return namedAfter('learnDictionary', () => learnDictionaryUnnamed(signals, options));
+}
+
+function learnDictionaryUnnamed(signals: Tensor, options: LearnDictionaryOptions): LearnDictionaryResult {
   const fn = 'learnDictionary';
   if (options === undefined) fail(fn, 'options', options, 'must be given with atoms, kernelSize and lambda');
   const o = checkOptions(fn, options, [

@@ -20,6 +20,7 @@
  * each iteration (`estimate()` gives the current estimate as a tensor) and stop early when the
  * relative change ‖x_k − x_{k−1}‖/‖x_k‖ drops below `tolerance`.
  */
+import { namedAfter } from '../kernels/wasm/threads.js';
 import { fail } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import {
@@ -273,6 +274,10 @@ export interface LandweberOptions extends IterativeOptions {
  * @example restoration.landweber(blurred, psf, { boundary: 'symmetric', iterations: 200 })
  */
 export function landweber(image: Tensor, psf: Tensor, options?: LandweberOptions): Tensor {
+  return namedAfter('landweber', () => landweberUnnamed(image, psf, options));
+}
+
+function landweberUnnamed(image: Tensor, psf: Tensor, options?: LandweberOptions): Tensor {
   const fn = 'landweber';
   const s = setup(fn, image, psf, options, ['step', 'nonNegative'], 100);
   const nonNegative =
@@ -354,6 +359,10 @@ export interface TikhonovOptions extends IterativeOptions {
  * @example restoration.tikhonov(blurred, psf, { lambda: 0.01, boundary: 'reflect' })
  */
 export function tikhonov(image: Tensor, psf: Tensor, options: TikhonovOptions): Tensor {
+  return namedAfter('tikhonov', () => tikhonovUnnamed(image, psf, options));
+}
+
+function tikhonovUnnamed(image: Tensor, psf: Tensor, options: TikhonovOptions): Tensor {
   const fn = 'tikhonov';
   if (options === undefined) fail(fn, 'options', options, 'must be given with a lambda');
   const s = setup(fn, image, psf, options, ['lambda', 'regularizer'], 200);
@@ -439,6 +448,10 @@ export interface TotalVariationOptions extends IterativeOptions {
  * @example restoration.totalVariation(blurred, psf, { lambda: 0.002, iterations: 300 })
  */
 export function totalVariation(image: Tensor, psf: Tensor, options: TotalVariationOptions): Tensor {
+  return namedAfter('totalVariation', () => totalVariationUnnamed(image, psf, options));
+}
+
+function totalVariationUnnamed(image: Tensor, psf: Tensor, options: TotalVariationOptions): Tensor {
   const fn = 'totalVariation';
   if (options === undefined) fail(fn, 'options', options, 'must be given with a lambda');
   const s = setup(fn, image, psf, options, ['lambda', 'isotropic', 'nonNegative'], 200);
@@ -562,6 +575,14 @@ export function richardsonLucyAdjoint(
   psf: Tensor,
   options?: RichardsonLucyAdjointOptions,
 ): Tensor {
+  return namedAfter('richardsonLucyAdjoint', () => richardsonLucyAdjointUnnamed(image, psf, options));
+}
+
+function richardsonLucyAdjointUnnamed(
+  image: Tensor,
+  psf: Tensor,
+  options?: RichardsonLucyAdjointOptions,
+): Tensor {
   const fn = 'richardsonLucyAdjoint';
   const s = setup(fn, image, psf, options, ['accelerate'], 50);
   const accelerate = s.o.accelerate === undefined ? false : checkBoolean(fn, 'accelerate', s.o.accelerate);
@@ -657,6 +678,13 @@ const BLIND_OPTIONS = [
  * @example const { image: sharp, psf } = restoration.blindRichardsonLucy(blurred, { psfShape: [7, 7] })
  */
 export function blindRichardsonLucy(
+  image: Tensor,
+  options: BlindRichardsonLucyOptions,
+): BlindRichardsonLucyResult {
+  return namedAfter('blindRichardsonLucy', () => blindRichardsonLucyUnnamed(image, options));
+}
+
+function blindRichardsonLucyUnnamed(
   image: Tensor,
   options: BlindRichardsonLucyOptions,
 ): BlindRichardsonLucyResult {
@@ -811,6 +839,10 @@ export function blindRichardsonLucy(
  * @example restoration.wiener(restoration.edgeTaper(blurred, psf), psf, { balance: 0.05 })
  */
 export function edgeTaper(image: Tensor, psf: Tensor): Tensor {
+  return namedAfter('edgeTaper', () => edgeTaperUnnamed(image, psf));
+}
+
+function edgeTaperUnnamed(image: Tensor, psf: Tensor): Tensor {
   const fn = 'edgeTaper';
   const s = setup(fn, image, psf, undefined, [], 0);
   const shape = s.shape;

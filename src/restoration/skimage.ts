@@ -17,6 +17,7 @@
  * J.-F. Giovannelli, T. Rodet, "Bayesian estimation of regularization and point spread function
  * parameters for Wiener–Hunt deconvolution", JOSA A 27 (2010).
  */
+import { namedAfter } from '../kernels/wasm/threads.js';
 import { fail } from '../errors.js';
 import { Tensor, checkFloatTensor } from '../tensor.js';
 import { Rng } from '../random.js';
@@ -70,6 +71,10 @@ export interface RichardsonLucyOptions {
  *   restoration.richardsonLucy(blurred, psf, { callback: (p) => console.log(p.iteration, p.change) });
  */
 export function richardsonLucy(image: Tensor, psf: Tensor, options?: RichardsonLucyOptions): Tensor {
+  return namedAfter('richardsonLucy', () => richardsonLucyUnnamed(image, psf, options));
+}
+
+function richardsonLucyUnnamed(image: Tensor, psf: Tensor, options?: RichardsonLucyOptions): Tensor {
   const fn = 'richardsonLucy';
   const colour = perChannel(fn, image, psf, 1, 2, (plane, c) =>
     richardsonLucy(plane, psf, optionsForChannel(options, c)),
@@ -408,6 +413,10 @@ function reshaped(t: Tensor, like: Tensor): Tensor {
  *   const sharp = restoration.wiener(blurred, psf, { balance: 0.1 });
  */
 export function wiener(image: Tensor, psf: Tensor, options: WienerOptions): Tensor {
+  return namedAfter('wiener', () => wienerUnnamed(image, psf, options));
+}
+
+function wienerUnnamed(image: Tensor, psf: Tensor, options: WienerOptions): Tensor {
   const fn = 'wiener';
   if (options === undefined) fail(fn, 'options', options, 'must be given with a balance');
   const colour = perChannel(fn, image, psf, 1, 2, (plane) => wiener(plane, psf, options));
@@ -528,6 +537,14 @@ function gamma(rng: Rng, k: number, theta: number): number {
  *   const { image: sharp, noise } = restoration.unsupervisedWiener(blurred, psf, { seed: 1 });
  */
 export function unsupervisedWiener(
+  image: Tensor,
+  psf: Tensor,
+  options?: UnsupervisedWienerOptions,
+): UnsupervisedWienerResult {
+  return namedAfter('unsupervisedWiener', () => unsupervisedWienerUnnamed(image, psf, options));
+}
+
+function unsupervisedWienerUnnamed(
   image: Tensor,
   psf: Tensor,
   options?: UnsupervisedWienerOptions,

@@ -347,6 +347,19 @@ export class KernelError extends DeconvError {
   }
 }
 
+/**
+ * `f()`, with a KernelError it throws renamed after the public function `op` that called the
+ * kernel (the FFT kernels serve restoration and csc, whose callers know them by those names).
+ */
+export function namedAfter<T>(op: string, f: () => T): T {
+  try {
+    return f();
+  } catch (error) {
+    if (error instanceof KernelError) throw error.of(op);
+    throw error;
+  }
+}
+
 /** A kernel failure (a trap) as the DeconvError the caller sees. */
 function trapError(f: number, where: string, message: string): KernelError {
   const name = fnName(f);
