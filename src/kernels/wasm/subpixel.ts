@@ -25,7 +25,9 @@ import {
   packThreads,
   part,
   runByUnits,
+  runs,
   threadScratch,
+  threadTuning,
   unitJobs,
   type ThreadScratch,
 } from './split.js';
@@ -223,30 +225,84 @@ interface WaveGemm {
   storeBytes: number;
 }
 
+/** Floats of a transposed class's result one fused job computes and stores (they stay in L2). */
+const FUSED_FLOATS = 1 << 16;
+
 /**
- * Runs a wave of independent sub-pixel GEMMs in one parallel step (all their column runs, largest
- * GEMM first, so the step ends on short runs of the small border GEMMs), then all their stores in
- * a second one: two waits for the whole wave instead of two per class, and a class too small to
- * split on its own still runs beside the others.
+ * The jobs of a transposed class GEMM fused with its store (gemmPhaseStoreT): runs of whole x
+ * channels (columns (c, phase)), shrinking for the threads and each at most FUSED_FLOATS of the
+ * result. Each job has a record per thread: the GEMM record (that thread's scratch, the run's
+ * columns) and then the PHASE record of the run's channels.
+ */
+function fusedJobs(e: WasmEngine, u: WaveGemm, per: readonly ThreadScratch[]): Job[] {
+  const { nph } = u.plan;
+  const rows = e.read(u.rec, GEMM, 'm');
+  const K = e.read(u.rec, GEMM, 'k');
+  const cx = e.read(u.hs, PHASE, 'channels');
+  const src = e.read(u.hs, PHASE, 'src');
+  const dst = e.read(u.hs, PHASE, 'dst');
+  const cs = e.read(u.hs, PHASE, 'channelStride');
+  const bias = e.read(u.hs, PHASE, 'bias');
+  const perChannel = rows * nph;
+  const cap = Math.max(1, Math.floor(FUSED_FLOATS / perChannel));
+  const starts = runs(cx, per.length, threadTuning.minJobMacs / (perChannel * Math.max(K, 1)));
+  const cuts: number[] = [];
+  for (let i = 0; i + 1 < starts.length; i++)
+    for (let c = starts[i]!; c < starts[i + 1]!; c += cap) cuts.push(c);
+  cuts.push(cx);
+  const size = GEMM.size + PHASE.size;
+  const jobs: Job[] = [];
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const c0 = cuts[i]!;
+    const n = cuts[i + 1]! - c0;
+    const base = e.alloc(size * per.length);
+    per.forEach((t, k) => {
+      const r = base + 4 * k * size;
+      e.i32.copyWithin(r >> 2, u.rec >> 2, (u.rec >> 2) + GEMM.size);
+      e.write(r, GEMM, {
+        columnBegin: c0 * nph,
+        columnEnd: (c0 + n) * nph,
+        bPack: t.bPack,
+        tile: t.tile,
+        scratch: t.scratch,
+      });
+      const h = r + 4 * GEMM.size;
+      e.i32.copyWithin(h >> 2, u.hs >> 2, (u.hs >> 2) + PHASE.size);
+      e.write(h, PHASE, {
+        channels: n,
+        src: src + 4 * c0 * nph,
+        dst: dst + 4 * c0 * cs,
+        bias: bias ? bias + 4 * c0 : 0,
+      });
+    });
+    jobs.push([FN.gemmPhaseStoreT, base, 4 * size]);
+  }
+  return jobs;
+}
+
+/**
+ * Runs a wave of independent sub-pixel GEMMs in one parallel step (all their runs, largest GEMM
+ * first, so the step ends on short runs of the small border GEMMs); a transposed class's runs
+ * store their own result (fusedJobs), the others' stores follow in a second step. One or two
+ * waits for the whole wave instead of two per class, and a class too small to split on its own
+ * still runs beside the others.
  */
 function runWave(e: WasmEngine, wave: readonly WaveGemm[], per: readonly ThreadScratch[]): void {
   const top = e.alloc(0);
   const order = [...wave].sort((a, b) => b.work - a.work);
   parallel(
     e,
-    order.flatMap((u) => gemmJobs(e, u.rec, per)),
+    order.flatMap((u) => (u.plan.transposed ? fusedJobs(e, u, per) : gemmJobs(e, u.rec, per))),
     per.length,
   );
-  const bytes = wave.reduce((a, u) => a + u.storeBytes, 0);
+  const rest = order.filter((u) => !u.plan.transposed);
+  const bytes = rest.reduce((a, u) => a + u.storeBytes, 0);
   const threads = memoryThreads(e, Infinity, bytes);
   const stores: Job[] = [];
-  for (const u of order) {
-    const { transposed, nph } = u.plan;
+  for (const u of rest) {
     const cx = e.read(u.hs, PHASE, 'channels');
-    const step = transposed ? 1 : e.read(u.hs, PHASE, 'srcStride');
-    stores.push(
-      ...storeJobs(e, transposed ? FN.phaseStoreT : FN.phaseStore, u.hs, cx, nph, step, u.storeBytes, threads),
-    );
+    const step = e.read(u.hs, PHASE, 'srcStride');
+    stores.push(...storeJobs(e, FN.phaseStore, u.hs, cx, u.plan.nph, step, u.storeBytes, threads));
   }
   parallel(e, stores, threads);
   e.release(top);
