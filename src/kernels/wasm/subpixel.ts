@@ -5,7 +5,7 @@
  * stored to x[…, firstOutput + q·stride]. The per-dimension phase arithmetic is here; asm/subpixel.ts
  * packs the weights and stores the phases. Reference: W. Shi et al., arXiv:1609.07009 (2016).
  */
-import { convPlan, map3, volume, type Triple } from '../plan.js';
+import { convPlan, map3, volume, type ConvPlan, type Triple } from '../plan.js';
 import type { ConvGeometry } from '../../geometry/conv.js';
 import { GEMM, GEMM_B_KIND, GEMM_MODE, PAD, PHASE, SLICE, WPACK } from './layout.js';
 import type { WasmEngine } from './loader.js';
@@ -308,6 +308,43 @@ function runWave(e: WasmEngine, wave: readonly WaveGemm[], per: readonly ThreadS
   e.release(top);
 }
 
+/** The phase classes of a call (per dimension), their GEMMs and the kept packing's key. */
+interface CallPlan {
+  per: Phase1[][][];
+  plans: ClassPlan[];
+  key: string;
+}
+
+/** Call plans by geometry and tuning (a model calls the same layers again and again). */
+const callPlans = new Map<string, CallPlan>();
+const CALL_PLANS = 64;
+
+function callPlan(e: WasmEngine, m: ConvPlan): CallPlan {
+  const { groups, xChannelsPerGroup: cx, yChannelsPerGroup: cy } = m;
+  const t = wasmConvTuning;
+  const id = `${e.NR} ${t.transposedSubpixel} ${t.exactBorders} ${groups} ${cx} ${cy} ${m.xSize} ${m.ySize} ${m.kernelSize} ${m.stride} ${m.padBegin}`;
+  const have = callPlans.get(id);
+  if (have) return have;
+  const split = (exact: boolean): Phase1[][][] =>
+    [0, 1, 2].map((d) =>
+      classes1(phases1(m.xSize[d]!, m.ySize[d]!, m.kernelSize[d]!, m.stride[d]!, m.padBegin[d]!, exact)),
+    );
+  const plain = split(false);
+  const per = exactBorders(e, plain) ? split(true) : plain;
+  // Each class's GEMM: rows (c, phase) or, transposed, columns; the weights packed per class and
+  // group as A (packASubpixel) or, transposed, as B whole (packB) when they are kept between calls.
+  const plans: ClassPlan[] = [];
+  for (const cz of per[0]!)
+    for (const cyy of per[1]!) for (const cxx of per[2]!) plans.push(classPlan(e, [cz, cyy, cxx], cx, cy));
+  const key = `subpixel ${groups} ${cx} ${cy} ${m.kernelSize} ${m.stride} ${plans
+    .map((c) => `${c.firstResidue}+${c.phaseCount}x${c.taps}${c.transposed ? 'T' : ''}`)
+    .join(' ')}`;
+  const plan = { per, plans, key };
+  if (callPlans.size >= CALL_PLANS) callPlans.delete(callPlans.keys().next().value!);
+  callPlans.set(id, plan);
+  return plan;
+}
+
 /**
  * x = convᵀ(y, w) + bias by sub-pixel decomposition (dilation 1), every element of x written.
  * Each class of phases (equal stride-1 geometry in every dimension) runs as one GEMM per group and
@@ -325,22 +362,9 @@ export function convScatterSubpixelWasm(
 ): void {
   const m = convPlan(g);
   const { batch, groups, xChannelsPerGroup: cx, yChannelsPerGroup: cy, xPlane } = m;
-  const split = (exact: boolean): Phase1[][][] =>
-    [0, 1, 2].map((d) =>
-      classes1(phases1(m.xSize[d]!, m.ySize[d]!, m.kernelSize[d]!, m.stride[d]!, m.padBegin[d]!, exact)),
-    );
-  const plain = split(false);
-  const per = exactBorders(e, plain) ? split(true) : plain;
-  // Each class's GEMM: rows (c, phase) or, transposed, columns; the weights packed per class and
-  // group as A (packASubpixel) or, transposed, as B whole (packB) when they are kept between calls.
-  const plans: ClassPlan[] = [];
-  for (const cz of per[0]!)
-    for (const cyy of per[1]!) for (const cxx of per[2]!) plans.push(classPlan(e, [cz, cyy, cxx], cx, cy));
+  const { per, plans, key } = callPlan(e, m);
   const packedFloats = (c: ClassPlan): number =>
     c.transposed ? Math.ceil(c.M / e.NR) * e.NR * c.Kc : Math.ceil(c.M / e.MR) * e.MR * c.Kc;
-  const key = `subpixel ${groups} ${cx} ${cy} ${m.kernelSize} ${m.stride} ${plans
-    .map((c) => `${c.firstResidue}+${c.phaseCount}x${c.taps}${c.transposed ? 'T' : ''}`)
-    .join(' ')}`;
   const kept = keptBlock(e, w, key, groups * plans.reduce((a, c) => a + packedFloats(c), 0));
   let keptAt = kept?.at ?? 0;
   e.reset();
