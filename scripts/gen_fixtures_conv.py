@@ -84,6 +84,14 @@ TRANSPOSED = [
     (2, 2, 8, 6, 2, [10, 10], [3, 2], [1, 3], [1, 0], [0, 2], [2, 1]),
     (1, 1, 32, 8, 1, [30], [3], [4], 1, 2, [1]),
     (3, 1, 6, 4, 1, [5, 5, 5], [2, 2, 2], [3, 3, 3], 0, 0, [1, 1, 1]),
+    # sub-pixel with large strides (FCN-like: classes of 8 or more residues along x), which splits
+    # the border positions off so that no GEMM multiplies a padding zero (src/kernels/wasm/subpixel.ts
+    # exactBorders): k = 2s with batch 2, k = 3s, k = s with padding and groups, 1-d, 3-d
+    (2, 2, 3, 4, 1, [3, 3], [16, 16], [8, 8], 0, 0, [1, 1]),
+    (2, 1, 4, 3, 1, [3, 3], [24, 16], [8, 8], [8, 0], 0, [1, 1]),
+    (2, 1, 6, 6, 3, [3, 3], [16, 16], [16, 16], 8, 0, [1, 1]),
+    (1, 2, 8, 8, 1, [9], [32], [16], 8, 0, [1]),
+    (3, 1, 8, 8, 1, [2, 2, 2], [2, 2, 16], [1, 1, 8], [1, 0, 0], 0, [1, 1, 1]),
 ]
 
 # (d, batch, cin, cout, groups, spatial, kernel, stride, padding, dilation)

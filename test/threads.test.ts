@@ -17,6 +17,7 @@ import type { ConvGeometry } from '../src/geometry/conv.js';
 import { geometryOf, prod, type Case } from './conv-cases.js';
 import { convGatherRef, convScatterRef, convWeightRef } from '../src/kernels/ref/conv.js';
 import { convGatherWasm, convScatterCol2imWasm, convWeightWasm } from '../src/kernels/wasm/conv.js';
+import { wasmConvTuning } from '../src/kernels/wasm/slice.js';
 import { convScatterSubpixelWasm, subpixelApplies } from '../src/kernels/wasm/subpixel.js';
 import { threadTuning } from '../src/kernels/wasm/split.js';
 import { threadStats, startThreads, poolTuning } from '../src/kernels/wasm/threads.js';
@@ -61,6 +62,14 @@ function runAll(variant: (typeof supported)[number], g: ConvGeometry, seed: numb
   if (subpixelApplies(g)) {
     out.subpixel = nan(xn);
     convScatterSubpixelWasm(e, g, y, w, bx, out.subpixel);
+    // the split without padding taps (transposed interior classes with fused stores), forced
+    wasmConvTuning.exactBorders = true;
+    try {
+      out.subpixelExact = nan(xn);
+      convScatterSubpixelWasm(e, g, y, w, bx, out.subpixelExact);
+    } finally {
+      wasmConvTuning.exactBorders = 'auto';
+    }
   }
   out.weight = nan(wn);
   convWeightWasm(e, g, x, y, out.weight);
@@ -114,6 +123,8 @@ async function compareThreads(
   close(one.gather!, one.refGather!, `${variant} ${label} gather`);
   close(one.col2im!, one.refScatter!, `${variant} ${label} col2im`);
   if (one.subpixel) close(one.subpixel, one.refScatter!, `${variant} ${label} subpixel`);
+  if (one.subpixelExact)
+    close(one.subpixelExact, one.refScatter!, `${variant} ${label} subpixel, exact borders`);
   close(one.weight!, one.refWeight!, `${variant} ${label} weight`);
   runs.slice(1).forEach((r, i) => {
     for (const k of Object.keys(one))

@@ -76,9 +76,22 @@ function checkKernels(e: WasmEngine, g: ConvGeometry, seed: number, label: strin
     convScatterCol2imWasm(e, g, y, w, bias, x2);
     close(x2, x1, g.yChannels, `${what} scatter (col2im)${bias ? ' + bias' : ''}`);
     if (subpixelApplies(g)) {
-      const x3 = nanArray(xn);
-      convScatterSubpixelWasm(e, g, y, w, bias, x3);
-      close(x3, x1, g.yChannels, `${what} scatter (sub-pixel)${bias ? ' + bias' : ''}`);
+      // the split with padding taps and the one without (exactBorders), whatever 'auto' picks
+      for (const exact of [false, true]) {
+        wasmConvTuning.exactBorders = exact;
+        try {
+          const x3 = nanArray(xn);
+          convScatterSubpixelWasm(e, g, y, w, bias, x3);
+          close(
+            x3,
+            x1,
+            g.yChannels,
+            `${what} scatter (sub-pixel${exact ? ', exact borders' : ''})${bias ? ' + bias' : ''}`,
+          );
+        } finally {
+          wasmConvTuning.exactBorders = 'auto';
+        }
+      }
     }
   }
   const [w1, w2] = [nanArray(wn), nanArray(wn)];

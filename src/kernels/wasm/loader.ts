@@ -50,6 +50,7 @@ export interface KernelExports {
   packASubpixel(record: number): void;
   phaseStore(record: number): void;
   phaseStoreT(record: number): void;
+  gemmPhaseStoreT(record: number): void;
   resample(record: number): void;
   maxUnpool(record: number): void;
   maxUnpoolBackward(record: number): void;

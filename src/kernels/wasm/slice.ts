@@ -32,9 +32,15 @@ export interface SliceRecord {
 
 /**
  * Switches for tests and measurements: directB false packs every im2col operand;
- * transposedSubpixel false keeps every sub-pixel class in the (c, phase)-rows orientation.
+ * transposedSubpixel false keeps every sub-pixel class in the (c, phase)-rows orientation;
+ * exactBorders true / false forces the sub-pixel split without padding taps on / off (subpixel.ts,
+ * 'auto': where it pays).
  */
-export const wasmConvTuning = { directB: true, transposedSubpixel: true };
+export const wasmConvTuning: {
+  directB: boolean;
+  transposedSubpixel: boolean;
+  exactBorders: 'auto' | boolean;
+} = { directB: true, transposedSubpixel: true, exactBorders: 'auto' };
 
 /**
  * How the GEMM reads an im2col operand whose taps all lie inside x: in place when the stride along

@@ -55,6 +55,30 @@ export function memoryThreads(e: WasmEngine, units: number, bytes: number): numb
 }
 
 /**
+ * The jobs of a memory-bound kernel `fn` over `units` units (channels, planes) for `threads`
+ * threads: one job for a single thread, else shrinking runs (`runs`) the threads take in order;
+ * `record(u0, n)` returns the byte offset of a record covering units [u0, u0 + n) only (allocated:
+ * the caller releases them after the step). Returns the jobs' first units and records, in unit
+ * order.
+ */
+export function unitJobs(
+  e: WasmEngine,
+  units: number,
+  bytes: number,
+  threads: number,
+  record: (u0: number, n: number) => number,
+): { u0: number; rec: number }[] {
+  const starts =
+    threads > 1 ? runs(units, threads, (threadTuning.minJobBytes * units) / Math.max(bytes, 1)) : [0, units];
+  const parts: { u0: number; rec: number }[] = [];
+  for (let i = 0; i + 1 < starts.length; i++) {
+    const u0 = starts[i]!;
+    parts.push({ u0, rec: record(u0, starts[i + 1]! - u0) });
+  }
+  return parts;
+}
+
+/**
  * Runs a memory-bound kernel `fn` over `units` units (channels, planes), in one job below the
  * memoryThreads threshold, else in shrinking runs (`runs`) the threads take in order:
  * `record(u0, n)` returns the byte offset of a record covering units [u0, u0 + n) only. Returns
@@ -68,14 +92,8 @@ export function runByUnits(
   bytes: number,
   record: (u0: number, n: number) => number,
 ): { u0: number; rec: number }[] {
-  const T = memoryThreads(e, units, bytes);
   const top = e.alloc(0);
-  const starts = T > 1 ? runs(units, T, (threadTuning.minJobBytes * units) / bytes) : [0, units];
-  const parts: { u0: number; rec: number }[] = [];
-  for (let i = 0; i + 1 < starts.length; i++) {
-    const u0 = starts[i]!;
-    parts.push({ u0, rec: record(u0, starts[i + 1]! - u0) });
-  }
+  const parts = unitJobs(e, units, bytes, memoryThreads(e, units, bytes), record);
   parallel(
     e,
     parts.map((p) => [fn, p.rec] as const),
@@ -106,7 +124,7 @@ export function splitRecord<F extends RecordLayout['fields']>(
 }
 
 /** One thread's GEMM scratch: a packed B block, an edge tile, the row tables. */
-interface ThreadScratch {
+export interface ThreadScratch {
   bPack: number;
   tile: number;
   scratch: number;
@@ -125,13 +143,8 @@ function roundUp(v: number, m: number): number {
   return Math.ceil(v / m) * m;
 }
 
-/**
- * Scratch for GEMMs of an M × K A operand; `work`, the multiply-adds of the largest GEMM it serves,
- * decides the thread count (one below minMacs).
- */
-export function gemmScratch(e: WasmEngine, M: number, K: number, work: number): GemmScratch {
-  const packedA = e.alloc(roundUp(M, e.MR) * K);
-  const threads = work >= threadTuning.minMacs ? threadsOf(e) : 1;
+/** GEMM scratch for `threads` threads and GEMMs of depth up to K. */
+export function threadScratch(e: WasmEngine, K: number, threads: number): ThreadScratch[] {
   const per: ThreadScratch[] = [];
   for (let t = 0; t < threads; t++)
     per.push({
@@ -139,53 +152,84 @@ export function gemmScratch(e: WasmEngine, M: number, K: number, work: number): 
       tile: e.alloc(e.MR * e.NR + e.MR),
       scratch: e.alloc(e.fns.blocking(5)),
     });
+  return per;
+}
+
+/** Threads for GEMMs of `work` multiply-adds in all: one below minMacs. */
+export function gemmThreads(e: WasmEngine, work: number): number {
+  return work >= threadTuning.minMacs ? threadsOf(e) : 1;
+}
+
+/**
+ * Scratch for GEMMs of an M × K A operand; `work`, the multiply-adds of the largest GEMM it serves,
+ * decides the thread count (one below minMacs).
+ */
+export function gemmScratch(e: WasmEngine, M: number, K: number, work: number): GemmScratch {
+  const packedA = e.alloc(roundUp(M, e.MR) * K);
+  const per = threadScratch(e, K, gemmThreads(e, work));
   return { packedA, per, bPack: per[0]!.bPack, tile: per[0]!.tile };
 }
 
 /**
- * Runs the GEMM of record `rec` with the scratch `s`, split over its threads by columns (whole NR
- * panels) when there are enough, else by rows (whole MR panels). Column splits are shrinking runs
- * of panels the threads take in order (each run packs only its own B columns, so more runs cost
- * no packing); row splits, where every run packs all of B, one run per thread. Each run has a
- * record per thread (that thread's scratch), `GEMM.size` fields apart.
+ * The jobs of the GEMM of record `rec` for the threads of `per` (one ThreadScratch each), split by
+ * columns (whole NR panels) when there are enough, else by rows (whole MR panels); one job when it
+ * is below minMacs or too small to split. Column splits are shrinking runs of panels the threads
+ * take in order (each run packs only its own B columns, so more runs cost no packing); row splits,
+ * where every run packs all of B, one run per thread. Each job has a record per thread (that
+ * thread's scratch), `GEMM.size` fields apart, allocated here (the caller releases them after the
+ * step).
  */
-export function gemmRun(e: WasmEngine, rec: number, s: GemmScratch): void {
+export function gemmJobs(e: WasmEngine, rec: number, per: readonly ThreadScratch[]): Job[] {
   const M = e.read(rec, GEMM, 'm');
   const N = e.read(rec, GEMM, 'n');
   const K = e.read(rec, GEMM, 'k');
-  const T = s.per.length;
+  const T = per.length;
   const byCols = N >= threadTuning.minPanels * T * e.NR;
   const byRows = !byCols && M >= threadTuning.minPanels * T * e.MR;
-  if (T === 1 || (!byCols && !byRows) || M * N * K < threadTuning.minMacs) {
-    const t = s.per[0]!;
-    e.write(rec, GEMM, { bPack: t.bPack, tile: t.tile, scratch: t.scratch });
-    e.fns.gemm(rec);
-    return;
-  }
+  const split = T > 1 && (byCols || byRows) && M * N * K >= threadTuning.minMacs;
   const [size, unit, other] = byCols ? [N, e.NR, M] : [M, e.MR, N];
   const units = Math.ceil(size / unit);
   const least = Math.max(threadTuning.minPanels, threadTuning.minJobMacs / (unit * other * Math.max(K, 1)));
-  const starts = byCols
-    ? runs(units, T, least)
-    : Array.from({ length: T + 1 }, (_, i) => part(units, T, i)[0]);
-  const top = e.alloc(0);
+  const starts = !split
+    ? [0, units]
+    : byCols
+      ? runs(units, T, least)
+      : Array.from({ length: T + 1 }, (_, i) => part(units, T, i)[0]);
   const stride = 4 * GEMM.size;
   const jobs: Job[] = [];
   for (let j = 0; j + 1 < starts.length; j++) {
     const begin = starts[j]! * unit;
     const end = Math.min(size, starts[j + 1]! * unit);
-    if (end <= begin) continue;
+    if (end <= begin && split) continue;
     const base = e.alloc(GEMM.size * T);
     for (let t = 0; t < T; t++) {
       const r = base + t * stride;
-      const scratch = s.per[t]!;
+      const scratch = per[t]!;
       e.i32.copyWithin(r >> 2, rec >> 2, (rec >> 2) + GEMM.size);
-      e.write(r, GEMM, byCols ? { columnBegin: begin, columnEnd: end } : { rowBegin: begin, rowEnd: end });
+      if (split)
+        e.write(r, GEMM, byCols ? { columnBegin: begin, columnEnd: end } : { rowBegin: begin, rowEnd: end });
       e.write(r, GEMM, { bPack: scratch.bPack, tile: scratch.tile, scratch: scratch.scratch });
     }
     jobs.push([FN.gemm, base, stride]);
   }
-  parallel(e, jobs, T);
+  return jobs;
+}
+
+/**
+ * Runs the GEMM of record `rec` with the scratch `s`, split over its threads (gemmJobs); a GEMM
+ * that does not split runs on the calling thread.
+ */
+export function gemmRun(e: WasmEngine, rec: number, s: GemmScratch): void {
+  const top = e.alloc(0);
+  const jobs = gemmJobs(e, rec, s.per);
+  if (jobs.length === 1) {
+    const t = s.per[0]!;
+    e.release(top);
+    e.write(rec, GEMM, { bPack: t.bPack, tile: t.tile, scratch: t.scratch });
+    e.fns.gemm(rec);
+    return;
+  }
+  parallel(e, jobs, s.per.length);
   e.release(top);
 }
 

@@ -5,7 +5,7 @@
  * stored to x[…, firstOutput + q·stride]. The per-dimension phase arithmetic is here; asm/subpixel.ts
  * packs the weights and stores the phases. Reference: W. Shi et al., arXiv:1609.07009 (2016).
  */
-import { convPlan, map3, volume, type Triple } from '../plan.js';
+import { convPlan, map3, volume, type ConvPlan, type Triple } from '../plan.js';
 import type { ConvGeometry } from '../../geometry/conv.js';
 import { GEMM, GEMM_B_KIND, GEMM_MODE, PAD, PHASE, SLICE, WPACK } from './layout.js';
 import type { WasmEngine } from './loader.js';
@@ -18,7 +18,19 @@ import {
   writeSlice,
   type SliceRecord,
 } from './slice.js';
-import { gemmRun, gemmScratch, packThreads, part, runByUnits, splitRecord } from './split.js';
+import {
+  gemmJobs,
+  gemmThreads,
+  memoryThreads,
+  packThreads,
+  part,
+  runByUnits,
+  runs,
+  threadScratch,
+  threadTuning,
+  unitJobs,
+  type ThreadScratch,
+} from './split.js';
 import { FN, parallel, type Job } from './threads.js';
 import { keptBlock } from './kept.js';
 
@@ -29,7 +41,11 @@ export function subpixelApplies(g: ConvGeometry): boolean {
   return g.dilation.every((d) => d === 1);
 }
 
-/** One dimension's phase: residue r, taps, first position m0, positions q, first output i0. */
+/**
+ * One dimension's phase: kernel residue r (its taps read w[r + j·s], j < taps), first position m0,
+ * positions q, first output i0. With exact borders a residue's border positions become phases of
+ * their own whose r is shifted by the first real tap (see phases1).
+ */
 interface Phase1 {
   r: number;
   taps: number;
@@ -42,20 +58,47 @@ interface Phase1 {
  * Output i = r − p + s·m takes y[m − j]·w[r + j·s] for j < taps = ⌈(K − r)/s⌉, m from
  * m0 = ⌈(p − r)/s⌉ to m1 = ⌊(X − 1 + p − r)/s⌋ (see asm/subpixel.ts). Residues without outputs
  * are left out.
+ *
+ * `exact`: only the taps that meet y, j ∈ [max(0, m − Y + 1), min(taps, m + 1)). That set is the
+ * same for every interior position and differs at the border ones, so each residue splits into
+ * runs of positions with one tap range [ja, jb), and a run is a phase of its own: residue
+ * r + ja·s, taps jb − ja, first position m − ja (then y[m − j] = y[(m − ja) − (j − ja)]), the
+ * same outputs. No GEMM then multiplies a padding zero, and runs with equal geometry across
+ * residues (the interiors) form one class. A run without any real tap (outputs that only
+ * outputPadding reaches) keeps every tap, on the zero-padded copy of y.
  */
-function phases1(X: number, K: number, s: number, p: number): Phase1[] {
+function phases1(X: number, Y: number, K: number, s: number, p: number, exact: boolean): Phase1[] {
   const out: Phase1[] = [];
   for (let r = 0; r < s; r++) {
     const taps = Math.max(0, Math.ceil((K - r) / s));
     const m0 = Math.ceil((p - r) / s);
     const m1 = Math.floor((X - 1 + p - r) / s);
-    const q = m1 - m0 + 1;
-    if (q > 0) out.push({ r, taps, m0, q, i0: r - p + m0 * s });
+    if (m1 < m0) continue;
+    if (!exact) {
+      out.push({ r, taps, m0, q: m1 - m0 + 1, i0: r - p + m0 * s });
+      continue;
+    }
+    const range = (m: number): [number, number] => {
+      const ja = Math.max(0, m - Y + 1);
+      const jb = Math.min(taps, m + 1);
+      return ja < jb ? [ja, jb] : [0, taps];
+    };
+    for (let a = m0; a <= m1; ) {
+      const [ja, jb] = range(a);
+      let b = a;
+      while (b + 1 <= m1 && range(b + 1)[0] === ja && range(b + 1)[1] === jb) b++;
+      out.push({ r: r + ja * s, taps: jb - ja, m0: a - ja, q: b - a + 1, i0: r - p + a * s });
+      a = b + 1;
+    }
   }
   return out;
 }
 
-/** Phases with the same (taps, m0, q) in one dimension share their stride-1 convolution's geometry. */
+/**
+ * Phases with the same (taps, m0, q) in one dimension share their stride-1 convolution's geometry:
+ * a class is a run of consecutive residues of one geometry (asm/subpixel.ts describes a class by
+ * its first residue and its length).
+ */
 function classes1(ps: Phase1[]): Phase1[][] {
   const groups = new Map<string, Phase1[]>();
   for (const ph of ps) {
@@ -64,15 +107,33 @@ function classes1(ps: Phase1[]): Phase1[][] {
     if (list) list.push(ph);
     else groups.set(key, [ph]);
   }
-  const classes = [...groups.values()];
-  // each class is a run of consecutive residues (m0, taps and q are monotone in r): asm/subpixel.ts
-  // describes a class by its first residue and its length
-  for (const c of classes)
-    c.forEach((ph, i) => {
-      if (ph.r !== c[0]!.r + i)
-        throw new Error(`sub-pixel: residues ${c.map((q) => q.r).join(',')} are not consecutive`);
-    });
+  const classes: Phase1[][] = [];
+  for (const list of groups.values()) {
+    list.sort((a, b) => a.r - b.r);
+    let run: Phase1[] = [list[0]!];
+    for (const ph of list.slice(1)) {
+      if (ph.r === run[run.length - 1]!.r + 1) run.push(ph);
+      else {
+        classes.push(run);
+        run = [ph];
+      }
+    }
+    classes.push(run);
+  }
   return classes;
+}
+
+/**
+ * Whether the phases skip the padding taps (phases1's `exact`): when the classes of the plain split
+ * run as transposed GEMMs (large strides, few positions per class: W3's 7 × 7 positions lose
+ * 1 − (13/14)² = 14 % of their multiply-adds to padding, and the four classes become one interior
+ * GEMM of 36 positions and border GEMMs with only their real taps). With the (c, phase) rows of
+ * small strides the positions are the GEMM's columns, whose border runs would break the in-place B
+ * (im2colKind) for a few per cent of multiply-adds.
+ */
+function exactBorders(e: WasmEngine, plain: Phase1[][][]): boolean {
+  if (wasmConvTuning.exactBorders !== 'auto') return wasmConvTuning.exactBorders;
+  return wasmConvTuning.transposedSubpixel && plain[2]!.every((c) => c.length % e.NR === 0);
 }
 
 /** Columns (batch elements × positions) of one sub-pixel class GEMM. */
@@ -119,11 +180,12 @@ function packWholeB(e: WasmEngine, rec: number, n: number, k: number, dst: numbe
 }
 
 /**
- * phaseStore / phaseStoreT (`fn`) of the store record at `hs`, split by x channels across threads:
- * channel c's part of the GEMM result starts `c · nph · step` floats in (phaseStore: rows (c, phase),
- * step = the row stride; phaseStoreT: columns (c, phase), step 1), its x plane c · channelStride in.
+ * The jobs of phaseStore / phaseStoreT (`fn`) of the store record at `hs`, split by x channels for
+ * `threads` threads: channel c's part of the GEMM result starts `c · nph · step` floats in
+ * (phaseStore: rows (c, phase), step = the row stride; phaseStoreT: columns (c, phase), step 1),
+ * its x plane c · channelStride in.
  */
-function storeByChannel(
+function storeJobs(
   e: WasmEngine,
   fn: number,
   hs: number,
@@ -131,23 +193,164 @@ function storeByChannel(
   nph: number,
   step: number,
   bytes: number,
-): void {
+  threads: number,
+): Job[] {
   const src = e.read(hs, PHASE, 'src');
   const dst = e.read(hs, PHASE, 'dst');
   const cs = e.read(hs, PHASE, 'channelStride');
   const bias = e.read(hs, PHASE, 'bias');
-  splitRecord(e, fn, PHASE, hs, channels, bytes, (c0, n) => ({
-    channels: n,
-    src: src + 4 * c0 * nph * step,
-    dst: dst + 4 * c0 * cs,
-    bias: bias ? bias + 4 * c0 : 0,
-  }));
+  if (threads <= 1) return [[fn, hs]];
+  return unitJobs(e, channels, bytes, threads, (c0, n) =>
+    e.copyRecord(hs, PHASE, {
+      channels: n,
+      src: src + 4 * c0 * nph * step,
+      dst: dst + 4 * c0 * cs,
+      bias: bias ? bias + 4 * c0 : 0,
+    }),
+  ).map((q) => [fn, q.rec] as const);
+}
+
+/**
+ * Floats of per-GEMM operands (results, packed A, packed weights) that one wave of sub-pixel GEMMs
+ * may hold (at least one GEMM per wave).
+ */
+const WAVE_FLOATS = 1 << 22;
+
+/** One GEMM of a wave: its record, its store record and what the store needs. */
+interface WaveGemm {
+  rec: number;
+  hs: number;
+  plan: ClassPlan;
+  work: number;
+  storeBytes: number;
+}
+
+/** Floats of a transposed class's result one fused job computes and stores (they stay in L2). */
+const FUSED_FLOATS = 1 << 16;
+
+/**
+ * The jobs of a transposed class GEMM fused with its store (gemmPhaseStoreT): runs of whole x
+ * channels (columns (c, phase)), shrinking for the threads and each at most FUSED_FLOATS of the
+ * result. Each job has a record per thread: the GEMM record (that thread's scratch, the run's
+ * columns) and then the PHASE record of the run's channels.
+ */
+function fusedJobs(e: WasmEngine, u: WaveGemm, per: readonly ThreadScratch[]): Job[] {
+  const { nph } = u.plan;
+  const rows = e.read(u.rec, GEMM, 'm');
+  const K = e.read(u.rec, GEMM, 'k');
+  const cx = e.read(u.hs, PHASE, 'channels');
+  const src = e.read(u.hs, PHASE, 'src');
+  const dst = e.read(u.hs, PHASE, 'dst');
+  const cs = e.read(u.hs, PHASE, 'channelStride');
+  const bias = e.read(u.hs, PHASE, 'bias');
+  const perChannel = rows * nph;
+  const cap = Math.max(1, Math.floor(FUSED_FLOATS / perChannel));
+  const starts = runs(cx, per.length, threadTuning.minJobMacs / (perChannel * Math.max(K, 1)));
+  const cuts: number[] = [];
+  for (let i = 0; i + 1 < starts.length; i++)
+    for (let c = starts[i]!; c < starts[i + 1]!; c += cap) cuts.push(c);
+  cuts.push(cx);
+  const size = GEMM.size + PHASE.size;
+  const jobs: Job[] = [];
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const c0 = cuts[i]!;
+    const n = cuts[i + 1]! - c0;
+    const base = e.alloc(size * per.length);
+    per.forEach((t, k) => {
+      const r = base + 4 * k * size;
+      e.i32.copyWithin(r >> 2, u.rec >> 2, (u.rec >> 2) + GEMM.size);
+      e.write(r, GEMM, {
+        columnBegin: c0 * nph,
+        columnEnd: (c0 + n) * nph,
+        bPack: t.bPack,
+        tile: t.tile,
+        scratch: t.scratch,
+      });
+      const h = r + 4 * GEMM.size;
+      e.i32.copyWithin(h >> 2, u.hs >> 2, (u.hs >> 2) + PHASE.size);
+      e.write(h, PHASE, {
+        channels: n,
+        src: src + 4 * c0 * nph,
+        dst: dst + 4 * c0 * cs,
+        bias: bias ? bias + 4 * c0 : 0,
+      });
+    });
+    jobs.push([FN.gemmPhaseStoreT, base, 4 * size]);
+  }
+  return jobs;
+}
+
+/**
+ * Runs a wave of independent sub-pixel GEMMs in one parallel step (all their runs, largest GEMM
+ * first, so the step ends on short runs of the small border GEMMs); a transposed class's runs
+ * store their own result (fusedJobs), the others' stores follow in a second step. One or two
+ * waits for the whole wave instead of two per class, and a class too small to split on its own
+ * still runs beside the others.
+ */
+function runWave(e: WasmEngine, wave: readonly WaveGemm[], per: readonly ThreadScratch[]): void {
+  const top = e.alloc(0);
+  const order = [...wave].sort((a, b) => b.work - a.work);
+  parallel(
+    e,
+    order.flatMap((u) => (u.plan.transposed ? fusedJobs(e, u, per) : gemmJobs(e, u.rec, per))),
+    per.length,
+  );
+  const rest = order.filter((u) => !u.plan.transposed);
+  const bytes = rest.reduce((a, u) => a + u.storeBytes, 0);
+  const threads = memoryThreads(e, Infinity, bytes);
+  const stores: Job[] = [];
+  for (const u of rest) {
+    const cx = e.read(u.hs, PHASE, 'channels');
+    const step = e.read(u.hs, PHASE, 'srcStride');
+    stores.push(...storeJobs(e, FN.phaseStore, u.hs, cx, u.plan.nph, step, u.storeBytes, threads));
+  }
+  parallel(e, stores, threads);
+  e.release(top);
+}
+
+/** The phase classes of a call (per dimension), their GEMMs and the kept packing's key. */
+interface CallPlan {
+  per: Phase1[][][];
+  plans: ClassPlan[];
+  key: string;
+}
+
+/** Call plans by geometry and tuning (a model calls the same layers again and again). */
+const callPlans = new Map<string, CallPlan>();
+const CALL_PLANS = 64;
+
+function callPlan(e: WasmEngine, m: ConvPlan): CallPlan {
+  const { groups, xChannelsPerGroup: cx, yChannelsPerGroup: cy } = m;
+  const t = wasmConvTuning;
+  const id = `${e.NR} ${t.transposedSubpixel} ${t.exactBorders} ${groups} ${cx} ${cy} ${m.xSize} ${m.ySize} ${m.kernelSize} ${m.stride} ${m.padBegin}`;
+  const have = callPlans.get(id);
+  if (have) return have;
+  const split = (exact: boolean): Phase1[][][] =>
+    [0, 1, 2].map((d) =>
+      classes1(phases1(m.xSize[d]!, m.ySize[d]!, m.kernelSize[d]!, m.stride[d]!, m.padBegin[d]!, exact)),
+    );
+  const plain = split(false);
+  const per = exactBorders(e, plain) ? split(true) : plain;
+  // Each class's GEMM: rows (c, phase) or, transposed, columns; the weights packed per class and
+  // group as A (packASubpixel) or, transposed, as B whole (packB) when they are kept between calls.
+  const plans: ClassPlan[] = [];
+  for (const cz of per[0]!)
+    for (const cyy of per[1]!) for (const cxx of per[2]!) plans.push(classPlan(e, [cz, cyy, cxx], cx, cy));
+  const key = `subpixel ${groups} ${cx} ${cy} ${m.kernelSize} ${m.stride} ${plans
+    .map((c) => `${c.firstResidue}+${c.phaseCount}x${c.taps}${c.transposed ? 'T' : ''}`)
+    .join(' ')}`;
+  const plan = { per, plans, key };
+  if (callPlans.size >= CALL_PLANS) callPlans.delete(callPlans.keys().next().value!);
+  callPlans.set(id, plan);
+  return plan;
 }
 
 /**
  * x = convᵀ(y, w) + bias by sub-pixel decomposition (dilation 1), every element of x written.
- * Each class of phases (equal stride-1 geometry in every dimension) runs as one GEMM:
- * rows (phase, c), columns (b, q), K = (o, taps); then each phase's rows go to x[…, i0 + q·s].
+ * Each class of phases (equal stride-1 geometry in every dimension) runs as one GEMM per group and
+ * batch chunk: rows (phase, c), columns (b, q), K = (o, taps), or transposed; then each phase's
+ * rows go to x[…, i0 + q·s]. The GEMMs of a class and group share its packed weights; GEMMs run in
+ * waves (runWave).
  */
 export function convScatterSubpixelWasm(
   e: WasmEngine,
@@ -159,28 +362,15 @@ export function convScatterSubpixelWasm(
 ): void {
   const m = convPlan(g);
   const { batch, groups, xChannelsPerGroup: cx, yChannelsPerGroup: cy, xPlane } = m;
-  const per = [0, 1, 2].map((d) =>
-    classes1(phases1(m.xSize[d]!, m.kernelSize[d]!, m.stride[d]!, m.padBegin[d]!)),
-  );
-  // Each class's GEMM: rows (c, phase) or, transposed, columns; the weights packed per class and
-  // group as A (packASubpixel) or, transposed, as B whole (packB) when they are kept between calls.
-  const plans: ClassPlan[] = [];
-  for (const cz of per[0]!)
-    for (const cyy of per[1]!) for (const cxx of per[2]!) plans.push(classPlan(e, [cz, cyy, cxx], cx, cy));
+  const { per, plans, key } = callPlan(e, m);
   const packedFloats = (c: ClassPlan): number =>
     c.transposed ? Math.ceil(c.M / e.NR) * e.NR * c.Kc : Math.ceil(c.M / e.MR) * e.MR * c.Kc;
-  const key = `subpixel ${groups} ${cx} ${cy} ${m.kernelSize} ${m.stride} ${plans
-    .map((c) => `${c.firstResidue}+${c.phaseCount}x${c.taps}${c.transposed ? 'T' : ''}`)
-    .join(' ')}`;
   const kept = keptBlock(e, w, key, groups * plans.reduce((a, c) => a + packedFloats(c), 0));
   let keptAt = kept?.at ?? 0;
   e.reset();
   const yp = e.copyIn(y);
   const wp = e.copyIn(w);
   const xp = e.output(x);
-  const rec = e.record(GEMM);
-  const cv = e.record(SLICE);
-  const hs = e.record(PHASE);
   // One zero-padded copy of y, padded for every class's stride-1 convolution: that convolution
   // pads by taps − 1 − m0 before (negative: a crop) and reads up to index q − 1 + m0.
   const before = [0, 0, 0];
@@ -213,62 +403,36 @@ export function convScatterSubpixelWasm(
     yPadded = paddedSlice(whole, padBefore, padAfter, yPad);
   }
   const bp = bias ? e.copyIn(bias) : 0;
-  const top = e.alloc(0);
+  // Batch elements per GEMM: about SUBPIXEL_COLUMNS columns. Wide GEMMs stream the packed
+  // weights fewer times and take fewer parallel steps (each wakes the workers); much wider
+  // ones no longer keep their result in cache (bench/RESULTS.md).
+  const nbcOf = (c: ClassPlan): number => Math.min(batch, Math.max(1, Math.ceil(SUBPIXEL_COLUMNS / c.qVol)));
+  // per-thread GEMM scratch for every wave, the threads decided by the whole call's work;
+  // one im2col buffer for the transposed classes (packed into each GEMM's own A at once)
+  const work = groups * batch * plans.reduce((a, c) => a + c.M * c.Kc * c.qVol, 0);
+  const threadScratches = threadScratch(e, Math.max(...plans.map((c) => c.Kc)), gemmThreads(e, work));
+  const T = threadScratches.length;
+  const cols = e.alloc(Math.max(0, ...plans.map((c) => (c.transposed ? c.Kc * nbcOf(c) * c.qVol : 0))));
+  const waveTop = e.alloc(0);
+  let wave: WaveGemm[] = [];
+  let held = 0;
+  const flush = (): void => {
+    if (wave.length > 0) runWave(e, wave, threadScratches);
+    wave = [];
+    held = 0;
+    e.release(waveTop);
+  };
   for (const plan of plans) {
-    const { first, taps, positions, phaseCount, qVol, nph, M, Kc, transposed } = plan;
-    // Batch elements per GEMM: about SUBPIXEL_COLUMNS columns. Wide GEMMs stream the packed
-    // weights fewer times and take fewer parallel steps (each wakes the workers); much wider
-    // ones no longer keep their result in cache (bench/RESULTS.md).
-    const nbc = Math.min(batch, Math.max(1, Math.ceil(SUBPIXEL_COLUMNS / qVol)));
-    // per-class scratch (released for the next class; the operands stay)
-    e.release(top);
-    const wr = e.record(WPACK);
-    const cols = transposed ? e.alloc(Kc * nbc * qVol) : 0;
-    const work = M * Kc * nbc * qVol;
-    const s = transposed ? gemmScratch(e, nbc * qVol, Kc, work) : gemmScratch(e, M, Kc, work);
-    // packASubpixel's tap tables, one per thread that packs
-    const tapTables = transposed ? [] : s.per.map(() => e.alloc(nph * (volume(taps) + 1)));
-    const biasRows = bias && !transposed ? e.alloc(M) : 0;
-    const cTmp = e.alloc(M * nbc * qVol);
-    if (transposed) {
-      // Cᵀ (b·q × (c, phase)) = im2colᵀ · Wᵀ, bias added by the store
-      e.write(rec, GEMM, {
-        m: 0,
-        n: M,
-        k: Kc,
-        packedA: s.packedA,
-        bKind: GEMM_B_KIND.weights,
-        b: wr,
-        c: cTmp,
-        cRowStride: M,
-        mode: GEMM_MODE.set,
-        bias: 0,
-        bPack: s.bPack,
-        tile: s.tile,
-      });
-    } else {
-      e.write(rec, GEMM, {
-        m: M,
-        k: Kc,
-        packedA: s.packedA,
-        bKind: im2colKind(e, { stride: ONE, ySize: positions, channelStride: yPadded.channelStride }),
-        b: cv,
-        c: cTmp,
-        mode: bias ? GEMM_MODE.bias : GEMM_MODE.set,
-        bias: biasRows,
-        bPack: s.bPack,
-        tile: s.tile,
-      });
-    }
+    const { first, taps, positions, phaseCount, qVol, nph, M, Kc, transposed, firstResidue } = plan;
+    const nbc = nbcOf(plan);
     // the stride-1 convolution's padding taps − 1 − m0, less what the padded copy has
     const padBegin = map3(taps, (t, d) => t - 1 - first[d]!.m0 - before[d]!);
-    const { firstResidue } = plan;
     const firstOutput: Triple = [first[0].i0, first[1].i0, first[2].i0];
     for (let gr = 0; gr < groups; gr++) {
-      // this class and group's kept packing, or the per-call scratch
-      const packed = kept ? keptAt : s.packedA;
+      // this class and group's kept packing (filled on the first call), else packed per wave
+      const keptHere = kept ? keptAt : 0;
       keptAt += 4 * packedFloats(plan);
-      e.write(wr, WPACK, {
+      const weights = {
         weights: wp + 4 * gr * cy * cx * m.kernelVolume,
         xChannels: cx,
         yChannels: cy,
@@ -277,26 +441,53 @@ export function convScatterSubpixelWasm(
         taps,
         firstResidue,
         phaseCount,
-        dst: transposed ? s.packedA : packed,
-      });
-      if (transposed && kept) {
-        // B packed whole once, then read in place by every GEMM of this group
-        e.write(rec, GEMM, { bKind: GEMM_B_KIND.weights, b: wr });
-        if (!kept.ready) packWholeB(e, rec, M, Kc, packed);
-        e.write(rec, GEMM, { bKind: GEMM_B_KIND.packed, b: packed });
+      };
+      if (kept && !kept.ready) {
+        // packed whole once, then read in place by every call's GEMMs of this class and group
+        const top = e.alloc(0);
+        const wr = e.record(WPACK, { ...weights, dst: keptHere });
+        if (transposed) {
+          const rec = e.record(GEMM, { n: M, k: Kc, bKind: GEMM_B_KIND.weights, b: wr });
+          packWholeB(e, rec, M, Kc, keptHere);
+        } else packSubpixelA(e, wr, Array.from({ length: T }, () => e.alloc(nph * (volume(taps) + 1))), M, Kc);
+        e.release(top);
       }
-      if (!transposed) {
-        e.write(rec, GEMM, { packedA: packed });
-        if (!kept?.ready) packSubpixelA(e, wr, tapTables, M, Kc);
-        if (bias) {
-          // rows (c, phase)
-          const f = e.f32;
-          for (let c = 0; c < cx; c++)
-            f.fill(bias[gr * cx + c]!, (biasRows >> 2) + c * nph, (biasRows >> 2) + (c + 1) * nph);
-        }
-      }
+      // the weights of this class and group in the current wave (re-made after a flush)
+      let packedIn = -1;
+      let packed = keptHere;
+      let wr = 0;
+      let biasRows = 0;
       for (let b0 = 0; b0 < batch; b0 += nbc) {
         const nb = Math.min(nbc, batch - b0);
+        const need =
+          M * nb * qVol +
+          (transposed ? Math.ceil((nb * qVol) / e.MR) * e.MR * Kc : 0) +
+          (packedIn < 0 && !kept && !transposed ? packedFloats(plan) : 0);
+        if (wave.length > 0 && held + need > WAVE_FLOATS) {
+          flush();
+          packedIn = -1;
+        }
+        held += need;
+        if (packedIn < 0) {
+          packedIn = 0;
+          wr = e.record(WPACK, { ...weights, dst: 0 });
+          if (!transposed) {
+            if (!kept) {
+              packed = e.alloc(packedFloats(plan));
+              e.write(wr, WPACK, { dst: packed });
+              const top = e.alloc(0);
+              packSubpixelA(e, wr, Array.from({ length: T }, () => e.alloc(nph * (volume(taps) + 1))), M, Kc);
+              e.release(top);
+            }
+            if (bias) {
+              // rows (c, phase)
+              biasRows = e.alloc(M);
+              const f = e.f32;
+              for (let c = 0; c < cx; c++)
+                f.fill(bias[gr * cx + c]!, (biasRows >> 2) + c * nph, (biasRows >> 2) + (c + 1) * nph);
+            }
+          }
+        }
         const conv: SliceRecord = {
           channels: cy,
           xSize: yPadded.xSize,
@@ -310,9 +501,11 @@ export function convScatterSubpixelWasm(
           batchStride: groups * cy * yPadded.channelStride,
           batchCount: nb,
         };
-        e.write(hs, PHASE, {
+        const cTmp = e.alloc(M * nb * qVol);
+        const hs = e.record(PHASE, {
           channels: cx,
           src: cTmp,
+          srcStride: transposed ? M : nb * qVol,
           positions,
           xSize: m.xSize,
           firstOutput,
@@ -322,28 +515,54 @@ export function convScatterSubpixelWasm(
           channelStride: xPlane,
           batchStride: groups * cx * xPlane,
           batchCount: nb,
-          bias: bias ? bp + 4 * gr * cx : 0,
+          bias: bias && transposed ? bp + 4 * gr * cx : 0,
         });
+        let rec: number;
         if (transposed) {
-          // A = im2colᵀ (b·q × (o, taps)), from a plain im2col (rows (o, taps))
+          // Cᵀ (b·q × (c, phase)) = im2colᵀ · Wᵀ, bias added by the store; A = im2colᵀ
+          // (b·q × (o, taps)) packed from a plain im2col (rows (o, taps))
+          const packedA = e.alloc(Math.ceil((nb * qVol) / e.MR) * e.MR * Kc);
+          const cv = e.record(SLICE);
           const r = { ...conv, columns: cols, columnStride: nb * qVol };
           writeSlice(e, cv, r);
           colsByChannel(e, FN.im2col, cv, r, volume(taps), 4 * Kc * nb * qVol);
-          e.write(rec, GEMM, { m: nb * qVol, aSource: cols, aRowStride: 1, aColumnStride: nb * qVol });
+          rec = e.record(GEMM, {
+            m: nb * qVol,
+            n: M,
+            k: Kc,
+            packedA,
+            bKind: kept ? GEMM_B_KIND.packed : GEMM_B_KIND.weights,
+            b: kept ? keptHere : wr,
+            c: cTmp,
+            cRowStride: M,
+            mode: GEMM_MODE.set,
+            bias: 0,
+            aSource: cols,
+            aRowStride: 1,
+            aColumnStride: nb * qVol,
+          });
           e.fns.packA(rec);
-          gemmRun(e, rec, s);
-          e.write(hs, PHASE, { srcStride: M });
-          storeByChannel(e, FN.phaseStoreT, hs, cx, nph, 1, 4 * M * nb * qVol);
         } else {
+          const cv = e.record(SLICE);
           writeSlice(e, cv, conv);
-          e.write(rec, GEMM, { n: nb * qVol, cRowStride: nb * qVol });
-          gemmRun(e, rec, s);
-          e.write(hs, PHASE, { srcStride: nb * qVol });
-          storeByChannel(e, FN.phaseStore, hs, cx, nph, nb * qVol, 4 * M * nb * qVol);
+          rec = e.record(GEMM, {
+            m: M,
+            n: nb * qVol,
+            k: Kc,
+            packedA: packed,
+            bKind: im2colKind(e, { stride: ONE, ySize: positions, channelStride: yPadded.channelStride }),
+            b: cv,
+            c: cTmp,
+            cRowStride: nb * qVol,
+            mode: bias ? GEMM_MODE.bias : GEMM_MODE.set,
+            bias: biasRows,
+          });
         }
+        wave.push({ rec, hs, plan, work: M * Kc * nb * qVol, storeBytes: 4 * M * nb * qVol });
       }
     }
   }
+  flush();
   kept?.done();
   e.copyOut(xp, x);
 }

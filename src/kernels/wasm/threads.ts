@@ -72,6 +72,7 @@ export const POOL_FUNCTIONS = [
   'probeCopy',
   'probeFma',
   'packB',
+  'gemmPhaseStoreT',
 ] as const satisfies readonly (keyof KernelExports)[];
 
 /**
