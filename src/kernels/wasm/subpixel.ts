@@ -83,7 +83,7 @@ function phases1(X: number, Y: number, K: number, s: number, p: number, exact: b
       const jb = Math.min(taps, m + 1);
       return ja < jb ? [ja, jb] : [0, taps];
     };
-    for (let a = m0; a <= m1; ) {
+    for (let a = m0; a <= m1;) {
       const [ja, jb] = range(a);
       let b = a;
       while (b + 1 <= m1 && range(b + 1)[0] === ja && range(b + 1)[1] === jb) b++;
@@ -449,7 +449,14 @@ export function convScatterSubpixelWasm(
         if (transposed) {
           const rec = e.record(GEMM, { n: M, k: Kc, bKind: GEMM_B_KIND.weights, b: wr });
           packWholeB(e, rec, M, Kc, keptHere);
-        } else packSubpixelA(e, wr, Array.from({ length: T }, () => e.alloc(nph * (volume(taps) + 1))), M, Kc);
+        } else
+          packSubpixelA(
+            e,
+            wr,
+            Array.from({ length: T }, () => e.alloc(nph * (volume(taps) + 1))),
+            M,
+            Kc,
+          );
         e.release(top);
       }
       // the weights of this class and group in the current wave (re-made after a flush)
@@ -476,7 +483,13 @@ export function convScatterSubpixelWasm(
               packed = e.alloc(packedFloats(plan));
               e.write(wr, WPACK, { dst: packed });
               const top = e.alloc(0);
-              packSubpixelA(e, wr, Array.from({ length: T }, () => e.alloc(nph * (volume(taps) + 1))), M, Kc);
+              packSubpixelA(
+                e,
+                wr,
+                Array.from({ length: T }, () => e.alloc(nph * (volume(taps) + 1))),
+                M,
+                Kc,
+              );
               e.release(top);
             }
             if (bias) {
