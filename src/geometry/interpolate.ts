@@ -245,36 +245,46 @@ function uniformRowTaps(
 export const resampleTuning: { chunk: number } = { chunk: 1 << 18 };
 
 /**
+ * Taps whose whole table (`start`, `index`, `weight`) is built by `whole()` on first read and kept:
+ * the tables of dimensions too long to build up front (`RangeTaps`, `TransposedRangeTaps`).
+ */
+abstract class WholeOnRead {
+  #table: Taps | undefined;
+
+  protected abstract whole(): Taps;
+
+  get start(): Int32Array {
+    return (this.#table ??= this.whole()).start;
+  }
+
+  get index(): Int32Array {
+    return (this.#table ??= this.whole()).index;
+  }
+
+  get weight(): Float64Array {
+    return (this.#table ??= this.whole()).weight;
+  }
+}
+
+/**
  * Taps of a dimension too long for one table: `slice(begin, end)` builds the taps of outputs
  * `[begin, end)` (renumbered from 0); `start`, `index` and `weight` build the whole table on first
  * read (the backward pass's transposition, the ONNX exporter's comparison). A class, so that the
  * getters live on its prototype (see `LazyBackward`).
  */
-class RangeTaps implements Taps {
-  #whole: Taps | undefined;
-
+class RangeTaps extends WholeOnRead implements Taps {
   constructor(
     readonly inSize: number,
     readonly outSize: number,
     readonly slice: (begin: number, end: number) => Taps,
     readonly sumFromZero: boolean,
     readonly nearest: boolean,
-  ) {}
-
-  get #table(): Taps {
-    return (this.#whole ??= this.slice(0, this.outSize));
+  ) {
+    super();
   }
 
-  get start(): Int32Array {
-    return this.#table.start;
-  }
-
-  get index(): Int32Array {
-    return this.#table.index;
-  }
-
-  get weight(): Float64Array {
-    return this.#table.weight;
+  protected whole(): Taps {
+    return this.slice(0, this.outSize);
   }
 }
 
@@ -345,31 +355,19 @@ function transposeTable(t: Taps): Taps {
  * `o` of the part is input `begin + o` of the whole), which the kernels sum range after range
  * (kernels/resample-chunks.ts); `start`, `index` and `weight` build the whole table on first read.
  */
-class TransposedRangeTaps implements Taps {
+class TransposedRangeTaps extends WholeOnRead implements Taps {
   readonly sumFromZero = true;
   readonly inSize: number;
   readonly outSize: number;
-  #whole: Taps | undefined;
 
   constructor(readonly forward: RangeTaps) {
+    super();
     this.inSize = forward.outSize;
     this.outSize = forward.inSize;
   }
 
-  get #table(): Taps {
-    return (this.#whole ??= transposeTable(this.forward));
-  }
-
-  get start(): Int32Array {
-    return this.#table.start;
-  }
-
-  get index(): Int32Array {
-    return this.#table.index;
-  }
-
-  get weight(): Float64Array {
-    return this.#table.weight;
+  protected whole(): Taps {
+    return transposeTable(this.forward);
   }
 
   part(begin: number, end: number): Taps {
