@@ -12,6 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as lib from '../src/index.js';
+import { linearAt } from '../test/linear-oracle.js';
 import { DeconvError, Tensor, randn, zeros, tensor, full, type KernelPath } from '../src/index.js';
 
 const dist = fileURLToPath(new URL('../dist/src/index.js', import.meta.url));
@@ -64,16 +65,6 @@ function onEveryPath(f: (p: KernelPath) => void): void {
  * of known values at 2000 outputs. One at a time: each needs up to 10 GB.
  */
 const KNOWN = [1, -2, 0.5, 3];
-
-/** Linear interpolation of `v` at output `o` of `n` (PyTorch's rule: a float32 scale), in float64. */
-function linearAt(v: readonly number[], n: number, o: number, alignCorners: boolean): number {
-  const last = v.length - 1;
-  const x = alignCorners
-    ? Math.fround(last / (n - 1)) * o
-    : Math.max(Math.fround(v.length / n) * (o + 0.5) - 0.5, 0);
-  const i = Math.min(Math.floor(x), last);
-  return v[i]! * (1 - (x - i)) + v[Math.min(i + 1, last)]! * (x - i);
-}
 
 /** Keys' cubic convolution (a = −0.75) of `v` at output `o` of `n`, indices clamped, in float64. */
 function cubicAt(v: readonly number[], n: number, o: number): number {

@@ -20,6 +20,7 @@ import {
   type Taps,
 } from '../src/geometry/interpolate.js';
 import { FAMILIES, byOp, loadFixture, runCase, type OpFunction } from './fixture-util.js';
+import { linearAt } from './linear-oracle.js';
 
 const PATHS: readonly KernelPath[] = ['reference', 'js', 'wasm', 'fast'];
 const savedPath = lib.getKernelPath();
@@ -135,17 +136,6 @@ test('bicubic weights bit for bit and the signs of zero, forward and backward, i
     }
   });
 });
-
-/** Linear interpolation of `v` at output `o` of `n`, in float64 (PyTorch's rule: a float32 scale). */
-function linearAt(v: readonly number[], n: number, o: number, alignCorners: boolean): number {
-  const last = v.length - 1;
-  const x = alignCorners
-    ? Math.fround(last / (n - 1)) * o
-    : Math.max(Math.fround(v.length / n) * (o + 0.5) - 0.5, 0);
-  const i = Math.min(Math.floor(x), last);
-  const l = x - i;
-  return v[i]! * (1 - l) + v[Math.min(i + 1, last)]! * l;
-}
 
 test('linear, 1-D, in blocks of 7: values and gradients of the closed form, every path', () => {
   const v = [1, -2, 0.5, 3];
