@@ -50,6 +50,11 @@ import {
   GEMM_B_KIND_IM2COL,
   GEMM_B_KIND_DIRECT,
   GEMM_B_KIND_PACKED,
+  GEMM_C_KIND,
+  GEMM_C_BATCH_STRIDE,
+  GEMM_C_POSITIONS,
+  GEMM_C_ROW_LENGTH,
+  GEMM_C_KIND_PHASES2X2,
 } from './params';
 import { packBIm2col, directRows, directColumn } from './im2col';
 import { packBWeights } from './subpixel';
@@ -365,6 +370,32 @@ function edgeTile(
 }
 
 /**
+ * Moves a 4 × NR tile (row stride NR floats) of a phases2x2 GEMM into x (params.ts GEMM_C_KIND):
+ * rows (py, px) = (0, 0), (0, 1), (1, 0), (1, 1) of one channel, columns NR adjacent positions of
+ * one row; x row 2·qy + py at dst + py · rowB gets rows 2·py and 2·py + 1 interleaved.
+ */
+function storePhases2x2(t: usize, dst: usize, rowB: usize): void {
+  for (let py: usize = 0; py < 2; py++) {
+    const r0 = t + py * <usize>(2 * NR * 4);
+    const r1 = r0 + <usize>(NR * 4);
+    const d = dst + py * rowB;
+    if (ASC_FEATURE_SIMD) {
+      for (let h: usize = 0; h < <usize>(NR / 4); h++) {
+        const a = v128.load(r0 + (h << 4));
+        const b = v128.load(r1 + (h << 4));
+        v128.store(d + (h << 5), v128.shuffle<f32>(a, b, 0, 4, 1, 5));
+        v128.store(d + (h << 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7), 16);
+      }
+    } else {
+      for (let j: usize = 0; j < <usize>NR; j++) {
+        store<f32>(d + (j << 3), load<f32>(r0 + (j << 2)));
+        store<f32>(d + (j << 3), load<f32>(r1 + (j << 2)), 4);
+      }
+    }
+  }
+}
+
+/**
  * Packs the whole of A (M × K, element (m, k) at src + 4·(m·rs + k·cs)) for gemm: for each K block
  * (length kcOf(K)), MR-row panels, k-major inside a panel; rows past M are zero.
  */
@@ -508,6 +539,12 @@ export function gemm(p: usize): void {
   const Mp = roundUp(M, MR);
   const Np = roundUp(N, NR);
   const ldcB = (<usize>ldc) << 2;
+  // phases2x2: one K block, whole 4 × NR tiles, each computed into `tile` and moved into x
+  const phases = field(p, GEMM_C_KIND) == GEMM_C_KIND_PHASES2X2;
+  const cBatchB = (<usize>field(p, GEMM_C_BATCH_STRIDE)) << 2;
+  const cQ = field(p, GEMM_C_POSITIONS);
+  const cQx = field(p, GEMM_C_ROW_LENGTH);
+  const cRowB = (<usize>cQx) << 3; // bytes per x row: 2 · qx floats
   for (let jc = n0; jc < n1; jc += NC) {
     const nc = min(NC, n1 - jc);
     // K = 0 still runs one (empty) block so that C is written: zero or bias.
@@ -529,6 +566,28 @@ export function gemm(p: usize): void {
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bPanel = rows ? directColumn(B, j0 + jc + jr) : bBlock + ((<usize>jr * <usize>kc) << 2);
+          if (phases) {
+            // x position of column jc + jr: batch element, row qy and column qx of the class
+            const j = jc + jr;
+            const bq = j / cQ;
+            const q = j - bq * cQ;
+            const qy = q / cQx;
+            const x0 = C + <usize>bq * cBatchB + <usize>qy * (cRowB << 1) + ((<usize>(q - qy * cQx)) << 3);
+            for (let ir = ic; ir < mEnd; ir += MR) {
+              micro(
+                kc,
+                aBlock + ((<usize>ir * <usize>kc) << 2),
+                bPanel,
+                rows,
+                tile,
+                <usize>(NR * 4),
+                mode,
+                bias + ((<usize>ir) << 2),
+              );
+              storePhases2x2(tile, x0 + <usize>(ir >> 2) * ldcB, cRowB);
+            }
+            continue;
+          }
           const cCol = C + ((<usize>(jc + jr)) << 2);
           for (let ir = ic; ir < mEnd; ir += MR) {
             const mr = min(MR, mEnd - ir);

@@ -26,7 +26,11 @@ export const GEMM_ROW_END: i32 = 19;
 export const GEMM_COLUMN_BEGIN: i32 = 20;
 export const GEMM_COLUMN_END: i32 = 21;
 export const GEMM_SCRATCH: i32 = 22;
-export const GEMM_FIELDS: i32 = 23;
+export const GEMM_C_KIND: i32 = 23;
+export const GEMM_C_BATCH_STRIDE: i32 = 24;
+export const GEMM_C_POSITIONS: i32 = 25;
+export const GEMM_C_ROW_LENGTH: i32 = 26;
+export const GEMM_FIELDS: i32 = 27;
 
 /** SLICE: im2col / col2im slice: an x region and the conv that reads it. */
 export const SLICE_CHANNELS: i32 = 0;
@@ -141,6 +145,9 @@ export const GEMM_B_KIND_IM2COL: i32 = 1;
 export const GEMM_B_KIND_DIRECT: i32 = 2;
 export const GEMM_B_KIND_WEIGHTS: i32 = 3;
 export const GEMM_B_KIND_PACKED: i32 = 4;
+
+export const GEMM_C_KIND_PLAIN: i32 = 0;
+export const GEMM_C_KIND_PHASES2X2: i32 = 1;
 
 export const RESAMPLE_KIND_SEPARABLE: i32 = 0;
 export const RESAMPLE_KIND_GATHER: i32 = 1;

@@ -92,6 +92,9 @@ TRANSPOSED = [
     (2, 1, 6, 6, 3, [3, 3], [16, 16], [16, 16], 8, 0, [1, 1]),
     (1, 2, 8, 8, 1, [9], [32], [16], 8, 0, [1]),
     (3, 1, 8, 8, 1, [2, 2, 2], [2, 2, 16], [1, 1, 8], [1, 0, 0], 0, [1, 1, 1]),
+    # U-Net k2 s2 with input rows a multiple of the micro-kernel's 8 columns: the GEMM stores the
+    # 2 x 2 phases straight into x (src/kernels/wasm/subpixel.ts storesPhases2x2), batch 2, groups 2
+    (2, 2, 12, 10, 2, [3, 16], [2, 2], [2, 2], 0, 0, [1, 1]),
 ]
 
 # (d, batch, cin, cout, groups, spatial, kernel, stride, padding, dilation)

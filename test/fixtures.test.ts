@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import { FAMILIES, byOp, loadFixture, runCase, type Lib, type OpFunction } from './fixture-util.js';
 import { observeScatterKernels, type ScatterKernel } from '../src/kernels/dispatch.js';
 import { WASM_VARIANTS, setWasmVariant, wasmSupport, type WasmVariant } from '../src/kernels/wasm/loader.js';
+import { subpixelStats } from '../src/kernels/wasm/subpixel.js';
 
 let lib: Lib | undefined;
 let importError: unknown;
@@ -101,4 +102,27 @@ test('fixtures: conv_large.json reaches both WebAssembly transposed-convolution 
     .filter((k) => k !== undefined);
   assert.ok(kernels.includes('subpixel'), 'no conv_large case for the sub-pixel kernel');
   assert.ok(kernels.includes('col2im'), 'no conv_large case for the GEMM + col2im kernel');
+});
+
+test('fixtures: the U-Net k2 s2 case of conv_large.json reaches the GEMM that stores its phases into x', () => {
+  assert.ok(lib !== undefined, 'cannot import ../src/index.js');
+  const library = lib;
+  const name = 'convTranspose2d/large16';
+  const c = loadFixture('conv_large.json').cases.find((x) => x.name === name);
+  assert.ok(c !== undefined, `${name} is missing from conv_large.json`);
+  const family = FAMILIES.find((f) => f.file === 'conv_large.json');
+  assert.ok(family !== undefined);
+  const fn = (library as unknown as Record<string, unknown>)[c.op] as OpFunction;
+  for (const variant of WASM_VARIANTS.filter((v) => wasmSupport()[v])) {
+    const before = subpixelStats.gemmStores;
+    library.setKernelPath('wasm');
+    setWasmVariant(variant);
+    try {
+      runCase(library, fn, c, family.tolerance);
+    } finally {
+      setWasmVariant('auto');
+      library.setKernelPath('fast');
+    }
+    assert.ok(subpixelStats.gemmStores > before, `${name} [${variant}]: the GEMM did not store the phases`);
+  }
 });

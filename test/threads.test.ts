@@ -134,6 +134,10 @@ async function compareThreads(
 
 const CASES: [string, Case][] = [
   [
+    'convT2d k2 s2 (U-Net shape) stored by the GEMM (phases2x2)',
+    { transposed: true, batch: 2, cin: 16, cout: 24, groups: 1, size: [4, 32], kernel: [2, 2], stride: 2 },
+  ],
+  [
     'conv 23→37 3×3 p1 on 13×29 (M, N tails)',
     { transposed: false, batch: 2, cin: 23, cout: 37, groups: 1, size: [13, 29], kernel: [3, 3], padding: 1 },
   ],

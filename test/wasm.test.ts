@@ -16,7 +16,7 @@ import type { ConvGeometry } from '../src/geometry/conv.js';
 import { geometryOf, prod, type Case } from './conv-cases.js';
 import { convGatherRef, convScatterRef, convWeightRef } from '../src/kernels/ref/conv.js';
 import { convGatherWasm, convScatterCol2imWasm, convWeightWasm } from '../src/kernels/wasm/conv.js';
-import { convScatterSubpixelWasm, subpixelApplies } from '../src/kernels/wasm/subpixel.js';
+import { convScatterSubpixelWasm, subpixelApplies, subpixelStats } from '../src/kernels/wasm/subpixel.js';
 import { wasmConvTuning } from '../src/kernels/wasm/slice.js';
 import {
   WASM_VARIANTS,
@@ -178,6 +178,14 @@ const CASES: [string, Case][] = [
   [
     'convT2d k2 s2 (U-Net shape), 1 channel',
     { transposed: true, batch: 3, cin: 1, cout: 1, groups: 1, size: [4, 11], kernel: [2, 2], stride: 2 },
+  ],
+  [
+    'convT2d k2 s2 (U-Net shape), rows of 2·NR: the GEMM stores x itself (phases2x2)',
+    { transposed: true, batch: 3, cin: 12, cout: 10, groups: 2, size: [3, 16], kernel: [2, 2], stride: 2 },
+  ],
+  [
+    'convT2d k2 s2, rows of NR, 261 input channels: K past one block, C stored by phaseStore',
+    { transposed: true, batch: 1, cin: 261, cout: 3, groups: 1, size: [2, 8], kernel: [2, 2], stride: 2 },
   ],
   [
     'convT2d k8 s4 p2 output padding 3',
@@ -347,6 +355,29 @@ for (const variant of supported) {
       wasmConvTuning.directB = true;
       wasmConvTuning.transposedSubpixel = true;
     }
+  });
+
+  test(`wasm kernels [${variant}]: a k2 s2 transposed conv with rows of NR positions stores x from its GEMM`, () => {
+    const e = wasmEngine(variant)!;
+    const runs = (label: string): number => {
+      const c = CASES.find(([l]) => l.startsWith(label))![1];
+      const g = geometryOf(c, 0);
+      const before = subpixelStats.gemmStores;
+      convScatterSubpixelWasm(
+        e,
+        g,
+        randn([g.batch * g.yChannels * prod(g.ySize)]).data as Float32Array,
+        randn([(g.yChannels * g.xChannels * prod(g.kernel)) / g.groups]).data as Float32Array,
+        null,
+        nanArray(g.batch * g.xChannels * prod(g.xSize)),
+      );
+      return subpixelStats.gemmStores - before;
+    };
+    // 3 batch elements × 2 groups, one GEMM each (the batch splits into GEMMs of about
+    // SUBPIXEL_COLUMNS columns; these are far narrower, so one per group)
+    assert.ok(runs('convT2d k2 s2 (U-Net shape), rows of 2·NR') >= 2);
+    assert.equal(runs('convT2d k2 s2, rows of NR, 261 input channels'), 0);
+    assert.equal(runs('convT2d k2 s2 (U-Net shape), 1 channel'), 0);
   });
 
   test(`wasm kernels [${variant}] equal the reference on random geometries`, () => {

@@ -93,7 +93,28 @@ export const GEMM = layout('GEMM', 'C[M×N] (mode) A[M×K] · B[K×N], A pre-pac
   columnEnd: 1,
   /** i32 scratch of blocking(5) entries (im2col / weight row tables), one per concurrent call */
   scratch: 1,
+  /**
+   * How C is laid out: GEMM_C_KIND.plain (row r, column j at c + 4·(r·cRowStride + j)) or
+   * GEMM_C_KIND.phases2x2 (see there), which needs one K block (k ≤ blocking(2)), MR = 4, rows a
+   * multiple of 4 and cRowLength a multiple of NR
+   */
+  cKind: 1,
+  /** phases2x2: floats from one batch element's x to the next's */
+  cBatchStride: 1,
+  /** phases2x2: columns per batch element (the class's positions, qy · qx) */
+  cPositions: 1,
+  /** phases2x2: positions per row (qx); x rows are 2 · qx long */
+  cRowLength: 1,
 });
+
+/**
+ * C layouts (GEMM.cKind): plain, or phases2x2, the sub-pixel class of a stride-2, kernel-2
+ * transposed convolution (k = s: every output meets exactly one phase) stored straight into x:
+ * row r = 4·c + 2·py + px, column j = b·cPositions + qy·cRowLength + qx goes to
+ * x[b, c, 2·qy + py, 2·qx + px] at c + 4·(b·cBatchStride + c·cRowStride + (2·qy + py)·2·cRowLength
+ * + 2·qx + px), so no C matrix is written and read back by phaseStore.
+ */
+export const GEMM_C_KIND = { plain: 0, phases2x2: 1 } as const;
 
 /** GEMM modes (GEMM.mode): C = A·B, C += A·B, C = A·B + bias[row]. */
 export const GEMM_MODE = { set: 0, add: 1, bias: 2 } as const;
@@ -301,6 +322,7 @@ export const RECORDS: readonly RecordLayout[] = [
 export const ENUMS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   GEMM_MODE,
   GEMM_B_KIND,
+  GEMM_C_KIND,
   RESAMPLE_KIND,
 };
 

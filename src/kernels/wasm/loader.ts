@@ -89,6 +89,8 @@ export class WasmEngine {
   readonly fns: KernelExports;
   readonly MR: number;
   readonly NR: number;
+  /** the largest K block of the GEMM (asm/blocking.ts KC) */
+  readonly KC: number;
   readonly NC: number;
   private readonly base: number;
   private top: number;
@@ -115,6 +117,7 @@ export class WasmEngine {
     this.fns = instance.exports as unknown as KernelExports;
     this.MR = this.fns.blocking(0);
     this.NR = this.fns.blocking(1);
+    this.KC = this.fns.blocking(2);
     this.NC = this.fns.blocking(4);
     this.base = align(this.fns.heapBase());
     this.top = this.base;

@@ -7,7 +7,7 @@
  */
 import { convPlan, map3, volume, type ConvPlan, type Triple } from '../plan.js';
 import type { ConvGeometry } from '../../geometry/conv.js';
-import { GEMM, GEMM_B_KIND, GEMM_MODE, PAD, PHASE, SLICE, WPACK } from './layout.js';
+import { GEMM, GEMM_B_KIND, GEMM_C_KIND, GEMM_MODE, PAD, PHASE, SLICE, WPACK } from './layout.js';
 import type { WasmEngine } from './loader.js';
 import {
   colsByChannel,
@@ -223,6 +223,8 @@ interface WaveGemm {
   plan: ClassPlan;
   work: number;
   storeBytes: number;
+  /** the GEMM writes x itself (GEMM_C_KIND.phases2x2): no store step */
+  stored: boolean;
 }
 
 /** Floats of a transposed class's result one fused job computes and stores (they stay in L2). */
@@ -295,7 +297,7 @@ function runWave(e: WasmEngine, wave: readonly WaveGemm[], per: readonly ThreadS
     order.flatMap((u) => (u.plan.transposed ? fusedJobs(e, u, per) : gemmJobs(e, u.rec, per))),
     per.length,
   );
-  const rest = order.filter((u) => !u.plan.transposed);
+  const rest = order.filter((u) => !u.plan.transposed && !u.stored);
   const bytes = rest.reduce((a, u) => a + u.storeBytes, 0);
   const threads = memoryThreads(e, Infinity, bytes);
   const stores: Job[] = [];
@@ -306,6 +308,38 @@ function runWave(e: WasmEngine, wave: readonly WaveGemm[], per: readonly ThreadS
   }
   parallel(e, stores, threads);
   e.release(top);
+}
+
+/** Counters for tests: sub-pixel GEMMs that stored x themselves (GEMM_C_KIND.phases2x2). */
+export const subpixelStats = { gemmStores: 0 };
+
+/**
+ * Whether the call's GEMM can store x itself (GEMM_C_KIND.phases2x2 in layout.ts): a 2-D
+ * transposed convolution with kernel = stride = 2 along y and x, so one class of the four phases
+ * (0, 0) … (1, 1) covers every output once, from output 0, with rows of a whole number of NR
+ * positions, in one K block and with the 4-row tile of the build.
+ */
+function storesPhases2x2(e: WasmEngine, plans: readonly ClassPlan[], m: ConvPlan): boolean {
+  const { xSize, stride } = m;
+  if (plans.length !== 1 || e.MR !== 4) return false;
+  const c = plans[0]!;
+  const [pz, py, px] = c.phaseCount;
+  return (
+    !c.transposed &&
+    stride[1] === 2 &&
+    stride[2] === 2 &&
+    pz === 1 &&
+    py === 2 &&
+    px === 2 &&
+    c.firstResidue.every((r) => r === 0) &&
+    c.first.every((f) => f.i0 === 0) &&
+    xSize[0] === 1 &&
+    c.positions[0] === 1 &&
+    2 * c.positions[1] === xSize[1] &&
+    2 * c.positions[2] === xSize[2] &&
+    c.positions[2] % e.NR === 0 &&
+    c.Kc <= e.KC
+  );
 }
 
 /** The phase classes of a call (per dimension), their GEMMs and the kept packing's key. */
@@ -425,6 +459,7 @@ export function convScatterSubpixelWasm(
   for (const plan of plans) {
     const { first, taps, positions, phaseCount, qVol, nph, M, Kc, transposed, firstResidue } = plan;
     const nbc = nbcOf(plan);
+    const direct2x2 = storesPhases2x2(e, plans, m);
     // the stride-1 convolution's padding taps − 1 − m0, less what the padded copy has
     const padBegin = map3(taps, (t, d) => t - 1 - first[d]!.m0 - before[d]!);
     const firstOutput: Triple = [first[0].i0, first[1].i0, first[2].i0];
@@ -570,8 +605,27 @@ export function convScatterSubpixelWasm(
             mode: bias ? GEMM_MODE.bias : GEMM_MODE.set,
             bias: biasRows,
           });
+          if (direct2x2) {
+            // the GEMM stores x itself: rows (c, py, px), columns (b, qy, qx)
+            subpixelStats.gemmStores++;
+            e.write(rec, GEMM, {
+              c: e.read(hs, PHASE, 'dst'),
+              cRowStride: xPlane,
+              cKind: GEMM_C_KIND.phases2x2,
+              cBatchStride: groups * cx * xPlane,
+              cPositions: qVol,
+              cRowLength: positions[2],
+            });
+          }
         }
-        wave.push({ rec, hs, plan, work: M * Kc * nb * qVol, storeBytes: 4 * M * nb * qVol });
+        wave.push({
+          rec,
+          hs,
+          plan,
+          work: M * Kc * nb * qVol,
+          storeBytes: 4 * M * nb * qVol,
+          stored: direct2x2,
+        });
       }
     }
   }
