@@ -16,17 +16,25 @@ export interface MachineLimits {
   fmaGflops: number;
 }
 
-function best(runs: number, f: () => number): number {
+/**
+ * The fastest of repeated runs of `f` (each returning its own time in ms), over at least `minMs` of
+ * runs and at least `minRuns` of them. A short window under-reports: this machine's clock and memory
+ * bandwidth move with the load of its neighbours (a best of 7 FMA runs measured 51–57 GFLOP/s where
+ * a best over a second measured 58–59.5, and a best of 7 two-thread copies 34.6 GB/s in a run where
+ * the workloads themselves moved 43.7: bench/RESULTS.md).
+ */
+function fastest(f: () => number, minMs = 400, minRuns = 15): number {
   let min = Infinity;
-  for (let i = 0; i < runs; i++) min = Math.min(min, f());
+  const start = performance.now();
+  for (let runs = 0; runs < minRuns || performance.now() - start < minMs; runs++) min = Math.min(min, f());
   return min;
 }
 
 /**
  * Copies `bytes` per thread (regions of 32 MiB: past the last-level cache, like the workloads' outputs),
- * `threads` jobs at once; returns GB/s of bytes read + written, the best of `runs`.
+ * `threads` jobs at once; returns GB/s of bytes read + written, from the fastest run (`fastest`).
  */
-function copyProbe(e: WasmEngine, threads: number, bytes = 32 << 20, iterations = 2, runs = 7): number {
+function copyProbe(e: WasmEngine, threads: number, bytes = 32 << 20, iterations = 2): number {
   e.reset();
   const jobs: Job[] = [];
   for (let t = 0; t < threads; t++) {
@@ -40,7 +48,7 @@ function copyProbe(e: WasmEngine, threads: number, bytes = 32 << 20, iterations 
   poolTuning.claim = 'roundRobin';
   try {
     parallel(e, jobs); // warm: pages touched, workers awake
-    const ms = best(runs, () => {
+    const ms = fastest(() => {
       const t0 = performance.now();
       parallel(e, jobs);
       return performance.now() - t0;
@@ -52,24 +60,20 @@ function copyProbe(e: WasmEngine, threads: number, bytes = 32 << 20, iterations 
 }
 
 /**
- * The multiply-add peak: the fastest of repeated runs of 2·10⁶ steps of 8 chains (about 9 ms each)
- * over at least `minMs` of runs, after warm-up calls (the first calls may run V8's baseline code,
- * before the optimised tier replaces it). A short window under-reports: this machine's clock moves
- * with the load of its neighbours, and a best of 7 runs measured 51–57 GFLOP/s where a best over a
- * second measured 58–59.5 (bench/RESULTS.md, kern's section).
+ * The multiply-add peak: the fastest run (`fastest`) of 2·10⁶ steps of 8 chains (about 9 ms each),
+ * after warm-up calls (the first calls may run V8's baseline code, before the optimised tier
+ * replaces it).
  */
-function fmaProbe(e: WasmEngine, iterations = 2_000_000, minMs = 400, minRuns = 15): number {
+function fmaProbe(e: WasmEngine, iterations = 2_000_000): number {
   e.reset();
   const result = e.alloc(4);
   const rec = e.record(PROBE, { iterations, result });
   for (let i = 0; i < 3; i++) e.fns.probeFma(rec);
-  let ms = Infinity;
-  const start = performance.now();
-  for (let runs = 0; runs < minRuns || performance.now() - start < minMs; runs++) {
+  const ms = fastest(() => {
     const t0 = performance.now();
     e.fns.probeFma(rec);
-    ms = Math.min(ms, performance.now() - t0);
-  }
+    return performance.now() - t0;
+  });
   return (iterations * 8 * 4 * 2) / (ms * 1e6);
 }
 
