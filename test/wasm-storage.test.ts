@@ -232,6 +232,14 @@ test('dirty blocks never leak into results (every op family, every path)', () =>
       },
     ],
     [
+      'convTranspose2d k2 s2 (U-Net: the GEMM stores the phases into the output)',
+      () => {
+        const x = leaf([2, 16, 4, 16], 30);
+        const w = leaf([16, 8, 2, 2], 31);
+        return withGrads(convTranspose2d(x, w, { stride: 2 }), [x, w], 32);
+      },
+    ],
+    [
       'maxPool2d + maxUnpool2d',
       () => {
         const x = leaf([2, 8, 32, 32], 8);
