@@ -12,6 +12,7 @@ export { packASubpixel, phaseStore, phaseStoreT } from './subpixel';
 export { gemmPhaseStoreT } from './phasejob';
 export { resample, maxUnpool, maxUnpoolBackward, pixelShuffle } from './resample';
 export { probeCopy, probeFma } from './probe';
+export { allFinite } from './scan';
 import { MR, NR, KC, MC, NC } from './gemm';
 import { SCRATCH_I32 } from './blocking';
 

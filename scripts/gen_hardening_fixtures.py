@@ -7,7 +7,9 @@ Run with /usr/bin/python3 (torch 1.13); writes test/fixtures/hardening.json:
     its kernels ran with (AVX2 here; its DEFAULT build rounds some weights differently);
   - bicubicSigns: every ±0 sign pattern of small inputs through 'bicubic', where PyTorch gives −0;
   - backwardSigns: interpolate's input gradient of a ±0 gradient, every mode;
-  - empty batches with huge spatial sizes: the output shapes PyTorch gives.
+  - empty batches with huge spatial sizes: the output shapes PyTorch gives;
+  - nonFiniteWeights: Inf and NaN weights through transposed convolutions and convolutions (outputs
+    and input gradients), where only a convolution multiplies its zero padding.
 """
 import json
 import math
@@ -140,8 +142,52 @@ empty.append({'op': 'avgPool1d', 'inputShape': [0, 2, 2**32], 'options': {'kerne
 empty.append({'op': 'interpolate', 'inputShape': [0, 2, 4, 2**31 - 1], 'options': {'mode': 'bilinear', 'size': [1, 3]},
               'outputShape': shape_of(lambda: F.interpolate(torch.zeros(0, 2, 4, 2**31 - 1), size=[1, 3], mode='bilinear'))})
 
+# Non-finite weights (issue #14, item 6): a transposed convolution (and a convolution's input
+# gradient) only multiplies real inputs (PyTorch's col2im), so an Inf tap that meets the padding
+# leaves those outputs finite. The other direction (a convolution, a transposed convolution's input
+# gradient) depends on the algorithm PyTorch picks: its im2col paths multiply the zero padding
+# (0 * Inf = NaN; conv2d 3x3 padding 1 here), its oneDNN path does not (conv2d k4 s2 p1 here). Both
+# are written; test/hardening.test.ts compares the scatter direction, which is the same in every
+# PyTorch algorithm.
+# Shapes that take the WebAssembly sub-pixel GEMM (k4 s2 p1 as W1 and W7, rows of 8 positions),
+# groups with outputPadding, 1-d and 3-d.
+gen = torch.Generator().manual_seed(1414)
+nonfinite = []
+
+
+def weight_with(shape, spots):
+    w = torch.rand(shape, generator=gen) + 0.5
+    for idx, v in spots:
+        w[idx] = v
+    return w
+
+
+for op, xs, ws, spots, opts, kw in [
+    ('convTranspose2d', (1, 2, 4, 8), (2, 3, 4, 4), [((0, 0, 0, 0), float('inf')), ((1, 2, 3, 3), -float('inf'))],
+     {'stride': 2, 'padding': 1}, dict(stride=2, padding=1)),
+    ('convTranspose2d', (2, 4, 3, 8), (4, 2, 3, 3), [((0, 1, 2, 0), float('inf')), ((3, 0, 0, 2), float('nan'))],
+     {'stride': 2, 'padding': 1, 'outputPadding': 1, 'groups': 2}, dict(stride=2, padding=1, output_padding=1, groups=2)),
+    ('convTranspose1d', (1, 2, 16), (2, 2, 4), [((1, 1, 3), float('inf'))], {'stride': 2, 'padding': 1},
+     dict(stride=2, padding=1)),
+    ('convTranspose3d', (1, 2, 3, 4, 8), (2, 2, 4, 4, 4), [((0, 1, 0, 0, 0), float('inf'))],
+     {'stride': 2, 'padding': 1}, dict(stride=2, padding=1)),
+    ('conv2d', (1, 2, 8, 16), (3, 2, 4, 4), [((0, 0, 0, 0), float('inf')), ((2, 1, 3, 3), -float('inf'))],
+     {'stride': 2, 'padding': 1}, dict(stride=2, padding=1)),
+    ('conv2d', (1, 2, 5, 8), (3, 2, 3, 3), [((1, 0, 0, 0), float('inf'))], {'padding': 1}, dict(padding=1)),
+]:
+    x = (torch.rand(xs, generator=gen) + 0.5).requires_grad_()
+    w = weight_with(ws, spots)
+    fn = {'convTranspose1d': F.conv_transpose1d, 'convTranspose2d': F.conv_transpose2d,
+          'convTranspose3d': F.conv_transpose3d, 'conv2d': F.conv2d}[op]
+    y = fn(x, w, **kw)
+    y.backward(torch.ones_like(y))
+    nonfinite.append({'op': op, 'input': enc(x.detach()), 'inputShape': list(xs), 'weight': enc(w),
+                      'weightShape': list(ws), 'options': opts, 'output': enc(y.detach()),
+                      'outputShape': list(y.shape), 'gradInput': enc(x.grad)})
+
 out = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'hardening.json')
 with open(out, 'w') as f:
     json.dump({'generator': 'scripts/gen_hardening_fixtures.py', 'torch': torch.__version__,
-               'cpuCapability': capability, 'numerics': numerics, 'bicubicWeights': weights, 'bicubicSigns': signs, 'backwardSigns': backward, 'emptyBatch': empty}, f)
+               'cpuCapability': capability, 'numerics': numerics, 'bicubicWeights': weights, 'bicubicSigns': signs, 'backwardSigns': backward, 'emptyBatch': empty,
+               'nonFiniteWeights': nonfinite}, f)
 print('wrote', out)

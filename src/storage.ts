@@ -119,6 +119,8 @@ export interface PackedCopy {
   readonly at: number;
   readonly bytes: number;
   ready: boolean;
+  /** not a packing: whether every value is finite, as a kernel found it (kernels/wasm/kept.ts) */
+  readonly allFinite?: boolean;
   release(): void;
 }
 

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as lib from '../src/index.js';
 import { DeconvError, Tensor, randn, zeros, tensor, full, type KernelPath } from '../src/index.js';
+import { WASM_VARIANTS, setWasmVariant, wasmSupport } from '../src/kernels/wasm/loader.js';
 
 const PATHS: readonly KernelPath[] = ['reference', 'js', 'wasm', 'fast'];
 const saved = lib.getKernelPath();
@@ -63,6 +64,17 @@ const fixtures = JSON.parse(readFileSync(new URL('./fixtures/hardening.json', im
     options: Record<string, unknown>;
     gradOutput: (number | string)[];
     gradOutputShape: number[];
+    gradInput: (number | string)[];
+  }[];
+  nonFiniteWeights: {
+    op: string;
+    input: (number | string)[];
+    inputShape: number[];
+    weight: (number | string)[];
+    weightShape: number[];
+    options: Record<string, unknown>;
+    output: (number | string)[];
+    outputShape: number[];
     gradInput: (number | string)[];
   }[];
   emptyBatch: {
@@ -167,13 +179,56 @@ test('0·Inf and −0 as PyTorch on every path', () => {
   });
 });
 
-/** Element by element: NaN as NaN, a zero with its sign, other values within 1e-6. */
-function sameAsPyTorch(got: ArrayLike<number>, expected: readonly (number | string)[], what: string): void {
+/**
+ * The scatter direction with Inf and NaN weights: a transposed convolution's output and a
+ * convolution's input gradient, which PyTorch computes from real inputs only (an Inf tap that meets
+ * the padding leaves those outputs finite), on every path and every WebAssembly build. The shapes
+ * take the sub-pixel GEMM there (k4 s2 p1 as W1 and W7), which then splits the border positions
+ * off instead of multiplying the zero padding. The gather direction is not compared: PyTorch's
+ * im2col and oneDNN algorithms differ there (see the generator).
+ */
+test('Inf and NaN weights: transposed convolutions and input gradients as PyTorch on every path', () => {
+  const variants = WASM_VARIANTS.filter((v) => wasmSupport()[v]);
+  onEveryPath((p) => {
+    for (const variant of p === 'wasm' ? variants : (['auto'] as const)) {
+      setWasmVariant(variant);
+      try {
+        for (const c of fixtures.nonFiniteWeights) {
+          const what = `${p}${p === 'wasm' ? ` ${variant}` : ''} ${c.op} ${JSON.stringify(c.options)}`;
+          const x = tensor(c.input.map(decode), c.inputShape, { requiresGrad: true });
+          const w = tensor(c.weight.map(decode), c.weightShape);
+          const y = (lib[c.op as 'conv2d'] as (a: Tensor, b: Tensor, o: object) => Tensor)(x, w, c.options);
+          assert.deepEqual([...y.shape], c.outputShape, `${what} shape`);
+          if (c.op.startsWith('convTranspose')) sameAsPyTorch(y.data, c.output, `${what} output`, 1e-5);
+          else {
+            y.backward(lib.ones([...y.shape]));
+            sameAsPyTorch(x.grad!.data, c.gradInput, `${what} input gradient`, 1e-5);
+          }
+        }
+      } finally {
+        setWasmVariant('auto');
+      }
+    }
+  });
+});
+
+/**
+ * Element by element: NaN as NaN, a zero with its sign, other values within `tolerance` (relative
+ * beyond magnitude 1; 1e-6 unless told).
+ */
+function sameAsPyTorch(
+  got: ArrayLike<number>,
+  expected: readonly (number | string)[],
+  what: string,
+  tolerance = 1e-6,
+): void {
   assert.equal(got.length, expected.length, `${what}: length`);
   for (let i = 0; i < expected.length; i++) {
     const a = got[i]!;
     const b = decode(expected[i]!);
-    const ok = Number.isNaN(b) ? Number.isNaN(a) : Object.is(a, b) || (b !== 0 && Math.abs(a - b) < 1e-6);
+    const ok = Number.isNaN(b)
+      ? Number.isNaN(a)
+      : Object.is(a, b) || (b !== 0 && Math.abs(a - b) < tolerance * Math.max(1, Math.abs(b)));
     const show = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
     assert.ok(ok, `${what} element ${i}: ${show(a)} vs PyTorch ${show(b)}`);
   }

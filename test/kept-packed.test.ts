@@ -21,6 +21,9 @@ import {
   storageStats,
   tensor,
   DeconvError,
+  getKernelPath,
+  setKernelPath,
+  type KernelPath,
   type Tensor,
 } from '../src/index.js';
 import type { ConvGeometry } from '../src/geometry/conv.js';
@@ -323,4 +326,37 @@ test('no growth over 10⁴ calls with a kept weight, modified every 100 calls', 
   const y = convTranspose2d(x, w, W3);
   identical(y.data, convTranspose2d(x, tensor(w.data, w.shape), W3).data, 'still the current values');
   w.dispose();
+});
+
+/**
+ * A kept weight's finiteness is kept with its packings (kept.ts weightsFinite), so it must go with
+ * them: after an Inf is written and markModified() called, the sub-pixel call splits its borders
+ * off again and an Inf tap that meets the padding leaves those outputs finite, as the reference
+ * (and PyTorch's col2im) compute them.
+ */
+test('a kept weight made non-finite: the next call computes with exact borders', () => {
+  const run = (path: KernelPath, w: Tensor): Tensor => {
+    const saved = getKernelPath();
+    setKernelPath(path);
+    try {
+      return convTranspose2d(randn([1, 4, 6, 8], { seed: 41 }), w, { stride: 2, padding: 1 });
+    } finally {
+      setKernelPath(saved);
+    }
+  };
+  const w = randn([4, 3, 4, 4], { seed: 42 }).keepPacked();
+  assert.ok(Array.from(run('wasm', w).data).every(Number.isFinite), 'finite weights, finite output');
+  (w.data as Float32Array)[0] = Infinity;
+  w.markModified();
+  const y = run('wasm', w);
+  const ref = run('reference', tensor(Array.from(w.data), [...w.shape]));
+  assert.ok(
+    Array.from(ref.data).some((v) => v === Infinity),
+    'the Inf tap reaches some outputs',
+  );
+  assert.ok(!Array.from(ref.data).some(Number.isNaN), 'and makes no NaN in the reference');
+  for (let i = 0; i < ref.size; i++) {
+    const [a, b] = [y.data[i]!, ref.data[i]!];
+    assert.ok(a === b || Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b)), `element ${i}: ${a} vs ${b}`);
+  }
 });

@@ -55,3 +55,29 @@ export function keptBlock(e: WasmEngine, w: Float32Array, key: string, floats: n
     },
   };
 }
+
+const ALL_FINITE = 'allFinite';
+
+/**
+ * Whether every value of `w` is finite (no ±Inf, no NaN): scanned in place when `w` lives in
+ * `e`'s memory, else in JavaScript. For storage marked with keepPacked the answer is kept with its
+ * packed copies, and dropped with them whenever the values may change, so a marked weight is
+ * scanned once.
+ */
+export function weightsFinite(e: WasmEngine, w: Float32Array): boolean {
+  const marked = keepsPacked(w);
+  if (marked) {
+    const have = packedCopy(w, ALL_FINITE)?.allFinite;
+    if (have !== undefined) return have;
+  }
+  let finite: boolean;
+  if (e.owns(w)) finite = e.fns.allFinite(w.byteOffset, w.length) === 1;
+  else {
+    let s = 0;
+    for (let i = 0; i < w.length; i++) s += w[i]! - w[i]!;
+    finite = s === 0;
+  }
+  if (marked)
+    addPackedCopy(w, ALL_FINITE, { owner: e, at: 0, bytes: 0, ready: true, allFinite: finite, release() {} });
+  return finite;
+}

@@ -57,6 +57,8 @@ export interface KernelExports {
   pixelShuffle(record: number): void;
   probeCopy(record: number): void;
   probeFma(record: number): void;
+  /** 1 when the `count` floats at byte offset `src` are all finite, else 0 */
+  allFinite(src: number, count: number): number;
   heapBase(): number;
   blocking(i: number): number;
   variant(): number;

@@ -32,7 +32,7 @@ import {
   type ThreadScratch,
 } from './split.js';
 import { FN, parallel, type Job } from './threads.js';
-import { keptBlock } from './kept.js';
+import { keptBlock, weightsFinite } from './kept.js';
 
 const ONE: Triple = [1, 1, 1];
 
@@ -124,15 +124,19 @@ function classes1(ps: Phase1[]): Phase1[][] {
 }
 
 /**
- * Whether the phases skip the padding taps (phases1's `exact`): when the classes of the plain split
- * run as transposed GEMMs (large strides, few positions per class: W3's 7 × 7 positions lose
+ * Whether the phases skip the padding taps (phases1's `exact`). Always when a weight is not finite:
+ * the plain split multiplies the zero padding of y by every tap, and 0 · Inf is NaN where PyTorch
+ * (whose col2im only ever multiplies real inputs) gives a number. With finite weights those products
+ * are +0 and change no sum, so the split is a matter of speed: exact when the classes of the plain
+ * split run as transposed GEMMs (large strides, few positions per class: W3's 7 × 7 positions lose
  * 1 − (13/14)² = 14 % of their multiply-adds to padding, and the four classes become one interior
  * GEMM of 36 positions and border GEMMs with only their real taps). With the (c, phase) rows of
  * small strides the positions are the GEMM's columns, whose border runs would break the in-place B
  * (im2colKind) for a few per cent of multiply-adds.
  */
-function exactBorders(e: WasmEngine, plain: Phase1[][][]): boolean {
+function exactBorders(e: WasmEngine, plain: Phase1[][][], finite: boolean): boolean {
   if (wasmConvTuning.exactBorders !== 'auto') return wasmConvTuning.exactBorders;
+  if (!finite) return true;
   return wasmConvTuning.transposedSubpixel && plain[2]!.every((c) => c.length % e.NR === 0);
 }
 
@@ -353,10 +357,10 @@ interface CallPlan {
 const callPlans = new Map<string, CallPlan>();
 const CALL_PLANS = 64;
 
-function callPlan(e: WasmEngine, m: ConvPlan): CallPlan {
+function callPlan(e: WasmEngine, m: ConvPlan, finite: boolean): CallPlan {
   const { groups, xChannelsPerGroup: cx, yChannelsPerGroup: cy } = m;
   const t = wasmConvTuning;
-  const id = `${e.NR} ${t.transposedSubpixel} ${t.exactBorders} ${groups} ${cx} ${cy} ${m.xSize} ${m.ySize} ${m.kernelSize} ${m.stride} ${m.padBegin}`;
+  const id = `${e.NR} ${t.transposedSubpixel} ${t.exactBorders} ${finite} ${groups} ${cx} ${cy} ${m.xSize} ${m.ySize} ${m.kernelSize} ${m.stride} ${m.padBegin}`;
   const have = callPlans.get(id);
   if (have) return have;
   const split = (exact: boolean): Phase1[][][] =>
@@ -364,7 +368,7 @@ function callPlan(e: WasmEngine, m: ConvPlan): CallPlan {
       classes1(phases1(m.xSize[d]!, m.ySize[d]!, m.kernelSize[d]!, m.stride[d]!, m.padBegin[d]!, exact)),
     );
   const plain = split(false);
-  const per = exactBorders(e, plain) ? split(true) : plain;
+  const per = exactBorders(e, plain, finite) ? split(true) : plain;
   // Each class's GEMM: rows (c, phase) or, transposed, columns; the weights packed per class and
   // group as A (packASubpixel) or, transposed, as B whole (packB) when they are kept between calls.
   const plans: ClassPlan[] = [];
@@ -396,7 +400,7 @@ export function convScatterSubpixelWasm(
 ): void {
   const m = convPlan(g);
   const { batch, groups, xChannelsPerGroup: cx, yChannelsPerGroup: cy, xPlane } = m;
-  const { per, plans, key } = callPlan(e, m);
+  const { per, plans, key } = callPlan(e, m, weightsFinite(e, w));
   const packedFloats = (c: ClassPlan): number =>
     c.transposed ? Math.ceil(c.M / e.NR) * e.NR * c.Kc : Math.ceil(c.M / e.MR) * e.MR * c.Kc;
   const kept = keptBlock(e, w, key, groups * plans.reduce((a, c) => a + packedFloats(c), 0));
