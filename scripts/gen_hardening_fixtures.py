@@ -171,6 +171,12 @@ for op, xs, ws, spots, opts, kw in [
      dict(stride=2, padding=1)),
     ('convTranspose3d', (1, 2, 3, 4, 8), (2, 2, 4, 4, 4), [((0, 1, 0, 0, 0), float('inf'))],
      {'stride': 2, 'padding': 1}, dict(stride=2, padding=1)),
+    # outputs that only outputPadding reaches (no tap meets y: bias alone in PyTorch), on the
+    # sub-pixel GEMM with the (c, phase) rows and, strides 8 (FCN-like), with transposed GEMMs
+    ('convTranspose2d', (1, 2, 5, 8), (2, 3, 2, 2), [((0, 0, 0, 0), float('inf')), ((1, 2, 1, 1), -float('inf'))],
+     {'stride': 2, 'outputPadding': 1}, dict(stride=2, output_padding=1)),
+    ('convTranspose2d', (1, 2, 3, 3), (2, 3, 16, 16), [((0, 0, 0, 0), float('inf')), ((1, 1, 15, 15), float('nan'))],
+     {'stride': 8, 'padding': 4, 'outputPadding': 7}, dict(stride=8, padding=4, output_padding=7)),
     ('conv2d', (1, 2, 8, 16), (3, 2, 4, 4), [((0, 0, 0, 0), float('inf')), ((2, 1, 3, 3), -float('inf'))],
      {'stride': 2, 'padding': 1}, dict(stride=2, padding=1)),
     ('conv2d', (1, 2, 5, 8), (3, 2, 3, 3), [((1, 0, 0, 0), float('inf'))], {'padding': 1}, dict(padding=1)),

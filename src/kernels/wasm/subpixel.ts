@@ -65,7 +65,8 @@ interface Phase1 {
  * r + ja·s, taps jb − ja, first position m − ja (then y[m − j] = y[(m − ja) − (j − ja)]), the
  * same outputs. No GEMM then multiplies a padding zero, and runs with equal geometry across
  * residues (the interiors) form one class. A run without any real tap (outputs that only
- * outputPadding reaches) keeps every tap, on the zero-padded copy of y.
+ * outputPadding reaches) has no taps: its GEMM has K = 0 and writes the bias (or zero), as PyTorch
+ * gives there whatever the weights hold.
  */
 function phases1(X: number, Y: number, K: number, s: number, p: number, exact: boolean): Phase1[] {
   const out: Phase1[] = [];
@@ -81,7 +82,7 @@ function phases1(X: number, Y: number, K: number, s: number, p: number, exact: b
     const range = (m: number): [number, number] => {
       const ja = Math.max(0, m - Y + 1);
       const jb = Math.min(taps, m + 1);
-      return ja < jb ? [ja, jb] : [0, taps];
+      return ja < jb ? [ja, jb] : [0, 0];
     };
     for (let a = m0; a <= m1;) {
       const [ja, jb] = range(a);
