@@ -125,20 +125,26 @@ function classes1(ps: Phase1[]): Phase1[][] {
 }
 
 /**
- * Whether the phases skip the padding taps (phases1's `exact`). Always when a weight is not finite:
- * the plain split multiplies the zero padding of y by every tap, and 0 · Inf is NaN where PyTorch
- * (whose col2im only ever multiplies real inputs) gives a number. With finite weights those products
- * are +0 and change no sum, so the split is a matter of speed: exact when the classes of the plain
- * split run as transposed GEMMs (large strides, few positions per class: W3's 7 × 7 positions lose
- * 1 − (13/14)² = 14 % of their multiply-adds to padding, and the four classes become one interior
- * GEMM of 36 positions and border GEMMs with only their real taps). With the (c, phase) rows of
- * small strides the positions are the GEMM's columns, whose border runs would break the in-place B
- * (im2colKind) for a few per cent of multiply-adds.
+ * In which dimensions (z, y, x) the phases skip the padding taps (phases1's `exact`). In every one
+ * when a weight is not finite: the plain split multiplies the zero padding of y by every tap, and
+ * 0 · Inf is NaN where PyTorch (whose col2im only ever multiplies real inputs) gives a number. With
+ * finite weights those products are +0 and change no sum, so the split is a matter of speed:
+ * - in every dimension when the classes of the plain split run as transposed GEMMs (large strides,
+ *   few positions per class: W3's 7 × 7 positions lose 1 − (13/14)² = 14 % of their multiply-adds
+ *   to padding, and the four classes become one interior GEMM of 36 positions and border GEMMs
+ *   with only their real taps);
+ * - with the (c, phase) rows of small strides the positions are the GEMM's columns: split along z
+ *   and y only, when the rows along x are whole micro-panels, so that every GEMM still reads B in
+ *   place (im2colKind) and a border is whole rows (W1 and W7: 1/32 of the multiply-adds, and 2–5 %
+ *   of the time, bench/RESULTS.md); a split along x would break rows into runs of other lengths.
  */
-function exactBorders(e: WasmEngine, plain: Phase1[][][], finite: boolean): boolean {
-  if (wasmConvTuning.exactBorders !== 'auto') return wasmConvTuning.exactBorders;
-  if (!finite) return true;
-  return wasmConvTuning.transposedSubpixel && plain[2]!.every((c) => c.length % e.NR === 0);
+function exactBorders(e: WasmEngine, plain: Phase1[][][], finite: boolean): readonly boolean[] {
+  const all = (v: boolean): boolean[] => [v, v, v];
+  if (wasmConvTuning.exactBorders !== 'auto') return all(wasmConvTuning.exactBorders);
+  if (!finite) return all(true);
+  if (wasmConvTuning.transposedSubpixel && plain[2]!.every((c) => c.length % e.NR === 0)) return all(true);
+  const wholeRows = plain[2]!.every((c) => c[0]!.q % e.NR === 0);
+  return [wholeRows, wholeRows, false];
 }
 
 /** Columns (batch elements × positions) of one sub-pixel class GEMM. */
@@ -364,12 +370,13 @@ function callPlan(e: WasmEngine, m: ConvPlan, finite: boolean): CallPlan {
   const id = `${e.NR} ${t.transposedSubpixel} ${t.exactBorders} ${finite} ${groups} ${cx} ${cy} ${m.xSize} ${m.ySize} ${m.kernelSize} ${m.stride} ${m.padBegin}`;
   const have = callPlans.get(id);
   if (have) return have;
-  const split = (exact: boolean): Phase1[][][] =>
+  const split = (exact: readonly boolean[]): Phase1[][][] =>
     [0, 1, 2].map((d) =>
-      classes1(phases1(m.xSize[d]!, m.ySize[d]!, m.kernelSize[d]!, m.stride[d]!, m.padBegin[d]!, exact)),
+      classes1(phases1(m.xSize[d]!, m.ySize[d]!, m.kernelSize[d]!, m.stride[d]!, m.padBegin[d]!, exact[d]!)),
     );
-  const plain = split(false);
-  const per = exactBorders(e, plain, finite) ? split(true) : plain;
+  const plain = split([false, false, false]);
+  const exact = exactBorders(e, plain, finite);
+  const per = exact.some((v) => v) ? split(exact) : plain;
   // Each class's GEMM: rows (c, phase) or, transposed, columns; the weights packed per class and
   // group as A (packASubpixel) or, transposed, as B whole (packB) when they are kept between calls.
   const plans: ClassPlan[] = [];
