@@ -55,6 +55,10 @@ import {
   GEMM_C_POSITIONS,
   GEMM_C_ROW_LENGTH,
   GEMM_C_KIND_PHASES2X2,
+  GEMM_C_KIND_SCATTERED,
+  GEMM_C_ROW_OFFSETS,
+  GEMM_C_PANELS,
+  GEMM_MODE_SET,
 } from './params';
 import { packBIm2col, directRows, directColumn } from './im2col';
 import { packBWeights } from './subpixel';
@@ -396,6 +400,73 @@ function storePhases2x2(t: usize, dst: usize, rowB: usize): void {
 }
 
 /**
+ * The tiles of rows [ic, mEnd) of one NR-column panel of a GEMM_C_KIND_SCATTERED GEMM (params.ts):
+ * each computed into `tile` (from zero in the first K block, else from its stored values) and
+ * stored row by row at dst + its row offset; after the last K block with bias[0] added when
+ * bias ≠ 0. Rows past mEnd of the last tile are computed (A's packing is zero there), not stored.
+ */
+function scatterTiles(
+  kc: i32,
+  kb: i32,
+  K: i32,
+  aBlock: usize,
+  bPanel: usize,
+  rows: usize,
+  ic: i32,
+  mEnd: i32,
+  dst: usize,
+  rowOffsets: usize,
+  tile: usize,
+  bias: usize,
+): void {
+  const last = kb + kc >= K;
+  const bv: f32 = bias && last ? load<f32>(bias) : 0;
+  for (let ir = ic; ir < mEnd; ir += MR) {
+    const mr = min(MR, mEnd - ir);
+    const ro = rowOffsets + ((<usize>ir) << 2);
+    if (kb > 0) {
+      for (let r = 0; r < MR; r++) {
+        const t = tile + <usize>(r * NR * 4);
+        if (r < mr) {
+          const d = dst + <usize>load<i32>(ro + ((<usize>r) << 2));
+          if (ASC_FEATURE_SIMD) {
+            v128.store(t, v128.load(d));
+            v128.store(t, v128.load(d, 16), 16);
+          } else
+            for (let j = 0; j < NR; j++) store<f32>(t + ((<usize>j) << 2), load<f32>(d + ((<usize>j) << 2)));
+        } else if (ASC_FEATURE_SIMD) {
+          v128.store(t, f32x4.splat(0));
+          v128.store(t, f32x4.splat(0), 16);
+        } else for (let j = 0; j < NR; j++) store<f32>(t + ((<usize>j) << 2), 0);
+      }
+    }
+    micro(
+      kc,
+      aBlock + ((<usize>ir * <usize>kc) << 2),
+      bPanel,
+      rows,
+      tile,
+      <usize>(NR * 4),
+      kb > 0 ? GEMM_MODE_ADD : GEMM_MODE_SET,
+      0,
+    );
+    for (let r = 0; r < mr; r++) {
+      const t = tile + <usize>(r * NR * 4);
+      const d = dst + <usize>load<i32>(ro + ((<usize>r) << 2));
+      if (ASC_FEATURE_SIMD) {
+        const b4 = f32x4.splat(bv);
+        v128.store(d, bias && last ? f32x4.add(v128.load(t), b4) : v128.load(t));
+        v128.store(d, bias && last ? f32x4.add(v128.load(t, 16), b4) : v128.load(t, 16), 16);
+      } else
+        for (let j = 0; j < NR; j++) {
+          const v = load<f32>(t + ((<usize>j) << 2));
+          store<f32>(d + ((<usize>j) << 2), bias && last ? v + bv : v);
+        }
+    }
+  }
+}
+
+/**
  * Packs the whole of A (M × K, element (m, k) at src + 4·(m·rs + k·cs)) for gemm: for each K block
  * (length kcOf(K)), MR-row panels, k-major inside a panel; rows past M are zero.
  */
@@ -545,6 +616,10 @@ export function gemm(p: usize): void {
   const cQ = field(p, GEMM_C_POSITIONS);
   const cQx = field(p, GEMM_C_ROW_LENGTH);
   const cRowB = (<usize>cQx) << 3; // bytes per x row: 2 · qx floats
+  // scattered: tiles computed into `tile`, rows and panels stored at their table offsets
+  const scattered = field(p, GEMM_C_KIND) == GEMM_C_KIND_SCATTERED;
+  const cRowOffsets = <usize>field(p, GEMM_C_ROW_OFFSETS);
+  const cPanels = <usize>field(p, GEMM_C_PANELS);
   for (let jc = n0; jc < n1; jc += NC) {
     const nc = min(NC, n1 - jc);
     // K = 0 still runs one (empty) block so that C is written: zero or bias.
@@ -566,6 +641,24 @@ export function gemm(p: usize): void {
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bPanel = rows ? directColumn(B, j0 + jc + jr) : bBlock + ((<usize>jr * <usize>kc) << 2);
+          if (scattered) {
+            const pe = cPanels + ((<usize>((jc + jr) / NR)) << 3);
+            scatterTiles(
+              kc,
+              kb,
+              K,
+              aBlock,
+              bPanel,
+              rows,
+              ic,
+              mEnd,
+              C + <usize>load<i32>(pe),
+              cRowOffsets,
+              tile,
+              bias ? bias + ((<usize>load<i32>(pe, 4)) << 2) : 0,
+            );
+            continue;
+          }
           if (phases) {
             // x position of column jc + jr: batch element, row qy and column qx of the class
             const j = jc + jr;

@@ -8,8 +8,7 @@
  */
 export { gemm, packA, packB, kcOf } from './gemm';
 export { im2col, col2im, padCopy } from './im2col';
-export { packASubpixel, phaseStore, phaseStoreT } from './subpixel';
-export { gemmPhaseStoreT } from './phasejob';
+export { packASubpixel, phaseStore } from './subpixel';
 export { resample, maxUnpool, maxUnpoolBackward, pixelShuffle } from './resample';
 export { probeCopy, probeFma } from './probe';
 export { allFinite } from './scan';

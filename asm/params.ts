@@ -30,7 +30,9 @@ export const GEMM_C_KIND: i32 = 23;
 export const GEMM_C_BATCH_STRIDE: i32 = 24;
 export const GEMM_C_POSITIONS: i32 = 25;
 export const GEMM_C_ROW_LENGTH: i32 = 26;
-export const GEMM_FIELDS: i32 = 27;
+export const GEMM_C_ROW_OFFSETS: i32 = 27;
+export const GEMM_C_PANELS: i32 = 28;
+export const GEMM_FIELDS: i32 = 29;
 
 /** SLICE: im2col / col2im slice: an x region and the conv that reads it. */
 export const SLICE_CHANNELS: i32 = 0;
@@ -76,8 +78,7 @@ export const PHASE_DST: i32 = 18;
 export const PHASE_CHANNEL_STRIDE: i32 = 19;
 export const PHASE_BATCH_STRIDE: i32 = 20;
 export const PHASE_BATCH_COUNT: i32 = 21;
-export const PHASE_BIAS: i32 = 22;
-export const PHASE_FIELDS: i32 = 23;
+export const PHASE_FIELDS: i32 = 22;
 
 /** PAD: zero-padded plane copy. */
 export const PAD_SRC: i32 = 0;
@@ -148,6 +149,7 @@ export const GEMM_B_KIND_PACKED: i32 = 4;
 
 export const GEMM_C_KIND_PLAIN: i32 = 0;
 export const GEMM_C_KIND_PHASES2X2: i32 = 1;
+export const GEMM_C_KIND_SCATTERED: i32 = 2;
 
 export const RESAMPLE_KIND_SEPARABLE: i32 = 0;
 export const RESAMPLE_KIND_GATHER: i32 = 1;

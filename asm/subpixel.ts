@@ -16,8 +16,8 @@
  * thin GEMM. There the GEMM runs transposed, Cᵀ[(b, q)][(c, phase)] = im2col(y)ᵀ · Wᵀ, with the
  * weights as B (gemm's B kind 3): eight neighbouring phases of one channel are eight adjacent
  * floats of w at every tap, so a B panel row is two f32x4 copies (packBWeights; reading them in
- * place instead measured 15% slower), and each output row's run of residues is one contiguous copy
- * (phaseStoreT).
+ * place instead measured 15% slower), and the GEMM stores each tile row, a run of eight residues
+ * of one output row, straight into x (GEMM_C_KIND_SCATTERED in gemm.ts).
  */
 import {
   WPACK_WEIGHTS,
@@ -44,7 +44,6 @@ import {
   PHASE_CHANNEL_STRIDE,
   PHASE_BATCH_STRIDE,
   PHASE_BATCH_COUNT,
-  PHASE_BIAS,
 } from './params';
 import { MR, NR, kcOf } from './blocking';
 
@@ -356,68 +355,6 @@ export function weightColumn(p: usize, j: i32): usize {
   const nph = f(p, WPACK_PHASE_COUNT) * f(p, WPACK_PHASE_COUNT + 1) * f(p, WPACK_PHASE_COUNT + 2);
   const c = j / nph;
   return <usize>f(p, WPACK_WEIGHTS) + ((<usize>(c * kVol + phaseTap0(p, j - c * nph))) << 2);
-}
-
-/**
- * The transposed GEMM result of one class, Cᵀ (rows (b, qz, qy, qx), columns (c, phase), row
- * stride PHASE_SRC_STRIDE) plus the bias, to x (record H_*): per output row, the class's nx adjacent residues
- * are one contiguous run.
- */
-export function phaseStoreT(p: usize): void {
-  const cx = f(p, PHASE_CHANNELS);
-  const src = <usize>f(p, PHASE_SRC);
-  const ld = f(p, PHASE_SRC_STRIDE);
-  const Q0 = f(p, PHASE_POSITIONS),
-    Q1 = f(p, PHASE_POSITIONS + 1),
-    Q2 = f(p, PHASE_POSITIONS + 2);
-  const X1 = f(p, PHASE_X_SIZE + 1),
-    X2 = f(p, PHASE_X_SIZE + 2);
-  const i0 = f(p, PHASE_FIRST_OUTPUT),
-    i1 = f(p, PHASE_FIRST_OUTPUT + 1),
-    i2 = f(p, PHASE_FIRST_OUTPUT + 2);
-  const s0 = f(p, PHASE_STRIDE),
-    s1 = f(p, PHASE_STRIDE + 1),
-    s2 = f(p, PHASE_STRIDE + 2);
-  const nz = f(p, PHASE_PHASE_COUNT),
-    ny = f(p, PHASE_PHASE_COUNT + 1),
-    nx = f(p, PHASE_PHASE_COUNT + 2);
-  const dst = <usize>f(p, PHASE_DST);
-  const cs = f(p, PHASE_CHANNEL_STRIDE);
-  const bs = f(p, PHASE_BATCH_STRIDE);
-  const nb = f(p, PHASE_BATCH_COUNT);
-  const bias = <usize>f(p, PHASE_BIAS);
-  const nph = nz * ny * nx;
-  const qVol = Q0 * Q1 * Q2;
-  const ldB = (<usize>ld) << 2;
-  const sxB = (<usize>s2) << 2;
-  // x in address order (rows of x, then the class's runs along each row); Cᵀ read by columns
-  for (let b = 0; b < nb; b++)
-    for (let c = 0; c < cx; c++) {
-      const bv: f32 = bias ? load<f32>(bias + ((<usize>c) << 2)) : 0;
-      for (let iz = 0; iz < nz; iz++)
-        for (let qz = 0; qz < Q0; qz++)
-          for (let iy = 0; iy < ny; iy++)
-            for (let qy = 0; qy < Q1; qy++) {
-              const xz = i0 + iz + qz * s0;
-              const xy = i1 + iy + qy * s1;
-              let d = dst + ((<usize>(b * bs + c * cs + (xz * X1 + xy) * X2 + i2)) << 2);
-              let s =
-                src +
-                <usize>(b * qVol + (qz * Q1 + qy) * Q2) * ldB +
-                ((<usize>(c * nph + (iz * ny + iy) * nx)) << 2);
-              for (let qx = 0; qx < Q2; qx++, d += sxB, s += ldB) {
-                let i = 0;
-                if (ASC_FEATURE_SIMD) {
-                  const bvv = f32x4.splat(bv);
-                  for (; i + 4 <= nx; i += 4) {
-                    const o = (<usize>i) << 2;
-                    v128.store(d + o, f32x4.add(v128.load(s + o), bvv));
-                  }
-                }
-                for (; i < nx; i++) store<f32>(d + ((<usize>i) << 2), load<f32>(s + ((<usize>i) << 2)) + bv);
-              }
-            }
-    }
 }
 
 /** Packs the class's weights as the GEMM's B (see weightRows): NR adjacent phases per panel row. */

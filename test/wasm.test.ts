@@ -318,6 +318,24 @@ const CASES: [string, Case][] = [
     { transposed: true, batch: 3, cin: 7, cout: 9, groups: 1, size: [5], kernel: [16], stride: 8 },
   ],
   [
+    'convT1d k16 s8, 150 channels (transposed GEMM over two K blocks, stored into x in place)',
+    { transposed: true, batch: 2, cin: 150, cout: 3, groups: 1, size: [4], kernel: [16], stride: 8 },
+  ],
+  [
+    'convT3d k(3,2,16) s(2,1,8) p(1,0,4), groups 3 (3-D transposed classes)',
+    {
+      transposed: true,
+      batch: 2,
+      cin: 6,
+      cout: 3,
+      groups: 3,
+      size: [3, 2, 4],
+      kernel: [3, 2, 16],
+      stride: [2, 1, 8],
+      padding: [1, 0, 4],
+    },
+  ],
+  [
     'convT2d FCN-like k16 s8 p4, 7×7',
     {
       transposed: true,

@@ -94,9 +94,10 @@ export const GEMM = layout('GEMM', 'C[M×N] (mode) A[M×K] · B[K×N], A pre-pac
   /** i32 scratch of blocking(5) entries (im2col / weight row tables), one per concurrent call */
   scratch: 1,
   /**
-   * How C is laid out: GEMM_C_KIND.plain (row r, column j at c + 4·(r·cRowStride + j)) or
+   * How C is laid out: GEMM_C_KIND.plain (row r, column j at c + 4·(r·cRowStride + j)),
    * GEMM_C_KIND.phases2x2 (see there), which needs one K block (k ≤ blocking(2)), MR = 4, rows a
-   * multiple of 4 and cRowLength a multiple of NR
+   * multiple of 4 and cRowLength a multiple of NR, or GEMM_C_KIND.scattered (see there), which
+   * needs mode set and n a multiple of NR
    */
   cKind: 1,
   /** phases2x2: floats from one batch element's x to the next's */
@@ -105,6 +106,10 @@ export const GEMM = layout('GEMM', 'C[M×N] (mode) A[M×K] · B[K×N], A pre-pac
   cPositions: 1,
   /** phases2x2: positions per row (qx); x rows are 2 · qx long */
   cRowLength: 1,
+  /** scattered: m i32, row r's byte offset from c */
+  cRowOffsets: 1,
+  /** scattered: two i32 per NR columns, the panel's byte offset from c and its bias index */
+  cPanels: 1,
 });
 
 /**
@@ -113,8 +118,14 @@ export const GEMM = layout('GEMM', 'C[M×N] (mode) A[M×K] · B[K×N], A pre-pac
  * row r = 4·c + 2·py + px, column j = b·cPositions + qy·cRowLength + qx goes to
  * x[b, c, 2·qy + py, 2·qx + px] at c + 4·(b·cBatchStride + c·cRowStride + (2·qy + py)·2·cRowLength
  * + 2·qx + px), so no C matrix is written and read back by phaseStore.
+ *
+ * scattered: element (r, j) at c + cRowOffsets[r] + cPanels[2·⌊j / NR⌋] + 4·(j mod NR) (bytes),
+ * each NR-column panel contiguous, plus (when bias ≠ 0) bias[cPanels[2·⌊j / NR⌋ + 1]] added after
+ * the last K block: a transposed sub-pixel class (rows positions, columns (c, phase) with runs of
+ * NR adjacent phases along x) stored straight into x. The mapping must be one to one; K blocks
+ * after the first accumulate in place.
  */
-export const GEMM_C_KIND = { plain: 0, phases2x2: 1 } as const;
+export const GEMM_C_KIND = { plain: 0, phases2x2: 1, scattered: 2 } as const;
 
 /** GEMM modes (GEMM.mode): C = A·B, C += A·B, C = A·B + bias[row]. */
 export const GEMM_MODE = { set: 0, add: 1, bias: 2 } as const;
@@ -179,7 +190,7 @@ export const WPACK = layout('WPACK', 'sub-pixel weight packing of one phase clas
 });
 
 /**
- * Phase store (phaseStore / phaseStoreT): the GEMM result at `src` (row stride `srcStride` floats)
+ * Phase store (phaseStore): the GEMM result at `src` (row stride `srcStride` floats)
  * to x[b, c, firstOutput + i + q·stride] per dimension, x at `dst` with channel / batch strides.
  */
 export const PHASE = layout('PHASE', 'sub-pixel phase store of one phase class.', {
@@ -197,8 +208,6 @@ export const PHASE = layout('PHASE', 'sub-pixel phase store of one phase class.'
   channelStride: 1,
   batchStride: 1,
   batchCount: 1,
-  /** phaseStoreT only: bias per channel (0: none) */
-  bias: 1,
 });
 
 /**

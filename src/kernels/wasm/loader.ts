@@ -49,8 +49,6 @@ export interface KernelExports {
   padCopy(record: number): void;
   packASubpixel(record: number): void;
   phaseStore(record: number): void;
-  phaseStoreT(record: number): void;
-  gemmPhaseStoreT(record: number): void;
   resample(record: number): void;
   maxUnpool(record: number): void;
   maxUnpoolBackward(record: number): void;

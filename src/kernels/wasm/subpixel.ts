@@ -25,9 +25,7 @@ import {
   packThreads,
   part,
   runByUnits,
-  runs,
   threadScratch,
-  threadTuning,
   unitJobs,
   type ThreadScratch,
 } from './split.js';
@@ -191,14 +189,12 @@ function packWholeB(e: WasmEngine, rec: number, n: number, k: number, dst: numbe
 }
 
 /**
- * The jobs of phaseStore / phaseStoreT (`fn`) of the store record at `hs`, split by x channels for
- * `threads` threads: channel c's part of the GEMM result starts `c · nph · step` floats in
- * (phaseStore: rows (c, phase), step = the row stride; phaseStoreT: columns (c, phase), step 1),
- * its x plane c · channelStride in.
+ * The phaseStore jobs of the store record at `hs`, split by x channels for `threads` threads:
+ * channel c's rows (c, phase) of the GEMM result start `c · nph · step` floats in (step: the row
+ * stride), its x plane c · channelStride in.
  */
 function storeJobs(
   e: WasmEngine,
-  fn: number,
   hs: number,
   channels: number,
   nph: number,
@@ -209,16 +205,14 @@ function storeJobs(
   const src = e.read(hs, PHASE, 'src');
   const dst = e.read(hs, PHASE, 'dst');
   const cs = e.read(hs, PHASE, 'channelStride');
-  const bias = e.read(hs, PHASE, 'bias');
-  if (threads <= 1) return [[fn, hs]];
+  if (threads <= 1) return [[FN.phaseStore, hs]];
   return unitJobs(e, channels, bytes, threads, (c0, n) =>
     e.copyRecord(hs, PHASE, {
       channels: n,
       src: src + 4 * c0 * nph * step,
       dst: dst + 4 * c0 * cs,
-      bias: bias ? bias + 4 * c0 : 0,
     }),
-  ).map((q) => [fn, q.rec] as const);
+  ).map((q) => [FN.phaseStore, q.rec] as const);
 }
 
 /**
@@ -234,88 +228,32 @@ interface WaveGemm {
   plan: ClassPlan;
   work: number;
   storeBytes: number;
-  /** the GEMM writes x itself (GEMM_C_KIND.phases2x2): no store step */
+  /** the GEMM writes x itself (GEMM_C_KIND.phases2x2 or scattered): no store step */
   stored: boolean;
-}
-
-/** Floats of a transposed class's result one fused job computes and stores (they stay in L2). */
-const FUSED_FLOATS = 1 << 16;
-
-/**
- * The jobs of a transposed class GEMM fused with its store (gemmPhaseStoreT): runs of whole x
- * channels (columns (c, phase)), shrinking for the threads and each at most FUSED_FLOATS of the
- * result. Each job has a record per thread: the GEMM record (that thread's scratch, the run's
- * columns) and then the PHASE record of the run's channels.
- */
-function fusedJobs(e: WasmEngine, u: WaveGemm, per: readonly ThreadScratch[]): Job[] {
-  const { nph } = u.plan;
-  const rows = e.read(u.rec, GEMM, 'm');
-  const K = e.read(u.rec, GEMM, 'k');
-  const cx = e.read(u.hs, PHASE, 'channels');
-  const src = e.read(u.hs, PHASE, 'src');
-  const dst = e.read(u.hs, PHASE, 'dst');
-  const cs = e.read(u.hs, PHASE, 'channelStride');
-  const bias = e.read(u.hs, PHASE, 'bias');
-  const perChannel = rows * nph;
-  const cap = Math.max(1, Math.floor(FUSED_FLOATS / perChannel));
-  const starts = runs(cx, per.length, threadTuning.minJobMacs / (perChannel * Math.max(K, 1)));
-  const cuts: number[] = [];
-  for (let i = 0; i + 1 < starts.length; i++)
-    for (let c = starts[i]!; c < starts[i + 1]!; c += cap) cuts.push(c);
-  cuts.push(cx);
-  const size = GEMM.size + PHASE.size;
-  const jobs: Job[] = [];
-  for (let i = 0; i + 1 < cuts.length; i++) {
-    const c0 = cuts[i]!;
-    const n = cuts[i + 1]! - c0;
-    const base = e.alloc(size * per.length);
-    per.forEach((t, k) => {
-      const r = base + 4 * k * size;
-      e.i32.copyWithin(r >> 2, u.rec >> 2, (u.rec >> 2) + GEMM.size);
-      e.write(r, GEMM, {
-        columnBegin: c0 * nph,
-        columnEnd: (c0 + n) * nph,
-        bPack: t.bPack,
-        tile: t.tile,
-        scratch: t.scratch,
-      });
-      const h = r + 4 * GEMM.size;
-      e.i32.copyWithin(h >> 2, u.hs >> 2, (u.hs >> 2) + PHASE.size);
-      e.write(h, PHASE, {
-        channels: n,
-        src: src + 4 * c0 * nph,
-        dst: dst + 4 * c0 * cs,
-        bias: bias ? bias + 4 * c0 : 0,
-      });
-    });
-    jobs.push([FN.gemmPhaseStoreT, base, 4 * size]);
-  }
-  return jobs;
 }
 
 /**
  * Runs a wave of independent sub-pixel GEMMs in one parallel step (all their runs, largest GEMM
- * first, so the step ends on short runs of the small border GEMMs); a transposed class's runs
- * store their own result (fusedJobs), the others' stores follow in a second step. One or two
- * waits for the whole wave instead of two per class, and a class too small to split on its own
- * still runs beside the others.
+ * first, so the step ends on short runs of the small border GEMMs); the stores of the GEMMs that
+ * do not store x themselves follow in a second step. One or two waits for the whole wave instead
+ * of two per class, and a class too small to split on its own still runs beside the others.
  */
 function runWave(e: WasmEngine, wave: readonly WaveGemm[], per: readonly ThreadScratch[]): void {
   const top = e.alloc(0);
   const order = [...wave].sort((a, b) => b.work - a.work);
   parallel(
     e,
-    order.flatMap((u) => (u.plan.transposed ? fusedJobs(e, u, per) : gemmJobs(e, u.rec, per))),
+    order.flatMap((u) => gemmJobs(e, u.rec, per)),
     per.length,
   );
-  const rest = order.filter((u) => !u.plan.transposed && !u.stored);
+  const rest = order.filter((u) => !u.stored);
   const bytes = rest.reduce((a, u) => a + u.storeBytes, 0);
   const threads = memoryThreads(e, Infinity, bytes);
   const stores: Job[] = [];
   for (const u of rest) {
     const cx = e.read(u.hs, PHASE, 'channels');
     const step = e.read(u.hs, PHASE, 'srcStride');
-    stores.push(...storeJobs(e, FN.phaseStore, u.hs, cx, u.plan.nph, step, u.storeBytes, threads));
+    stores.push(...storeJobs(e, u.hs, cx, u.plan.nph, step, u.storeBytes, threads));
   }
   parallel(e, stores, threads);
   e.release(top);
@@ -389,6 +327,46 @@ function callPlan(e: WasmEngine, m: ConvPlan, finite: boolean): CallPlan {
   if (callPlans.size >= CALL_PLANS) callPlans.delete(callPlans.keys().next().value!);
   callPlans.set(id, plan);
   return plan;
+}
+
+/**
+ * The row table of a transposed class's GEMM_C_KIND.scattered store: row (b, qz, qy, qx) of Cᵀ
+ * is position q of every phase, at byte offset 4·(b·batchStride + Σ_d q_d·stride_d·(x's stride
+ * along d)) from the class's x (the phase's own offset is in its panel, scatteredPanels).
+ */
+function scatteredRows(e: WasmEngine, m: ConvPlan, q: Triple, nb: number, batchStride: number): number {
+  const p = e.alloc(nb * volume(q));
+  const [, X1, X2] = m.xSize;
+  const [s0, s1, s2] = m.stride;
+  const i32 = e.i32;
+  let r = p >> 2;
+  for (let b = 0; b < nb; b++)
+    for (let qz = 0; qz < q[0]; qz++)
+      for (let qy = 0; qy < q[1]; qy++)
+        for (let qx = 0; qx < q[2]; qx++)
+          i32[r++] = 4 * (b * batchStride + (qz * s0 * X1 + qy * s1) * X2 + qx * s2);
+  return p;
+}
+
+/**
+ * The panel table of a transposed class's GEMM_C_KIND.scattered store: columns (c, pz, py, px) in
+ * runs of NR adjacent phases along x (phaseCount[2] is a multiple of NR), each run NR adjacent
+ * outputs of one x row: its byte offset 4·(c·plane + output offset of phase (pz, py, px)) and its
+ * bias index c.
+ */
+function scatteredPanels(e: WasmEngine, m: ConvPlan, n: Triple, first: Triple, cx: number): number {
+  const p = e.alloc((2 * cx * volume(n)) / e.NR);
+  const [, X1, X2] = m.xSize;
+  const i32 = e.i32;
+  let r = p >> 2;
+  for (let c = 0; c < cx; c++)
+    for (let iz = 0; iz < n[0]; iz++)
+      for (let iy = 0; iy < n[1]; iy++)
+        for (let ix = 0; ix < n[2]; ix += e.NR) {
+          i32[r++] = 4 * (c * m.xPlane + ((first[0] + iz) * X1 + first[1] + iy) * X2 + first[2] + ix);
+          i32[r++] = c;
+        }
+  return p;
 }
 
 /**
@@ -514,9 +492,9 @@ export function convScatterSubpixelWasm(
       for (let b0 = 0; b0 < batch; b0 += nbc) {
         const nb = Math.min(nbc, batch - b0);
         const need =
-          M * nb * qVol +
-          (transposed ? Math.ceil((nb * qVol) / e.MR) * e.MR * Kc : 0) +
-          (packedIn < 0 && !kept && !transposed ? packedFloats(plan) : 0);
+          (transposed
+            ? nb * qVol + (2 * M) / e.NR + Math.ceil((nb * qVol) / e.MR) * e.MR * Kc
+            : M * nb * qVol) + (packedIn < 0 && !kept && !transposed ? packedFloats(plan) : 0);
         if (wave.length > 0 && held + need > WAVE_FLOATS) {
           flush();
           packedIn = -1;
@@ -561,26 +539,12 @@ export function convScatterSubpixelWasm(
           batchStride: groups * cy * yPadded.channelStride,
           batchCount: nb,
         };
-        const cTmp = e.alloc(M * nb * qVol);
-        const hs = e.record(PHASE, {
-          channels: cx,
-          src: cTmp,
-          srcStride: transposed ? M : nb * qVol,
-          positions,
-          xSize: m.xSize,
-          firstOutput,
-          stride: m.stride,
-          phaseCount,
-          dst: xp + 4 * (b0 * groups + gr) * cx * xPlane,
-          channelStride: xPlane,
-          batchStride: groups * cx * xPlane,
-          batchCount: nb,
-          bias: bias && transposed ? bp + 4 * gr * cx : 0,
-        });
+        const dst = xp + 4 * (b0 * groups + gr) * cx * xPlane;
         let rec: number;
+        let hs = 0;
         if (transposed) {
-          // Cᵀ (b·q × (c, phase)) = im2colᵀ · Wᵀ, bias added by the store; A = im2colᵀ
-          // (b·q × (o, taps)) packed from a plain im2col (rows (o, taps))
+          // Cᵀ (b·q × (c, phase)) = im2colᵀ · Wᵀ stored straight into x (GEMM_C_KIND.scattered),
+          // bias added after; A = im2colᵀ (b·q × (o, taps)) packed from a plain im2col (rows (o, taps))
           const packedA = e.alloc(Math.ceil((nb * qVol) / e.MR) * e.MR * Kc);
           const cv = e.record(SLICE);
           const r = { ...conv, columns: cols, columnStride: nb * qVol };
@@ -593,16 +557,33 @@ export function convScatterSubpixelWasm(
             packedA,
             bKind: kept ? GEMM_B_KIND.packed : GEMM_B_KIND.weights,
             b: kept ? keptHere : wr,
-            c: cTmp,
-            cRowStride: M,
+            c: dst,
+            cKind: GEMM_C_KIND.scattered,
+            cRowOffsets: scatteredRows(e, m, positions, nb, groups * cx * xPlane),
+            cPanels: scatteredPanels(e, m, phaseCount, firstOutput, cx),
             mode: GEMM_MODE.set,
-            bias: 0,
+            bias: bias ? bp + 4 * gr * cx : 0,
             aSource: cols,
             aRowStride: 1,
             aColumnStride: nb * qVol,
           });
           e.fns.packA(rec);
         } else {
+          const cTmp = e.alloc(M * nb * qVol);
+          hs = e.record(PHASE, {
+            channels: cx,
+            src: cTmp,
+            srcStride: nb * qVol,
+            positions,
+            xSize: m.xSize,
+            firstOutput,
+            stride: m.stride,
+            phaseCount,
+            dst,
+            channelStride: xPlane,
+            batchStride: groups * cx * xPlane,
+            batchCount: nb,
+          });
           const cv = e.record(SLICE);
           writeSlice(e, cv, conv);
           rec = e.record(GEMM, {
@@ -636,7 +617,7 @@ export function convScatterSubpixelWasm(
           plan,
           work: M * Kc * nb * qVol,
           storeBytes: 4 * M * nb * qVol,
-          stored: direct2x2,
+          stored: transposed || direct2x2,
         });
       }
     }

@@ -63,7 +63,6 @@ export const POOL_FUNCTIONS = [
   'col2im',
   'padCopy',
   'phaseStore',
-  'phaseStoreT',
   'packASubpixel',
   'resample',
   'maxUnpool',
@@ -72,7 +71,6 @@ export const POOL_FUNCTIONS = [
   'probeCopy',
   'probeFma',
   'packB',
-  'gemmPhaseStoreT',
 ] as const satisfies readonly (keyof KernelExports)[];
 
 /**
