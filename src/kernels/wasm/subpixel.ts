@@ -334,18 +334,17 @@ function callPlan(e: WasmEngine, m: ConvPlan, finite: boolean): CallPlan {
  * is position q of every phase, at byte offset 4·(b·batchStride + Σ_d q_d·stride_d·(x's stride
  * along d)) from the class's x (the phase's own offset is in its panel, scatteredPanels).
  */
-function scatteredRows(e: WasmEngine, m: ConvPlan, q: Triple, nb: number, batchStride: number): number {
-  const p = e.alloc(nb * volume(q));
+function scatteredRows(m: ConvPlan, q: Triple, nb: number, batchStride: number): Int32Array {
+  const out = new Int32Array(nb * volume(q));
   const [, X1, X2] = m.xSize;
   const [s0, s1, s2] = m.stride;
-  const i32 = e.i32;
-  let r = p >> 2;
+  let r = 0;
   for (let b = 0; b < nb; b++)
     for (let qz = 0; qz < q[0]; qz++)
       for (let qy = 0; qy < q[1]; qy++)
         for (let qx = 0; qx < q[2]; qx++)
-          i32[r++] = 4 * (b * batchStride + (qz * s0 * X1 + qy * s1) * X2 + qx * s2);
-  return p;
+          out[r++] = 4 * (b * batchStride + (qz * s0 * X1 + qy * s1) * X2 + qx * s2);
+  return out;
 }
 
 /**
@@ -354,19 +353,46 @@ function scatteredRows(e: WasmEngine, m: ConvPlan, q: Triple, nb: number, batchS
  * outputs of one x row: its byte offset 4·(c·plane + output offset of phase (pz, py, px)) and its
  * bias index c.
  */
-function scatteredPanels(e: WasmEngine, m: ConvPlan, n: Triple, first: Triple, cx: number): number {
-  const p = e.alloc((2 * cx * volume(n)) / e.NR);
+function scatteredPanels(m: ConvPlan, NR: number, n: Triple, first: Triple, cx: number): Int32Array {
+  const out = new Int32Array((2 * cx * volume(n)) / NR);
   const [, X1, X2] = m.xSize;
-  const i32 = e.i32;
-  let r = p >> 2;
+  let r = 0;
   for (let c = 0; c < cx; c++)
     for (let iz = 0; iz < n[0]; iz++)
       for (let iy = 0; iy < n[1]; iy++)
-        for (let ix = 0; ix < n[2]; ix += e.NR) {
-          i32[r++] = 4 * (c * m.xPlane + ((first[0] + iz) * X1 + first[1] + iy) * X2 + first[2] + ix);
-          i32[r++] = c;
+        for (let ix = 0; ix < n[2]; ix += NR) {
+          out[r++] = 4 * (c * m.xPlane + ((first[0] + iz) * X1 + first[1] + iy) * X2 + first[2] + ix);
+          out[r++] = c;
         }
-  return p;
+  return out;
+}
+
+/**
+ * A transposed class's scattered-store tables in the engine's memory: made once per call plan
+ * (rows per batch chunk length) and copied in on every call.
+ */
+function scatterTables(
+  e: WasmEngine,
+  plan: ClassPlan,
+  m: ConvPlan,
+  nb: number,
+  cx: number,
+  batchStride: number,
+): { rows: number; panels: number } {
+  const t = plan.scatter;
+  t.panels ??= scatteredPanels(m, e.NR, plan.phaseCount, plan.firstOutput, cx);
+  let rows = t.rows.get(nb);
+  if (!rows) {
+    // a few batch chunk lengths per plan (a model's batch sizes); more start the cache afresh
+    if (t.rows.size >= 8) t.rows.clear();
+    t.rows.set(nb, (rows = scatteredRows(m, plan.positions, nb, batchStride)));
+  }
+  const copy = (a: Int32Array): number => {
+    const p = e.alloc(a.length);
+    e.i32.set(a, p >> 2);
+    return p;
+  };
+  return { rows: copy(rows), panels: copy(t.panels) };
 }
 
 /**
@@ -452,7 +478,7 @@ export function convScatterSubpixelWasm(
     const direct2x2 = storesPhases2x2(e, plans, m);
     // the stride-1 convolution's padding taps − 1 − m0, less what the padded copy has
     const padBegin = map3(taps, (t, d) => t - 1 - first[d]!.m0 - before[d]!);
-    const firstOutput: Triple = [first[0].i0, first[1].i0, first[2].i0];
+    const { firstOutput } = plan;
     for (let gr = 0; gr < groups; gr++) {
       // this class and group's kept packing (filled on the first call), else packed per wave
       const keptHere = kept ? keptAt : 0;
@@ -543,6 +569,7 @@ export function convScatterSubpixelWasm(
         let rec: number;
         let hs = 0;
         if (transposed) {
+          const tables = scatterTables(e, plan, m, nb, cx, groups * cx * xPlane);
           // Cᵀ (b·q × (c, phase)) = im2colᵀ · Wᵀ stored straight into x (GEMM_C_KIND.scattered),
           // bias added after; A = im2colᵀ (b·q × (o, taps)) packed from a plain im2col (rows (o, taps))
           const packedA = e.alloc(Math.ceil((nb * qVol) / e.MR) * e.MR * Kc);
@@ -559,8 +586,8 @@ export function convScatterSubpixelWasm(
             b: kept ? keptHere : wr,
             c: dst,
             cKind: GEMM_C_KIND.scattered,
-            cRowOffsets: scatteredRows(e, m, positions, nb, groups * cx * xPlane),
-            cPanels: scatteredPanels(e, m, phaseCount, firstOutput, cx),
+            cRowOffsets: tables.rows,
+            cPanels: tables.panels,
             mode: GEMM_MODE.set,
             bias: bias ? bp + 4 * gr * cx : 0,
             aSource: cols,
@@ -640,6 +667,10 @@ interface ClassPlan {
   M: number;
   /** (o, taps) */
   Kc: number;
+  /** the first output of the class's first phase, per dimension */
+  firstOutput: Triple;
+  /** transposed: the scattered store's tables (scatterTables), made on first use */
+  scatter: { panels?: Int32Array; rows: Map<number, Int32Array> };
   /**
    * Runs of NR adjacent residues along x (large strides): the transposed GEMM, the weights as B
    * (see asm/subpixel.ts); otherwise rows (c, phase) with packed weights as A.
@@ -668,6 +699,8 @@ function classPlan(
     nph,
     M: nph * cx,
     Kc: cy * volume(taps),
+    firstOutput: [first[0].i0, first[1].i0, first[2].i0],
+    scatter: { rows: new Map() },
     transposed: wasmConvTuning.transposedSubpixel && phaseCount[2] % e.NR === 0,
   };
 }
