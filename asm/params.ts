@@ -78,7 +78,8 @@ export const PHASE_DST: i32 = 18;
 export const PHASE_CHANNEL_STRIDE: i32 = 19;
 export const PHASE_BATCH_STRIDE: i32 = 20;
 export const PHASE_BATCH_COUNT: i32 = 21;
-export const PHASE_FIELDS: i32 = 22;
+export const PHASE_PAIR_SRC: i32 = 22;
+export const PHASE_FIELDS: i32 = 23;
 
 /** PAD: zero-padded plane copy. */
 export const PAD_SRC: i32 = 0;

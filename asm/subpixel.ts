@@ -44,6 +44,7 @@ import {
   PHASE_CHANNEL_STRIDE,
   PHASE_BATCH_STRIDE,
   PHASE_BATCH_COUNT,
+  PHASE_PAIR_SRC,
 } from './params';
 import { MR, NR, kcOf } from './blocking';
 
@@ -185,6 +186,23 @@ export function packASubpixel(p: usize): void {
   }
 }
 
+/** dst[2·q] = r0[q], dst[2·q + 1] = r1[q] for q < Q: two rows of stride-2 outputs zipped. */
+function zip(dst: usize, r0: usize, r1: usize, Q: i32): void {
+  let q = 0;
+  if (ASC_FEATURE_SIMD)
+    for (; q + 4 <= Q; q += 4) {
+      const o = (<usize>q) << 2;
+      const a = v128.load(r0 + o);
+      const b = v128.load(r1 + o);
+      v128.store(dst + (o << 1), v128.shuffle<f32>(a, b, 0, 4, 1, 5));
+      v128.store(dst + (o << 1), v128.shuffle<f32>(a, b, 2, 6, 3, 7), 16);
+    }
+  for (; q < Q; q++) {
+    store<f32>(dst + ((<usize>q) << 3), load<f32>(r0 + ((<usize>q) << 2)));
+    store<f32>(dst + ((<usize>q) << 3), load<f32>(r1 + ((<usize>q) << 2)), 4);
+  }
+}
+
 /**
  * dst[q·sx + i] = row_i[q] for i < n rows (row stride ldB bytes), q < Q: the outputs of n adjacent
  * residues interleave in x.
@@ -204,19 +222,7 @@ function interleave(dst: usize, src: usize, ldB: usize, n: i32, Q: i32, sx: i32)
   if (ASC_FEATURE_SIMD) {
     if (n == 2 && sx == 2) {
       // two residues of stride 2: one contiguous row, zipped
-      const r1 = src + ldB;
-      let q = 0;
-      for (; q + 4 <= Q; q += 4) {
-        const o = (<usize>q) << 2;
-        const a = v128.load(src + o);
-        const b = v128.load(r1 + o);
-        v128.store(dst + (o << 1), v128.shuffle<f32>(a, b, 0, 4, 1, 5));
-        v128.store(dst + (o << 1), v128.shuffle<f32>(a, b, 2, 6, 3, 7), 16);
-      }
-      for (; q < Q; q++) {
-        store<f32>(dst + <usize>q * sxB, load<f32>(src + ((<usize>q) << 2)));
-        store<f32>(dst + <usize>q * sxB, load<f32>(r1 + ((<usize>q) << 2)), 4);
-      }
+      zip(dst, src, src + ldB, Q);
       return;
     }
     // four residues at a time: 4 × 4 transposes, rows (residues) become runs of four in x
@@ -283,6 +289,8 @@ export function phaseStore(p: usize): void {
   const cs = f(p, PHASE_CHANNEL_STRIDE);
   const bs = f(p, PHASE_BATCH_STRIDE);
   const nb = f(p, PHASE_BATCH_COUNT);
+  // a paired class (PHASE_PAIR_SRC): its row at the same offset holds the outputs one further along x
+  const pair = <usize>f(p, PHASE_PAIR_SRC);
   const nph = nz * ny * nx;
   const qVol = Q0 * Q1 * Q2;
   const ldB = (<usize>ld) << 2;
@@ -297,7 +305,8 @@ export function phaseStore(p: usize): void {
               const xz = i0 + iz + qz * s0;
               const xy = i1 + iy + qy * s1;
               const d = dst + ((<usize>(b * bs + c * cs + (xz * X1 + xy) * X2 + i2)) << 2);
-              interleave(d, s, ldB, nx, Q2, s2);
+              if (pair) zip(d, s, pair + (s - src), Q2);
+              else interleave(d, s, ldB, nx, Q2, s2);
             }
 }
 

@@ -398,6 +398,28 @@ for (const variant of supported) {
     assert.equal(runs('convT2d k2 s2 (U-Net shape), 1 channel'), 0);
   });
 
+  test(`wasm kernels [${variant}]: a k4 s2 transposed conv stores its two residues along x in one pass`, () => {
+    const e = wasmEngine(variant)!;
+    const pairs = (label: string): number => {
+      const c = CASES.find(([l]) => l.startsWith(label))![1];
+      const g = geometryOf(c, 0);
+      const before = subpixelStats.pairedStores;
+      convScatterSubpixelWasm(
+        e,
+        g,
+        randn([g.batch * g.yChannels * prod(g.ySize)]).data as Float32Array,
+        randn([(g.yChannels * g.xChannels * prod(g.kernel)) / g.groups]).data as Float32Array,
+        null,
+        nanArray(g.batch * g.xChannels * prod(g.xSize)),
+      );
+      return subpixelStats.pairedStores - before;
+    };
+    // its values are checked on the tail-hitting geometries (the same case)
+    assert.ok(pairs('convT2d 23→7 k4 s2 p1 (DCGAN shape)') >= 1);
+    // stride 3 along x: no neighbouring residues to zip
+    assert.equal(pairs('convT2d stride 3 > kernel 2'), 0);
+  });
+
   test(`wasm kernels [${variant}] equal the reference on random geometries`, () => {
     const e = wasmEngine(variant)!;
     let checked = 0;

@@ -208,6 +208,12 @@ export const PHASE = layout('PHASE', 'sub-pixel phase store of one phase class.'
   channelStride: 1,
   batchStride: 1,
   batchCount: 1,
+  /**
+   * 0, or the result of a second class laid out like this one whose outputs sit one further along
+   * x (firstOutput + (0, 0, 1)): with one residue along x and stride 2 along x, the two classes'
+   * rows zip into whole runs of x, stored together
+   */
+  pairSrc: 1,
 });
 
 /**

@@ -205,11 +205,13 @@ function storeJobs(
   const src = e.read(hs, PHASE, 'src');
   const dst = e.read(hs, PHASE, 'dst');
   const cs = e.read(hs, PHASE, 'channelStride');
+  const pair = e.read(hs, PHASE, 'pairSrc');
   if (threads <= 1) return [[FN.phaseStore, hs]];
   return unitJobs(e, channels, bytes, threads, (c0, n) =>
     e.copyRecord(hs, PHASE, {
       channels: n,
       src: src + 4 * c0 * nph * step,
+      pairSrc: pair ? pair + 4 * c0 * nph * step : 0,
       dst: dst + 4 * c0 * cs,
     }),
   ).map((q) => [FN.phaseStore, q.rec] as const);
@@ -246,7 +248,10 @@ function runWave(e: WasmEngine, wave: readonly WaveGemm[], per: readonly ThreadS
     order.flatMap((u) => gemmJobs(e, u.rec, per)),
     per.length,
   );
-  const rest = order.filter((u) => !u.stored);
+  const rest = pairStores(
+    e,
+    order.filter((u) => !u.stored),
+  );
   const bytes = rest.reduce((a, u) => a + u.storeBytes, 0);
   const threads = memoryThreads(e, Infinity, bytes);
   const stores: Job[] = [];
@@ -259,8 +264,56 @@ function runWave(e: WasmEngine, wave: readonly WaveGemm[], per: readonly ThreadS
   e.release(top);
 }
 
-/** Counters for tests: sub-pixel GEMMs that stored x themselves (GEMM_C_KIND.phases2x2). */
-export const subpixelStats = { gemmStores: 0 };
+/**
+ * The stores of a wave with the classes that are neighbours along x paired (PHASE.pairSrc): a
+ * class with one residue along x and stride 2 there, and one laid out the same whose outputs are
+ * the next ones along x (k4 s2's two residues along x, DCGAN's W1), are stored by one pass that
+ * zips their rows into whole runs of x instead of two passes of every other float.
+ */
+function pairStores(e: WasmEngine, stores: readonly WaveGemm[]): WaveGemm[] {
+  const field = (u: WaveGemm, k: keyof typeof PHASE.at, i = 0): number =>
+    e.i32[(u.hs >> 2) + PHASE.at[k] + i]!;
+  const KEYS = ['channels', 'srcStride', 'dst', 'channelStride', 'batchStride', 'batchCount'] as const;
+  const TRIPLES = ['positions', 'xSize', 'stride', 'phaseCount'] as const;
+  // every field but the source and firstOutput along x
+  const key = (u: WaveGemm): string =>
+    [
+      ...KEYS.map((k) => field(u, k)),
+      ...TRIPLES.flatMap((k) => [0, 1, 2].map((i) => field(u, k, i))),
+      field(u, 'firstOutput', 0),
+      field(u, 'firstOutput', 1),
+    ].join(',');
+  const out: WaveGemm[] = [];
+  const waiting = new Map<string, WaveGemm>();
+  for (const u of stores) {
+    if (field(u, 'phaseCount', 2) !== 1 || field(u, 'stride', 2) !== 2) {
+      out.push(u);
+      continue;
+    }
+    const k = key(u);
+    const f = field(u, 'firstOutput', 2);
+    const lower = waiting.get(`${k} ${f - 1}`);
+    const upper = waiting.get(`${k} ${f + 1}`);
+    const mate = lower ?? upper;
+    if (!mate) {
+      waiting.set(`${k} ${f}`, u);
+      continue;
+    }
+    waiting.delete(`${k} ${lower ? f - 1 : f + 1}`);
+    const [first, second] = lower ? [mate, u] : [u, mate];
+    e.write(first.hs, PHASE, { pairSrc: field(second, 'src') });
+    out.push({ ...first, storeBytes: first.storeBytes + second.storeBytes });
+    subpixelStats.pairedStores++;
+  }
+  out.push(...waiting.values());
+  return out;
+}
+
+/**
+ * Counters for tests: sub-pixel GEMMs that stored x themselves (GEMM_C_KIND.phases2x2), and
+ * pairs of classes stored by one pass (pairStores).
+ */
+export const subpixelStats = { gemmStores: 0, pairedStores: 0 };
 
 /**
  * Whether the call's GEMM can store x itself (GEMM_C_KIND.phases2x2 in layout.ts): a 2-D
