@@ -56,6 +56,17 @@ async function setSlider(page: Page, key: string, value: number): Promise<void> 
   await page.getByTestId(`slider-${key}`).fill(String(value));
 }
 
+/**
+ * Waits until the page has run its pending slider update: the explorer applies slider moves in
+ * one requestAnimationFrame callback (web/main.ts), which a loaded machine can delay past the
+ * test's next step (a late update reloads the animation at its first frame).
+ */
+async function settled(page: Page): Promise<void> {
+  await page.evaluate(
+    () => new Promise<void>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))),
+  );
+}
+
 test('explorer in Chromium', { timeout: 180_000 }, async (t) => {
   if (skipWithoutChromium(t)) return;
   await mkdir(ARTIFACTS, { recursive: true });
@@ -230,6 +241,7 @@ test('explorer in Chromium', { timeout: 180_000 }, async (t) => {
         })) {
           await setSlider(page, key, value);
         }
+        await settled(page);
         await waitText(page, 'frame-counter', (s) => / \/ 25$/.test(s), 'frame n / 25');
         if ((await page.getByTestId('play').getAttribute('data-state')) === 'playing')
           await page.getByTestId('play').click();
