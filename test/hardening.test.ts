@@ -9,7 +9,15 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as lib from '../src/index.js';
 import { DeconvError, Tensor, randn, zeros, tensor, full, type KernelPath } from '../src/index.js';
-import { WASM_VARIANTS, setWasmVariant, wasmSupport } from '../src/kernels/wasm/loader.js';
+import {
+  WASM_VARIANTS,
+  bestVariant,
+  newEngine,
+  setWasmVariant,
+  wasmSupport,
+} from '../src/kernels/wasm/loader.js';
+import { convScatterSubpixelWasm } from '../src/kernels/wasm/subpixel.js';
+import { convTransposeGeometry } from './geometry-of.js';
 
 const PATHS: readonly KernelPath[] = ['reference', 'js', 'wasm', 'fast'];
 const saved = lib.getKernelPath();
@@ -210,6 +218,26 @@ test('Inf and NaN weights: transposed convolutions and input gradients as PyTorc
       }
     }
   });
+});
+
+/**
+ * The same transposed convolutions on an engine without shared memory (a browser page that is not
+ * cross-origin isolated): there the weights are ordinary arrays, copied in and scanned for Inf and
+ * NaN in the engine's memory before the split is planned (kernels/wasm/kept.ts weightsFinite).
+ */
+test('Inf and NaN weights: transposed convolutions as PyTorch on an engine without shared memory', () => {
+  const variant = bestVariant();
+  if (!variant) return;
+  const e = newEngine(variant, false);
+  for (const c of fixtures.nonFiniteWeights.filter((f) => f.op.startsWith('convTranspose'))) {
+    const d = c.inputShape.length - 2;
+    const x = tensor(c.input.map(decode), c.inputShape);
+    const w = tensor(c.weight.map(decode), c.weightShape);
+    const { geometry } = convTransposeGeometry(c.op, x, w, c.options, d);
+    const out = new Float32Array(c.output.length).fill(NaN);
+    convScatterSubpixelWasm(e, geometry, new Float32Array(x.data), new Float32Array(w.data), null, out);
+    sameAsPyTorch(out, c.output, `unshared ${c.op} ${JSON.stringify(c.options)}`, 1e-5);
+  }
 });
 
 /**

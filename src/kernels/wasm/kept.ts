@@ -59,25 +59,33 @@ export function keptBlock(e: WasmEngine, w: Float32Array, key: string, floats: n
 const ALL_FINITE = 'allFinite';
 
 /**
- * Whether every value of `w` is finite (no ±Inf, no NaN): scanned in place when `w` lives in
- * `e`'s memory, else in JavaScript. For storage marked with keepPacked the answer is kept with its
- * packed copies, and dropped with them whenever the values may change, so a marked weight is
- * scanned once.
+ * Whether every value of `w` is finite (no ±Inf, no NaN), for a call that copies `w` into `e`'s
+ * memory anyway: scanned in place when `w` lives there; a weight that does not and is not marked
+ * with keepPacked is first copied in (after `e.reset()`: the call then starts from that copy,
+ * `at`, and must not reset again) and scanned there, as fast as in place; a marked one is
+ * scanned in JavaScript (its block must be lent before the reset, see keptBlock). For marked
+ * storage the answer is kept with its packed copies, and dropped with them whenever the values
+ * may change, so a marked weight is scanned once.
  */
-export function weightsFinite(e: WasmEngine, w: Float32Array): boolean {
+export function weightsFinite(e: WasmEngine, w: Float32Array): { finite: boolean; at: number | null } {
   const marked = keepsPacked(w);
   if (marked) {
     const have = packedCopy(w, ALL_FINITE)?.allFinite;
-    if (have !== undefined) return have;
+    if (have !== undefined) return { finite: have, at: null };
   }
   let finite: boolean;
+  let at: number | null = null;
   if (e.owns(w)) finite = e.fns.allFinite(w.byteOffset, w.length) === 1;
-  else {
+  else if (!marked) {
+    e.reset();
+    at = e.copyIn(w);
+    finite = e.fns.allFinite(at, w.length) === 1;
+  } else {
     let s = 0;
     for (let i = 0; i < w.length; i++) s += w[i]! - w[i]!;
     finite = s === 0;
   }
   if (marked)
     addPackedCopy(w, ALL_FINITE, { owner: e, at: 0, bytes: 0, ready: true, allFinite: finite, release() {} });
-  return finite;
+  return { finite, at };
 }

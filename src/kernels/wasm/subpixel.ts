@@ -465,14 +465,16 @@ export function convScatterSubpixelWasm(
 ): void {
   const m = convPlan(g);
   const { batch, groups, xChannelsPerGroup: cx, yChannelsPerGroup: cy, xPlane } = m;
-  const { per, plans, key } = callPlan(e, m, weightsFinite(e, w));
+  const scan = weightsFinite(e, w);
+  const { per, plans, key } = callPlan(e, m, scan.finite);
   const packedFloats = (c: ClassPlan): number =>
     c.transposed ? Math.ceil(c.M / e.NR) * e.NR * c.Kc : Math.ceil(c.M / e.MR) * e.MR * c.Kc;
   const kept = keptBlock(e, w, key, groups * plans.reduce((a, c) => a + packedFloats(c), 0));
   let keptAt = kept?.at ?? 0;
-  e.reset();
+  // (a weight the scan copied in is the start of this call's scratch: no reset after it)
+  if (scan.at === null) e.reset();
   const yp = e.copyIn(y);
-  const wp = e.copyIn(w);
+  const wp = scan.at ?? e.copyIn(w);
   const xp = e.output(x);
   // One zero-padded copy of y, padded for every class's stride-1 convolution: that convolution
   // pads by taps − 1 − m0 before (negative: a crop) and reads up to index q − 1 + m0.
