@@ -330,6 +330,20 @@ function micro(kc: i32, a: usize, b: usize, rows: usize, c: usize, ldc: usize, m
   }
 }
 
+/** The tile of rows ir … ir + MR of the A block with B panel bPanel, into `tile` (NR floats a row). */
+function intoTile(
+  kc: i32,
+  aBlock: usize,
+  ir: i32,
+  bPanel: usize,
+  rows: usize,
+  tile: usize,
+  mode: i32,
+  bias: usize,
+): void {
+  micro(kc, aBlock + ((<usize>ir * <usize>kc) << 2), bPanel, rows, tile, <usize>(NR * 4), mode, bias);
+}
+
 /**
  * A partial tile (mr < MR or nr < NR): the kernel on a scratch tile, then the valid part copied
  * out. The tile starts from the same values a full tile would (C, bias or zero), so an element's
@@ -440,16 +454,7 @@ function scatterTiles(
         } else for (let j = 0; j < NR; j++) store<f32>(t + ((<usize>j) << 2), 0);
       }
     }
-    micro(
-      kc,
-      aBlock + ((<usize>ir * <usize>kc) << 2),
-      bPanel,
-      rows,
-      tile,
-      <usize>(NR * 4),
-      kb > 0 ? GEMM_MODE_ADD : GEMM_MODE_SET,
-      0,
-    );
+    intoTile(kc, aBlock, ir, bPanel, rows, tile, kb > 0 ? GEMM_MODE_ADD : GEMM_MODE_SET, 0);
     for (let r = 0; r < mr; r++) {
       const t = tile + <usize>(r * NR * 4);
       const d = dst + <usize>load<i32>(ro + ((<usize>r) << 2));
@@ -667,16 +672,7 @@ export function gemm(p: usize): void {
             const qy = q / cQx;
             const x0 = C + <usize>bq * cBatchB + <usize>qy * (cRowB << 1) + ((<usize>(q - qy * cQx)) << 3);
             for (let ir = ic; ir < mEnd; ir += MR) {
-              micro(
-                kc,
-                aBlock + ((<usize>ir * <usize>kc) << 2),
-                bPanel,
-                rows,
-                tile,
-                <usize>(NR * 4),
-                mode,
-                bias + ((<usize>ir) << 2),
-              );
+              intoTile(kc, aBlock, ir, bPanel, rows, tile, mode, bias + ((<usize>ir) << 2));
               storePhases2x2(tile, x0 + <usize>(ir >> 2) * ldcB, cRowB);
             }
             continue;

@@ -375,22 +375,25 @@ for (const variant of supported) {
     }
   });
 
-  test(`wasm kernels [${variant}]: a k2 s2 transposed conv with rows of NR positions stores x from its GEMM`, () => {
+  /** How much subpixelStats[counter] grows in one sub-pixel call on the case labelled `label`. */
+  const counted = (counter: keyof typeof subpixelStats, label: string): number => {
     const e = wasmEngine(variant)!;
-    const runs = (label: string): number => {
-      const c = CASES.find(([l]) => l.startsWith(label))![1];
-      const g = geometryOf(c, 0);
-      const before = subpixelStats.gemmStores;
-      convScatterSubpixelWasm(
-        e,
-        g,
-        randn([g.batch * g.yChannels * prod(g.ySize)]).data as Float32Array,
-        randn([(g.yChannels * g.xChannels * prod(g.kernel)) / g.groups]).data as Float32Array,
-        null,
-        nanArray(g.batch * g.xChannels * prod(g.xSize)),
-      );
-      return subpixelStats.gemmStores - before;
-    };
+    const c = CASES.find(([l]) => l.startsWith(label))![1];
+    const g = geometryOf(c, 0);
+    const before = subpixelStats[counter];
+    convScatterSubpixelWasm(
+      e,
+      g,
+      randn([g.batch * g.yChannels * prod(g.ySize)]).data as Float32Array,
+      randn([(g.yChannels * g.xChannels * prod(g.kernel)) / g.groups]).data as Float32Array,
+      null,
+      nanArray(g.batch * g.xChannels * prod(g.xSize)),
+    );
+    return subpixelStats[counter] - before;
+  };
+
+  test(`wasm kernels [${variant}]: a k2 s2 transposed conv with rows of NR positions stores x from its GEMM`, () => {
+    const runs = (label: string): number => counted('gemmStores', label);
     // 3 batch elements × 2 groups, one GEMM each (the batch splits into GEMMs of about
     // SUBPIXEL_COLUMNS columns; these are far narrower, so one per group)
     assert.ok(runs('convT2d k2 s2 (U-Net shape), rows of 2·NR') >= 2);
@@ -399,21 +402,7 @@ for (const variant of supported) {
   });
 
   test(`wasm kernels [${variant}]: a k4 s2 transposed conv stores its two residues along x in one pass`, () => {
-    const e = wasmEngine(variant)!;
-    const pairs = (label: string): number => {
-      const c = CASES.find(([l]) => l.startsWith(label))![1];
-      const g = geometryOf(c, 0);
-      const before = subpixelStats.pairedStores;
-      convScatterSubpixelWasm(
-        e,
-        g,
-        randn([g.batch * g.yChannels * prod(g.ySize)]).data as Float32Array,
-        randn([(g.yChannels * g.xChannels * prod(g.kernel)) / g.groups]).data as Float32Array,
-        null,
-        nanArray(g.batch * g.xChannels * prod(g.xSize)),
-      );
-      return subpixelStats.pairedStores - before;
-    };
+    const pairs = (label: string): number => counted('pairedStores', label);
     // its values are checked on the tail-hitting geometries (the same case)
     assert.ok(pairs('convT2d 23→7 k4 s2 p1 (DCGAN shape)') >= 1);
     // stride 3 along x: no neighbouring residues to zip
