@@ -41,12 +41,14 @@
  * `emptyStoragePool` concern the ordinary arrays only: a block goes straight back to the engine,
  * and `releaseWasmMemory()` drops the engine's memory (views still held keep theirs alive).
  *
- * Packed copies (`Tensor.keepPacked`): storage in WebAssembly memory that the user marked may
- * carry packed copies of its values that kernels keep between calls (kernels/wasm/kept.ts), each
- * a block of engine memory. They are released when the values may change — `storageModified`,
- * which every library write into an existing tensor calls, and `Tensor.markModified()` for the
- * user's own writes — and with the block itself (dispose of the last sharer, collection of the
- * view), so a copy never outlives the values it was made from.
+ * Packed copies (`Tensor.keepPacked`): pool storage that the user marked (a block of WebAssembly
+ * memory or, where memory cannot be shared, an ordinary array) may carry packed copies of its
+ * values that kernels keep between calls (kernels/wasm/kept.ts), each a block of engine memory
+ * (read by the kernels by offset, never through a view, so a plain memory can hold them too).
+ * They are released when the values may change — `storageModified`, which every library write
+ * into an existing tensor calls, and `Tensor.markModified()` for the user's own writes — and with
+ * the storage itself (dispose of the last sharer, collection of the view or the array), so a copy
+ * never outlives the values it was made from.
  *
  * For ordinary arrays the FinalizationRegistry is a safety net for the accounting only, never for recycling. It
  * watches each pool-made ArrayBuffer; when one that was handed out is garbage-collected without
@@ -186,6 +188,9 @@ const blocks = new WeakMap<Float32Array | Int32Array, StorageRecord>();
 
 const registry = new FinalizationRegistry<StorageRecord>((r) => {
   if (r.state !== 'lent') return;
+  // the array is gone: its packed copies go back to their engine (between calls, as every task)
+  dropPacked(r);
+  r.packed = undefined;
   r.state = 'dropped';
   stats.liveBytes -= r.bytes;
   stats.liveBuffers--;
@@ -361,6 +366,8 @@ export function releaseStorage(data: StorageArray): void {
     return;
   }
   const buffer = data.buffer as ArrayBuffer;
+  dropPacked(r);
+  r.packed = undefined;
   stats.liveBytes -= r.bytes;
   stats.liveBuffers--;
   stats.returned++;
@@ -500,19 +507,22 @@ export function dropPackedCopies(): void {
   for (const r of [...holders]) dropPacked(r);
 }
 
-/** The record of `data` when it is a live block of WebAssembly memory (only those keep packed copies). */
-function liveBlock(data: StorageArray): StorageRecord | undefined {
+/**
+ * The record of `data` when the pool made it and it is in use (a block of WebAssembly memory or
+ * an ordinary array): only those keep packed copies.
+ */
+function liveRecord(data: StorageArray): StorageRecord | undefined {
   const r = recordOf(data);
-  return r !== undefined && r.block !== undefined && r.state === 'lent' ? r : undefined;
+  return r !== undefined && r.state === 'lent' ? r : undefined;
 }
 
 /**
  * Marks `data`'s storage (every tensor sharing it) as one whose packed copies kernels may keep
  * (`keep`), or drops that mark and the copies. Returns whether copies can be kept: only storage
- * in WebAssembly memory keeps them.
+ * the pool made keeps them (not arrays under POOL_MIN_BYTES).
  */
 export function keepPackedStorage(data: StorageArray, keep: boolean): boolean {
-  const r = liveBlock(data);
+  const r = liveRecord(data);
   if (r === undefined) return false;
   if (keep) r.packed ??= new Map();
   else {
@@ -524,12 +534,12 @@ export function keepPackedStorage(data: StorageArray, keep: boolean): boolean {
 
 /** Whether `data`'s storage is marked with keepPacked (then kernels keep packed copies of it). */
 export function keepsPacked(data: StorageArray): boolean {
-  return liveBlock(data)?.packed !== undefined;
+  return liveRecord(data)?.packed !== undefined;
 }
 
 /** The packed copy `key` of `data`, if `data` is marked with keepPacked and one is kept. */
 export function packedCopy(data: StorageArray, key: string): PackedCopy | undefined {
-  return liveBlock(data)?.packed?.get(key);
+  return liveRecord(data)?.packed?.get(key);
 }
 
 /**
@@ -537,7 +547,7 @@ export function packedCopy(data: StorageArray, key: string): PackedCopy | undefi
  * releasing) one of the same key; beyond MAX_PACKED_COPIES the one kept longest goes.
  */
 export function addPackedCopy(data: StorageArray, key: string, copy: PackedCopy): void {
-  const r = liveBlock(data);
+  const r = liveRecord(data);
   const packed = r?.packed;
   if (r === undefined || packed === undefined)
     throw new Error('addPackedCopy: the storage is not marked with keepPacked');

@@ -106,11 +106,12 @@ export class Tensor {
    * `nn.init` initialisers, `loadStateDict`, batch-norm running statistics, `gradcheck`) does this
    * for you, so a marked parameter may be trained as usual (each step repacks on next use).
    *
-   * Copies are kept only for storage in WebAssembly memory (see the README's Memory section;
-   * elsewhere this does nothing). They live in that memory, at most 4 per storage (one per
-   * geometry it is used with), counted in `storageStats().packedBytes`, and are given back when
-   * the values change, when the storage is disposed or garbage-collected, and by
-   * `releaseWasmMemory()`. A result computed from a kept copy is bit-identical to one without.
+   * Copies are kept for storage the library allocated, of 4 KiB or more (a block of WebAssembly
+   * memory, or an ordinary array where memory cannot be shared: see the README's Memory section;
+   * for smaller tensors this does nothing). They live in the kernels' WebAssembly memory, at most
+   * 4 per storage (one per geometry it is used with), counted in `storageStats().packedBytes`, and
+   * are given back when the values change, when the storage is disposed or garbage-collected, and
+   * by `releaseWasmMemory()`. A result computed from a kept copy is bit-identical to one without.
    *
    * @example
    *   const w = randn([21, 21, 64, 64], { seed: 0 }).keepPacked(); // (Cin, Cout, kH, kW)

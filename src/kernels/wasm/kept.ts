@@ -27,11 +27,11 @@ export interface KeptBlock {
 
 /**
  * The kept block of `floats` floats for packing `key` of weight `w` on engine `e`, or null when
- * none is kept (w not marked, not in this engine's memory's lender, or no block to lend): then
- * the call packs into its scratch as usual. Call before `e.reset()`.
+ * none is kept (w not marked, or no block to lend): then the call packs into its scratch as
+ * usual. Call before `e.reset()`.
  */
 export function keptBlock(e: WasmEngine, w: Float32Array, key: string, floats: number): KeptBlock | null {
-  if (floats <= 0 || !e.shared || !keepsPacked(w)) return null;
+  if (floats <= 0 || !keepsPacked(w)) return null;
   const bytes = 4 * floats;
   const have = packedCopy(w, key);
   if (have !== undefined && have.owner === e && have.bytes === bytes) {
@@ -43,7 +43,8 @@ export function keptBlock(e: WasmEngine, w: Float32Array, key: string, floats: n
       },
     };
   }
-  const at = e.lend(bytes);
+  // read by offset only: a plain memory may hold it too (growing that detaches views, not offsets)
+  const at = e.lend(bytes, false);
   if (at < 0) return null;
   const copy = { owner: e, at, bytes, ready: false, release: () => e.giveBack(at, bytes) };
   addPackedCopy(w, key, copy);

@@ -169,11 +169,13 @@ export class WasmEngine {
   }
 
   /**
-   * A block of `bytes` (a multiple of 4) lent as tensor storage, as its byte offset, or -1 when
-   * this memory lends none (not shared) or no more (MAX_LENT_BYTES). Not during a kernel call.
+   * A block of `bytes` (a multiple of 4) lent as tensor storage (`views`: the storage pool hands
+   * out a view of it) or as a kernel's own block read by offset (a packed weight), as its byte
+   * offset, or -1 when this memory lends none (views of a memory that is not shared: growing it
+   * detaches them) or no more (MAX_LENT_BYTES). Not during a kernel call.
    */
-  lend(bytes: number): number {
-    if (!this.shared) return -1;
+  lend(bytes: number, views = true): number {
+    if (views && !this.shared) return -1;
     const size = align(bytes);
     const list = this.freeBySize.get(size);
     let p: number;
