@@ -126,7 +126,10 @@ export interface PackedCopy {
   release(): void;
 }
 
-/** The most packed copies one storage keeps (e.g. a weight's forward and backward packings). */
+/**
+ * The most packed copies one storage keeps (e.g. a weight's forward and backward packings), not
+ * counting the copies of no bytes (addPackedCopy).
+ */
 export const MAX_PACKED_COPIES = 4;
 
 /** Pool statistics, from `storageStats()`. Sizes in bytes; small tensors are not counted. */
@@ -544,7 +547,9 @@ export function packedCopy(data: StorageArray, key: string): PackedCopy | undefi
 
 /**
  * Keeps `copy` as the packed copy `key` of `data` (marked with keepPacked), replacing (and
- * releasing) one of the same key; beyond MAX_PACKED_COPIES the one kept longest goes.
+ * releasing) one of the same key; beyond MAX_PACKED_COPIES packings the one kept longest goes.
+ * A copy of no bytes (a fact a kernel found about the values, `allFinite`) neither counts towards
+ * the limit nor is pushed out by it.
  */
 export function addPackedCopy(data: StorageArray, key: string, copy: PackedCopy): void {
   const r = liveRecord(data);
@@ -557,11 +562,14 @@ export function addPackedCopy(data: StorageArray, key: string, copy: PackedCopy)
     stats.packedBytes -= old.bytes;
     old.release();
   }
-  while (packed.size >= MAX_PACKED_COPIES) {
-    const [k, oldest] = packed.entries().next().value as [string, PackedCopy];
-    packed.delete(k);
-    stats.packedBytes -= oldest.bytes;
-    oldest.release();
+  if (copy.bytes > 0) {
+    const packings = [...packed].filter(([, c]) => c.bytes > 0);
+    for (let i = 0; i <= packings.length - MAX_PACKED_COPIES; i++) {
+      const [k, oldest] = packings[i]!;
+      packed.delete(k);
+      stats.packedBytes -= oldest.bytes;
+      oldest.release();
+    }
   }
   packed.set(key, copy);
   holders.add(r);

@@ -33,6 +33,7 @@ import { convScatterSubpixelWasm, subpixelApplies } from '../src/kernels/wasm/su
 import { threadTuning } from '../src/kernels/wasm/split.js';
 import { startThreads } from '../src/kernels/wasm/threads.js';
 import { WASM_VARIANTS, wasmSupport, wasmEngine, defaultEngine } from '../src/kernels/wasm/loader.js';
+import { MAX_PACKED_COPIES, packedCopy } from '../src/storage.js';
 
 const supported = WASM_VARIANTS.filter((v) => wasmSupport()[v]);
 const saved = { ...threadTuning };
@@ -301,6 +302,59 @@ test('keepPacked(false), dispose and releaseWasmMemory give the copies back', ()
   assert.ok(storageStats().packedBytes > 0, 'packed again in the new engine');
   w.dispose();
   assert.equal(storageStats().packedBytes, 0, 'dispose gives them back');
+});
+
+test('a weight used with more geometries than MAX_PACKED_COPIES keeps its newest packings and its finiteness', () => {
+  const w = randn([16, 8, 4, 4], { seed: 11 }).keepPacked(); // 8 KiB: pool storage
+  const plain = w.clone();
+  const x = randn([1, 16, 5, 7], { seed: 12 });
+  // sub-pixel geometries, one packing each (and one finiteness scan for all)
+  const geometries: { stride: number | number[] }[] = [
+    { stride: 2 },
+    { stride: 3 },
+    { stride: 4 },
+    { stride: [2, 3] },
+    { stride: [3, 2] },
+  ];
+  assert.ok(geometries.length > MAX_PACKED_COPIES);
+  const base = storageStats().packedBytes;
+  const sizes: number[] = [];
+  for (const o of geometries) {
+    const before = storageStats().packedBytes;
+    identical(convTranspose2d(x, w, o).data, convTranspose2d(x, plain, o).data, JSON.stringify(o));
+    sizes.push(storageStats().packedBytes - before);
+    assert.equal(
+      packedCopy(w.data, 'allFinite')?.allFinite,
+      true,
+      `${JSON.stringify(o)}: the finiteness stays`,
+    );
+  }
+  // the fifth packing pushed the first out (the finiteness, of no bytes, stays): its call added
+  // its own packing, as on a fresh weight, less the first one's
+  const alone = (() => {
+    const other = randn([16, 8, 4, 4], { seed: 13 }).keepPacked();
+    const before = storageStats().packedBytes;
+    convTranspose2d(x, other, geometries[4]!);
+    const added = storageStats().packedBytes - before;
+    other.dispose();
+    return added;
+  })();
+  assert.ok(
+    sizes.every((b, i) => i === MAX_PACKED_COPIES || b > 0),
+    `each packing kept: ${sizes.join(', ')}`,
+  );
+  assert.ok(alone > 0, 'the fifth geometry packs too');
+  assert.equal(sizes[MAX_PACKED_COPIES], alone - sizes[0]!, 'the fifth packing replaced the first');
+  const bytes = storageStats().packedBytes;
+  identical(
+    convTranspose2d(x, w, geometries[4]!).data,
+    convTranspose2d(x, plain, geometries[4]!).data,
+    'again',
+  );
+  assert.equal(storageStats().packedBytes, bytes, 'the newest packing is kept');
+  w.dispose();
+  plain.dispose();
+  assert.equal(storageStats().packedBytes, base);
 });
 
 test('no growth over 10⁴ calls with a kept weight, modified every 100 calls', () => {
