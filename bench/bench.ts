@@ -619,7 +619,9 @@ async function measureMachineLimits(threads: number[]): Promise<Limits> {
 /**
  * deconv's rate on each workload as a fraction of the limit that bounds it: a memory-bound
  * workload's GB/s over the copy bandwidth at that thread count, a compute-bound one's GFLOP/s over
- * threads × one thread's FMA peak.
+ * threads × one thread's FMA peak; for compute-bound ones also over threads × the median run of
+ * the FMA probe timed beside the case on as many threads (CaseResult.fmaAlongside): the same
+ * statistic as the workload's, under the machine's load of the same minute.
  */
 function limitReport(data: RunData, md: boolean): string {
   const lim = data.limits;
@@ -638,8 +640,17 @@ function limitReport(data: RunData, md: boolean): string {
     }`,
   ];
   const med = lim.fmaMedianGflops;
+  const alongside = data.results.some((c) => c.engine === 'deconv' && c.fmaAlongside);
   const rows = [
-    ['workload', 'threads', 'deconv', 'limit', 'fraction of limit', ...(med ? ['vs the FMA median'] : [])],
+    [
+      'workload',
+      'threads',
+      'deconv',
+      'limit',
+      'fraction of limit',
+      ...(med ? ['vs the FMA median'] : []),
+      ...(alongside ? ['FMA probe alongside (median, per thread)', 'vs the probe alongside'] : []),
+    ],
   ];
   for (const wl of workloads)
     for (const t of data.options.threads) {
@@ -655,6 +666,14 @@ function limitReport(data: RunData, md: boolean): string {
         `${fmtRate(limit)} ${unit(wl)}`,
         `${((100 * got) / limit).toFixed(0)} %`,
         ...(med ? [wl.bound === 'compute' ? `${((100 * got) / (t * med)).toFixed(0)} %` : ''] : []),
+        ...(alongside
+          ? r.fmaAlongside
+            ? [
+                `${fmtRate(r.fmaAlongside.medianGflops)} GFLOP/s`,
+                `${((100 * got) / (t * r.fmaAlongside.medianGflops)).toFixed(0)} %`,
+              ]
+            : ['', '']
+          : []),
       ]);
     }
   return [head, ...facts.map((f) => (md ? `- ${f}` : `  ${f}`)), '', render(rows, md)].join('\n');

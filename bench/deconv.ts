@@ -65,6 +65,24 @@ async function wasmBuild(): Promise<{ variant?: string | null; hash?: string }> 
   return { variant: loader?.bestVariant?.(), hash: binary?.sourceHash };
 }
 
+/**
+ * The FMA probe on deconv's engine (src/kernels/wasm/probe.ts fmaRuns), or null where this build
+ * has none. Internal modules, looked up defensively as wasmBuild does.
+ */
+async function fmaProbe(): Promise<((threads: number, ms: number) => number[]) | null> {
+  try {
+    const { defaultEngine } = await import('../src/kernels/wasm/loader.js');
+    const { fmaRuns } = await import('../src/kernels/wasm/probe.js');
+    if (typeof fmaRuns !== 'function') return null;
+    return (threads, ms) => {
+      const e = defaultEngine();
+      return e ? fmaRuns(e, threads, ms, 10) : [];
+    };
+  } catch {
+    return null;
+  }
+}
+
 export async function deconvEngine(threads: number): Promise<Engine | { skipped: string }> {
   const notes: string[] = [];
   if (hasThreadControl()) {
@@ -86,10 +104,12 @@ export async function deconvEngine(threads: number): Promise<Engine | { skipped:
     );
   }
 
+  const probe = await fmaProbe();
   return {
     name: 'deconv',
     version: version(),
     notes,
+    ...(probe ? { fmaRuns: (ms: number) => probe(threads, ms) } : {}),
     async prepare(wl: Workload, inputs): Promise<Prepared> {
       const s = wl.spec;
       const t = (name: string, shape: number[], requiresGrad = false): Tensor =>

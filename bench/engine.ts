@@ -30,6 +30,12 @@ export interface Engine {
   notes: string[];
   prepare(wl: Workload, inputs: Map<string, Float32Array | Int32Array>): Promise<Prepared>;
   close?(): Promise<void> | void;
+  /**
+   * deconv only: runs of the machine's 128-bit FMA probe on this engine's threads at once, over at
+   * least `ms`, as GFLOP/s per thread (src/kernels/wasm/probe.ts fmaRuns); the runner times them
+   * just before and just after each compute-bound case (`CaseResult.fmaAlongside`).
+   */
+  fmaRuns?(ms: number): number[];
 }
 
 export interface MeasureOptions {
@@ -67,6 +73,11 @@ export interface CaseResult {
   maxAbsDiff?: number | null;
   refMaxAbs?: number;
   match?: boolean | null;
+  /**
+   * deconv on a compute-bound workload: the FMA probe on as many threads, timed just before and
+   * just after this case (so under the machine's load of the same minute), GFLOP/s per thread.
+   */
+  fmaAlongside?: { fastestGflops: number; medianGflops: number; runs: number };
 }
 
 /** The engines that run in Node (PyTorch runs through bench/torch_bench.py). */

@@ -42,6 +42,9 @@ function makeEngine(name: EngineName, threads: number): Promise<Engine | { skipp
 const message = (e: unknown): string =>
   (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300);
 
+/** How long the FMA probe runs before and after each of deconv's compute-bound cases. */
+const ALONGSIDE_MS = 150;
+
 const send = (reply: Reply): void => void process.send!(reply);
 
 async function profiled<T>(file: string | null, body: () => Promise<T>): Promise<T> {
@@ -83,9 +86,18 @@ async function runCase(
     const profFile = profDir ? join(profDir, `${fileStem(wl)}.cpuprofile`) : null;
     // The exportOnnx bridge is timed only once its first output matches deconv's.
     const verify = name === 'ort-export';
+    // deconv's compute-bound cases: the FMA probe on the same threads just before and just after
+    const probe =
+      wl.bound === 'compute' && engine.fmaRuns ? (): number[] => engine.fmaRuns!(ALONGSIDE_MS) : null;
+    const before = probe?.() ?? [];
     const m = await profiled(profFile, () => measure(prepared, ref, cmd.options, verify));
+    const runs = [...before, ...(probe?.() ?? [])].sort((a, b) => a - b);
     await prepared.close?.();
-    return { ...base, status: 'ok', ...m };
+    const fmaAlongside =
+      runs.length > 0
+        ? { fastestGflops: runs[runs.length - 1]!, medianGflops: runs[runs.length >> 1]!, runs: runs.length }
+        : undefined;
+    return { ...base, status: 'ok', ...m, ...(fmaAlongside ? { fmaAlongside } : {}) };
   } catch (e) {
     return { ...base, status: 'error', reason: message(e) };
   }

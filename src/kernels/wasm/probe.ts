@@ -2,7 +2,8 @@
  * The machine's own limits, measured on the engine the kernels run on (for the bench): copy
  * bandwidth with 1 and with every configured thread (memory.copy, one region per thread, bytes
  * read + written counted, as the bench counts a memory-bound workload's bytes) and the peak of
- * 128-bit fused multiply-adds on one thread (8 independent f32x4 chains). Internal: not exported
+ * 128-bit fused multiply-adds on one thread (8 independent f32x4 chains), and runs of that probe on
+ * every thread at once (fmaRuns: the bench times them beside each compute-bound case). Internal: not exported
  * from the package entry.
  */
 import { PROBE } from './layout.js';
@@ -29,16 +30,14 @@ export interface MachineLimits {
  * the workloads themselves moved 43.7: bench/RESULTS.md).
  */
 function fastest(f: () => number, minMs = 400, minRuns = 15): number {
-  return timed(f, minMs, minRuns).fastest;
-}
-
-/** The fastest and the median of repeated runs of `f` (as `fastest` runs them), in ms. */
-function timed(f: () => number, minMs = 400, minRuns = 15): { fastest: number; median: number } {
-  const ms: number[] = [];
+  let best = Infinity;
+  let runs = 0;
   const start = performance.now();
-  while (ms.length < minRuns || performance.now() - start < minMs) ms.push(f());
-  ms.sort((a, b) => a - b);
-  return { fastest: ms[0]!, median: ms[ms.length >> 1]! };
+  while (runs < minRuns || performance.now() - start < minMs) {
+    best = Math.min(best, f());
+    runs++;
+  }
+  return best;
 }
 
 /**
@@ -71,22 +70,49 @@ function copyProbe(e: WasmEngine, threads: number, bytes = 32 << 20, iterations 
 }
 
 /**
- * The multiply-add peak: the fastest run (`fastest`) of 2·10⁶ steps of 8 chains (about 2 ms each),
- * after warm-up calls (the first calls may run V8's baseline code, before the optimised tier
- * replaces it), and the median run; GFLOP/s.
+ * Runs of the multiply-add probe: 2·10⁶ steps of 8 chains (about 2 ms each) on each of `threads`
+ * threads at once (one job per thread), after warm-up calls (the first calls may run V8's
+ * baseline code, before the optimised tier replaces it; `threads` is capped at the engine's own
+ * thread count); each run's GFLOP/s per thread (the
+ * flops of all threads over the run's wall time, divided by `threads`), sorted ascending. Over
+ * at least `minMs` of runs and at least `minRuns` of them.
  */
-function fmaProbe(e: WasmEngine, iterations = 2_000_000): { peak: number; median: number } {
+export function fmaRuns(
+  e: WasmEngine,
+  threads = 1,
+  minMs = 400,
+  minRuns = 15,
+  iterations = 2_000_000,
+): number[] {
+  threads = Math.max(1, Math.min(threads, threadsOf(e)));
   e.reset();
-  const result = e.alloc(4);
-  const rec = e.record(PROBE, { iterations, result });
-  for (let i = 0; i < 3; i++) e.fns.probeFma(rec);
-  const ms = timed(() => {
+  const jobs: Job[] = [];
+  for (let t = 0; t < threads; t++)
+    jobs.push([FN.probeFma, e.record(PROBE, { iterations, result: e.alloc(4) })]);
+  const run = (): number => {
     const t0 = performance.now();
-    e.fns.probeFma(rec);
+    if (threads === 1) e.fns.probeFma(jobs[0]![1]);
+    else parallel(e, jobs);
     return performance.now() - t0;
-  });
-  const gflops = (t: number): number => (iterations * 8 * 4 * 2) / (t * 1e6);
-  return { peak: gflops(ms.fastest), median: gflops(ms.median) };
+  };
+  // one job per thread, all at once (as copyProbe runs its regions)
+  const claim = poolTuning.claim;
+  poolTuning.claim = 'roundRobin';
+  try {
+    for (let i = 0; i < 3; i++) run();
+    const ms: number[] = [];
+    const start = performance.now();
+    while (ms.length < minRuns || performance.now() - start < minMs) ms.push(run());
+    return ms.map((t) => (iterations * 8 * 4 * 2) / (t * 1e6)).sort((a, b) => a - b);
+  } finally {
+    poolTuning.claim = claim;
+  }
+}
+
+/** The multiply-add peak of one thread: the fastest and the median of fmaRuns; GFLOP/s. */
+function fmaProbe(e: WasmEngine): { peak: number; median: number } {
+  const g = fmaRuns(e);
+  return { peak: g[g.length - 1]!, median: g[g.length >> 1]! };
 }
 
 /** The limits on engine `e` (its worker pool must be started for the multi-thread probe). */
