@@ -108,3 +108,10 @@ test('the root readPng refuses a path and points to deconv/node', () => {
     (e: unknown) => e instanceof DeconvError && e.argument === 'source',
   );
 });
+
+test('readPng reads null options as none (as every other options argument), in both entries', () => {
+  const bytes = encodePng(tensor([0, 0.5, 1, 0.25], [1, 2, 2]));
+  const nullOptions = null as unknown as Record<string, never>;
+  assert.deepEqual(readPng(bytes, nullOptions).shape, [3, 2, 2]);
+  assert.deepEqual(readPngFile(bytes, nullOptions).shape, [3, 2, 2]);
+});

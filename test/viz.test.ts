@@ -679,3 +679,25 @@ test('axisLabelStep: the smallest of 1, 2, 5, 10, … whose labels have room; ba
   ])
     assert.throws(() => axisLabelStep(cell!, room!), DeconvError, `axisLabelStep(${cell}, ${room}) refused`);
 });
+
+test('buildAnimation refuses a grid too large to draw before making its values, naming the size', () => {
+  const refusedFor = (options: Parameters<typeof buildAnimation>[0], argument: string): void => {
+    const t0 = performance.now();
+    assert.throws(
+      () => buildAnimation(options),
+      (e: unknown) => e instanceof DeconvError && e.argument === argument && e.message.includes(argument),
+      `${JSON.stringify(options)}: a DeconvError naming ${argument}`,
+    );
+    assert.ok(performance.now() - t0 < 200, `${JSON.stringify(options)}: refused before any work`);
+  };
+  for (const op of ['conv', 'dilated', 'convTranspose', 'nearest', 'bilinear', 'bicubic'] as const) {
+    refusedFor({ op, inputSize: 1e9 }, 'inputSize');
+    refusedFor({ op, inputSize: 300 }, 'inputSize');
+  }
+  for (const op of ['conv', 'dilated', 'convTranspose'] as const)
+    refusedFor({ op, inputSize: 4, kernelSize: 1e9 }, 'kernelSize');
+  refusedFor({ op: 'maxUnpool', inputSize: 4, kernelSize: 1e9 }, 'kernelSize');
+  refusedFor({ op: 'maxUnpool', inputSize: 4, kernelSize: 2, stride: 1e9 }, 'stride');
+  refusedFor({ op: 'pixelShuffle', inputSize: 4, scale: 1e9 }, 'scale');
+  refusedFor({ op: 'pixelShuffle', inputSize: 4, stride: 1e9 }, 'stride');
+});

@@ -309,8 +309,9 @@ export function decodePngBytes(
   source: unknown,
   options: ReadPngOptions = {},
 ): Tensor {
-  checkOptions<ReadPngOptions>(fn, options, ['maxPixels']);
-  const maxPixels = options.maxPixels ?? PNG_MAX_PIXELS;
+  // (null options read as none, as everywhere: use what checkOptions returns)
+  const o = checkOptions<ReadPngOptions>(fn, options, ['maxPixels']);
+  const maxPixels = o.maxPixels ?? PNG_MAX_PIXELS;
   if (!Number.isInteger(maxPixels) || maxPixels < 1 || maxPixels > Math.floor(MAX_ELEMENTS / 3))
     fail(fn, 'maxPixels', maxPixels, `must be an integer from 1 to ${Math.floor(MAX_ELEMENTS / 3)}`);
   const h = readHeader(fn, bytes, source, maxPixels);
