@@ -16,13 +16,16 @@ import {
   animationScene,
   animationToGif,
   animationToSvg,
+  blankImage,
   buildAnimation,
   checkerboard,
   checkerboardScene,
   colormap,
+  colormapHex,
   finalOutput,
   frameworkSnippets,
   heatmap,
+  heatmapRange,
   matrixScene,
   matrixText,
   matrixView,
@@ -700,4 +703,36 @@ test('buildAnimation refuses a grid too large to draw before making its values, 
   refusedFor({ op: 'maxUnpool', inputSize: 4, kernelSize: 2, stride: 1e9 }, 'stride');
   refusedFor({ op: 'pixelShuffle', inputSize: 4, scale: 1e9 }, 'scale');
   refusedFor({ op: 'pixelShuffle', inputSize: 4, stride: 1e9 }, 'stride');
+});
+
+test('pictures: null options are none, sizes and colour maps are checked with DeconvErrors naming them', () => {
+  const a = buildAnimation({ op: 'convTranspose', inputSize: 2, stride: 2 });
+  const none = null as unknown as Record<string, never>;
+  assert.ok(animationScene(a, none).frameCount > 0);
+  assert.ok(sceneToSvg(animationScene(a), none).startsWith('<svg'));
+  assert.ok(animationToSvg(a, none).startsWith('<svg'));
+  assert.ok(heatmap([1, 2, 3, 4], 2, 2, none).data.length === 16);
+  assert.deepEqual(heatmapRange([1, 2], none), [1, 2]);
+  const named = (f: () => unknown, argument: string): void =>
+    assert.throws(
+      f,
+      (e: unknown) => e instanceof DeconvError && e.argument === argument && e.message.includes(argument),
+      argument,
+    );
+  for (const bad of [NaN, Infinity, -1, 0, 'x']) {
+    named(() => animationScene(a, { cellSize: bad as number }), 'cellSize');
+    named(() => animationScene(a, { frameMs: bad as number }), 'frameMs');
+    named(() => animationScene(a, { holdLast: bad as number }), 'holdLast');
+    named(
+      () => checkerboardScene(checkerboard({ kernelSize: 3, stride: 2 }), { cellSize: bad as number }),
+      'cellSize',
+    );
+  }
+  named(() => blankImage(-1, 2), 'width');
+  named(() => blankImage(2, 1.5), 'height');
+  named(() => blankImage(1e6, 1e6), 'width');
+  named(() => colormap('bogus' as 'gray', 0.5), 'name');
+  named(() => colormapHex('toString' as 'gray', 0.5), 'name');
+  named(() => colormap('gray', 'x' as unknown as number), 't');
+  assert.deepEqual(blankImage(0, 0).data.length, 0);
 });
