@@ -736,3 +736,15 @@ test('pictures: null options are none, sizes and colour maps are checked with De
   named(() => colormap('gray', 'x' as unknown as number), 't');
   assert.deepEqual(blankImage(0, 0).data.length, 0);
 });
+
+test('matrixView: kernelValues must be an array of finite numbers (null was a TypeError, NaN a NaN matrix)', () => {
+  for (const kernelValues of [null, 5, [NaN, 1, 2, 3], [1, 2, Infinity, 3], ['1', 2, 3, 4]]) {
+    assert.throws(
+      () => matrixView({ inputSize: 4, kernelSize: 2, kernelValues: kernelValues as unknown as number[] }),
+      (e: unknown) =>
+        e instanceof DeconvError && e.argument === 'kernelValues' && /kernelValues/.test(e.message),
+      JSON.stringify(kernelValues),
+    );
+  }
+  assert.equal(matrixView({ inputSize: 4, kernelSize: 2, kernelValues: [1, 2, 3, 4] }).kernel.length, 4);
+});
