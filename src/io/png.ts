@@ -511,7 +511,8 @@ export function encodeImage(fn: string, image: Tensor): Uint8Array {
       bytes[p * channels + c] = Math.round(Math.min(1, Math.max(0, v)) * 255);
     }
   }
-  return encode({ width, height, data: bytes, channels, depth: 8 });
+  // fast-png returns a view of its growing output buffer (8 KiB and up): copy out exactly the file
+  return new Uint8Array(encode({ width, height, data: bytes, channels, depth: 8 }));
 }
 
 export interface GridOptions {
