@@ -539,3 +539,31 @@ test('exportOnnx: parameters keep their state_dict names as initializers, fixed 
   );
   await session.release();
 });
+
+test('exportOnnx refuses names the graph already defines (the model would not import) and returns bytes of its own', () => {
+  const x = randn([1, 2, 6, 6], { seed: 0 });
+  const net = new nn.Sequential(new nn.Conv2d({ inChannels: 2, outChannels: 3, kernelSize: 3 }));
+  const named = (options: ExportOnnxOptions, argument: string, what: string): void =>
+    assert.throws(
+      () => exportOnnx(net, x, options),
+      (e: unknown) => e instanceof DeconvError && e.argument === argument && e.message.includes(argument),
+      what,
+    );
+  named({ inputNames: ['a'], outputNames: ['a'] }, 'outputNames', 'an output named as the input');
+  named({ outputNames: ['0.weight'] }, 'outputNames', 'an output named as a parameter');
+  named({ inputNames: ['0.bias'] }, 'inputNames', 'an input named as a parameter');
+  named({ outputNames: ['input0'] }, 'outputNames', 'an output named as the default input');
+  const two = exportOnnx((t: Tensor) => [t.relu(), t.relu()], x, { outputNames: ['y', 'z'] });
+  assert.deepEqual(importOnnx(two).outputNames, ['y', 'z']);
+  assert.throws(
+    () => exportOnnx((t: Tensor) => [t.relu(), t.relu()], x, { outputNames: ['y', 'y'] }),
+    (e: unknown) => e instanceof DeconvError && e.argument === 'outputNames',
+    'repeated output names',
+  );
+  // a plain Uint8Array over exactly the model (not a view into Node's shared Buffer pool)
+  const bytes = exportOnnx(net, x);
+  assert.equal(bytes.constructor, Uint8Array);
+  assert.equal(bytes.byteOffset, 0);
+  assert.equal(bytes.buffer.byteLength, bytes.length);
+  assert.deepEqual(importOnnx(bytes.slice().buffer).outputNames, ['output0']);
+});

@@ -108,3 +108,18 @@ test('the root readPng refuses a path and points to deconv/node', () => {
     (e: unknown) => e instanceof DeconvError && e.argument === 'source',
   );
 });
+
+test('readPng reads null options as none (as every other options argument), in both entries', () => {
+  const bytes = encodePng(tensor([0, 0.5, 1, 0.25], [1, 2, 2]));
+  const nullOptions = null as unknown as Record<string, never>;
+  assert.deepEqual(readPng(bytes, nullOptions).shape, [3, 2, 2]);
+  assert.deepEqual(readPngFile(bytes, nullOptions).shape, [3, 2, 2]);
+});
+
+test('encodePng returns a Uint8Array that owns exactly the file (not a view into a larger buffer)', () => {
+  const bytes = encodePng(tensor([0, 0.5, 1, 0.25], [1, 2, 2]));
+  assert.equal(bytes.constructor, Uint8Array);
+  assert.equal(bytes.byteOffset, 0);
+  assert.equal(bytes.buffer.byteLength, bytes.length);
+  assert.deepEqual(readPng(new Uint8Array(bytes.buffer)).shape, [3, 2, 2]);
+});

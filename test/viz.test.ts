@@ -16,13 +16,16 @@ import {
   animationScene,
   animationToGif,
   animationToSvg,
+  blankImage,
   buildAnimation,
   checkerboard,
   checkerboardScene,
   colormap,
+  colormapHex,
   finalOutput,
   frameworkSnippets,
   heatmap,
+  heatmapRange,
   matrixScene,
   matrixText,
   matrixView,
@@ -678,4 +681,70 @@ test('axisLabelStep: the smallest of 1, 2, 5, 10, … whose labels have room; ba
     [3, Infinity],
   ])
     assert.throws(() => axisLabelStep(cell!, room!), DeconvError, `axisLabelStep(${cell}, ${room}) refused`);
+});
+
+test('buildAnimation refuses a grid too large to draw before making its values, naming the size', () => {
+  const refusedFor = (options: Parameters<typeof buildAnimation>[0], argument: string): void => {
+    const t0 = performance.now();
+    assert.throws(
+      () => buildAnimation(options),
+      (e: unknown) => e instanceof DeconvError && e.argument === argument && e.message.includes(argument),
+      `${JSON.stringify(options)}: a DeconvError naming ${argument}`,
+    );
+    assert.ok(performance.now() - t0 < 200, `${JSON.stringify(options)}: refused before any work`);
+  };
+  for (const op of ['conv', 'dilated', 'convTranspose', 'nearest', 'bilinear', 'bicubic'] as const) {
+    refusedFor({ op, inputSize: 1e9 }, 'inputSize');
+    refusedFor({ op, inputSize: 300 }, 'inputSize');
+  }
+  for (const op of ['conv', 'dilated', 'convTranspose'] as const)
+    refusedFor({ op, inputSize: 4, kernelSize: 1e9 }, 'kernelSize');
+  refusedFor({ op: 'maxUnpool', inputSize: 4, kernelSize: 1e9 }, 'kernelSize');
+  refusedFor({ op: 'maxUnpool', inputSize: 4, kernelSize: 2, stride: 1e9 }, 'stride');
+  refusedFor({ op: 'pixelShuffle', inputSize: 4, scale: 1e9 }, 'scale');
+  refusedFor({ op: 'pixelShuffle', inputSize: 4, stride: 1e9 }, 'stride');
+});
+
+test('pictures: null options are none, sizes and colour maps are checked with DeconvErrors naming them', () => {
+  const a = buildAnimation({ op: 'convTranspose', inputSize: 2, stride: 2 });
+  const none = null as unknown as Record<string, never>;
+  assert.ok(animationScene(a, none).frameCount > 0);
+  assert.ok(sceneToSvg(animationScene(a), none).startsWith('<svg'));
+  assert.ok(animationToSvg(a, none).startsWith('<svg'));
+  assert.ok(heatmap([1, 2, 3, 4], 2, 2, none).data.length === 16);
+  assert.deepEqual(heatmapRange([1, 2], none), [1, 2]);
+  const named = (f: () => unknown, argument: string): void =>
+    assert.throws(
+      f,
+      (e: unknown) => e instanceof DeconvError && e.argument === argument && e.message.includes(argument),
+      argument,
+    );
+  for (const bad of [NaN, Infinity, -1, 0, 'x']) {
+    named(() => animationScene(a, { cellSize: bad as number }), 'cellSize');
+    named(() => animationScene(a, { frameMs: bad as number }), 'frameMs');
+    named(() => animationScene(a, { holdLast: bad as number }), 'holdLast');
+    named(
+      () => checkerboardScene(checkerboard({ kernelSize: 3, stride: 2 }), { cellSize: bad as number }),
+      'cellSize',
+    );
+  }
+  named(() => blankImage(-1, 2), 'width');
+  named(() => blankImage(2, 1.5), 'height');
+  named(() => blankImage(1e6, 1e6), 'width');
+  named(() => colormap('bogus' as 'gray', 0.5), 'name');
+  named(() => colormapHex('toString' as 'gray', 0.5), 'name');
+  named(() => colormap('gray', 'x' as unknown as number), 't');
+  assert.deepEqual(blankImage(0, 0).data.length, 0);
+});
+
+test('matrixView: kernelValues must be an array of finite numbers (null was a TypeError, NaN a NaN matrix)', () => {
+  for (const kernelValues of [null, 5, [NaN, 1, 2, 3], [1, 2, Infinity, 3], ['1', 2, 3, 4]]) {
+    assert.throws(
+      () => matrixView({ inputSize: 4, kernelSize: 2, kernelValues: kernelValues as unknown as number[] }),
+      (e: unknown) =>
+        e instanceof DeconvError && e.argument === 'kernelValues' && /kernelValues/.test(e.message),
+      JSON.stringify(kernelValues),
+    );
+  }
+  assert.equal(matrixView({ inputSize: 4, kernelSize: 2, kernelValues: [1, 2, 3, 4] }).kernel.length, 4);
 });

@@ -309,8 +309,9 @@ export function decodePngBytes(
   source: unknown,
   options: ReadPngOptions = {},
 ): Tensor {
-  checkOptions<ReadPngOptions>(fn, options, ['maxPixels']);
-  const maxPixels = options.maxPixels ?? PNG_MAX_PIXELS;
+  // (null options read as none, as everywhere: use what checkOptions returns)
+  const o = checkOptions<ReadPngOptions>(fn, options, ['maxPixels']);
+  const maxPixels = o.maxPixels ?? PNG_MAX_PIXELS;
   if (!Number.isInteger(maxPixels) || maxPixels < 1 || maxPixels > Math.floor(MAX_ELEMENTS / 3))
     fail(fn, 'maxPixels', maxPixels, `must be an integer from 1 to ${Math.floor(MAX_ELEMENTS / 3)}`);
   const h = readHeader(fn, bytes, source, maxPixels);
@@ -510,7 +511,8 @@ export function encodeImage(fn: string, image: Tensor): Uint8Array {
       bytes[p * channels + c] = Math.round(Math.min(1, Math.max(0, v)) * 255);
     }
   }
-  return encode({ width, height, data: bytes, channels, depth: 8 });
+  // fast-png returns a view of its growing output buffer (8 KiB and up): copy out exactly the file
+  return new Uint8Array(encode({ width, height, data: bytes, channels, depth: 8 }));
 }
 
 export interface GridOptions {

@@ -630,6 +630,27 @@ export function exportOnnx(
       `outputNames = ${show(outputNames)} must be ${outputsList.length} non-empty strings`,
     );
   }
+  // ONNX names each value once (SSA): a user's name must not be one the graph already defines
+  // (an input, a parameter's state_dict name, a node's generated output) nor repeat in outputNames
+  const inner = new Set([...g.initializers.map((i) => i.name), ...g.nodes.flatMap((n) => n.output ?? [])]);
+  inputNames.forEach((n, i) => {
+    if (inner.has(n))
+      throw new DeconvError(
+        FN,
+        'inputNames',
+        `inputNames[${i}] = ${show(n)} is already the name of a parameter or an intermediate value of the graph`,
+      );
+  });
+  const taken = new Set([...inner, ...inputNames]);
+  outputNames.forEach((n, i) => {
+    if (taken.has(n))
+      throw new DeconvError(
+        FN,
+        'outputNames',
+        `outputNames[${i}] = ${show(n)} must differ from the input names, the other outputs and the graph's parameters and intermediate values`,
+      );
+    taken.add(n);
+  });
   const outputs: ValueInfoProto[] = outputsList.map((t, i) => {
     const source = g.indexSources.get(t);
     if (source) {

@@ -130,12 +130,25 @@ export function decodeTensor(fn: string, bytes: Uint8Array): TensorProto {
   return decode<TensorProto>(fn, messageTypes().tensor, bytes, 'TensorProto');
 }
 
+/**
+ * protobufjs's writer hands out, in Node, a `Buffer`: a view into Node's shared 8 KiB pool, whose
+ * `.buffer` holds other allocations' bytes and whose `slice()` shares memory. The bytes a user
+ * gets are a plain `Uint8Array` that owns exactly its own buffer.
+ */
+function ownBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.constructor === Uint8Array &&
+    bytes.byteOffset === 0 &&
+    bytes.buffer.byteLength === bytes.length
+    ? bytes
+    : new Uint8Array(bytes);
+}
+
 export function encodeModel(model: ModelProto): Uint8Array {
   const type = messageTypes().model;
-  return type.encode(type.fromObject(model as Record<string, unknown>)).finish();
+  return ownBytes(type.encode(type.fromObject(model as Record<string, unknown>)).finish());
 }
 
 export function encodeTensor(t: TensorProto): Uint8Array {
   const type = messageTypes().tensor;
-  return type.encode(type.fromObject(t as Record<string, unknown>)).finish();
+  return ownBytes(type.encode(type.fromObject(t as Record<string, unknown>)).finish());
 }

@@ -193,6 +193,12 @@ export interface AnimationOptions {
 /** At most this many frames: an animation is for looking at, not for big tensors. */
 export const MAX_FRAMES = 1024;
 
+/**
+ * At most this many cells in one grid (input, kernel or output), checked before its values are
+ * made: a grid past it could not be drawn, and its array alone could exceed memory.
+ */
+export const MAX_GRID_CELLS = 16 * MAX_FRAMES;
+
 const FN = 'buildAnimation';
 
 const OPTIONS: Record<AnimationOp, readonly string[]> = {
@@ -357,6 +363,18 @@ function checkFrames(n: number, what: string, inputSize: readonly number[]): voi
   }
 }
 
+/** Refuses a grid of `n` cells past MAX_GRID_CELLS, naming the argument that made it. */
+function checkCells(n: number, argument: string, value: unknown, what: string): void {
+  if (n > MAX_GRID_CELLS) {
+    fail(
+      FN,
+      argument,
+      Array.isArray(value) ? [...(value as unknown[])] : value,
+      `gives ${n} ${what}: more than an animation may draw in one grid (${MAX_GRID_CELLS}); use smaller sizes`,
+    );
+  }
+}
+
 /** The frames and their captions: one builder shared by every op. */
 class FrameBuilder {
   readonly frames: AnimationFrame[] = [];
@@ -458,6 +476,8 @@ export function buildAnimation(options: AnimationOptions): Animation {
         outputPadding: perDim(FN, 'outputPadding', options.outputPadding, 2, NON_NEGATIVE, 0),
         dilation: perDim(FN, 'dilation', options.dilation, 2, POSITIVE, op === 'dilated' ? 2 : 1),
       };
+      checkCells(inputSize[0]! * inputSize[1]!, 'inputSize', inputSize, 'input cells');
+      checkCells(p.kernelSize[0]! * p.kernelSize[1]!, 'kernelSize', p.kernelSize, 'kernel cells');
       const input = values('inputValues', options.inputValues, inputSize[0]! * inputSize[1]!, () =>
         defaultInput(1, inputSize[0]!, inputSize[1]!),
       );
@@ -841,6 +861,12 @@ function unpool(options: AnimationOptions, inputSize: number[]): Animation {
   const [ih, iw] = inputSize as [number, number];
   const [oh, ow] = outputSize as [number, number];
   checkFrames(ih * iw, 'input cells', inputSize);
+  checkCells(
+    oh * ow,
+    options.stride === undefined ? 'kernelSize' : 'stride',
+    options.stride ?? kernelSize,
+    `unpooled output cells (${oh}×${ow})`,
+  );
   // a sample of the unpooled size, pooled by the library for the values and the indices
   const sample = values('inputValues', options.inputValues, oh * ow, () => {
     const v = new Float64Array(oh * ow);
@@ -947,6 +973,7 @@ type ResampleOp = 'nearest' | 'bilinear' | 'bicubic';
 function resample(op: ResampleOp, options: AnimationOptions, inputSize: number[]): Animation {
   const scale = scaleOf(options);
   const [ih, iw] = inputSize as [number, number];
+  checkCells(ih * iw, 'inputSize', inputSize, 'input cells');
   const input = values('inputValues', options.inputValues, ih * iw, () => defaultInput(1, ih, iw));
   const [th, tw] = tapsOf(op, inputSize, scale);
   const oh = th.outSize;
@@ -1072,6 +1099,12 @@ function shuffle(options: AnimationOptions, inputSize: number[]): Animation {
   const channels = r * r;
   const [ih, iw] = inputSize as [number, number];
   checkFrames(ih * iw, 'input positions', inputSize);
+  checkCells(
+    channels * ih * iw,
+    options.scale === undefined && options.stride !== undefined ? 'stride' : 'scale',
+    r,
+    `input cells (${channels} channels of ${ih}×${iw})`,
+  );
   const input = values('inputValues', options.inputValues, channels * ih * iw, () =>
     defaultInput(channels, ih, iw),
   );

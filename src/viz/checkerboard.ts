@@ -23,6 +23,7 @@ import { convTransposeOutputSize } from '../geometry/conv.js';
 import { convTranspose2d } from '../ops/conv.js';
 import { ones } from '../tensor.js';
 import { textWidth } from './font.js';
+import { checkPositive } from './draw.js';
 import { fmt } from './format.js';
 import { colormapHex, heatmap } from './heatmap.js';
 import type { Scene, Shape } from './scene.js';
@@ -222,7 +223,8 @@ export function checkerboard(options: CheckerboardOptions): CheckerboardResult {
  */
 export function checkerboardScene(r: CheckerboardResult, options: { cellSize?: number } = {}): Scene {
   const [rows, cols] = r.size as [number, number];
-  const cell = options.cellSize ?? Math.max(2, Math.min(24, Math.floor(560 / Math.max(rows, cols))));
+  const cell = options?.cellSize ?? Math.max(2, Math.min(24, Math.floor(560 / Math.max(rows, cols))));
+  checkPositive('checkerboardScene', 'cellSize', cell);
   const m = 16;
   const shapes: Shape[] = [];
   const title = `Kernel taps per output pixel: ${r.layers} transposed conv${r.layers > 1 ? 's' : ''}, kernel ${r.kernelSize.join('×')}, stride ${r.stride.join('×')}, padding ${r.padding.join('×')}${r.dilation.some((d) => d > 1) ? `, dilation ${r.dilation.join('×')}` : ''}`;

@@ -9,6 +9,13 @@ import { textWidth } from './font.js';
 import { fmtCell } from './format.js';
 import { Timeline, wrap, type Scene, type Shape } from './scene.js';
 import { THEME } from './theme.js';
+import { fail } from '../errors.js';
+
+/** A size or duration of a picture: a positive finite number (NaN or Infinity has no layout). */
+export function checkPositive(fn: string, argument: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    fail(fn, argument, value, 'must be a positive finite number');
+}
 
 export interface AnimationSceneOptions {
   /** cell size in pixels; default: 34, smaller for big grids */
@@ -100,9 +107,13 @@ function cellSizeFor(a: Animation): number {
  *   const svg = sceneToSvg(scene); // '<svg …>' with one SMIL-animated frame every 800 ms
  */
 export function animationScene(a: Animation, options: AnimationSceneOptions = {}): Scene {
+  options ??= {}; // null options are none, as everywhere
   const cell = options.cellSize ?? cellSizeFor(a);
   const frameMs = options.frameMs ?? 800;
   const hold = options.holdLast ?? 4;
+  checkPositive('animationScene', 'cellSize', cell);
+  checkPositive('animationScene', 'frameMs', frameMs);
+  checkPositive('animationScene', 'holdLast', hold);
   const n = a.frames.length;
   const base: Shape[] = [];
   const values: Shape[] = [];

@@ -144,6 +144,7 @@ export function encodeGif(
  *   const bytes = sceneToGif(animationScene(buildAnimation({ op: 'nearest', inputSize: 3 })));
  */
 export function sceneToGif(scene: Scene, options: GifOptions = {}): Uint8Array {
+  options ??= {}; // null options are none, as everywhere
   const palette = scenePalette(scene);
   return encodeGifFrames(
     scene.frameCount,

@@ -40,7 +40,9 @@ export const COLORMAPS: readonly Colormap[] = ['viridis', 'diverging', 'gray'];
 
 /** The colour at `t` in [0, 1] (clamped) of a colour map, as [r, g, b] bytes. */
 export function colormap(name: Colormap, t: number): [number, number, number] {
-  const a = ANCHORS[name];
+  const a = Object.hasOwn(ANCHORS, name) ? ANCHORS[name] : undefined;
+  if (a === undefined) fail('colormap', 'name', name, `must be one of ${COLORMAPS.join(', ')}`);
+  if (typeof t !== 'number') fail('colormap', 't', t, 'must be a number (clamped to [0, 1])');
   const x = Math.min(1, Math.max(0, Number.isNaN(t) ? 0 : t)) * (a.length - 1);
   const i = Math.min(a.length - 2, Math.floor(x));
   const f = x - i;
@@ -72,6 +74,7 @@ export interface HeatmapOptions {
 
 /** The value range a heat map uses: given, or from the data (symmetric around 0 for 'diverging'). */
 export function heatmapRange(values: ArrayLike<number>, options: HeatmapOptions = {}): [number, number] {
+  options ??= {}; // null options are none, as everywhere
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < values.length; i++) {
@@ -103,6 +106,7 @@ export function heatmap(
   options: HeatmapOptions = {},
 ): RgbaImage {
   const fn = 'heatmap';
+  options ??= {}; // null options are none, as everywhere
   if (!Number.isInteger(rows) || rows < 1) fail(fn, 'rows', rows, 'must be a positive integer');
   if (!Number.isInteger(cols) || cols < 1) fail(fn, 'cols', cols, 'must be a positive integer');
   if (!values || values.length !== rows * cols) {

@@ -82,9 +82,21 @@ export function matrixView(options: MatrixViewOptions): MatrixView {
       for (let c = 0; c < kernelSize[1]!; c++) kernel[r * kernelSize[1]! + c] = ((c + 2 * r) % 3) + 1;
     }
   } else {
+    const given: unknown = options.kernelValues;
+    if (
+      given === null ||
+      typeof given !== 'object' ||
+      typeof (given as ArrayLike<number>).length !== 'number'
+    )
+      fail(FN, 'kernelValues', given, `must be an array of ${n} numbers`);
     if (options.kernelValues.length !== n)
       fail(FN, 'kernelValues.length', options.kernelValues.length, `must be ${n}`);
-    for (let i = 0; i < n; i++) kernel[i] = options.kernelValues[i]!;
+    for (let i = 0; i < n; i++) {
+      const v = options.kernelValues[i];
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        fail(FN, `kernelValues[${i}]`, v, 'must be a finite number');
+      kernel[i] = v;
+    }
   }
   const row = options.row ?? Math.floor(rows / 2);
   if (!Number.isInteger(row) || row < 0 || row >= rows)

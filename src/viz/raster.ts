@@ -6,6 +6,8 @@
  * is too close to what it is drawn on (contrast below 3 : 1, WCAG's measure) is drawn in black or
  * white instead, whichever reads better.
  */
+import { fail } from '../errors.js';
+import { MAX_ELEMENTS } from '../tensor.js';
 import { baselineOffset, glyphBitmap, textWidth } from './font.js';
 import { visibleAt, type RgbaImage, type Scene, type Shape } from './scene.js';
 
@@ -25,6 +27,12 @@ export function parseColor(color: string): [number, number, number] {
 
 /** A blank RGBA image of one colour. */
 export function blankImage(width: number, height: number, color = '#ffffff'): RgbaImage {
+  const fn = 'blankImage';
+  if (!Number.isInteger(width) || width < 0) fail(fn, 'width', width, 'must be a non-negative integer');
+  if (!Number.isInteger(height) || height < 0) fail(fn, 'height', height, 'must be a non-negative integer');
+  if (width * height * 4 > MAX_ELEMENTS)
+    fail(fn, 'width', width, `× height ${height} × 4 bytes must be at most ${MAX_ELEMENTS} (one RGBA array)`);
+  if (typeof color !== 'string') fail(fn, 'color', color, "must be a colour string ('#rrggbb')");
   const data = new Uint8ClampedArray(width * height * 4);
   const [r, g, b] = parseColor(color);
   for (let p = 0; p < width * height; p++) {

@@ -93,6 +93,7 @@ function element(shape: Shape, anim: string): string {
  *   sceneToSvg(scene, { frame: 0 }); // the first frame only
  */
 export function sceneToSvg(scene: Scene, options: SvgOptions = {}): string {
+  options ??= {}; // null options are none, as everywhere
   const n = scene.frameCount;
   const still = options.frame !== undefined || n <= 1;
   const start: number[] = [0];
