@@ -22,6 +22,8 @@ import {
   checkerboardScene,
   colormap,
   colormapHex,
+  encodeGif,
+  encodeGifFrames,
   finalOutput,
   frameworkSnippets,
   heatmap,
@@ -29,12 +31,17 @@ import {
   matrixScene,
   matrixText,
   matrixView,
+  parseColor,
   rasterize,
+  sceneToGif,
   sceneToSvg,
   sizeFormula,
+  sizeFormulaLines,
+  textWidth,
   THEME,
   type Animation,
 } from '../src/viz/index.js';
+import { deconvError, throwsArg } from './throws.js';
 
 function transposeOf(a: Animation): Float32Array {
   const [ih, iw] = a.inputSize as [number, number];
@@ -747,4 +754,57 @@ test('matrixView: kernelValues must be an array of finite numbers (null was a Ty
     );
   }
   assert.equal(matrixView({ inputSize: 4, kernelSize: 2, kernelValues: [1, 2, 3, 4] }).kernel.length, 4);
+});
+
+test('sizeFormula, sizeFormulaLines: bad records are DeconvErrors naming the field (null and [] were TypeErrors, a bogus op undefined, NaN a NaN formula)', () => {
+  const f = sizeFormula as (a: unknown) => unknown;
+  throwsArg(() => f(null), 'args', 'sizeFormula: args');
+  throwsArg(() => f({ op: 'bogus', inputSize: 3 }), 'op', 'sizeFormula: op');
+  throwsArg(() => f({ op: 'conv', inputSize: NaN }), 'inputSize', 'sizeFormula: inputSize');
+  throwsArg(() => f({ op: 'conv', inputSize: 4, stride: 0 }), 'stride', 'sizeFormula: stride');
+  throwsArg(
+    () => f({ op: 'conv', inputSize: 2, kernelSize: 3 }),
+    'inputSize',
+    'sizeFormula: inputSize',
+    'too small',
+  );
+  throwsArg(() => f({ op: 'convTranspose', inputSize: 2, stride: 2, outputPadding: 2 }), 'outputPadding');
+  throwsArg(() => f({ op: 'maxUnpool', inputSize: 2, dilation: 2 }), 'dilation', "op 'maxUnpool'");
+  throwsArg(() => f({ op: 'interpolate', inputSize: 2, scale: 0.1 }), 'scale', 'sizeFormula: scale');
+  throwsArg(() => f({ op: 'conv', inputSize: 3, bogus: 1 }), 'bogus', 'sizeFormula: bogus');
+  const lines = sizeFormulaLines as (p: unknown, n?: unknown) => unknown;
+  throwsArg(() => lines([]), 'perDim', 'sizeFormulaLines: perDim');
+  throwsArg(() => lines(null), 'perDim', 'sizeFormulaLines: perDim');
+  throwsArg(
+    () =>
+      lines([
+        { op: 'conv', inputSize: 3 },
+        { op: 'conv', inputSize: 3, stride: NaN },
+      ]),
+    'perDim',
+    'sizeFormulaLines: perDim[1].stride',
+  );
+  throwsArg(() => lines([{ op: 'conv', inputSize: 3 }], [1]), 'names', 'sizeFormulaLines: names');
+});
+
+test('frameworkSnippets: config, inputSize and channels are checked with DeconvErrors naming them', () => {
+  const fs = frameworkSnippets as (c: unknown, i: unknown, ch?: unknown) => unknown;
+  const ok = { kernelSize: [4], stride: [2], padding: [1], outputPadding: [0], dilation: [1] };
+  throwsArg(() => fs(null, [4]), 'config', 'frameworkSnippets: config');
+  throwsArg(() => fs({ ...ok, kernelSize: [NaN] }, [4]), 'config', 'frameworkSnippets: config.kernelSize[0]');
+  throwsArg(() => fs({ ...ok, stride: undefined }, [4]), 'config', 'config.stride');
+  throwsArg(() => fs({ ...ok, outputPadding: [2] }, [4]), 'config', 'config.outputPadding[0]');
+  throwsArg(() => fs({ ...ok, padding: [9] }, [4]), 'config', 'config.padding[0]', 'too large');
+  throwsArg(() => fs({ ...ok, bogus: 1 }, [4]), 'config', 'config.bogus');
+  throwsArg(() => fs(ok, null), 'inputSize', 'frameworkSnippets: inputSize');
+  throwsArg(() => fs(ok, [0]), 'inputSize', 'frameworkSnippets: inputSize[0]');
+  throwsArg(() => fs(ok, [4], { in: 1.5 }), 'channels', 'frameworkSnippets: channels.in');
+  throwsArg(() => fs(ok, [4], { groups: 2 }), 'channels', 'channels.groups');
+});
+
+test('textWidth: a non-string text (a TypeError) and a NaN size (a NaN width) are DeconvErrors', () => {
+  const tw = textWidth as (t: unknown, s: unknown) => number;
+  throwsArg(() => tw(5, 10), 'text', 'textWidth: text');
+  throwsArg(() => tw(null, 10), 'text', 'textWidth: text');
+  for (const size of [NaN, -1, 0, Infinity, '10']) throwsArg(() => tw('a', size), 'size', 'textWidth: size');
 });
