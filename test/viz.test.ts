@@ -808,3 +808,51 @@ test('textWidth: a non-string text (a TypeError) and a NaN size (a NaN width) ar
   throwsArg(() => tw(null, 10), 'text', 'textWidth: text');
   for (const size of [NaN, -1, 0, Infinity, '10']) throwsArg(() => tw('a', size), 'size', 'textWidth: size');
 });
+
+test('encodeGif, encodeGifFrames: bad frames, delays and options are DeconvErrors (null was a TypeError or a 1-byte file)', () => {
+  const eg = encodeGif as (f: unknown, d: unknown, o?: unknown) => Uint8Array;
+  const ef = encodeGifFrames as (n: unknown, f: unknown, d: unknown, o?: unknown) => Uint8Array;
+  const img = blankImage(2, 2);
+  throwsArg(() => eg(null, []), 'frames', 'encodeGif: frames');
+  throwsArg(() => eg([], []), 'frames', 'encodeGif: frames');
+  throwsArg(() => eg([img, blankImage(3, 2)], [1, 1]), 'frames', 'encodeGif: frames[1].width');
+  throwsArg(() => eg([{ width: 2, height: 2, data: null }], [1]), 'frames', 'encodeGif: frames[0].data');
+  throwsArg(() => eg([img], []), 'delays', 'encodeGif: delays.length');
+  throwsArg(() => eg([img], [NaN]), 'delays', 'encodeGif: delays[0]');
+  throwsArg(() => eg([img], [1], { onFrame: 5 }), 'onFrame', 'encodeGif: onFrame');
+  throwsArg(() => eg([img], [1], { bogus: 1 }), 'bogus', 'encodeGif: bogus');
+  throwsArg(() => ef(null, () => img, []), 'count', 'encodeGifFrames: count');
+  throwsArg(() => ef(0, () => img, []), 'count', 'encodeGifFrames: count');
+  throwsArg(() => ef(1, null, [1]), 'frame', 'encodeGifFrames: frame');
+  throwsArg(() => ef(2, (t: number) => (t ? null : img), [1, 1]), 'frame', 'encodeGifFrames: frame(1)');
+  throwsArg(
+    () => ef(1, () => img, [1], { palette: [[0, 0, 256]] }),
+    'palette',
+    'encodeGifFrames: palette[0]',
+  );
+});
+
+test('parseColor refuses non-strings and non-colours (they were TypeErrors or magenta); scenes keep #rgb and none', () => {
+  const pc = parseColor as (c: unknown) => unknown;
+  for (const bad of [5, null, 'red', '#ggg', '#12345', ''])
+    throwsArg(() => pc(bad), 'color', 'parseColor: color');
+  throwsArg(() => blankImage(2, 2, 'red'), 'color', 'blankImage: color');
+  const scene = (fill: string, background = '#ffffff') =>
+    ({
+      width: 4,
+      height: 4,
+      background,
+      frameCount: 1,
+      frameMs: [100],
+      shapes: [{ kind: 'rect', x: 0, y: 0, w: 4, h: 4, fill }],
+    }) as Parameters<typeof rasterize>[0];
+  // 'none' paints nothing, as in the SVG (it was drawn magenta); a background of 'none' is white
+  assert.deepEqual([...rasterize(scene('none')).data.slice(0, 4)], [255, 255, 255, 255]);
+  assert.deepEqual([...rasterize(scene('#000', 'none')).data.slice(0, 4)], [0, 0, 0, 255]);
+  assert.ok(sceneToSvg(scene('none')).includes('fill="none"'));
+  throwsArg(() => rasterize(scene('red')), 'scene', 'rasterize: scene.shapes[0].fill');
+  throwsArg(() => rasterize(scene('#fff', 'blue')), 'scene', 'rasterize: scene.background');
+  throwsArg(() => sceneToSvg(scene('x" onload="alert(1)')), 'scene', 'sceneToSvg: scene.shapes[0].fill');
+  throwsArg(() => sceneToGif(scene('#ggg')), 'scene', 'sceneToGif: scene.shapes[0].fill');
+  throwsArg(() => rasterize(scene('#fff'), 3), 'frame', 'rasterize: frame');
+});
