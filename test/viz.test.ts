@@ -856,3 +856,88 @@ test('parseColor refuses non-strings and non-colours (they were TypeErrors or ma
   throwsArg(() => sceneToGif(scene('#ggg')), 'scene', 'sceneToGif: scene.shapes[0].fill');
   throwsArg(() => rasterize(scene('#fff'), 3), 'frame', 'rasterize: frame');
 });
+
+test('refusals name the function and the argument that caused them', () => {
+  // matrixView: was "convOutputSize: inputSize …"
+  throwsArg(() => matrixView({ inputSize: 2, kernelSize: 3 }), 'inputSize', 'matrixView: inputSize[0]');
+  // checkerboard: was "convTransposeOutputSize: padding …"
+  throwsArg(
+    () => checkerboard({ kernelSize: 3, stride: 1, padding: 5, inputSize: 2 }),
+    'padding',
+    'checkerboard: padding',
+  );
+  // buildAnimation: dilation 1e9 was refused naming `input` (input.shape[2])
+  throwsArg(
+    () => buildAnimation({ op: 'conv', inputSize: 4, dilation: 1e9 }),
+    'inputSize',
+    'buildAnimation: inputSize[0]',
+    'dilation 1000000000',
+  );
+  // frame counts: padding, stride and scale grew them, not inputSize
+  throwsArg(
+    () => buildAnimation({ op: 'conv', inputSize: 4, kernelSize: 1, padding: 40 }),
+    'padding',
+    'buildAnimation: padding',
+    'frame',
+  );
+  throwsArg(
+    () => buildAnimation({ op: 'convTranspose', inputSize: 4, stride: 40 }),
+    'stride',
+    'buildAnimation: stride',
+    "order: 'input'",
+  );
+  throwsArg(
+    () => buildAnimation({ op: 'bilinear', inputSize: 4, scale: 12 }),
+    'scale',
+    'buildAnimation: scale',
+  );
+  throwsArg(
+    () => buildAnimation({ op: 'bilinear', inputSize: 4, stride: 12 }),
+    'stride',
+    'buildAnimation: stride',
+  );
+  assert.throws(() => buildAnimation({ op: 'conv', inputSize: 64, kernelSize: 1 }), deconvError('inputSize'));
+  // grids that one frame per input cell did not bound (they ran out of memory and killed the process)
+  throwsArg(
+    () => buildAnimation({ op: 'convTranspose', inputSize: 2, stride: 1e6, order: 'input' }),
+    'stride',
+    'buildAnimation: stride',
+  );
+  throwsArg(
+    () => buildAnimation({ op: 'conv', inputSize: 2, stride: 1e6, padding: 1e6 }),
+    'padding',
+    'buildAnimation: padding',
+  );
+  throwsArg(
+    () => buildAnimation({ op: 'nearest', inputSize: 10, scale: 100 }),
+    'scale',
+    'buildAnimation: scale',
+  );
+  // animationToSvg / animationToGif name themselves, not animationScene
+  const a = buildAnimation({ op: 'convTranspose', inputSize: 2, stride: 2 });
+  throwsArg(() => animationToSvg(a, { cellSize: -1 }), 'cellSize', 'animationToSvg: cellSize');
+  throwsArg(() => animationToGif(a, { holdLast: NaN }), 'holdLast', 'animationToGif: holdLast');
+});
+
+test('pictures: unknown option keys are refused, as checkOptions refuses them elsewhere', () => {
+  const a = buildAnimation({ op: 'convTranspose', inputSize: 2, stride: 2 });
+  const bogus = { bogus: 1 } as unknown as Record<string, never>;
+  const scene = animationScene(a);
+  const calls: [string, () => unknown][] = [
+    ['heatmap', () => heatmap([1, 2, 3, 4], 2, 2, bogus)],
+    ['heatmapRange', () => heatmapRange([1, 2], bogus)],
+    ['animationScene', () => animationScene(a, bogus)],
+    ['sceneToSvg', () => sceneToSvg(scene, bogus)],
+    ['animationToSvg', () => animationToSvg(a, bogus)],
+    ['sceneToGif', () => sceneToGif(scene, bogus)],
+    ['animationToGif', () => animationToGif(a, bogus)],
+    ['checkerboard', () => checkerboard({ kernelSize: 3, stride: 2, ...bogus })],
+    ['checkerboardScene', () => checkerboardScene(checkerboard({ kernelSize: 3, stride: 2 }), bogus)],
+    ['matrixView', () => matrixView({ inputSize: 4, kernelSize: 2, ...bogus })],
+  ];
+  for (const [fn, call] of calls) throwsArg(call, 'bogus', `${fn}: bogus`);
+  // the combined functions take both sets of keys
+  assert.ok(animationToSvg(a, { frame: 0, frameMs: 100 }).startsWith('<svg'));
+  throwsArg(() => heatmap([1, 2, 3, 4], 2, 2, { min: NaN }), 'min', 'heatmap: min');
+  throwsArg(() => heatmapRange([1], { colormap: 'nope' as 'gray' }), 'colormap', 'heatmapRange: colormap');
+});
