@@ -108,7 +108,8 @@ function span(mask: readonly boolean[]): [number, number] {
 
 /**
  * Kernel-tap counts of `layers` stacked transposed convolutions (2-d), the interior range, and a
- * verdict with the fixes.
+ * verdict with the fixes. The sizes are checked as `convTransposeOutputSize` checks them, under
+ * this function's name; another option key is refused with a `DeconvError` naming it.
  *
  * @example
  *   import { checkerboard } from 'deconv';
@@ -216,7 +217,8 @@ export function checkerboard(options: CheckerboardOptions): CheckerboardResult {
 
 /**
  * The checkerboard map as a picture: the counts as a heat map (viridis) with the interior
- * outlined, a colour legend, the verdict and the fixes.
+ * outlined, a colour legend, the verdict and the fixes. Options: `cellSize`, a positive finite
+ * number; null is none, another key is refused.
  *
  * @example
  *   import { checkerboard, checkerboardScene, rasterize } from 'deconv';

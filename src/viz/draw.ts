@@ -110,6 +110,8 @@ function cellSizeFor(a: Animation): number {
 
 /**
  * The scene of an animation: still parts drawn once, highlights and values timed per frame.
+ * Options: `cellSize`, `frameMs`, `holdLast`, positive finite numbers; null is none, another key
+ * is refused with a `DeconvError` naming it.
  *
  * @example
  *   import { buildAnimation, animationScene, sceneToSvg } from 'deconv';

@@ -50,7 +50,9 @@ const FN = 'matrixView';
 export const MAX_MATRIX_PICTURE = 2 ** 20;
 
 /**
- * C for a one-channel 2-d convolution of the given sizes, and the highlighted row.
+ * C for a one-channel 2-d convolution of the given sizes, and the highlighted row. The sizes are
+ * checked as `convOutputSize` checks them, under this function's name (a kernel larger than the
+ * padded input names `inputSize[k]`); another option key is refused with a `DeconvError`.
  *
  * @example
  *   import { matrixView } from 'deconv';

@@ -88,7 +88,9 @@ function element(shape: Shape, anim: string): string {
 
 /**
  * A scene as an SVG document. With more than one frame and no `frame` option, the SVG animates
- * (looping forever); with `frame`, it is that frame, still.
+ * (looping forever); with `frame` (an integer from 0 to `frameCount − 1`), it is that frame,
+ * still. The scene's colours are checked as `rasterize` checks them (they go into the SVG's
+ * attributes); null options are none, another key is refused with a `DeconvError` naming it.
  *
  * @example
  *   import { buildAnimation, animationScene, sceneToSvg } from 'deconv';
@@ -138,7 +140,8 @@ function svgOf(fn: string, scene: Scene, options: SvgOptions): string {
 }
 
 /**
- * An animation as an SVG that plays in a browser (or its frame `frame`, still).
+ * An animation as an SVG that plays in a browser (or its frame `frame`, still). Options:
+ * `animationScene`'s and `sceneToSvg`'s; a refusal names `animationToSvg`.
  *
  * @example
  *   import { buildAnimation, animationToSvg } from 'deconv';
