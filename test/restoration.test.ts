@@ -320,3 +320,18 @@ test('bad arguments are DeconvErrors naming the argument', () => {
     'unsupervisedWiener',
   );
 });
+
+test('psnr: empty images are refused naming estimate.shape (the mean of no squared errors was NaN)', () => {
+  for (const shape of [[0], [2, 0]]) {
+    const empty = tensor(new Float32Array(0), shape);
+    assert.throws(
+      () => restoration.psnr(empty, empty),
+      (e: unknown) =>
+        e instanceof DeconvError &&
+        e.argument === 'estimate' &&
+        e.message.startsWith('psnr: estimate.shape') &&
+        /empty/.test(e.message),
+      JSON.stringify(shape),
+    );
+  }
+});

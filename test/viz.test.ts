@@ -22,6 +22,8 @@ import {
   checkerboardScene,
   colormap,
   colormapHex,
+  encodeGif,
+  encodeGifFrames,
   finalOutput,
   frameworkSnippets,
   heatmap,
@@ -29,12 +31,17 @@ import {
   matrixScene,
   matrixText,
   matrixView,
+  parseColor,
   rasterize,
+  sceneToGif,
   sceneToSvg,
   sizeFormula,
+  sizeFormulaLines,
+  textWidth,
   THEME,
   type Animation,
 } from '../src/viz/index.js';
+import { deconvError, throwsArg } from './throws.js';
 
 function transposeOf(a: Animation): Float32Array {
   const [ih, iw] = a.inputSize as [number, number];
@@ -747,4 +754,190 @@ test('matrixView: kernelValues must be an array of finite numbers (null was a Ty
     );
   }
   assert.equal(matrixView({ inputSize: 4, kernelSize: 2, kernelValues: [1, 2, 3, 4] }).kernel.length, 4);
+});
+
+test('sizeFormula, sizeFormulaLines: bad records are DeconvErrors naming the field (null and [] were TypeErrors, a bogus op undefined, NaN a NaN formula)', () => {
+  const f = sizeFormula as (a: unknown) => unknown;
+  throwsArg(() => f(null), 'args', 'sizeFormula: args');
+  throwsArg(() => f({ op: 'bogus', inputSize: 3 }), 'op', 'sizeFormula: op');
+  throwsArg(() => f({ op: 'conv', inputSize: NaN }), 'inputSize', 'sizeFormula: inputSize');
+  throwsArg(() => f({ op: 'conv', inputSize: 4, stride: 0 }), 'stride', 'sizeFormula: stride');
+  throwsArg(
+    () => f({ op: 'conv', inputSize: 2, kernelSize: 3 }),
+    'inputSize',
+    'sizeFormula: inputSize',
+    'too small',
+  );
+  throwsArg(() => f({ op: 'convTranspose', inputSize: 2, stride: 2, outputPadding: 2 }), 'outputPadding');
+  throwsArg(() => f({ op: 'maxUnpool', inputSize: 2, dilation: 2 }), 'dilation', "op 'maxUnpool'");
+  throwsArg(() => f({ op: 'interpolate', inputSize: 2, scale: 0.1 }), 'scale', 'sizeFormula: scale');
+  throwsArg(() => f({ op: 'conv', inputSize: 3, bogus: 1 }), 'bogus', 'sizeFormula: bogus');
+  const lines = sizeFormulaLines as (p: unknown, n?: unknown) => unknown;
+  throwsArg(() => lines([]), 'perDim', 'sizeFormulaLines: perDim');
+  throwsArg(() => lines(null), 'perDim', 'sizeFormulaLines: perDim');
+  throwsArg(
+    () =>
+      lines([
+        { op: 'conv', inputSize: 3 },
+        { op: 'conv', inputSize: 3, stride: NaN },
+      ]),
+    'perDim',
+    'sizeFormulaLines: perDim[1].stride',
+  );
+  throwsArg(() => lines([{ op: 'conv', inputSize: 3 }], [1]), 'names', 'sizeFormulaLines: names');
+});
+
+test('frameworkSnippets: config, inputSize and channels are checked with DeconvErrors naming them', () => {
+  const fs = frameworkSnippets as (c: unknown, i: unknown, ch?: unknown) => unknown;
+  const ok = { kernelSize: [4], stride: [2], padding: [1], outputPadding: [0], dilation: [1] };
+  throwsArg(() => fs(null, [4]), 'config', 'frameworkSnippets: config');
+  throwsArg(() => fs({ ...ok, kernelSize: [NaN] }, [4]), 'config', 'frameworkSnippets: config.kernelSize[0]');
+  throwsArg(() => fs({ ...ok, stride: undefined }, [4]), 'config', 'config.stride');
+  throwsArg(() => fs({ ...ok, outputPadding: [2] }, [4]), 'config', 'config.outputPadding[0]');
+  throwsArg(() => fs({ ...ok, padding: [9] }, [4]), 'config', 'config.padding[0]', 'too large');
+  throwsArg(() => fs({ ...ok, bogus: 1 }, [4]), 'config', 'config.bogus');
+  throwsArg(() => fs(ok, null), 'inputSize', 'frameworkSnippets: inputSize');
+  throwsArg(() => fs(ok, [0]), 'inputSize', 'frameworkSnippets: inputSize[0]');
+  throwsArg(() => fs(ok, [4], { in: 1.5 }), 'channels', 'frameworkSnippets: channels.in');
+  throwsArg(() => fs(ok, [4], { groups: 2 }), 'channels', 'channels.groups');
+});
+
+test('textWidth: a non-string text (a TypeError) and a NaN size (a NaN width) are DeconvErrors', () => {
+  const tw = textWidth as (t: unknown, s: unknown) => number;
+  throwsArg(() => tw(5, 10), 'text', 'textWidth: text');
+  throwsArg(() => tw(null, 10), 'text', 'textWidth: text');
+  for (const size of [NaN, -1, 0, Infinity, '10']) throwsArg(() => tw('a', size), 'size', 'textWidth: size');
+});
+
+test('encodeGif, encodeGifFrames: bad frames, delays and options are DeconvErrors (null was a TypeError or a 1-byte file)', () => {
+  const eg = encodeGif as (f: unknown, d: unknown, o?: unknown) => Uint8Array;
+  const ef = encodeGifFrames as (n: unknown, f: unknown, d: unknown, o?: unknown) => Uint8Array;
+  const img = blankImage(2, 2);
+  throwsArg(() => eg(null, []), 'frames', 'encodeGif: frames');
+  throwsArg(() => eg([], []), 'frames', 'encodeGif: frames');
+  throwsArg(() => eg([img, blankImage(3, 2)], [1, 1]), 'frames', 'encodeGif: frames[1].width');
+  throwsArg(() => eg([{ width: 2, height: 2, data: null }], [1]), 'frames', 'encodeGif: frames[0].data');
+  throwsArg(() => eg([img], []), 'delays', 'encodeGif: delays.length');
+  throwsArg(() => eg([img], [NaN]), 'delays', 'encodeGif: delays[0]');
+  throwsArg(() => eg([img], [1], { onFrame: 5 }), 'onFrame', 'encodeGif: onFrame');
+  throwsArg(() => eg([img], [1], { bogus: 1 }), 'bogus', 'encodeGif: bogus');
+  throwsArg(() => ef(null, () => img, []), 'count', 'encodeGifFrames: count');
+  throwsArg(() => ef(0, () => img, []), 'count', 'encodeGifFrames: count');
+  throwsArg(() => ef(1, null, [1]), 'frame', 'encodeGifFrames: frame');
+  throwsArg(() => ef(2, (t: number) => (t ? null : img), [1, 1]), 'frame', 'encodeGifFrames: frame(1)');
+  throwsArg(
+    () => ef(1, () => img, [1], { palette: [[0, 0, 256]] }),
+    'palette',
+    'encodeGifFrames: palette[0]',
+  );
+});
+
+test('parseColor refuses non-strings and non-colours (they were TypeErrors or magenta); scenes keep #rgb and none', () => {
+  const pc = parseColor as (c: unknown) => unknown;
+  for (const bad of [5, null, 'red', '#ggg', '#12345', ''])
+    throwsArg(() => pc(bad), 'color', 'parseColor: color');
+  throwsArg(() => blankImage(2, 2, 'red'), 'color', 'blankImage: color');
+  const scene = (fill: string, background = '#ffffff') =>
+    ({
+      width: 4,
+      height: 4,
+      background,
+      frameCount: 1,
+      frameMs: [100],
+      shapes: [{ kind: 'rect', x: 0, y: 0, w: 4, h: 4, fill }],
+    }) as Parameters<typeof rasterize>[0];
+  // 'none' paints nothing, as in the SVG (it was drawn magenta); a background of 'none' is white
+  assert.deepEqual([...rasterize(scene('none')).data.slice(0, 4)], [255, 255, 255, 255]);
+  assert.deepEqual([...rasterize(scene('#000', 'none')).data.slice(0, 4)], [0, 0, 0, 255]);
+  assert.ok(sceneToSvg(scene('none')).includes('fill="none"'));
+  throwsArg(() => rasterize(scene('red')), 'scene', 'rasterize: scene.shapes[0].fill');
+  throwsArg(() => rasterize(scene('#fff', 'blue')), 'scene', 'rasterize: scene.background');
+  throwsArg(() => sceneToSvg(scene('x" onload="alert(1)')), 'scene', 'sceneToSvg: scene.shapes[0].fill');
+  throwsArg(() => sceneToGif(scene('#ggg')), 'scene', 'sceneToGif: scene.shapes[0].fill');
+  throwsArg(() => rasterize(scene('#fff'), 3), 'frame', 'rasterize: frame');
+});
+
+test('refusals name the function and the argument that caused them', () => {
+  // matrixView: was "convOutputSize: inputSize …"
+  throwsArg(() => matrixView({ inputSize: 2, kernelSize: 3 }), 'inputSize', 'matrixView: inputSize[0]');
+  // checkerboard: was "convTransposeOutputSize: padding …"
+  throwsArg(
+    () => checkerboard({ kernelSize: 3, stride: 1, padding: 5, inputSize: 2 }),
+    'padding',
+    'checkerboard: padding',
+  );
+  // buildAnimation: dilation 1e9 was refused naming `input` (input.shape[2])
+  throwsArg(
+    () => buildAnimation({ op: 'conv', inputSize: 4, dilation: 1e9 }),
+    'inputSize',
+    'buildAnimation: inputSize[0]',
+    'dilation 1000000000',
+  );
+  // frame counts: padding, stride and scale grew them, not inputSize
+  throwsArg(
+    () => buildAnimation({ op: 'conv', inputSize: 4, kernelSize: 1, padding: 40 }),
+    'padding',
+    'buildAnimation: padding',
+    'frame',
+  );
+  throwsArg(
+    () => buildAnimation({ op: 'convTranspose', inputSize: 4, stride: 40 }),
+    'stride',
+    'buildAnimation: stride',
+    "order: 'input'",
+  );
+  throwsArg(
+    () => buildAnimation({ op: 'bilinear', inputSize: 4, scale: 12 }),
+    'scale',
+    'buildAnimation: scale',
+  );
+  throwsArg(
+    () => buildAnimation({ op: 'bilinear', inputSize: 4, stride: 12 }),
+    'stride',
+    'buildAnimation: stride',
+  );
+  assert.throws(() => buildAnimation({ op: 'conv', inputSize: 64, kernelSize: 1 }), deconvError('inputSize'));
+  // grids that one frame per input cell did not bound (they ran out of memory and killed the process)
+  throwsArg(
+    () => buildAnimation({ op: 'convTranspose', inputSize: 2, stride: 1e6, order: 'input' }),
+    'stride',
+    'buildAnimation: stride',
+  );
+  throwsArg(
+    () => buildAnimation({ op: 'conv', inputSize: 2, stride: 1e6, padding: 1e6 }),
+    'padding',
+    'buildAnimation: padding',
+  );
+  throwsArg(
+    () => buildAnimation({ op: 'nearest', inputSize: 10, scale: 100 }),
+    'scale',
+    'buildAnimation: scale',
+  );
+  // animationToSvg / animationToGif name themselves, not animationScene
+  const a = buildAnimation({ op: 'convTranspose', inputSize: 2, stride: 2 });
+  throwsArg(() => animationToSvg(a, { cellSize: -1 }), 'cellSize', 'animationToSvg: cellSize');
+  throwsArg(() => animationToGif(a, { holdLast: NaN }), 'holdLast', 'animationToGif: holdLast');
+});
+
+test('pictures: unknown option keys are refused, as checkOptions refuses them elsewhere', () => {
+  const a = buildAnimation({ op: 'convTranspose', inputSize: 2, stride: 2 });
+  const bogus = { bogus: 1 } as unknown as Record<string, never>;
+  const scene = animationScene(a);
+  const calls: [string, () => unknown][] = [
+    ['heatmap', () => heatmap([1, 2, 3, 4], 2, 2, bogus)],
+    ['heatmapRange', () => heatmapRange([1, 2], bogus)],
+    ['animationScene', () => animationScene(a, bogus)],
+    ['sceneToSvg', () => sceneToSvg(scene, bogus)],
+    ['animationToSvg', () => animationToSvg(a, bogus)],
+    ['sceneToGif', () => sceneToGif(scene, bogus)],
+    ['animationToGif', () => animationToGif(a, bogus)],
+    ['checkerboard', () => checkerboard({ kernelSize: 3, stride: 2, ...bogus })],
+    ['checkerboardScene', () => checkerboardScene(checkerboard({ kernelSize: 3, stride: 2 }), bogus)],
+    ['matrixView', () => matrixView({ inputSize: 4, kernelSize: 2, ...bogus })],
+  ];
+  for (const [fn, call] of calls) throwsArg(call, 'bogus', `${fn}: bogus`);
+  // the combined functions take both sets of keys
+  assert.ok(animationToSvg(a, { frame: 0, frameMs: 100 }).startsWith('<svg'));
+  throwsArg(() => heatmap([1, 2, 3, 4], 2, 2, { min: NaN }), 'min', 'heatmap: min');
+  throwsArg(() => heatmapRange([1], { colormap: 'nope' as 'gray' }), 'colormap', 'heatmapRange: colormap');
 });

@@ -518,6 +518,16 @@ export function convOutputSize(args: ConvOutputSizeArgs): number[] {
   checkOptions(fn, args, ['inputSize', 'kernelSize', 'stride', 'padding', 'dilation', 'ceilMode']);
   if (args.ceilMode !== undefined && typeof args.ceilMode !== 'boolean')
     fail(fn, 'ceilMode', args.ceilMode, 'must be true or false');
+  return convOutputSizeOf(fn, args);
+}
+
+/**
+ * {@link convOutputSize} for another public function `fn` whose arguments have the same names
+ * (`inputSize`, `kernelSize`, `stride`, `padding`, `dilation`, as matrixView's), so that a refusal
+ * names `fn` and its own argument. The record itself (an object, its keys, `ceilMode` a boolean)
+ * is the caller's to check.
+ */
+export function convOutputSizeOf(fn: string, args: ConvOutputSizeArgs): number[] {
   const padArray = Array.isArray(args.padding) ? args.padding : undefined;
   const d = dimsOf(fn, {
     inputSize: args.inputSize,
@@ -577,6 +587,15 @@ export function convTransposeOutputSize(args: ConvTransposeOutputSizeArgs): numb
   ]);
   const even = (args as { evenOverlap?: unknown }).evenOverlap;
   if (even !== undefined && typeof even !== 'boolean') fail(fn, 'evenOverlap', even, 'must be true or false');
+  return convTransposeOutputSizeOf(fn, args);
+}
+
+/**
+ * {@link convTransposeOutputSize} for another public function `fn` whose arguments have the same
+ * names (as checkerboard's), so that a refusal names `fn` and its own argument. The record itself
+ * (an object, its keys) is the caller's to check.
+ */
+export function convTransposeOutputSizeOf(fn: string, args: ConvTransposeOutputSizeArgs): number[] {
   const padArray = Array.isArray(args.padding) ? args.padding : undefined;
   const d = dimsOf(fn, {
     inputSize: args.inputSize,

@@ -174,9 +174,10 @@ export function as3d(shape: readonly number[]): [number, number, number] {
 }
 
 /**
- * Peak signal-to-noise ratio in dB of `estimate` against `reference` (same shape), with the
- * data range `dataRange` (default: the reference's max − min, as scikit-image's
- * `peak_signal_noise_ratio` for float images uses 1 for [0, 1] data).
+ * Peak signal-to-noise ratio in dB of `estimate` against `reference` (float tensors of the same,
+ * non-empty shape), with the data range `dataRange`, a positive number (default 1, as
+ * scikit-image's `peak_signal_noise_ratio` uses for float images in [0, 1]). Identical images give
+ * Infinity; empty ones are refused (the mean squared error of no values is undefined).
  *
  * @example psnr(restored, sharp, 1) // e.g. 27.4
  */
@@ -186,6 +187,7 @@ export function psnr(estimate: Tensor, reference: Tensor, dataRange = 1): number
   const b = checkFloatTensor(fn, 'reference', reference);
   if (a.shape.join() !== b.shape.join())
     fail(fn, 'estimate.shape', a.shape, `must equal reference.shape ${JSON.stringify(b.shape)}`);
+  if (a.size === 0) fail(fn, 'estimate.shape', a.shape, 'must not be empty (PSNR needs at least one value)');
   checkNumber(fn, 'dataRange', dataRange, 'positive');
   let s = 0;
   for (let i = 0; i < a.size; i++) {

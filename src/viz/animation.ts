@@ -34,12 +34,13 @@
  */
 import { fail } from '../errors.js';
 import { perDim, POSITIVE, NON_NEGATIVE } from '../geometry/args.js';
-import { effectiveKernel, unpoolOutputLength, windowStart } from '../geometry/arithmetic.js';
+import { effectiveKernel, scaledLength, unpoolOutputLength, windowStart } from '../geometry/arithmetic.js';
 import {
   asDirectConv,
   convGeometry,
   convParams,
   convTransposeGeometry,
+  convOutputSizeOf,
   convTransposeParams,
 } from '../geometry/conv.js';
 import { interpolateGeometry, interpolateParams, type Taps } from '../geometry/interpolate.js';
@@ -352,15 +353,35 @@ function plainGrid(
   };
 }
 
-function checkFrames(n: number, what: string, inputSize: readonly number[]): void {
+/**
+ * Refuses `n` frames past MAX_FRAMES, naming the argument that made them (`argument`, `value`):
+ * the caller picks it, as the one that grew the frame count (`hint`: what else would help).
+ */
+function checkFrames(n: number, what: string, argument: string, value: unknown, hint = ''): void {
   if (n > MAX_FRAMES) {
     fail(
       FN,
-      'inputSize',
-      [...inputSize],
-      `gives ${n} ${what}, one frame each: more frames than an animation may have (${MAX_FRAMES}); use smaller sizes`,
+      argument,
+      Array.isArray(value) ? [...(value as unknown[])] : value,
+      `gives ${n} ${what}, one frame each: more frames than an animation may have (${MAX_FRAMES}); use smaller sizes${hint}`,
     );
   }
+}
+
+/**
+ * Refuses an animation with one frame per output cell past MAX_FRAMES. With no more input cells
+ * than frames allowed, the input size is not what made them: `grown` names the argument that did.
+ */
+function checkOutputFrames(
+  outputSize: readonly number[],
+  inputSize: readonly number[],
+  grown: { argument: string; value: unknown },
+  hint = '',
+): void {
+  const n = outputSize[0]! * outputSize[1]!;
+  const what = `output cells (${outputSize.join('×')})`;
+  if (inputSize[0]! * inputSize[1]! > MAX_FRAMES) checkFrames(n, what, 'inputSize', inputSize, hint);
+  else checkFrames(n, what, grown.argument, grown.value, hint);
 }
 
 /** Refuses a grid of `n` cells past MAX_GRID_CELLS, naming the argument that made it. */
@@ -530,14 +551,32 @@ function formulaArgs(op: FormulaArgs['op'], p: Params, extra: Partial<FormulaArg
 
 /** conv and dilated conv: the kernel slides over the padded input, one frame per output cell. */
 function direct(op: 'conv' | 'dilated', p: Params, input: Float64Array, kernel: Float64Array): Animation {
-  // the library's own checks and geometry, on the shapes the animation shows
+  // the library's own checks and geometry, on the shapes the animation shows; first the size
+  // check of convOutputSize, so that a kernel the padded input cannot hold is refused naming this
+  // function's inputSize (with kernelSize and dilation in the rule), not a tensor's shape
+  convOutputSizeOf(FN, {
+    inputSize: p.inputSize,
+    kernelSize: p.kernelSize,
+    stride: p.stride,
+    padding: p.padding,
+    dilation: p.dilation,
+  });
   const g = convGeometry(convParams(FN, 2, { stride: p.stride, padding: p.padding, dilation: p.dilation }), {
     input: [1, 1, ...p.inputSize],
     weight: [1, 1, ...p.kernelSize],
   });
   const outputSize = [...g.ySize];
   const [oh, ow] = outputSize as [number, number];
-  checkFrames(oh * ow, 'output cells', p.inputSize);
+  // without padding a convolution has at most as many outputs as inputs: padding grew them
+  checkOutputFrames(outputSize, p.inputSize, { argument: 'padding', value: p.padding });
+  // with a stride, the padded input may be far larger than the output: its grid is checked too
+  const paddedSize = [0, 1].map((k) => p.inputSize[k]! + g.padBegin[k]! + g.padEnd[k]!);
+  checkCells(
+    paddedSize[0]! * paddedSize[1]!,
+    'padding',
+    p.padding,
+    `padded input cells (${paddedSize.join('×')})`,
+  );
   const [kh, kw] = p.kernelSize as [number, number];
   const rows = paddedAxis(p.inputSize[0]!, 1, g.padBegin[0]!, g.padEnd[0]!, 0);
   const cols = paddedAxis(p.inputSize[1]!, 1, g.padBegin[1]!, g.padEnd[1]!, 0);
@@ -630,10 +669,32 @@ function transposed(p: Params, input: Float64Array, kernel: Float64Array, order:
   const [kh, kw] = p.kernelSize as [number, number];
   const [sh, sw] = p.stride as [number, number];
   const [dh, dw] = p.dilation as [number, number];
-  checkFrames(
-    order === 'output' ? oh * ow : ih * iw,
-    order === 'output' ? 'output cells' : 'input cells',
-    p.inputSize,
+  // the output outgrows the input by the stride's share (s − 1)·(i − 1) and the dilated
+  // kernel's d·(k − 1): the larger one, in the larger dimension, is named
+  const n = oh >= ow ? 0 : 1;
+  const strideShare = (p.stride[n]! - 1) * (p.inputSize[n]! - 1);
+  const kernelShare = p.dilation[n]! * (p.kernelSize[n]! - 1);
+  const grown =
+    strideShare >= kernelShare
+      ? { argument: 'stride', value: p.stride }
+      : p.dilation[n]! > 1
+        ? { argument: 'dilation', value: p.dilation }
+        : { argument: 'kernelSize', value: p.kernelSize };
+  if (order === 'input') checkFrames(ih * iw, 'input cells', 'inputSize', p.inputSize);
+  else {
+    const hint = ih * iw <= MAX_FRAMES ? `, or order: 'input' (one frame per input cell, ${ih * iw})` : '';
+    checkOutputFrames(outputSize, p.inputSize, grown, hint);
+  }
+  // the grids, before their arrays are made (one frame per input cell does not bound them)
+  checkCells(oh * ow, grown.argument, grown.value, `output cells (${oh}×${ow})`);
+  const directSize = [0, 1].map(
+    (k) => effectiveKernel(p.inputSize[k]!, p.stride[k]!) + dc.padBegin[k]! + dc.padEnd[k]!,
+  );
+  checkCells(
+    directSize[0]! * directSize[1]!,
+    grown.argument,
+    grown.value,
+    `zero-inserted, padded input cells (${directSize.join('×')})`,
   );
 
   // direct view: zero-inserted, padded input and the flipped kernel
@@ -860,7 +921,7 @@ function unpool(options: AnimationOptions, inputSize: number[]): Animation {
   });
   const [ih, iw] = inputSize as [number, number];
   const [oh, ow] = outputSize as [number, number];
-  checkFrames(ih * iw, 'input cells', inputSize);
+  checkFrames(ih * iw, 'input cells', 'inputSize', inputSize);
   checkCells(
     oh * ow,
     options.stride === undefined ? 'kernelSize' : 'stride',
@@ -972,8 +1033,13 @@ type ResampleOp = 'nearest' | 'bilinear' | 'bicubic';
 /** nearest (one frame per input cell: its block), bilinear and bicubic (one frame per output cell). */
 function resample(op: ResampleOp, options: AnimationOptions, inputSize: number[]): Animation {
   const scale = scaleOf(options);
+  // the scale factor's name as the user gave it
+  const scaleArg = options.scale === undefined && options.stride !== undefined ? 'stride' : 'scale';
   const [ih, iw] = inputSize as [number, number];
   checkCells(ih * iw, 'inputSize', inputSize, 'input cells');
+  // the output grid, before its taps are made (interpolate's size rule, ⌊i·scale⌋)
+  const scaled = inputSize.map((i) => scaledLength(i, scale));
+  checkCells(scaled[0]! * scaled[1]!, scaleArg, scale, `output cells (${scaled.join('×')})`);
   const input = values('inputValues', options.inputValues, ih * iw, () => defaultInput(1, ih, iw));
   const [th, tw] = tapsOf(op, inputSize, scale);
   const oh = th.outSize;
@@ -1010,7 +1076,7 @@ function resample(op: ResampleOp, options: AnimationOptions, inputSize: number[]
   const marks: Mark[][] = [];
   let builder: FrameBuilder;
   if (op !== 'nearest') {
-    checkFrames(oh * ow, 'output cells', inputSize);
+    checkOutputFrames(outputSize, inputSize, { argument: scaleArg, value: scale });
     builder = new FrameBuilder(oh * ow, 'sum', 'blank');
     byOutput.forEach((cs, o) => {
       const m: Mark[] = cs.map((cn) => ({
@@ -1025,7 +1091,7 @@ function resample(op: ResampleOp, options: AnimationOptions, inputSize: number[]
       builder.push(cs, `out${cellName(o, ow)} = ${terms} = ${fmt(total(cs))}`, [o]);
     });
   } else {
-    checkFrames(ih * iw, 'input cells', inputSize);
+    checkFrames(ih * iw, 'input cells', 'inputSize', inputSize);
     builder = new FrameBuilder(oh * ow, 'sum', 'blank');
     const byInput: Contribution[][] = Array.from({ length: ih * iw }, () => []);
     for (const cs of byOutput) for (const cn of cs) byInput[cn.input]!.push(cn);
@@ -1098,7 +1164,7 @@ function shuffle(options: AnimationOptions, inputSize: number[]): Animation {
   const r = scaleOf(options);
   const channels = r * r;
   const [ih, iw] = inputSize as [number, number];
-  checkFrames(ih * iw, 'input positions', inputSize);
+  checkFrames(ih * iw, 'input positions', 'inputSize', inputSize);
   checkCells(
     channels * ih * iw,
     options.scale === undefined && options.stride !== undefined ? 'stride' : 'scale',

@@ -17,9 +17,9 @@
  * pixel of an unbounded input, i.e. those the border does not reach.
  */
 import { fail } from '../errors.js';
-import { perDim, POSITIVE, NON_NEGATIVE } from '../geometry/args.js';
+import { checkOptions, perDim, POSITIVE, NON_NEGATIVE } from '../geometry/args.js';
 import { transposedOutputLength } from '../geometry/arithmetic.js';
-import { convTransposeOutputSize } from '../geometry/conv.js';
+import { convTransposeOutputSizeOf } from '../geometry/conv.js';
 import { convTranspose2d } from '../ops/conv.js';
 import { ones } from '../tensor.js';
 import { textWidth } from './font.js';
@@ -108,7 +108,8 @@ function span(mask: readonly boolean[]): [number, number] {
 
 /**
  * Kernel-tap counts of `layers` stacked transposed convolutions (2-d), the interior range, and a
- * verdict with the fixes.
+ * verdict with the fixes. The sizes are checked as `convTransposeOutputSize` checks them, under
+ * this function's name; another option key is refused with a `DeconvError` naming it.
  *
  * @example
  *   import { checkerboard } from 'deconv';
@@ -118,6 +119,7 @@ function span(mask: readonly boolean[]): [number, number] {
  */
 export function checkerboard(options: CheckerboardOptions): CheckerboardResult {
   if (options === null || typeof options !== 'object') fail(FN, 'options', options, 'must be an object');
+  checkOptions(FN, options, ['kernelSize', 'stride', 'padding', 'dilation', 'layers', 'inputSize']);
   const kernelSize = perDim(FN, 'kernelSize', options.kernelSize, 2, POSITIVE);
   const stride = perDim(FN, 'stride', options.stride, 2, POSITIVE);
   const padding = perDim(FN, 'padding', options.padding, 2, NON_NEGATIVE, 0);
@@ -128,7 +130,7 @@ export function checkerboard(options: CheckerboardOptions): CheckerboardResult {
     fail(FN, 'layers', layers, 'must be an integer from 1 to 8');
   let size = inputSize;
   for (let l = 0; l < layers; l++) {
-    size = convTransposeOutputSize({ inputSize: size, kernelSize, stride, padding, dilation });
+    size = convTransposeOutputSizeOf(FN, { inputSize: size, kernelSize, stride, padding, dilation });
     if (size[0]! * size[1]! > 4096 * 4096)
       fail(FN, 'layers', layers, `gives a ${size.join('×')} map, too large to draw`);
   }
@@ -215,15 +217,18 @@ export function checkerboard(options: CheckerboardOptions): CheckerboardResult {
 
 /**
  * The checkerboard map as a picture: the counts as a heat map (viridis) with the interior
- * outlined, a colour legend, the verdict and the fixes.
+ * outlined, a colour legend, the verdict and the fixes. Options: `cellSize`, a positive finite
+ * number; null is none, another key is refused.
  *
  * @example
  *   import { checkerboard, checkerboardScene, rasterize } from 'deconv';
  *   const image = rasterize(checkerboardScene(checkerboard({ kernelSize: 3, stride: 2, layers: 3 })));
  */
 export function checkerboardScene(r: CheckerboardResult, options: { cellSize?: number } = {}): Scene {
+  // null options are none, as everywhere; unknown keys are refused, as everywhere
+  const o = checkOptions<{ cellSize?: number }>('checkerboardScene', options, ['cellSize']);
   const [rows, cols] = r.size as [number, number];
-  const cell = options?.cellSize ?? Math.max(2, Math.min(24, Math.floor(560 / Math.max(rows, cols))));
+  const cell = o.cellSize ?? Math.max(2, Math.min(24, Math.floor(560 / Math.max(rows, cols))));
   checkPositive('checkerboardScene', 'cellSize', cell);
   const m = 16;
   const shapes: Shape[] = [];

@@ -10,6 +10,7 @@ import { fmtCell } from './format.js';
 import { Timeline, wrap, type Scene, type Shape } from './scene.js';
 import { THEME } from './theme.js';
 import { fail } from '../errors.js';
+import { checkOptions } from '../geometry/args.js';
 
 /** A size or duration of a picture: a positive finite number (NaN or Infinity has no layout). */
 export function checkPositive(fn: string, argument: string, value: unknown): void {
@@ -24,6 +25,15 @@ export interface AnimationSceneOptions {
   frameMs?: number;
   /** the last frame is shown this many times longer, default 4 */
   holdLast?: number;
+}
+
+/** The keys of AnimationSceneOptions, for the functions that take them with their own. */
+export const SCENE_OPTIONS: readonly (keyof AnimationSceneOptions)[] = ['cellSize', 'frameMs', 'holdLast'];
+
+/** The AnimationSceneOptions part of a combined options record. */
+export function sceneOptions(options: AnimationSceneOptions): AnimationSceneOptions {
+  const { cellSize, frameMs, holdLast } = options;
+  return { cellSize, frameMs, holdLast };
 }
 
 const KIND_FILL: Record<CellKind, string> = {
@@ -100,6 +110,8 @@ function cellSizeFor(a: Animation): number {
 
 /**
  * The scene of an animation: still parts drawn once, highlights and values timed per frame.
+ * Options: `cellSize`, `frameMs`, `holdLast`, positive finite numbers; null is none, another key
+ * is refused with a `DeconvError` naming it.
  *
  * @example
  *   import { buildAnimation, animationScene, sceneToSvg } from 'deconv';
@@ -107,13 +119,19 @@ function cellSizeFor(a: Animation): number {
  *   const svg = sceneToSvg(scene); // '<svg …>' with one SMIL-animated frame every 800 ms
  */
 export function animationScene(a: Animation, options: AnimationSceneOptions = {}): Scene {
-  options ??= {}; // null options are none, as everywhere
+  const fn = 'animationScene';
+  // null options are none, as everywhere; unknown keys are refused, as everywhere
+  return sceneOf(fn, a, checkOptions<AnimationSceneOptions>(fn, options, SCENE_OPTIONS));
+}
+
+/** animationScene for `fn` (animationToSvg, animationToGif): its options' keys already checked. */
+export function sceneOf(fn: string, a: Animation, options: AnimationSceneOptions): Scene {
   const cell = options.cellSize ?? cellSizeFor(a);
   const frameMs = options.frameMs ?? 800;
   const hold = options.holdLast ?? 4;
-  checkPositive('animationScene', 'cellSize', cell);
-  checkPositive('animationScene', 'frameMs', frameMs);
-  checkPositive('animationScene', 'holdLast', hold);
+  checkPositive(fn, 'cellSize', cell);
+  checkPositive(fn, 'frameMs', frameMs);
+  checkPositive(fn, 'holdLast', hold);
   const n = a.frames.length;
   const base: Shape[] = [];
   const values: Shape[] = [];

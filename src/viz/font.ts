@@ -6,6 +6,7 @@
  * the subset lacks is drawn as '?'. Glyphs are filled once per (character, size) with 4 × 4 samples
  * per pixel and cached.
  */
+import { fail } from '../errors.js';
 import { FONT_GLYPHS, FONT_METRICS } from './font.generated.js';
 
 const FALLBACK = '?';
@@ -19,8 +20,18 @@ export function hasGlyph(ch: string): boolean {
   return ch in FONT_GLYPHS;
 }
 
-/** Width in pixels of `text` drawn at `size` px (the font's em). */
+/**
+ * Width in pixels of `text` drawn at `size` px (the font's em). `text` is a string (a character
+ * the font lacks counts as '?'), `size` a positive finite number.
+ *
+ * @example
+ *   import { textWidth } from 'deconv';
+ *   textWidth('output 5×5', 13); // ≈ 74.5
+ */
 export function textWidth(text: string, size: number): number {
+  if (typeof text !== 'string') fail('textWidth', 'text', text, 'must be a string');
+  if (typeof size !== 'number' || !Number.isFinite(size) || size <= 0)
+    fail('textWidth', 'size', size, 'must be a positive finite number of pixels');
   let w = 0;
   for (const ch of text) w += outline(ch)[0];
   return (w * size) / FONT_METRICS.unitsPerEm;

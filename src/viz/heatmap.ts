@@ -7,6 +7,7 @@
  * many zeros of a sparse matrix should vanish), 'gray' (black to white).
  */
 import { fail } from '../errors.js';
+import { checkOptions } from '../geometry/args.js';
 import type { RgbaImage } from './scene.js';
 
 export type Colormap = 'viridis' | 'diverging' | 'gray';
@@ -72,9 +73,39 @@ export interface HeatmapOptions {
   scale?: number;
 }
 
-/** The value range a heat map uses: given, or from the data (symmetric around 0 for 'diverging'). */
+const HEATMAP_OPTIONS: readonly (keyof HeatmapOptions)[] = ['colormap', 'min', 'max', 'scale'];
+
+/** A heat map's options checked for `fn`: known keys, a known colour map, finite `min` and `max`. */
+function heatmapOptions(fn: string, options: unknown): HeatmapOptions {
+  // null options are none, as everywhere; unknown keys are refused, as everywhere
+  const o = checkOptions<HeatmapOptions>(fn, options, HEATMAP_OPTIONS);
+  if (o.colormap !== undefined && !COLORMAPS.includes(o.colormap))
+    fail(fn, 'colormap', o.colormap, `must be one of ${COLORMAPS.join(', ')}`);
+  for (const key of ['min', 'max'] as const) {
+    const v = o[key];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v)))
+      fail(fn, key, v, 'must be a finite number');
+  }
+  return o;
+}
+
+/**
+ * The value range a heat map uses: given, or from the data (symmetric around 0 for 'diverging').
+ * Options as {@link heatmap}'s (`scale` is not used here); null is none, another key is refused.
+ *
+ * @example
+ *   import { heatmapRange } from 'deconv';
+ *   heatmapRange([-1, 3], { colormap: 'diverging' }); // [-3, 3]
+ */
 export function heatmapRange(values: ArrayLike<number>, options: HeatmapOptions = {}): [number, number] {
-  options ??= {}; // null options are none, as everywhere
+  const fn = 'heatmapRange';
+  const o = heatmapOptions(fn, options);
+  if (values === null || typeof values !== 'object' || typeof values.length !== 'number')
+    fail(fn, 'values', values, 'must be an array of numbers');
+  return rangeOf(values, o);
+}
+
+function rangeOf(values: ArrayLike<number>, options: HeatmapOptions): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < values.length; i++) {
@@ -93,7 +124,9 @@ export function heatmapRange(values: ArrayLike<number>, options: HeatmapOptions 
 
 /**
  * A `rows × cols` map of `values` (row-major) as an RGBA image of `rows·scale × cols·scale`
- * pixels. NaN cells are transparent.
+ * pixels. NaN cells are transparent. Options: `colormap` (one of {@link COLORMAPS}), `min` and
+ * `max` (finite numbers), `scale` (an integer from 1 to 4096); null is none, another key is
+ * refused with a `DeconvError` naming it.
  *
  * @example
  *   import { heatmap } from 'deconv';
@@ -106,7 +139,7 @@ export function heatmap(
   options: HeatmapOptions = {},
 ): RgbaImage {
   const fn = 'heatmap';
-  options ??= {}; // null options are none, as everywhere
+  options = heatmapOptions(fn, options);
   if (!Number.isInteger(rows) || rows < 1) fail(fn, 'rows', rows, 'must be a positive integer');
   if (!Number.isInteger(cols) || cols < 1) fail(fn, 'cols', cols, 'must be a positive integer');
   if (!values || values.length !== rows * cols) {
@@ -116,8 +149,7 @@ export function heatmap(
   if (!Number.isInteger(scale) || scale < 1 || scale > 4096)
     fail(fn, 'scale', scale, 'must be an integer from 1 to 4096');
   const name = options.colormap ?? 'viridis';
-  if (!COLORMAPS.includes(name)) fail(fn, 'colormap', name, `must be one of ${COLORMAPS.join(', ')}`);
-  const [lo, hi] = heatmapRange(values, options);
+  const [lo, hi] = rangeOf(values, options);
   const width = cols * scale;
   const height = rows * scale;
   if (width * height > 2 ** 28) fail(fn, 'scale', scale, `gives a ${width}×${height} image, too large`);

@@ -7,8 +7,8 @@
  * https://arxiv.org/abs/1603.07285. The matrix itself is `convMatrix` (src/matrix/convMatrix.ts).
  */
 import { fail } from '../errors.js';
-import { perDim, POSITIVE, NON_NEGATIVE } from '../geometry/args.js';
-import { convOutputSize } from '../geometry/conv.js';
+import { checkOptions, perDim, POSITIVE, NON_NEGATIVE } from '../geometry/args.js';
+import { convOutputSizeOf } from '../geometry/conv.js';
 import { convMatrix, type ConvMatrix } from '../matrix/convMatrix.js';
 import { tensor } from '../tensor.js';
 import { textWidth } from './font.js';
@@ -50,7 +50,9 @@ const FN = 'matrixView';
 export const MAX_MATRIX_PICTURE = 2 ** 20;
 
 /**
- * C for a one-channel 2-d convolution of the given sizes, and the highlighted row.
+ * C for a one-channel 2-d convolution of the given sizes, and the highlighted row. The sizes are
+ * checked as `convOutputSize` checks them, under this function's name (a kernel larger than the
+ * padded input names `inputSize[k]`); another option key is refused with a `DeconvError`.
  *
  * @example
  *   import { matrixView } from 'deconv';
@@ -59,12 +61,22 @@ export const MAX_MATRIX_PICTURE = 2 ** 20;
  */
 export function matrixView(options: MatrixViewOptions): MatrixView {
   if (options === null || typeof options !== 'object') fail(FN, 'options', options, 'must be an object');
+  checkOptions(FN, options, [
+    'inputSize',
+    'kernelSize',
+    'stride',
+    'padding',
+    'dilation',
+    'row',
+    'kernelValues',
+  ]);
   const inputSize = perDim(FN, 'inputSize', options.inputSize, 2, POSITIVE);
   const kernelSize = perDim(FN, 'kernelSize', options.kernelSize, 2, POSITIVE);
   const stride = perDim(FN, 'stride', options.stride, 2, POSITIVE, 1);
   const padding = perDim(FN, 'padding', options.padding, 2, NON_NEGATIVE, 0);
   const dilation = perDim(FN, 'dilation', options.dilation, 2, POSITIVE, 1);
-  const outputSize = convOutputSize({ inputSize, kernelSize, stride, padding, dilation });
+  // the library's size check, naming matrixView and its own inputSize (kernelSize, dilation in the rule)
+  const outputSize = convOutputSizeOf(FN, { inputSize, kernelSize, stride, padding, dilation });
   const rows = outputSize[0]! * outputSize[1]!;
   const cols = inputSize[0]! * inputSize[1]!;
   if (rows * cols > MAX_MATRIX_PICTURE) {

@@ -11,37 +11,136 @@ import { MAX_ELEMENTS } from '../tensor.js';
 import { baselineOffset, glyphBitmap, textWidth } from './font.js';
 import { visibleAt, type RgbaImage, type Scene, type Shape } from './scene.js';
 
-const colors = new Map<string, [number, number, number]>();
+const colors = new Map<string, readonly [number, number, number]>();
+const HEX_COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
+const COLOR_RULE = "must be a colour '#rrggbb' or '#rgb' (hexadecimal)";
 
-/** `#rrggbb` (or `#rgb`) → [r, g, b]. */
-export function parseColor(color: string): [number, number, number] {
+/** `#rrggbb` or `#rgb` → [r, g, b] (cached), or null for any other value. */
+function hexColor(color: unknown): readonly [number, number, number] | null {
+  if (typeof color !== 'string') return null;
   let c = colors.get(color);
   if (c) return c;
-  let hex = color.replace('#', '');
+  if (!HEX_COLOR.test(color)) return null;
+  let hex = color.slice(1);
   if (hex.length === 3) hex = [...hex].map((h) => h + h).join('');
   const v = Number.parseInt(hex, 16);
-  c = Number.isNaN(v) || hex.length !== 6 ? [255, 0, 255] : [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+  c = [(v >> 16) & 255, (v >> 8) & 255, v & 255];
   colors.set(color, c);
   return c;
 }
 
-/** A blank RGBA image of one colour. */
-export function blankImage(width: number, height: number, color = '#ffffff'): RgbaImage {
-  const fn = 'blankImage';
-  if (!Number.isInteger(width) || width < 0) fail(fn, 'width', width, 'must be a non-negative integer');
-  if (!Number.isInteger(height) || height < 0) fail(fn, 'height', height, 'must be a non-negative integer');
+/**
+ * `#rrggbb` (or `#rgb`, either case) → [r, g, b]. Anything else — a colour name, `'#ggg'`, a
+ * non-string — is refused with a `DeconvError` naming `color` (it used to become magenta).
+ * Scenes may also say `'none'` (no paint, as in SVG); that is not a colour, and `rasterize`
+ * handles it itself.
+ *
+ * @example
+ *   import { parseColor } from 'deconv';
+ *   parseColor('#1f2933'); // [31, 41, 51]
+ *   parseColor('#fff');    // [255, 255, 255]
+ */
+export function parseColor(color: string): [number, number, number] {
+  const c = hexColor(color);
+  if (!c) fail('parseColor', 'color', color, COLOR_RULE);
+  return [c[0], c[1], c[2]];
+}
+
+/**
+ * A scene's paint (a fill, a stroke or the background): a colour, or `'none'` for no paint (null),
+ * as SVG reads it. `optional`: also absent (undefined), as a rect's fill and stroke may be.
+ * Anything else is a DeconvError naming `path`.
+ */
+function paintOf(fn: string, path: string, color: unknown, optional: boolean): readonly number[] | null {
+  if (color === 'none' || (optional && color === undefined)) return null;
+  const c = hexColor(color);
+  if (!c) fail(fn, path, color, `${COLOR_RULE} or 'none'${optional ? ' (or absent)' : ''}`);
+  return c;
+}
+
+/** The paint of a shape or background already checked: its colour, or null for none. */
+function paint(color: string | undefined): readonly number[] | null {
+  return hexColor(color);
+}
+
+/**
+ * Checks what `rasterize` and `sceneToGif` read of a scene before any drawing: an object whose
+ * `shapes` is an array of rect, text, line and image shapes, and every colour in it a colour or
+ * `'none'` (`background`, text `fill` and line `stroke` required; a rect's `fill` and `stroke`
+ * optional). A refusal names `fn` and the path, e.g. `scene.shapes[3].fill`.
+ */
+export function checkSceneColors(fn: string, scene: unknown): void {
+  if (scene === null || typeof scene !== 'object')
+    fail(fn, 'scene', scene, 'must be a scene { width, height, background, frameCount, frameMs, shapes }');
+  const { background, shapes } = scene as Scene;
+  paintOf(fn, 'scene.background', background, false);
+  if (!Array.isArray(shapes)) fail(fn, 'scene.shapes', shapes, 'must be an array of shapes');
+  shapes.forEach((shape: unknown, i) => {
+    const path = `scene.shapes[${i}]`;
+    const kind = (shape as { kind?: unknown } | null)?.kind;
+    if (
+      shape === null ||
+      typeof shape !== 'object' ||
+      !['rect', 'text', 'line', 'image'].includes(kind as string)
+    )
+      fail(fn, `${path}.kind`, kind, "must be 'rect', 'text', 'line' or 'image'");
+    const s = shape as Shape;
+    if (s.kind === 'rect') {
+      paintOf(fn, `${path}.fill`, s.fill, true);
+      paintOf(fn, `${path}.stroke`, s.stroke, true);
+    } else if (s.kind === 'text') paintOf(fn, `${path}.fill`, s.fill, false);
+    else if (s.kind === 'line') paintOf(fn, `${path}.stroke`, s.stroke, false);
+  });
+}
+
+/**
+ * Refuses a frame that is not one of the scene's, `0 … frameCount − 1` (another would show only
+ * the shapes of every frame).
+ */
+export function checkFrame(fn: string, path: string, scene: Scene, frame: unknown): void {
+  const n = scene.frameCount;
+  if (!Number.isInteger(n) || n < 1) fail(fn, 'scene.frameCount', n, 'must be a positive integer');
+  if (typeof frame !== 'number' || !Number.isInteger(frame) || frame < 0 || frame >= n)
+    fail(fn, path, frame, `must be an integer from 0 to ${n - 1} (a frame of the scene)`);
+}
+
+/** An opaque image of one colour; `fn` and `path` name the size's arguments in a refusal. */
+function filledImage(
+  fn: string,
+  path: string,
+  width: number,
+  height: number,
+  rgb: readonly number[],
+): RgbaImage {
+  const w = `${path}width`;
+  if (!Number.isInteger(width) || width < 0) fail(fn, w, width, 'must be a non-negative integer');
+  if (!Number.isInteger(height) || height < 0)
+    fail(fn, `${path}height`, height, 'must be a non-negative integer');
   if (width * height * 4 > MAX_ELEMENTS)
-    fail(fn, 'width', width, `× height ${height} × 4 bytes must be at most ${MAX_ELEMENTS} (one RGBA array)`);
-  if (typeof color !== 'string') fail(fn, 'color', color, "must be a colour string ('#rrggbb')");
+    fail(fn, w, width, `× height ${height} × 4 bytes must be at most ${MAX_ELEMENTS} (one RGBA array)`);
   const data = new Uint8ClampedArray(width * height * 4);
-  const [r, g, b] = parseColor(color);
+  const [r, g, b] = rgb;
   for (let p = 0; p < width * height; p++) {
-    data[4 * p] = r;
-    data[4 * p + 1] = g;
-    data[4 * p + 2] = b;
+    data[4 * p] = r!;
+    data[4 * p + 1] = g!;
+    data[4 * p + 2] = b!;
     data[4 * p + 3] = 255;
   }
   return { width, height, data };
+}
+
+/**
+ * A blank RGBA image of one colour. `width` and `height` are non-negative integers (at most
+ * 2²⁸ bytes in all), `color` a colour `'#rrggbb'` or `'#rgb'`, default white.
+ *
+ * @example
+ *   import { blankImage } from 'deconv';
+ *   blankImage(8, 4, '#ff0000').data.length; // 128
+ */
+export function blankImage(width: number, height: number, color = '#ffffff'): RgbaImage {
+  const rgb = hexColor(color);
+  if (!rgb) fail('blankImage', 'color', color, COLOR_RULE);
+  return filledImage('blankImage', '', width, height, rgb);
 }
 
 /** Packs an opaque colour into one 32-bit word in the platform's byte order, as RGBA bytes. */
@@ -177,10 +276,10 @@ class Canvas {
   draw(shape: Shape): void {
     switch (shape.kind) {
       case 'rect': {
-        if (shape.fill)
-          this.fill(shape.x, shape.y, shape.x + shape.w, shape.y + shape.h, parseColor(shape.fill));
-        if (shape.stroke) {
-          const c = parseColor(shape.stroke);
+        const fill = paint(shape.fill);
+        if (fill) this.fill(shape.x, shape.y, shape.x + shape.w, shape.y + shape.h, fill);
+        const c = paint(shape.stroke);
+        if (c) {
           const sw = Math.max(1, Math.round(shape.strokeWidth ?? 1));
           const x0 = Math.round(shape.x);
           const y0 = Math.round(shape.y);
@@ -196,28 +295,34 @@ class Canvas {
         }
         break;
       }
-      case 'text':
-        this.text(
-          shape.text,
-          shape.x,
-          shape.y,
-          shape.size,
-          parseColor(shape.fill),
-          shape.anchor ?? 'start',
-          shape.bold === true,
-        );
+      case 'text': {
+        const fill = paint(shape.fill);
+        if (fill)
+          this.text(
+            shape.text,
+            shape.x,
+            shape.y,
+            shape.size,
+            fill,
+            shape.anchor ?? 'start',
+            shape.bold === true,
+          );
         break;
-      case 'line':
-        this.line(
-          shape.x1,
-          shape.y1,
-          shape.x2,
-          shape.y2,
-          parseColor(shape.stroke),
-          Math.max(1, Math.round(shape.width ?? 1)),
-          false,
-        );
+      }
+      case 'line': {
+        const stroke = paint(shape.stroke);
+        if (stroke)
+          this.line(
+            shape.x1,
+            shape.y1,
+            shape.x2,
+            shape.y2,
+            stroke,
+            Math.max(1, Math.round(shape.width ?? 1)),
+            false,
+          );
         break;
+      }
       case 'image':
         this.blit(shape.image, shape.x, shape.y, shape.w, shape.h);
         break;
@@ -226,7 +331,10 @@ class Canvas {
 }
 
 /**
- * Frame `frame` of a scene as an RGBA image of the scene's size.
+ * Frame `frame` of a scene as an RGBA image of the scene's size. `frame` is an integer from 0 to
+ * `frameCount − 1`; every colour of the scene is `'#rrggbb'`, `'#rgb'` or `'none'` (nothing drawn,
+ * as in the SVG; a background of `'none'` is white). Anything else is refused with a
+ * `DeconvError` naming it (`scene.shapes[3].fill`) before any drawing.
  *
  * @example
  *   import { buildAnimation, animationScene, rasterize } from 'deconv';
@@ -235,9 +343,21 @@ class Canvas {
  */
 export function rasterize(scene: Scene, frame = 0): RgbaImage {
   // the leading shapes shown in every frame are drawn once per scene and copied
-  let base = bases.get(scene);
-  if (!base) {
-    const canvas = new Canvas(blankImage(scene.width, scene.height, scene.background));
+  let base = typeof scene === 'object' && scene !== null ? bases.get(scene) : undefined;
+  if (base) checkFrame('rasterize', 'frame', scene, frame);
+  else {
+    checkSceneColors('rasterize', scene);
+    checkFrame('rasterize', 'frame', scene, frame);
+    // no background paint ('none', transparent in the SVG) shows as the white a viewer puts behind it
+    const canvas = new Canvas(
+      filledImage(
+        'rasterize',
+        'scene.',
+        scene.width,
+        scene.height,
+        paint(scene.background) ?? [255, 255, 255],
+      ),
+    );
     let end = 0;
     while (end < scene.shapes.length && !scene.shapes[end]!.frames) canvas.draw(scene.shapes[end++]!);
     base = { image: canvas.img, end };

@@ -2,7 +2,8 @@
  * A scene: the drawing primitives of a picture (rectangles, text, lines, raster images), some of
  * them shown only during a range of frames. One scene is written as an animated SVG (`svg.ts`),
  * rasterised to RGBA frames (`raster.ts`) and encoded as a GIF (`gif.ts`), so the three outputs
- * show the same picture. Colours are `#rrggbb`; text is positioned by its vertical centre.
+ * show the same picture. Colours are `#rrggbb` or `#rgb`, or `'none'` for no paint; text is
+ * positioned by its vertical centre.
  */
 
 export interface RgbaImage {

@@ -19,7 +19,14 @@
  * tfjs-layers `Conv2DTranspose` and `deconvLength`; Keras `Conv2DTranspose`,
  * `compute_conv_transpose_output_length`; TensorFlow `conv2d_backprop_input` SAME padding.
  */
-import { effectiveKernel, transposedOutputLength } from '../geometry/arithmetic.js';
+import { fail } from '../errors.js';
+import { checkInt, NON_NEGATIVE, perDim, POSITIVE } from '../geometry/args.js';
+import {
+  checkedTransposedOutputLength,
+  checkOutputPadding,
+  effectiveKernel,
+  transposedOutputLength,
+} from '../geometry/arithmetic.js';
 
 export interface LayerConfig {
   kernelSize: readonly number[];
@@ -94,10 +101,86 @@ function tfMatches(c: LayerConfig, i: number, n: number, mode: Mode, outputPaddi
   return tfO === o && tfPadBefore(i, o, effectiveKernel(k, d), s, mode) === c.padding[n];
 }
 
+const FN = 'frameworkSnippets';
+
+const CONFIG_KEYS = ['kernelSize', 'stride', 'padding', 'outputPadding', 'dilation'] as const;
+
+/**
+ * The arguments checked, as convTransposeOutputSize checks its own: one to three dimensions (the
+ * length of `config.kernelSize`), integers within the option bounds, output padding below
+ * max(stride, dilation), an output of at least 1, and known keys only.
+ */
+function checkArguments(
+  config: unknown,
+  inputSize: unknown,
+  channels: unknown,
+): { c: LayerConfig; input: number[]; cin?: number; cout?: number } {
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
+    fail(FN, 'config', config, `must be an object { ${CONFIG_KEYS.join(', ')} }`);
+  const r = config as Record<string, unknown>;
+  // a solveConvTranspose result may be passed as it is: its evenOverlap is ignored
+  const known: readonly string[] = [...CONFIG_KEYS, 'evenOverlap'];
+  for (const [key, v] of Object.entries(r)) {
+    if (v !== undefined && !known.includes(key))
+      fail(FN, `config.${key}`, v, `is not a field of config (its fields: ${CONFIG_KEYS.join(', ')})`);
+  }
+  if (r.evenOverlap !== undefined && typeof r.evenOverlap !== 'boolean')
+    fail(FN, 'config.evenOverlap', r.evenOverlap, 'must be true or false');
+  const k = r.kernelSize;
+  if (!Array.isArray(k) || k.length < 1 || k.length > 3)
+    fail(FN, 'config.kernelSize', k, 'must be an array of 1 to 3 kernel sizes, one per spatial dimension');
+  const d = k.length;
+  const c: LayerConfig = {
+    kernelSize: perDim(FN, 'config.kernelSize', k, d, POSITIVE),
+    stride: perDim(FN, 'config.stride', r.stride, d, POSITIVE),
+    padding: perDim(FN, 'config.padding', r.padding, d, NON_NEGATIVE),
+    outputPadding: perDim(FN, 'config.outputPadding', r.outputPadding, d, NON_NEGATIVE),
+    dilation: perDim(FN, 'config.dilation', r.dilation, d, POSITIVE),
+  };
+  checkOutputPadding(FN, c.outputPadding, c.stride, c.dilation, (i) => `config.outputPadding[${i}]`);
+  const input = perDim(FN, 'inputSize', inputSize, d, POSITIVE);
+  input.forEach((i, n) => {
+    const o = checkedTransposedOutputLength(FN, `config.stride[${n}]`, `config.dilation[${n}]`, {
+      inputSize: i,
+      kernelSize: c.kernelSize[n]!,
+      stride: c.stride[n]!,
+      padBegin: c.padding[n]!,
+      padEnd: c.padding[n]!,
+      dilation: c.dilation[n]!,
+      outputPadding: c.outputPadding[n]!,
+    });
+    if (o < 1)
+      fail(
+        FN,
+        `config.padding[${n}]`,
+        c.padding[n],
+        `is too large: output size ${o} in dimension ${n} from inputSize[${n}] = ${i} (it must be at least 1)`,
+      );
+  });
+  if (channels === null || channels === undefined) return { c, input };
+  if (typeof channels !== 'object' || Array.isArray(channels))
+    fail(FN, 'channels', channels, 'must be an object { in?, out? }');
+  const ch = channels as Record<string, unknown>;
+  for (const [key, v] of Object.entries(ch)) {
+    if (v !== undefined && key !== 'in' && key !== 'out')
+      fail(FN, `channels.${key}`, v, 'is not a field of channels (its fields: in, out)');
+  }
+  const count = (name: 'in' | 'out'): number | undefined =>
+    ch[name] === undefined ? undefined : checkInt(FN, `channels.${name}`, ch[name], POSITIVE);
+  return { c, input, cin: count('in'), cout: count('out') };
+}
+
 /**
  * The layer calls of PyTorch, TensorFlow.js, ONNX and Keras for a transposed convolution, or the
- * reason one cannot express it. `inputSize` matters for the 'same'/'valid' frameworks, whose
- * output size depends on it; `channels` are placeholders unless given.
+ * reason one cannot express it. `config` has one number per spatial dimension (1 to 3) in each
+ * field, as a `solveConvTranspose` result has (one may be passed as it is); `inputSize` the same
+ * number of input sizes; it matters for the 'same'/'valid' frameworks, whose output size depends
+ * on it. `channels` (`in`, `out`: positive integers) are placeholders unless given.
+ *
+ * Every argument is checked as `convTransposeOutputSize` checks its own: integers within the
+ * option bounds (kernel sizes, strides, dilations and input sizes from 1, paddings from 0),
+ * `outputPadding` below max(stride, dilation), an output size of at least 1, known keys only; a
+ * refusal is a `DeconvError` naming the argument (`config.stride[0]`, `inputSize`, `channels.in`).
  *
  * @example
  *   import { frameworkSnippets } from 'deconv';
@@ -106,16 +189,17 @@ function tfMatches(c: LayerConfig, i: number, n: number, mode: Mode, outputPaddi
  *   s.tfjs;    // { ok: true, code: "tf.layers.conv2dTranspose({ filters, kernelSize: 4, strides: 2, padding: 'same' })" }
  */
 export function frameworkSnippets(
-  c: LayerConfig,
+  config: LayerConfig,
   inputSize: readonly number[],
   channels: { in?: number; out?: number } = {},
 ): FrameworkSnippets {
+  const { c, input, cin: inCount, cout: outCount } = checkArguments(config, inputSize, channels);
   const d = c.kernelSize.length;
   const dims = [...Array(d).keys()];
-  const cin = channels.in !== undefined ? String(channels.in) : 'in_channels';
-  const cout = channels.out !== undefined ? String(channels.out) : 'out_channels';
-  const filters = channels.out !== undefined ? `filters: ${channels.out}` : 'filters';
-  const kFilters = channels.out !== undefined ? String(channels.out) : 'filters';
+  const cin = inCount !== undefined ? String(inCount) : 'in_channels';
+  const cout = outCount !== undefined ? String(outCount) : 'out_channels';
+  const filters = outCount !== undefined ? `filters: ${outCount}` : 'filters';
+  const kFilters = outCount !== undefined ? String(outCount) : 'filters';
   const square = d === 1 ? ' (the same in both spatial dimensions)' : '';
 
   // PyTorch
@@ -148,7 +232,7 @@ export function frameworkSnippets(
     tfjs = { ok: false, reason: 'tf.layers.conv2dTranspose has no dilation' };
   else {
     const mode = (['valid', 'same'] as const).find((m) =>
-      dims.every((n) => tfMatches(c, inputSize[n]!, n, m, null)),
+      dims.every((n) => tfMatches(c, input[n]!, n, m, null)),
     );
     tfjs = mode
       ? {
@@ -177,11 +261,9 @@ export function frameworkSnippets(
     };
     for (const mode of ['valid', 'same'] as const) {
       // output_padding=None when it works in every dimension, else one explicit value per dimension
-      const none = dims.every((n) => tfMatches(c, inputSize[n]!, n, mode, null));
+      const none = dims.every((n) => tfMatches(c, input[n]!, n, mode, null));
       const explicit = dims.map((n) =>
-        Array.from({ length: c.stride[n]! }, (_, a) => a).find((a) =>
-          tfMatches(c, inputSize[n]!, n, mode, a),
-        ),
+        Array.from({ length: c.stride[n]! }, (_, a) => a).find((a) => tfMatches(c, input[n]!, n, mode, a)),
       );
       if (!none && explicit.some((a) => a === undefined)) continue;
       const args = [

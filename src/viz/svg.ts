@@ -3,14 +3,18 @@
  * browser by itself (SMIL: each timed shape toggles its `visibility` with a discrete `<animate>`
  * over one loop of all frames, so the file needs no script and no CSS).
  */
+import { checkOptions } from '../geometry/args.js';
 import type { Animation } from './animation.js';
-import { animationScene, type AnimationSceneOptions } from './draw.js';
+import { SCENE_OPTIONS, sceneOf, sceneOptions, type AnimationSceneOptions } from './draw.js';
+import { checkFrame, checkSceneColors } from './raster.js';
 import { type RgbaImage, type Scene, type Shape, visibleAt } from './scene.js';
 
 export interface SvgOptions {
   /** write only this frame, without animation */
   frame?: number;
 }
+
+const SVG_OPTIONS: readonly (keyof SvgOptions)[] = ['frame'];
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -64,7 +68,7 @@ function element(shape: Shape, anim: string): string {
       return close('rect', attrs);
     }
     case 'text': {
-      const anchor = shape.anchor && shape.anchor !== 'start' ? ` text-anchor="${shape.anchor}"` : '';
+      const anchor = shape.anchor && shape.anchor !== 'start' ? ` text-anchor="${esc(shape.anchor)}"` : '';
       const attrs =
         ` x="${num(shape.x)}" y="${num(shape.y)}" font-size="${num(shape.size)}" fill="${shape.fill}"` +
         `${anchor}${shape.bold ? ' font-weight="bold"' : ''} dominant-baseline="central"${dataAttrs(shape)}`;
@@ -84,7 +88,9 @@ function element(shape: Shape, anim: string): string {
 
 /**
  * A scene as an SVG document. With more than one frame and no `frame` option, the SVG animates
- * (looping forever); with `frame`, it is that frame, still.
+ * (looping forever); with `frame` (an integer from 0 to `frameCount − 1`), it is that frame,
+ * still. The scene's colours are checked as `rasterize` checks them (they go into the SVG's
+ * attributes); null options are none, another key is refused with a `DeconvError` naming it.
  *
  * @example
  *   import { buildAnimation, animationScene, sceneToSvg } from 'deconv';
@@ -93,7 +99,16 @@ function element(shape: Shape, anim: string): string {
  *   sceneToSvg(scene, { frame: 0 }); // the first frame only
  */
 export function sceneToSvg(scene: Scene, options: SvgOptions = {}): string {
-  options ??= {}; // null options are none, as everywhere
+  const fn = 'sceneToSvg';
+  // null options are none, as everywhere; unknown keys are refused, as everywhere
+  return svgOf(fn, scene, checkOptions<SvgOptions>(fn, options, SVG_OPTIONS));
+}
+
+/** sceneToSvg for `fn`, its options' keys already checked. */
+function svgOf(fn: string, scene: Scene, options: SvgOptions): string {
+  // colours go into attributes as they are: only checked ones ('#rrggbb', '#rgb', 'none')
+  checkSceneColors(fn, scene);
+  if (options.frame !== undefined) checkFrame(fn, 'frame', scene, options.frame);
   const n = scene.frameCount;
   const still = options.frame !== undefined || n <= 1;
   const start: number[] = [0];
@@ -125,12 +140,15 @@ export function sceneToSvg(scene: Scene, options: SvgOptions = {}): string {
 }
 
 /**
- * An animation as an SVG that plays in a browser (or its frame `frame`, still).
+ * An animation as an SVG that plays in a browser (or its frame `frame`, still). Options:
+ * `animationScene`'s and `sceneToSvg`'s; a refusal names `animationToSvg`.
  *
  * @example
  *   import { buildAnimation, animationToSvg } from 'deconv';
  *   const svg = animationToSvg(buildAnimation({ op: 'convTranspose', inputSize: 2, kernelSize: 3, stride: 2 }));
  */
 export function animationToSvg(a: Animation, options: AnimationSceneOptions & SvgOptions = {}): string {
-  return sceneToSvg(animationScene(a, options), options);
+  const fn = 'animationToSvg';
+  const o = checkOptions<AnimationSceneOptions & SvgOptions>(fn, options, [...SCENE_OPTIONS, ...SVG_OPTIONS]);
+  return svgOf(fn, sceneOf(fn, a, sceneOptions(o)), { frame: o.frame });
 }
