@@ -2,9 +2,9 @@
  * The machine's own limits, measured on the engine the kernels run on (for the bench): copy
  * bandwidth with 1 and with every configured thread (memory.copy, one region per thread, bytes
  * read + written counted, as the bench counts a memory-bound workload's bytes) and the peak of
- * 128-bit fused multiply-adds on one thread (8 independent f32x4 chains), and runs of that probe on
- * every thread at once (fmaRuns: the bench times them beside each compute-bound case). Internal: not exported
- * from the package entry.
+ * 128-bit fused multiply-adds on one thread (8 independent f32x4 chains), and runs of that probe
+ * on every thread at once (fmaRuns: the bench times them beside each compute-bound case).
+ * Internal: not exported from the package entry.
  */
 import { PROBE } from './layout.js';
 import type { WasmEngine } from './loader.js';
@@ -73,9 +73,9 @@ function copyProbe(e: WasmEngine, threads: number, bytes = 32 << 20, iterations 
  * Runs of the multiply-add probe: 2·10⁶ steps of 8 chains (about 2 ms each) on each of `threads`
  * threads at once (one job per thread), after warm-up calls (the first calls may run V8's
  * baseline code, before the optimised tier replaces it; `threads` is capped at the engine's own
- * thread count); each run's GFLOP/s per thread (the
- * flops of all threads over the run's wall time, divided by `threads`), sorted ascending. Over
- * at least `minMs` of runs and at least `minRuns` of them.
+ * thread count); each run's GFLOP/s per thread (the flops of all threads over the run's wall
+ * time, divided by `threads`), sorted ascending. Over at least `minMs` of runs and at least
+ * `minRuns` of them.
  */
 export function fmaRuns(
   e: WasmEngine,
