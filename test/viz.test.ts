@@ -857,6 +857,24 @@ test('parseColor refuses non-strings and non-colours (they were TypeErrors or ma
   throwsArg(() => rasterize(scene('#fff'), 3), 'frame', 'rasterize: frame');
 });
 
+test('sceneToSvg refuses data keys that are not data-* attribute names (they were written unescaped)', () => {
+  const scene = (data: Record<string, string | number>) =>
+    ({
+      width: 4,
+      height: 4,
+      background: '#ffffff',
+      frameCount: 1,
+      frameMs: [100],
+      shapes: [{ kind: 'rect', x: 0, y: 0, w: 4, h: 4, fill: '#000000', data }],
+    }) as Parameters<typeof sceneToSvg>[0];
+  for (const key of ['x" onload="alert(1)', 'a b', 'Grid', '1st', '', 'x>y'])
+    throwsArg(() => sceneToSvg(scene({ [key]: 1 })), 'scene', 'sceneToSvg: scene.shapes[0].data');
+  const svg = sceneToSvg(scene({ grid: 'in"put', 'cell_2.x-y': 3 }));
+  assert.ok(svg.includes('data-grid="in&quot;put"'));
+  assert.ok(svg.includes('data-cell_2.x-y="3"'));
+  assert.ok(!svg.includes('onload'));
+});
+
 test('refusals name the function and the argument that caused them', () => {
   // matrixView: was "convOutputSize: inputSize …"
   throwsArg(() => matrixView({ inputSize: 2, kernelSize: 3 }), 'inputSize', 'matrixView: inputSize[0]');

@@ -3,6 +3,7 @@
  * browser by itself (SMIL: each timed shape toggles its `visibility` with a discrete `<animate>`
  * over one loop of all frames, so the file needs no script and no CSS).
  */
+import { fail } from '../errors.js';
 import { checkOptions } from '../geometry/args.js';
 import type { Animation } from './animation.js';
 import { SCENE_OPTIONS, sceneOf, sceneOptions, type AnimationSceneOptions } from './draw.js';
@@ -22,6 +23,29 @@ function esc(s: string): string {
 
 function num(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(2).replace(/0+$/, '').replace(/\.$/, '');
+}
+
+/** A `data-*` attribute's name as HTML allows it: lower case, XML name characters. */
+const DATA_KEY = /^[a-z_][a-z0-9_.-]*$/;
+
+/**
+ * Refuses a shape's `data` whose keys could not be written as `data-*` attribute names (a key is
+ * written as it is: `x" onload="…` would add an attribute of its own).
+ */
+function checkDataKeys(fn: string, scene: Scene): void {
+  scene.shapes.forEach((shape, i) => {
+    if (shape.data === undefined) return;
+    if (shape.data === null || typeof shape.data !== 'object')
+      fail(fn, `scene.shapes[${i}].data`, shape.data, 'must be an object of strings and numbers');
+    for (const key of Object.keys(shape.data))
+      if (!DATA_KEY.test(key))
+        fail(
+          fn,
+          `scene.shapes[${i}].data`,
+          key,
+          'keys must be data-* attribute names: lower-case letters, digits, _ . - (not first: digits, . -)',
+        );
+  });
 }
 
 function dataAttrs(shape: Shape): string {
@@ -90,7 +114,9 @@ function element(shape: Shape, anim: string): string {
  * A scene as an SVG document. With more than one frame and no `frame` option, the SVG animates
  * (looping forever); with `frame` (an integer from 0 to `frameCount − 1`), it is that frame,
  * still. The scene's colours are checked as `rasterize` checks them (they go into the SVG's
- * attributes); null options are none, another key is refused with a `DeconvError` naming it.
+ * attributes), and a shape's `data` keys must be `data-*` attribute names (lower-case letters,
+ * digits, `_ . -`; their values are escaped); null options are none, another key is refused with
+ * a `DeconvError` naming it.
  *
  * @example
  *   import { buildAnimation, animationScene, sceneToSvg } from 'deconv';
@@ -108,6 +134,7 @@ export function sceneToSvg(scene: Scene, options: SvgOptions = {}): string {
 function svgOf(fn: string, scene: Scene, options: SvgOptions): string {
   // colours go into attributes as they are: only checked ones ('#rrggbb', '#rgb', 'none')
   checkSceneColors(fn, scene);
+  checkDataKeys(fn, scene);
   if (options.frame !== undefined) checkFrame(fn, 'frame', scene, options.frame);
   const n = scene.frameCount;
   const still = options.frame !== undefined || n <= 1;
