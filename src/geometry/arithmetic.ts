@@ -173,6 +173,32 @@ export function transposedOutputLength(a: ConvDim & { outputPadding: number }): 
   );
 }
 
+/** Per-dimension sizes of a transposed convolution, `padding` on both sides of each dimension. */
+export interface TransposedLayer {
+  readonly kernelSize: readonly number[];
+  readonly stride: readonly number[];
+  readonly padding: readonly number[];
+  readonly outputPadding: readonly number[];
+  readonly dilation: readonly number[];
+}
+
+/** Dimension `j` of `layer` on an input of `inputSize`, as transposedOutputLength takes it. */
+export function transposedDim(
+  layer: TransposedLayer,
+  j: number,
+  inputSize: number,
+): ConvDim & { outputPadding: number } {
+  return {
+    inputSize,
+    kernelSize: layer.kernelSize[j]!,
+    stride: layer.stride[j]!,
+    padBegin: layer.padding[j]!,
+    padEnd: layer.padding[j]!,
+    dilation: layer.dilation[j]!,
+    outputPadding: layer.outputPadding[j]!,
+  };
+}
+
 /**
  * Max unpooling's default output length, the size the matching pooling (dilation 1) came from:
  * `(i − 1)·s − 2p + k`, a transposed convolution's length without output padding.

@@ -19,7 +19,12 @@
  */
 import { fail, show } from '../errors.js';
 import { checkOptions, perDim, POSITIVE, NON_NEGATIVE } from './args.js';
-import { checkOutputPadding, largestOutputPadding, transposedOutputLength } from './arithmetic.js';
+import {
+  checkOutputPadding,
+  largestOutputPadding,
+  transposedDim,
+  transposedOutputLength,
+} from './arithmetic.js';
 
 export interface SolveConvTransposeArgs {
   /** size of the transposed convolution's input, per spatial dimension */
@@ -581,17 +586,7 @@ export function solveConvTranspose(args: SolveConvTransposeArgs): ConvTransposeC
       dilation: dims.map((c) => c.d),
       evenOverlap: dims.every((c) => evenDim(c.k, c.s, c.d)),
     };
-    const check = inputSize.map((i, j) =>
-      transposedOutputLength({
-        inputSize: i,
-        kernelSize: config.kernelSize[j]!,
-        stride: config.stride[j]!,
-        padBegin: config.padding[j]!,
-        padEnd: config.padding[j]!,
-        dilation: config.dilation[j]!,
-        outputPadding: config.outputPadding[j]!,
-      }),
-    );
+    const check = inputSize.map((i, j) => transposedOutputLength(transposedDim(config, j, i)));
     if (check.some((v, j) => v !== outputSize[j])) {
       throw new Error(`${fn}: internal error: ${show(config)} gives ${show(check)}, not ${show(outputSize)}`);
     }

@@ -25,6 +25,7 @@ import {
   checkedTransposedOutputLength,
   checkOutputPadding,
   effectiveKernel,
+  transposedDim,
   transposedOutputLength,
 } from '../geometry/arithmetic.js';
 
@@ -88,15 +89,7 @@ function tfMatches(c: LayerConfig, i: number, n: number, mode: Mode, outputPaddi
   const k = c.kernelSize[n]!;
   const s = c.stride[n]!;
   const d = c.dilation[n]!;
-  const o = transposedOutputLength({
-    inputSize: i,
-    kernelSize: k,
-    stride: s,
-    padBegin: c.padding[n]!,
-    padEnd: c.padding[n]!,
-    dilation: d,
-    outputPadding: c.outputPadding[n]!,
-  });
+  const o = transposedOutputLength(transposedDim(c, n, i));
   const tfO = tfLength(i, k, d, s, mode, outputPadding);
   return tfO === o && tfPadBefore(i, o, effectiveKernel(k, d), s, mode) === c.padding[n];
 }
@@ -140,15 +133,12 @@ function checkArguments(
   checkOutputPadding(FN, c.outputPadding, c.stride, c.dilation, (i) => `config.outputPadding[${i}]`);
   const input = perDim(FN, 'inputSize', inputSize, d, POSITIVE);
   input.forEach((i, n) => {
-    const o = checkedTransposedOutputLength(FN, `config.stride[${n}]`, `config.dilation[${n}]`, {
-      inputSize: i,
-      kernelSize: c.kernelSize[n]!,
-      stride: c.stride[n]!,
-      padBegin: c.padding[n]!,
-      padEnd: c.padding[n]!,
-      dilation: c.dilation[n]!,
-      outputPadding: c.outputPadding[n]!,
-    });
+    const o = checkedTransposedOutputLength(
+      FN,
+      `config.stride[${n}]`,
+      `config.dilation[${n}]`,
+      transposedDim(c, n, i),
+    );
     if (o < 1)
       fail(
         FN,
