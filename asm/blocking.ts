@@ -1,7 +1,27 @@
 /** Register tile and cache blocking of the GEMM (asm/gemm.ts), shared by the packing code. */
 
-/** rows of the micro-kernel's tile */
+/**
+ * rows of the micro-kernel's tile and of packed A's panels, unless a call asks for TILE_ROWS_WIDE
+ * (GEMM.tileRows, WPACK.tileRows)
+ */
 export const MR: i32 = 4;
+/**
+ * the wider tile: 5 × 8, ten accumulators, built only with relaxed SIMD (fused multiply-add), where
+ * it runs 7–9 % faster than 4 × 8 (bench/RESULTS.md); 4 in the other builds
+ */
+export const TILE_ROWS_WIDE: i32 = ASC_FEATURE_RELAXED_SIMD ? 5 : 4;
+/** the most rows a tile has in this build: scratch tiles are sized for it */
+export const MR_MAX: i32 = TILE_ROWS_WIDE;
+
+/** A record's tile rows: TILE_ROWS_WIDE when it asks for that, else MR. */
+export function tileRowsOf(field: i32): i32 {
+  return field == TILE_ROWS_WIDE ? TILE_ROWS_WIDE : MR;
+}
+
+/** Rows of A per L2 block for tiles of mr rows: a whole number of tiles. */
+export function mcOf(mr: i32): i32 {
+  return (MC / mr) * mr;
+}
 /** columns of the micro-kernel's tile (two f32x4) */
 export const NR: i32 = 8;
 /** largest K block; K is split into equal blocks no longer than this */

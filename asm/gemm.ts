@@ -6,14 +6,18 @@
  *     for pc in K step kc            (kc ≤ KC, K split evenly)
  *       for ic in M step MC          A block (mc × kc), packed once per call by packA (L2)
  *         for jr in nc step NR       one B micro-panel (kc × NR) stays in L1
- *           for ir in mc step MR     micro-kernel: an MR × NR tile of C in registers
+ *           for ir in mc step tr     micro-kernel: a tr × NR tile of C in registers
  *
- * The micro-kernel keeps MR × NR/4 f32x4 accumulators (4 × 2 = 8 registers, plus 2 for B and one
- * splat of A: 11 of the 16 xmm registers V8 has on x64; a 6 × 8 tile or an unrolled k loop spills
- * and measured 2× slower). It uses f32x4.relaxed_madd when the module is built with relaxed SIMD
- * (one fused multiply-add where the CPU has FMA), mul + add otherwise, and scalar code when built
- * without SIMD. Measured on this machine's AMD EPYC (Node 20, one thread): 42-43 GFLOP/s relaxed,
- * 32 GFLOP/s mul + add, for M, N, K of a few hundred — about 90% of the 128-bit FMA peak.
+ * The 4 × 8 micro-kernel (tr = MR) keeps 4 × NR/4 f32x4 accumulators (8 registers, plus 2 for B
+ * and one splat of A: 11 of the 16 xmm registers V8 has on x64; a 6 × 8 tile or a k loop unrolled
+ * by hand spills and measured 2× slower). It uses f32x4.relaxed_madd when the module is built with
+ * relaxed SIMD (one fused multiply-add where the CPU has FMA), mul + add otherwise, and scalar code
+ * when built without SIMD. The relaxed build also has a 5 × 8 tile (tr = 5, a call's choice:
+ * GEMM.tileRows, tileRowsFor in src/kernels/wasm/split.ts): ten accumulators, rows 0–3 of A from
+ * one load and lane shuffles; it runs 7–9 % faster on whole GEMM calls, but only because V8 unrolls
+ * its k loop, which it does for loops nested deep enough (its unroller allows (depth + 1) · 50
+ * nodes), so its tiles loop lives in the kernel (microSimd5). Rows and arithmetic per element are
+ * the same on either tile: results do not depend on it.
  *
  * B comes packed from a strided matrix, packed from im2col (im2col.ts, never stored whole), read in
  * place from a zero-padded x (im2col.ts directRows: no packing at all), packed from sub-pixel
@@ -59,10 +63,11 @@ import {
   GEMM_C_ROW_OFFSETS,
   GEMM_C_PANELS,
   GEMM_MODE_SET,
+  GEMM_TILE_ROWS,
 } from './params';
 import { packBIm2col, directRows, directColumn } from './im2col';
 import { packBWeights } from './subpixel';
-import { MR, NR, KC, MC, NC, kcOf } from './blocking';
+import { MR, MR_MAX, NR, KC, MC, NC, kcOf, mcOf, tileRowsOf } from './blocking';
 export { MR, NR, KC, MC, NC, kcOf };
 
 export function field(p: usize, i: i32): i32 {
@@ -221,9 +226,186 @@ function microSimdDirect(
   v128.store(c + 3 * ldc, c31, 16);
 }
 
-/** The scalar micro-kernel: one row of the tile at a time (8 accumulators). */
-function microScalar(kc: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i32, bias: usize): void {
-  for (let r = 0; r < MR; r++) {
+/**
+ * microSimd with 5-row tiles (TILE_ROWS_WIDE in relaxed-SIMD builds): 10 accumulators. A panel
+ * step is 5 floats; V8 unrolls the k loop because it is nested in the tiles loop (its unroller
+ * allows more nodes to deeper loops: a separate function per tile ran this kernel 7 % slower).
+ */
+function microSimd5(
+  kc: i32,
+  a: usize,
+  bPanel: usize,
+  c: usize,
+  ldc: usize,
+  mode: i32,
+  bias: usize,
+  tiles: i32,
+): void {
+  for (let t = 0; t < tiles; t++) {
+    let b = bPanel;
+    let c00: v128,
+      c01: v128,
+      c10: v128,
+      c11: v128,
+      c20: v128,
+      c21: v128,
+      c30: v128,
+      c31: v128,
+      c40: v128,
+      c41: v128;
+    if (mode == GEMM_MODE_ADD) {
+      c00 = v128.load(c);
+      c01 = v128.load(c, 16);
+      c10 = v128.load(c + ldc);
+      c11 = v128.load(c + ldc, 16);
+      c20 = v128.load(c + 2 * ldc);
+      c21 = v128.load(c + 2 * ldc, 16);
+      c30 = v128.load(c + 3 * ldc);
+      c31 = v128.load(c + 3 * ldc, 16);
+      c40 = v128.load(c + 4 * ldc);
+      c41 = v128.load(c + 4 * ldc, 16);
+    } else if (mode == GEMM_MODE_BIAS) {
+      c00 = c01 = v128.load32_splat(bias);
+      c10 = c11 = v128.load32_splat(bias, 4);
+      c20 = c21 = v128.load32_splat(bias, 8);
+      c30 = c31 = v128.load32_splat(bias, 12);
+      c40 = c41 = v128.load32_splat(bias, 16);
+    } else {
+      c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = f32x4.splat(0);
+    }
+    for (let k = 0; k < kc; k++) {
+      const b0 = v128.load(b);
+      const b1 = v128.load(b, 16);
+      // rows 0–3 of A from one load and lane shuffles, row 4 splatted: 13 vector registers
+      const a4 = v128.load(a);
+      let av = i32x4.shuffle(a4, a4, 0, 0, 0, 0);
+      c00 = madd(av, b0, c00);
+      c01 = madd(av, b1, c01);
+      av = i32x4.shuffle(a4, a4, 1, 1, 1, 1);
+      c10 = madd(av, b0, c10);
+      c11 = madd(av, b1, c11);
+      av = i32x4.shuffle(a4, a4, 2, 2, 2, 2);
+      c20 = madd(av, b0, c20);
+      c21 = madd(av, b1, c21);
+      av = i32x4.shuffle(a4, a4, 3, 3, 3, 3);
+      c30 = madd(av, b0, c30);
+      c31 = madd(av, b1, c31);
+      av = v128.load32_splat(a, 16);
+      c40 = madd(av, b0, c40);
+      c41 = madd(av, b1, c41);
+      a += 20;
+      b += 32;
+    }
+    v128.store(c, c00);
+    v128.store(c, c01, 16);
+    v128.store(c + ldc, c10);
+    v128.store(c + ldc, c11, 16);
+    v128.store(c + 2 * ldc, c20);
+    v128.store(c + 2 * ldc, c21, 16);
+    v128.store(c + 3 * ldc, c30);
+    v128.store(c + 3 * ldc, c31, 16);
+    v128.store(c + 4 * ldc, c40);
+    v128.store(c + 4 * ldc, c41, 16);
+    c += 5 * ldc;
+    bias += 20;
+  }
+}
+
+/** microSimd5 with B read in place (see microSimdDirect). */
+function microSimdDirect5(
+  kc: i32,
+  a: usize,
+  b: usize,
+  rowsTable: usize,
+  c: usize,
+  ldc: usize,
+  mode: i32,
+  bias: usize,
+  tiles: i32,
+): void {
+  for (let t = 0; t < tiles; t++) {
+    let rows = rowsTable;
+    let c00: v128,
+      c01: v128,
+      c10: v128,
+      c11: v128,
+      c20: v128,
+      c21: v128,
+      c30: v128,
+      c31: v128,
+      c40: v128,
+      c41: v128;
+    if (mode == GEMM_MODE_ADD) {
+      c00 = v128.load(c);
+      c01 = v128.load(c, 16);
+      c10 = v128.load(c + ldc);
+      c11 = v128.load(c + ldc, 16);
+      c20 = v128.load(c + 2 * ldc);
+      c21 = v128.load(c + 2 * ldc, 16);
+      c30 = v128.load(c + 3 * ldc);
+      c31 = v128.load(c + 3 * ldc, 16);
+      c40 = v128.load(c + 4 * ldc);
+      c41 = v128.load(c + 4 * ldc, 16);
+    } else if (mode == GEMM_MODE_BIAS) {
+      c00 = c01 = v128.load32_splat(bias);
+      c10 = c11 = v128.load32_splat(bias, 4);
+      c20 = c21 = v128.load32_splat(bias, 8);
+      c30 = c31 = v128.load32_splat(bias, 12);
+      c40 = c41 = v128.load32_splat(bias, 16);
+    } else {
+      c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = f32x4.splat(0);
+    }
+    for (let k = 0; k < kc; k++) {
+      const bp = b + <usize>load<i32>(rows);
+      const b0 = v128.load(bp);
+      const b1 = v128.load(bp, 16);
+      // rows 0–3 of A from one load and lane shuffles, row 4 splatted: 13 vector registers
+      const a4 = v128.load(a);
+      let av = i32x4.shuffle(a4, a4, 0, 0, 0, 0);
+      c00 = madd(av, b0, c00);
+      c01 = madd(av, b1, c01);
+      av = i32x4.shuffle(a4, a4, 1, 1, 1, 1);
+      c10 = madd(av, b0, c10);
+      c11 = madd(av, b1, c11);
+      av = i32x4.shuffle(a4, a4, 2, 2, 2, 2);
+      c20 = madd(av, b0, c20);
+      c21 = madd(av, b1, c21);
+      av = i32x4.shuffle(a4, a4, 3, 3, 3, 3);
+      c30 = madd(av, b0, c30);
+      c31 = madd(av, b1, c31);
+      av = v128.load32_splat(a, 16);
+      c40 = madd(av, b0, c40);
+      c41 = madd(av, b1, c41);
+      a += 20;
+      rows += 4;
+    }
+    v128.store(c, c00);
+    v128.store(c, c01, 16);
+    v128.store(c + ldc, c10);
+    v128.store(c + ldc, c11, 16);
+    v128.store(c + 2 * ldc, c20);
+    v128.store(c + 2 * ldc, c21, 16);
+    v128.store(c + 3 * ldc, c30);
+    v128.store(c + 3 * ldc, c31, 16);
+    v128.store(c + 4 * ldc, c40);
+    v128.store(c + 4 * ldc, c41, 16);
+    c += 5 * ldc;
+    bias += 20;
+  }
+}
+
+/** The scalar micro-kernel: one row of the tile (tr rows) at a time (8 accumulators). */
+function microScalar(
+  kc: i32,
+  a: usize,
+  b: usize,
+  c: usize,
+  ldc: usize,
+  mode: i32,
+  bias: usize,
+  tr: i32,
+): void {
+  for (let r = 0; r < tr; r++) {
     const cr = c + <usize>r * ldc;
     let s0: f32, s1: f32, s2: f32, s3: f32, s4: f32, s5: f32, s6: f32, s7: f32;
     if (mode == GEMM_MODE_ADD) {
@@ -252,7 +434,7 @@ function microScalar(kc: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i3
       s5 += av * load<f32>(bp, 20);
       s6 += av * load<f32>(bp, 24);
       s7 += av * load<f32>(bp, 28);
-      ap += <usize>(MR << 2);
+      ap += <usize>(tr << 2);
       bp += <usize>(NR << 2);
     }
     store<f32>(cr, s0);
@@ -275,8 +457,9 @@ function microScalarDirect(
   ldc: usize,
   mode: i32,
   bias: usize,
+  tr: i32,
 ): void {
-  for (let r = 0; r < MR; r++) {
+  for (let r = 0; r < tr; r++) {
     const cr = c + <usize>r * ldc;
     let s0: f32, s1: f32, s2: f32, s3: f32, s4: f32, s5: f32, s6: f32, s7: f32;
     if (mode == GEMM_MODE_ADD) {
@@ -306,7 +489,7 @@ function microScalarDirect(
       s5 += av * load<f32>(bp, 20);
       s6 += av * load<f32>(bp, 24);
       s7 += av * load<f32>(bp, 28);
-      ap += <usize>(MR << 2);
+      ap += <usize>(tr << 2);
       rp += 4;
     }
     store<f32>(cr, s0);
@@ -320,17 +503,45 @@ function microScalarDirect(
   }
 }
 
-function micro(kc: i32, a: usize, b: usize, rows: usize, c: usize, ldc: usize, mode: i32, bias: usize): void {
+/** One 4-row tile (MR). */
+function micro4(
+  kc: i32,
+  a: usize,
+  b: usize,
+  rows: usize,
+  c: usize,
+  ldc: usize,
+  mode: i32,
+  bias: usize,
+): void {
   if (ASC_FEATURE_SIMD) {
     if (rows) microSimdDirect(kc, a, b, rows, c, ldc, mode, bias);
     else microSimd(kc, a, b, c, ldc, mode, bias);
   } else {
-    if (rows) microScalarDirect(kc, a, b, rows, c, ldc, mode, bias);
-    else microScalar(kc, a, b, c, ldc, mode, bias);
+    if (rows) microScalarDirect(kc, a, b, rows, c, ldc, mode, bias, MR);
+    else microScalar(kc, a, b, c, ldc, mode, bias, MR);
   }
 }
 
-/** The tile of rows ir … ir + MR of the A block with B panel bPanel, into `tile` (NR floats a row). */
+/** One tile of tr rows. */
+function micro(
+  kc: i32,
+  a: usize,
+  b: usize,
+  rows: usize,
+  c: usize,
+  ldc: usize,
+  mode: i32,
+  bias: usize,
+  tr: i32,
+): void {
+  if (ASC_FEATURE_RELAXED_SIMD && tr == 5) {
+    if (rows) microSimdDirect5(kc, a, b, rows, c, ldc, mode, bias, 1);
+    else microSimd5(kc, a, b, c, ldc, mode, bias, 1);
+  } else micro4(kc, a, b, rows, c, ldc, mode, bias);
+}
+
+/** The tile of rows ir … ir + tr of the A block with B panel bPanel, into `tile` (NR floats a row). */
 function intoTile(
   kc: i32,
   aBlock: usize,
@@ -340,12 +551,13 @@ function intoTile(
   tile: usize,
   mode: i32,
   bias: usize,
+  tr: i32,
 ): void {
-  micro(kc, aBlock + ((<usize>ir * <usize>kc) << 2), bPanel, rows, tile, <usize>(NR * 4), mode, bias);
+  micro(kc, aBlock + ((<usize>ir * <usize>kc) << 2), bPanel, rows, tile, <usize>(NR * 4), mode, bias, tr);
 }
 
 /**
- * A partial tile (mr < MR or nr < NR): the kernel on a scratch tile, then the valid part copied
+ * A partial tile (mr < tr or nr < NR, tiles of tr rows): the kernel on a scratch tile, then the valid part copied
  * out. The tile starts from the same values a full tile would (C, bias or zero), so an element's
  * arithmetic does not depend on where its tile falls. With nr ≤ 4 only one f32x4 column is computed.
  */
@@ -361,22 +573,24 @@ function edgeTile(
   mr: i32,
   nr: i32,
   tile: usize,
+  tr: i32,
 ): void {
-  const tb = tile + <usize>(MR * NR * 4); // MR floats of padded bias
+  const tb = tile + <usize>(MR_MAX * NR * 4); // MR_MAX floats of padded bias
   if (mode == GEMM_MODE_ADD) {
     // C's valid part, zeros around it (the micro-kernel overwrites the whole tile otherwise)
-    for (let r = 0; r < MR; r++) {
+    for (let r = 0; r < tr; r++) {
       const t = tile + <usize>(r * NR * 4);
       const cr = c + <usize>r * ldc;
       for (let j = 0; j < NR; j++)
         store<f32>(t + ((<usize>j) << 2), r < mr && j < nr ? load<f32>(cr + ((<usize>j) << 2)) : 0);
     }
   } else if (mode == GEMM_MODE_BIAS) {
-    for (let r = 0; r < MR; r++)
+    for (let r = 0; r < tr; r++)
       store<f32>(tb + ((<usize>r) << 2), r < mr ? load<f32>(bias + ((<usize>r) << 2)) : 0);
   }
-  if (ASC_FEATURE_SIMD && nr <= 4 && rows == 0) microSimd4(kc, a, b, tile, <usize>(NR * 4), mode, tb);
-  else micro(kc, a, b, rows, tile, <usize>(NR * 4), mode, tb);
+  if (ASC_FEATURE_SIMD && nr <= 4 && rows == 0 && tr == 4)
+    microSimd4(kc, a, b, tile, <usize>(NR * 4), mode, tb);
+  else micro(kc, a, b, rows, tile, <usize>(NR * 4), mode, tb, tr);
   for (let r = 0; r < mr; r++) {
     const t = tile + <usize>(r * NR * 4);
     const cr = c + <usize>r * ldc;
@@ -432,14 +646,15 @@ function scatterTiles(
   rowOffsets: usize,
   tile: usize,
   bias: usize,
+  tr: i32,
 ): void {
   const last = kb + kc >= K;
   const bv: f32 = bias && last ? load<f32>(bias) : 0;
-  for (let ir = ic; ir < mEnd; ir += MR) {
-    const mr = min(MR, mEnd - ir);
+  for (let ir = ic; ir < mEnd; ir += tr) {
+    const mr = min(tr, mEnd - ir);
     const ro = rowOffsets + ((<usize>ir) << 2);
     if (kb > 0) {
-      for (let r = 0; r < MR; r++) {
+      for (let r = 0; r < tr; r++) {
         const t = tile + <usize>(r * NR * 4);
         if (r < mr) {
           const d = dst + <usize>load<i32>(ro + ((<usize>r) << 2));
@@ -454,7 +669,7 @@ function scatterTiles(
         } else for (let j = 0; j < NR; j++) store<f32>(t + ((<usize>j) << 2), 0);
       }
     }
-    intoTile(kc, aBlock, ir, bPanel, rows, tile, kb > 0 ? GEMM_MODE_ADD : GEMM_MODE_SET, 0);
+    intoTile(kc, aBlock, ir, bPanel, rows, tile, kb > 0 ? GEMM_MODE_ADD : GEMM_MODE_SET, 0, tr);
     for (let r = 0; r < mr; r++) {
       const t = tile + <usize>(r * NR * 4);
       const d = dst + <usize>load<i32>(ro + ((<usize>r) << 2));
@@ -473,7 +688,7 @@ function scatterTiles(
 
 /**
  * Packs the whole of A (M × K, element (m, k) at src + 4·(m·rs + k·cs)) for gemm: for each K block
- * (length kcOf(K)), MR-row panels, k-major inside a panel; rows past M are zero.
+ * (length kcOf(K)), panels of GEMM_TILE_ROWS rows (tileRowsOf), k-major inside a panel; rows past M are zero.
  */
 export function packA(p: usize): void {
   const M = field(p, GEMM_M);
@@ -482,27 +697,32 @@ export function packA(p: usize): void {
   const rs = field(p, GEMM_A_ROW_STRIDE);
   const cs = field(p, GEMM_A_COLUMN_STRIDE);
   const dst = <usize>field(p, GEMM_PACKED_A);
+  const tr = tileRowsOf(field(p, GEMM_TILE_ROWS));
+  const step = <usize>(tr << 2); // bytes per k step of a panel
   const kcb = kcOf(K);
-  const Mp = roundUp(M, MR);
+  const Mp = roundUp(M, tr);
   for (let kb = 0; kb < K; kb += kcb) {
     const kc = min(kcb, K - kb);
     const block = dst + ((<usize>kb * <usize>Mp) << 2);
-    for (let m0 = 0; m0 < Mp; m0 += MR) {
+    for (let m0 = 0; m0 < Mp; m0 += tr) {
       const panel = block + ((<usize>m0 * <usize>kc) << 2);
-      const full = m0 + MR <= M;
+      const full = m0 + tr <= M;
       let k = 0;
       if (ASC_FEATURE_SIMD) {
         if (full && rs == 1) {
-          // MR consecutive rows at one k are contiguous
+          // the panel's rows at one k are contiguous: rows 0–3 as one vector (row 4 of a 5-row panel after)
           for (; k < kc; k++) {
-            v128.store(panel + ((<usize>k) << 4), v128.load(src + ((<usize>(m0 + (kb + k) * cs)) << 2)));
+            const s0 = src + ((<usize>(m0 + (kb + k) * cs)) << 2);
+            v128.store(panel + <usize>k * step, v128.load(s0));
+            if (tr == 5) store<f32>(panel + <usize>k * step, load<f32>(s0, 16), 16);
           }
         } else if (full && cs == 1) {
-          // rows contiguous in k: 4 × 4 transposes
+          // rows contiguous in k: 4 × 4 transposes of rows 0–3 (row 4 of a 5-row panel one by one)
           const r0 = src + ((<usize>(m0 * rs + kb)) << 2);
           const r1 = r0 + ((<usize>rs) << 2);
           const r2 = r1 + ((<usize>rs) << 2);
           const r3 = r2 + ((<usize>rs) << 2);
+          const r4 = r3 + ((<usize>rs) << 2);
           for (; k + 4 <= kc; k += 4) {
             const o = (<usize>k) << 2;
             const a0 = v128.load(r0 + o);
@@ -513,17 +733,19 @@ export function packA(p: usize): void {
             const t1 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
             const t2 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
             const t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
-            const d = panel + ((<usize>k) << 4);
+            const d = panel + <usize>k * step;
             v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-            v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
-            v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
-            v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+            v128.store(d + step, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+            v128.store(d + 2 * step, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+            v128.store(d + 3 * step, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+            if (tr == 5)
+              for (let i: usize = 0; i < 4; i++) store<f32>(d + i * step, load<f32>(r4 + o + (i << 2)), 16);
           }
         }
       }
       for (; k < kc; k++) {
-        const d = panel + ((<usize>k) << 4);
-        for (let r = 0; r < MR; r++) {
+        const d = panel + <usize>k * step;
+        for (let r = 0; r < tr; r++) {
           const m = m0 + r;
           store<f32>(
             d + ((<usize>r) << 2),
@@ -612,7 +834,9 @@ export function gemm(p: usize): void {
   const n1 = field(p, GEMM_COLUMN_END) || N;
   const scratch = <usize>field(p, GEMM_SCRATCH);
   const kcb = kcOf(K);
-  const Mp = roundUp(M, MR);
+  const tr = tileRowsOf(field(p, GEMM_TILE_ROWS));
+  const mc = mcOf(tr);
+  const Mp = roundUp(M, tr);
   const Np = roundUp(N, NR);
   const ldcB = (<usize>ldc) << 2;
   // phases2x2: one K block, whole 4 × NR tiles, each computed into `tile` and moved into x
@@ -641,8 +865,8 @@ export function gemm(p: usize): void {
       else packBWeights(B, kb, kc, jc, nc, bpack, scratch);
       const mode = kb == 0 ? mode0 : GEMM_MODE_ADD;
       const aBlock = A + ((<usize>kb * <usize>Mp) << 2);
-      for (let ic = r0; ic < r1; ic += MC) {
-        const mEnd = min(r1, ic + MC);
+      for (let ic = r0; ic < r1; ic += mc) {
+        const mEnd = min(r1, ic + mc);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bPanel = rows ? directColumn(B, j0 + jc + jr) : bBlock + ((<usize>jr * <usize>kc) << 2);
@@ -661,6 +885,7 @@ export function gemm(p: usize): void {
               cRowOffsets,
               tile,
               bias ? bias + ((<usize>load<i32>(pe, 4)) << 2) : 0,
+              tr,
             );
             continue;
           }
@@ -671,20 +896,33 @@ export function gemm(p: usize): void {
             const q = j - bq * cQ;
             const qy = q / cQx;
             const x0 = C + <usize>bq * cBatchB + <usize>qy * (cRowB << 1) + ((<usize>(q - qy * cQx)) << 3);
+            // (4-row tiles: one channel's four phases; the caller packs A so)
             for (let ir = ic; ir < mEnd; ir += MR) {
-              intoTile(kc, aBlock, ir, bPanel, rows, tile, mode, bias + ((<usize>ir) << 2));
+              intoTile(kc, aBlock, ir, bPanel, rows, tile, mode, bias + ((<usize>ir) << 2), MR);
               storePhases2x2(tile, x0 + <usize>(ir >> 2) * ldcB, cRowB);
             }
             continue;
           }
           const cCol = C + ((<usize>(jc + jr)) << 2);
-          for (let ir = ic; ir < mEnd; ir += MR) {
-            const mr = min(MR, mEnd - ir);
+          let ir0 = ic;
+          if (ASC_FEATURE_RELAXED_SIMD && tr == 5 && nr == NR) {
+            // the whole 5-row tiles of this panel in one call (its k loop nested in the tiles
+            // loop, which V8 unrolls), then the partial one
+            const whole = (mEnd - ic) / 5;
+            const cPtr = cCol + <usize>ic * ldcB;
+            const aPanel = aBlock + ((<usize>ic * <usize>kc) << 2);
+            const bRow = bias + ((<usize>ic) << 2);
+            if (rows) microSimdDirect5(kc, aPanel, bPanel, rows, cPtr, ldcB, mode, bRow, whole);
+            else microSimd5(kc, aPanel, bPanel, cPtr, ldcB, mode, bRow, whole);
+            ir0 = ic + whole * 5;
+          }
+          for (let ir = ir0; ir < mEnd; ir += tr) {
+            const mr = min(tr, mEnd - ir);
             const aPanel = aBlock + ((<usize>ir * <usize>kc) << 2);
             const cPtr = cCol + <usize>ir * ldcB;
             const bRow = bias + ((<usize>ir) << 2);
-            if (mr == MR && nr == NR) micro(kc, aPanel, bPanel, rows, cPtr, ldcB, mode, bRow);
-            else edgeTile(kc, aPanel, bPanel, rows, cPtr, ldcB, mode, bRow, mr, nr, tile);
+            if (mr == MR && tr == MR && nr == NR) micro4(kc, aPanel, bPanel, rows, cPtr, ldcB, mode, bRow);
+            else edgeTile(kc, aPanel, bPanel, rows, cPtr, ldcB, mode, bRow, mr, nr, tile, tr);
           }
         }
       }

@@ -13,7 +13,7 @@ export { resample, maxUnpool, maxUnpoolBackward, pixelShuffle } from './resample
 export { probeCopy, probeFma } from './probe';
 export { allFinite } from './scan';
 import { MR, NR, KC, MC, NC } from './gemm';
-import { SCRATCH_I32 } from './blocking';
+import { SCRATCH_I32, TILE_ROWS_WIDE } from './blocking';
 
 /** First free byte of linear memory (everything below belongs to the module). */
 export function heapBase(): usize {
@@ -22,9 +22,10 @@ export function heapBase(): usize {
 
 /**
  * Tile and block sizes, for the caller's scratch sizing: 0 MR, 1 NR, 2 KC, 3 MC, 4 NC, 5 the i32
- * entries of a GEMM call's GEMM_SCRATCH.
+ * entries of a GEMM call's GEMM_SCRATCH, 6 TILE_ROWS_WIDE (the wider tile a call may ask for).
  */
 export function blocking(i: i32): i32 {
+  if (i == 6) return TILE_ROWS_WIDE;
   return i == 0 ? MR : i == 1 ? NR : i == 2 ? KC : i == 3 ? MC : i == 4 ? NC : SCRATCH_I32;
 }
 

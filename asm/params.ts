@@ -32,7 +32,8 @@ export const GEMM_C_POSITIONS: i32 = 25;
 export const GEMM_C_ROW_LENGTH: i32 = 26;
 export const GEMM_C_ROW_OFFSETS: i32 = 27;
 export const GEMM_C_PANELS: i32 = 28;
-export const GEMM_FIELDS: i32 = 29;
+export const GEMM_TILE_ROWS: i32 = 29;
+export const GEMM_FIELDS: i32 = 30;
 
 /** SLICE: im2col / col2im slice: an x region and the conv that reads it. */
 export const SLICE_CHANNELS: i32 = 0;
@@ -63,7 +64,8 @@ export const WPACK_DST: i32 = 18;
 export const WPACK_ROW_BEGIN: i32 = 19;
 export const WPACK_ROW_END: i32 = 20;
 export const WPACK_SCRATCH: i32 = 21;
-export const WPACK_FIELDS: i32 = 22;
+export const WPACK_TILE_ROWS: i32 = 22;
+export const WPACK_FIELDS: i32 = 23;
 
 /** PHASE: sub-pixel phase store of one phase class. */
 export const PHASE_CHANNELS: i32 = 0;

@@ -45,15 +45,16 @@ import {
   PHASE_BATCH_STRIDE,
   PHASE_BATCH_COUNT,
   PHASE_PAIR_SRC,
+  WPACK_TILE_ROWS,
 } from './params';
-import { MR, NR, kcOf } from './blocking';
+import { MR, NR, kcOf, tileRowsOf } from './blocking';
 
 function f(p: usize, i: i32): i32 {
   return load<i32>(p + ((<usize>i) << 2));
 }
 
 /**
- * Packs A for one class (record W_*) in packA's layout (K blocks, MR-row panels): row (c, phase),
+ * Packs A for one class (record W_*) in packA's layout (K blocks, panels of WPACK_TILE_ROWS rows): row (c, phase),
  * column (o, jz, jy, jx) holds w[o, c, rz + (KRz − 1 − jz)·sz, ry + …, rx + …]. Writes the rows
  * [WPACK_ROW_BEGIN, WPACK_ROW_END) only (whole panels), so that threads can share the work. WPACK_SCRATCH: nph · (KRvol + 1)
  * i32s (tap offsets and a per-phase flag).
@@ -73,6 +74,7 @@ export function packASubpixel(p: usize): void {
     ny = f(p, WPACK_PHASE_COUNT + 1),
     nx = f(p, WPACK_PHASE_COUNT + 2);
   const dst = <usize>f(p, WPACK_DST);
+  const tr = tileRowsOf(f(p, WPACK_TILE_ROWS));
   const rVol = R0 * R1 * R2;
   const nph = nz * ny * nx;
   // tap offsets (within one kernel) of every phase, in column order (jz, jy, jx)
@@ -91,7 +93,7 @@ export function packASubpixel(p: usize): void {
               store<i32>(taps + ((<usize>(ph * rVol + t)) << 2), (kz * K1 + ky) * K2 + kx);
             }
       }
-  // adjacent[ph]: phases ph … ph + 3 read adjacent weights at every tap (one f32x4 load)
+  // adjacent[ph]: phases ph … ph + 3 read adjacent weights at every tap (one f32x4 load; 4-row panels)
   const adjacent = taps + ((<usize>(nph * rVol)) << 2);
   for (let ph = 0; ph < nph; ph++) {
     let ok = ph + MR <= nph;
@@ -101,7 +103,7 @@ export function packASubpixel(p: usize): void {
   }
   const M = nph * cx;
   const K = cy * rVol;
-  const Mp = ((M + MR - 1) / MR) * MR;
+  const Mp = ((M + tr - 1) / tr) * tr;
   const mBegin = f(p, WPACK_ROW_BEGIN);
   const mEnd = f(p, WPACK_ROW_END) || Mp;
   const kcb = kcOf(K);
@@ -119,17 +121,17 @@ export function packASubpixel(p: usize): void {
       const k0 = kb + ks;
       const o0 = k0 / rVol;
       const t0 = k0 - o0 * rVol;
-      for (let m0 = mBegin; m0 < mEnd; m0 += MR) {
-        const panel = block + ((<usize>m0 * <usize>kc + <usize>ks * MR) << 2);
+      for (let m0 = mBegin; m0 < mEnd; m0 += tr) {
+        const panel = block + ((<usize>m0 * <usize>kc + <usize>ks * tr) << 2);
         const c0 = m0 / nph;
         const ph0 = m0 - c0 * nph;
-        if (m0 + MR <= M && load<i32>(adjacent + ((<usize>ph0) << 2))) {
-          // four phases of one channel, adjacent in w
+        if (tr == MR && m0 + MR <= M && load<i32>(adjacent + ((<usize>ph0) << 2))) {
+          // (4-row panels) four phases of one channel, adjacent in w
           const tp = taps + ((<usize>(ph0 * rVol)) << 2);
           let wo = w + ((<usize>(c0 * kVol)) << 2) + <usize>o0 * oStride;
           let t = t0;
           let d = panel;
-          for (let k = 0; k < kn; k++, d += <usize>(MR << 2)) {
+          for (let k = 0; k < kn; k++, d += <usize>(tr << 2)) {
             const s = wo + ((<usize>load<i32>(tp + ((<usize>t) << 2))) << 2);
             if (ASC_FEATURE_SIMD) v128.store(d, v128.load(s));
             else {
@@ -143,12 +145,12 @@ export function packASubpixel(p: usize): void {
               wo += oStride;
             }
           }
-        } else if (m0 + MR <= M && nph == 1) {
-          // four channels of the one phase, kVol apart in w
+        } else if (tr == MR && m0 + MR <= M && nph == 1) {
+          // (4-row panels) four channels of the one phase, kVol apart in w
           let wo = w + ((<usize>(c0 * kVol)) << 2) + <usize>o0 * oStride;
           let t = t0;
           let d = panel;
-          for (let k = 0; k < kn; k++, d += <usize>(MR << 2)) {
+          for (let k = 0; k < kn; k++, d += <usize>(tr << 2)) {
             const s = wo + ((<usize>load<i32>(taps + ((<usize>t) << 2))) << 2);
             store<f32>(d, load<f32>(s));
             store<f32>(d, load<f32>(s + kB), 4);
@@ -161,18 +163,18 @@ export function packASubpixel(p: usize): void {
           }
         } else {
           // any rows: one at a time (rows past M are zero)
-          for (let r = 0; r < MR; r++) {
+          for (let r = 0; r < tr; r++) {
             const m = m0 + r;
             let d = panel + ((<usize>r) << 2);
             if (m >= M) {
-              for (let k = 0; k < kn; k++, d += <usize>(MR << 2)) store<f32>(d, 0);
+              for (let k = 0; k < kn; k++, d += <usize>(tr << 2)) store<f32>(d, 0);
               continue;
             }
             const c = m / nph;
             const tp = taps + ((<usize>((m - c * nph) * rVol)) << 2);
             let wo = w + ((<usize>(c * kVol)) << 2) + <usize>o0 * oStride;
             let t = t0;
-            for (let k = 0; k < kn; k++, d += <usize>(MR << 2)) {
+            for (let k = 0; k < kn; k++, d += <usize>(tr << 2)) {
               store<f32>(d, load<f32>(wo + ((<usize>load<i32>(tp + ((<usize>t) << 2))) << 2)));
               if (++t == rVol) {
                 t = 0;

@@ -18,6 +18,8 @@ import { convGatherRef, convScatterRef, convWeightRef } from '../src/kernels/ref
 import { convGatherWasm, convScatterCol2imWasm, convWeightWasm } from '../src/kernels/wasm/conv.js';
 import { convScatterSubpixelWasm, subpixelApplies, subpixelStats } from '../src/kernels/wasm/subpixel.js';
 import { wasmConvTuning } from '../src/kernels/wasm/slice.js';
+import { threadTuning, tileRowsFor, tileTuning } from '../src/kernels/wasm/split.js';
+import { startThreads } from '../src/kernels/wasm/threads.js';
 import {
   WASM_VARIANTS,
   wasmSupport,
@@ -459,6 +461,93 @@ for (const variant of supported) {
     assert.ok(checked > 15, `only ${checked} random geometries were valid`);
   });
 }
+
+/** The three weight-packing kernels' outputs (with bias) on one geometry, outputs pre-filled with NaN. */
+function kernelOutputs(e: WasmEngine, g: ConvGeometry, seed: number): Float32Array[] {
+  const xn = g.batch * g.xChannels * prod(g.xSize);
+  const yn = g.batch * g.yChannels * prod(g.ySize);
+  const x = randn([xn], { seed: seed + 1 }).data as Float32Array;
+  const y = randn([yn], { seed: seed + 2 }).data as Float32Array;
+  const w = randn([(g.yChannels * g.xChannels * prod(g.kernel)) / g.groups], { seed: seed + 3 })
+    .data as Float32Array;
+  const bx = randn([g.xChannels], { seed: seed + 4 }).data as Float32Array;
+  const by = randn([g.yChannels], { seed: seed + 5 }).data as Float32Array;
+  const out = [nanArray(yn), nanArray(xn), nanArray((g.xChannels * prod(g.kernel) * g.yChannels) / g.groups)];
+  convGatherWasm(e, g, x, w, by, out[0]!);
+  convScatterCol2imWasm(e, g, y, w, bx, out[1]!);
+  convWeightWasm(e, g, x, y, out[2]!);
+  if (subpixelApplies(g)) {
+    out.push(nanArray(xn));
+    convScatterSubpixelWasm(e, g, y, w, bx, out[3]!);
+  }
+  return out;
+}
+
+test('tile rows: the relaxed build takes the 5-row tile where padding to 5 costs less; the others keep 4', () => {
+  for (const v of supported) {
+    const e = wasmEngine(v)!;
+    assert.equal(e.MR, 4, `${v}: MR`);
+    assert.equal(e.tileRowsWide, v === 'relaxed' ? 5 : 4, `${v}: the wider tile`);
+    // 1.08 · roundUp(M, 4) against roundUp(M, 5): W3's 36, 6 and 1 rows stay on 4
+    const expect: [number, number][] = [
+      [1, 4],
+      [4, 4],
+      [5, 5],
+      [6, 4],
+      [9, 5],
+      [36, 4],
+      [64, 5],
+      [128, 5],
+      [256, 5],
+      [1024, 5],
+    ];
+    for (const [M, rows] of expect)
+      assert.equal(tileRowsFor(e, M), v === 'relaxed' ? rows : 4, `${v}: M = ${M}`);
+  }
+});
+
+if (supported.includes('relaxed'))
+  test('wasm kernels [relaxed] on the 5-row tile: equal the reference, bit-identical to the 4-row tile at 1 and 2 threads (forced splits)', async () => {
+    const e = wasmEngine('relaxed')!;
+    const saved = { ...threadTuning };
+    const savedThreads = lib.getNumThreads();
+    try {
+      tileTuning.rows = 'wide';
+      CASES.forEach(([label, c], i) =>
+        checkKernels(e, geometryOf(c, 10 * i), 10 * i, `${label} (5-row tiles)`),
+      );
+      for (const threads of [1, 2]) {
+        await lib.setNumThreads(threads);
+        assert.equal(await startThreads(e), threads > 1, `the relaxed pool starts with ${threads} threads`);
+        if (threads > 1)
+          Object.assign(threadTuning, {
+            minMacs: 0,
+            minPanels: 1,
+            minBytes: 0,
+            minJobMacs: 0,
+            minJobBytes: 0,
+          });
+        CASES.forEach(([label, c], i) => {
+          const g = geometryOf(c, 10 * i);
+          tileTuning.rows = 'narrow';
+          const narrow = kernelOutputs(e, g, 10 * i);
+          tileTuning.rows = 'wide';
+          const wide = kernelOutputs(e, g, 10 * i);
+          narrow.forEach((a, k) => {
+            const b = wide[k]!;
+            for (let j = 0; j < a.length; j++)
+              if (!Object.is(a[j], b[j]))
+                assert.fail(`${label} ${threads}T kernel ${k}: element ${j}: 4-row ${a[j]} vs 5-row ${b[j]}`);
+          });
+        });
+        Object.assign(threadTuning, saved);
+      }
+    } finally {
+      tileTuning.rows = 'auto';
+      Object.assign(threadTuning, saved);
+      await lib.setNumThreads(savedThreads);
+    }
+  });
 
 test('feature detection: SIMD in Node 20, relaxed SIMD where V8 has it, scalar everywhere', () => {
   const s = wasmSupport();

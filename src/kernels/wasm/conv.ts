@@ -21,13 +21,9 @@ import type { ConvGeometry } from '../../geometry/conv.js';
 import { GEMM, GEMM_B_KIND, GEMM_MODE, PAD, SLICE } from './layout.js';
 import type { WasmEngine } from './loader.js';
 import { colsByChannel, im2colKind, padCopy, padFor, paddedSlice, writeSlice, xSlice } from './slice.js';
-import { gemmRun, gemmScratch } from './split.js';
+import { gemmRun, gemmScratch, roundUp, tileRowsFor } from './split.js';
 import { FN } from './threads.js';
 import { keptBlock } from './kept.js';
-
-function roundUp(v: number, m: number): number {
-  return Math.ceil(v / m) * m;
-}
 
 /** y = conv(x, w) + bias, every element of y written. */
 export function convGatherWasm(
@@ -42,14 +38,15 @@ export function convGatherWasm(
   const { batch, groups, xChannelsPerGroup: cx, yChannelsPerGroup: cy, yPlane } = m;
   const Kd = cx * m.kernelVolume;
   // packed W_g per group (cy × Kd), kept between calls when w is marked with keepPacked
-  const aFloats = roundUp(cy, e.MR) * Kd;
-  const kept = keptBlock(e, w, `gather ${groups} ${cy} ${Kd}`, groups * aFloats);
+  const tileRows = tileRowsFor(e, cy);
+  const aFloats = roundUp(cy, tileRows) * Kd;
+  const kept = keptBlock(e, w, `gather ${groups} ${cy} ${Kd} ${tileRows}`, groups * aFloats);
   e.reset();
   const xp = e.copyIn(x);
   const wp = e.copyIn(w);
   const bp = bias ? e.copyIn(bias) : 0;
   const yp = e.output(y);
-  const s = gemmScratch(e, cy, Kd, cy * Kd * yPlane);
+  const s = gemmScratch(e, cy, Kd, cy * Kd * yPlane, tileRows);
   const cv = e.record(SLICE);
   const zr = e.record(PAD);
   // im2col reads a zero-padded copy of the x slice when any tap falls outside x
@@ -70,6 +67,7 @@ export function convGatherWasm(
     tile: s.tile,
     aRowStride: Kd,
     aColumnStride: 1,
+    tileRows,
   });
   for (let gr = 0; gr < groups; gr++) {
     e.write(rec, GEMM, {
@@ -121,15 +119,16 @@ export function convScatterCol2imWasm(
   const { batch, groups, xChannelsPerGroup: cx, yChannelsPerGroup: cy, yPlane } = m;
   const Kd = cx * m.kernelVolume;
   // packed W_gᵀ per group (Kd × cy), kept between calls when w is marked with keepPacked
-  const aFloats = roundUp(Kd, e.MR) * cy;
-  const kept = keptBlock(e, w, `col2im ${groups} ${cy} ${Kd}`, groups * aFloats);
+  const tileRows = tileRowsFor(e, Kd);
+  const aFloats = roundUp(Kd, tileRows) * cy;
+  const kept = keptBlock(e, w, `col2im ${groups} ${cy} ${Kd} ${tileRows}`, groups * aFloats);
   e.reset();
   const yp = e.copyIn(y);
   const wp = e.copyIn(w);
   const xp = e.output(x);
   initX(e, xp, g, bias, m.xPlane);
   const cols = e.alloc(Kd * yPlane);
-  const s = gemmScratch(e, Kd, cy, Kd * cy * yPlane);
+  const s = gemmScratch(e, Kd, cy, Kd * cy * yPlane, tileRows);
   const cv = e.record(SLICE);
   // cols (cx·kVol × yPlane) = W_gᵀ · y_bg, then x_bg += col2im(cols); A = W_gᵀ: (m, k) at W_g[k·Kd + m]
   const rec = e.record(GEMM, {
@@ -147,6 +146,7 @@ export function convScatterCol2imWasm(
     tile: s.tile,
     aRowStride: 1,
     aColumnStride: Kd,
+    tileRows,
   });
   for (let gr = 0; gr < groups; gr++) {
     e.write(rec, GEMM, {
@@ -182,7 +182,8 @@ export function convWeightWasm(
   const yp = e.copyIn(y);
   const gp = e.output(gw);
   const cols = e.alloc(Kd * yPlane);
-  const s = gemmScratch(e, cy, yPlane, cy * Kd * yPlane);
+  const tileRows = tileRowsFor(e, cy);
+  const s = gemmScratch(e, cy, yPlane, cy * Kd * yPlane, tileRows);
   const cv = e.record(SLICE);
   // gw_g (cy × Kd) (+)= y_bg (cy × yPlane) · colsᵀ, colsᵀ read with strides (1, yPlane)
   const rec = e.record(GEMM, {
@@ -199,6 +200,7 @@ export function convWeightWasm(
     tile: s.tile,
     aRowStride: yPlane,
     aColumnStride: 1,
+    tileRows,
   });
   if (batch === 0) e.f32.fill(0, gp >> 2, (gp >> 2) + gw.length);
   for (let gr = 0; gr < groups; gr++) {

@@ -55,7 +55,7 @@ export const GEMM = layout('GEMM', 'C[M×N] (mode) A[M×K] · B[K×N], A pre-pac
   m: 1,
   n: 1,
   k: 1,
-  /** packed A: K blocks of kcOf(k), each m rounded up to MR, MR rows per panel */
+  /** packed A: K blocks of kcOf(k), each m rounded up to tileRows, tileRows rows per panel */
   packedA: 1,
   /** one of GEMM_B_KIND */
   bKind: 1,
@@ -74,7 +74,7 @@ export const GEMM = layout('GEMM', 'C[M×N] (mode) A[M×K] · B[K×N], A pre-pac
   bias: 1,
   /** scratch for one packed B block: kcOf(k) · NC floats (packB: where it packs B whole) */
   bPack: 1,
-  /** scratch for one MR × NR edge tile */
+  /** scratch for one edge tile: blocking(6) × NR floats and blocking(6) of bias */
   tile: 1,
   /** im2col only: the first column of B (columns [firstColumn, firstColumn + n)) */
   firstColumn: 1,
@@ -85,7 +85,7 @@ export const GEMM = layout('GEMM', 'C[M×N] (mode) A[M×K] · B[K×N], A pre-pac
   /**
    * The part of C this call computes (threads split a GEMM by these; an element's arithmetic does
    * not depend on them): rows [rowBegin, rowEnd), columns [columnBegin, columnEnd); an end of 0
-   * means m (n). rowBegin is a multiple of MR, columnBegin of NR.
+   * means m (n). rowBegin is a multiple of tileRows, columnBegin of NR.
    */
   rowBegin: 1,
   rowEnd: 1,
@@ -110,6 +110,12 @@ export const GEMM = layout('GEMM', 'C[M×N] (mode) A[M×K] · B[K×N], A pre-pac
   cRowOffsets: 1,
   /** scattered: two i32 per NR columns, the panel's byte offset from c and its bias index */
   cPanels: 1,
+  /**
+   * rows of the micro-kernel's tile and of packed A's panels: 4 (MR), or the build's wider tile
+   * (blocking(6), 5 with relaxed SIMD) when it is that; packA and gemm of one A must agree
+   * (tileRowsFor in split.ts). phases2x2 needs 4.
+   */
+  tileRows: 1,
 });
 
 /**
@@ -182,11 +188,13 @@ export const WPACK = layout('WPACK', 'sub-pixel weight packing of one phase clas
   phaseCount: 3,
   /** the packed A */
   dst: 1,
-  /** the MR-row panels [rowBegin, rowEnd) to write (rowEnd 0: all); threads split by these */
+  /** the panels [rowBegin, rowEnd) to write (rowEnd 0: all; multiples of tileRows); threads split by these */
   rowBegin: 1,
   rowEnd: 1,
   /** i32 scratch: phases · (taps volume + 1) entries, one per thread */
   scratch: 1,
+  /** packed A's panel rows, as GEMM.tileRows of the GEMMs that read it */
+  tileRows: 1,
 });
 
 /**

@@ -87,7 +87,10 @@ export const MAX_LENT_BYTES = 2 ** 30;
  */
 export class WasmEngine {
   readonly fns: KernelExports;
+  /** rows of the GEMM's tile (asm/blocking.ts MR) */
   readonly MR: number;
+  /** the wider tile a GEMM may ask for (GEMM.tileRows): 5 in the relaxed-SIMD build, else MR */
+  readonly tileRowsWide: number;
   readonly NR: number;
   /** the largest K block of the GEMM (asm/blocking.ts KC) */
   readonly KC: number;
@@ -116,6 +119,7 @@ export class WasmEngine {
   ) {
     this.fns = instance.exports as unknown as KernelExports;
     this.MR = this.fns.blocking(0);
+    this.tileRowsWide = this.fns.blocking(6);
     this.NR = this.fns.blocking(1);
     this.KC = this.fns.blocking(2);
     this.NC = this.fns.blocking(4);

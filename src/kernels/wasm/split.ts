@@ -2,9 +2,10 @@
  * The thread-split policy of every WebAssembly kernel, in one place: when a step is split across
  * the worker pool (threads.ts) and how. Results never depend on the thread count: a split assigns
  * every output element to exactly one job, which computes it with the same arithmetic in the same
- * order as a single thread would — GEMM tiles by whole NR-column or MR-row panels (never K), the
+ * order as a single thread would — GEMM tiles by whole NR-column or tile-row panels (never K), the
  * memory-bound kernels (stores, col2im, padded copies, resampling, unpooling, shuffles) by channels
- * or planes, the sub-pixel weight packing by MR-row panels.
+ * or planes, the sub-pixel weight packing by tile-row panels. The tile's rows (tileRowsFor) do not
+ * change any element's arithmetic either: each is the same chain of multiply-adds over k.
  */
 import { GEMM, type RecordLayout, type RecordValues } from './layout.js';
 import type { WasmEngine } from './loader.js';
@@ -26,6 +27,30 @@ export const threadTuning = {
   minJobMacs: 1 << 19,
   minJobBytes: 1 << 16,
 };
+
+/** v rounded up to a multiple of m. */
+export function roundUp(v: number, m: number): number {
+  return Math.ceil(v / m) * m;
+}
+
+/**
+ * The GEMM's tile rows. The relaxed-SIMD build has a 5 × 8 tile beside the 4 × 8 one, `wideGain`
+ * faster per row (measured: 7–9 % on whole GEMM calls, bench/RESULTS.md); a GEMM of M rows takes
+ * it when its rows padded to 5 cost less than padded to 4 (M = 36 stays on 4: 40 / 1.08 > 36).
+ * `rows` forces one (tests: every GEMM on the wide tile, or none).
+ */
+export const tileTuning: { wideGain: number; rows: 'auto' | 'narrow' | 'wide' } = {
+  wideGain: 1.08,
+  rows: 'auto',
+};
+
+/** Tile rows (GEMM.tileRows, WPACK.tileRows) for a GEMM of M rows on engine e. */
+export function tileRowsFor(e: WasmEngine, M: number): number {
+  const wide = e.tileRowsWide;
+  if (wide === e.MR || tileTuning.rows === 'narrow') return e.MR;
+  if (tileTuning.rows === 'wide') return wide;
+  return roundUp(M, wide) < tileTuning.wideGain * roundUp(M, e.MR) ? wide : e.MR;
+}
 
 /** [start, end) of part t of `units` units split into `parts` near-equal runs. */
 export function part(units: number, parts: number, t: number): [number, number] {
@@ -139,17 +164,13 @@ export interface GemmScratch {
   tile: number;
 }
 
-function roundUp(v: number, m: number): number {
-  return Math.ceil(v / m) * m;
-}
-
 /** GEMM scratch for `threads` threads and GEMMs of depth up to K. */
 export function threadScratch(e: WasmEngine, K: number, threads: number): ThreadScratch[] {
   const per: ThreadScratch[] = [];
   for (let t = 0; t < threads; t++)
     per.push({
       bPack: e.alloc(e.fns.kcOf(K) * roundUp(e.NC, e.NR)),
-      tile: e.alloc(e.MR * e.NR + e.MR),
+      tile: e.alloc(e.tileRowsWide * e.NR + e.tileRowsWide),
       scratch: e.alloc(e.fns.blocking(5)),
     });
   return per;
@@ -161,18 +182,24 @@ export function gemmThreads(e: WasmEngine, work: number): number {
 }
 
 /**
- * Scratch for GEMMs of an M × K A operand; `work`, the multiply-adds of the largest GEMM it serves,
- * decides the thread count (one below minMacs).
+ * Scratch for GEMMs of an M × K A operand packed in panels of `tileRows` rows; `work`, the
+ * multiply-adds of the largest GEMM it serves, decides the thread count (one below minMacs).
  */
-export function gemmScratch(e: WasmEngine, M: number, K: number, work: number): GemmScratch {
-  const packedA = e.alloc(roundUp(M, e.MR) * K);
+export function gemmScratch(
+  e: WasmEngine,
+  M: number,
+  K: number,
+  work: number,
+  tileRows: number,
+): GemmScratch {
+  const packedA = e.alloc(roundUp(M, tileRows) * K);
   const per = threadScratch(e, K, gemmThreads(e, work));
   return { packedA, per, bPack: per[0]!.bPack, tile: per[0]!.tile };
 }
 
 /**
  * The jobs of the GEMM of record `rec` for the threads of `per` (one ThreadScratch each), split by
- * columns (whole NR panels) when there are enough, else by rows (whole MR panels); one job when it
+ * columns (whole NR panels) when there are enough, else by rows (whole tileRows panels); one job when it
  * is below minMacs or too small to split. Column splits are shrinking runs of panels the threads
  * take in order (each run packs only its own B columns, so more runs cost no packing); row splits,
  * where every run packs all of B, one run per thread. Each job has a record per thread (that
@@ -183,11 +210,12 @@ export function gemmJobs(e: WasmEngine, rec: number, per: readonly ThreadScratch
   const M = e.read(rec, GEMM, 'm');
   const N = e.read(rec, GEMM, 'n');
   const K = e.read(rec, GEMM, 'k');
+  const tileRows = e.read(rec, GEMM, 'tileRows');
   const T = per.length;
   const byCols = N >= threadTuning.minPanels * T * e.NR;
-  const byRows = !byCols && M >= threadTuning.minPanels * T * e.MR;
+  const byRows = !byCols && M >= threadTuning.minPanels * T * tileRows;
   const split = T > 1 && (byCols || byRows) && M * N * K >= threadTuning.minMacs;
-  const [size, unit, other] = byCols ? [N, e.NR, M] : [M, e.MR, N];
+  const [size, unit, other] = byCols ? [N, e.NR, M] : [M, tileRows, N];
   const units = Math.ceil(size / unit);
   const least = Math.max(threadTuning.minPanels, threadTuning.minJobMacs / (unit * other * Math.max(K, 1)));
   const starts = !split
@@ -234,10 +262,16 @@ export function gemmRun(e: WasmEngine, rec: number, s: GemmScratch): void {
 }
 
 /**
- * Threads for packing an M × K sub-pixel A operand with `tapTables` tap-table scratch areas: MR-row
- * panels split when it writes at least minBytes.
+ * Threads for packing an M × K sub-pixel A operand in panels of `tileRows` rows with `tapTables`
+ * tap-table scratch areas: panels split when it writes at least minBytes.
  */
-export function packThreads(e: WasmEngine, M: number, K: number, tapTables: number): number {
-  const panels = Math.ceil(M / e.MR);
+export function packThreads(
+  e: WasmEngine,
+  M: number,
+  K: number,
+  tapTables: number,
+  tileRows: number,
+): number {
+  const panels = Math.ceil(M / tileRows);
   return 4 * M * K >= threadTuning.minBytes ? Math.max(1, Math.min(tapTables, panels)) : 1;
 }

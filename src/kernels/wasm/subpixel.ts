@@ -24,8 +24,10 @@ import {
   memoryThreads,
   packThreads,
   part,
+  roundUp,
   runByUnits,
   threadScratch,
+  tileRowsFor,
   unitJobs,
   type ThreadScratch,
 } from './split.js';
@@ -149,22 +151,23 @@ function exactBorders(e: WasmEngine, plain: Phase1[][][], finite: boolean): read
 const SUBPIXEL_COLUMNS = 4096;
 
 /**
- * packASubpixel of the class record `wr` (an M × K operand), split by MR-row panels across as many
- * threads as packThreads allows, each with its own tap table from `taps`.
+ * packASubpixel of the class record `wr` (an M × K operand), split by panels (of its tileRows rows)
+ * across as many threads as packThreads allows, each with its own tap table from `taps`.
  */
 function packSubpixelA(e: WasmEngine, wr: number, taps: number[], M: number, K: number): void {
-  const T = packThreads(e, M, K, taps.length);
+  const tileRows = e.read(wr, WPACK, 'tileRows');
+  const T = packThreads(e, M, K, taps.length, tileRows);
   e.write(wr, WPACK, { rowBegin: 0, rowEnd: 0, scratch: taps[0]! });
   if (T <= 1) {
     e.fns.packASubpixel(wr);
     return;
   }
-  const panels = Math.ceil(M / e.MR);
+  const panels = Math.ceil(M / tileRows);
   const top = e.alloc(0);
   const jobs: Job[] = [];
   for (let t = 0; t < T; t++) {
     const [u0, u1] = part(panels, T, t);
-    const r = e.copyRecord(wr, WPACK, { rowBegin: u0 * e.MR, rowEnd: u1 * e.MR, scratch: taps[t]! });
+    const r = e.copyRecord(wr, WPACK, { rowBegin: u0 * tileRows, rowEnd: u1 * tileRows, scratch: taps[t]! });
     jobs.push([FN.packASubpixel, r]);
   }
   parallel(e, jobs);
@@ -319,7 +322,7 @@ export const subpixelStats = { gemmStores: 0, pairedStores: 0 };
  * Whether the call's GEMM can store x itself (GEMM_C_KIND.phases2x2 in layout.ts): a 2-D
  * transposed convolution with kernel = stride = 2 along y and x, so one class of the four phases
  * (0, 0) … (1, 1) covers every output once, from output 0, with rows of a whole number of NR
- * positions, in one K block and with the 4-row tile of the build.
+ * positions and in one K block (its A then packed in 4-row panels: one channel's four phases a tile).
  */
 function storesPhases2x2(e: WasmEngine, plans: readonly ClassPlan[], m: ConvPlan): boolean {
   const { xSize, stride } = m;
@@ -467,9 +470,17 @@ export function convScatterSubpixelWasm(
   const { batch, groups, xChannelsPerGroup: cx, yChannelsPerGroup: cy, xPlane } = m;
   const scan = weightsFinite(e, w);
   const { per, plans, key } = callPlan(e, m, scan.finite);
+  const direct2x2 = storesPhases2x2(e, plans, m);
+  // the tile rows of each class's packed weights (A): 4 when its GEMM stores x (phases2x2)
+  const rowsOf = (c: ClassPlan): number => (direct2x2 ? e.MR : tileRowsFor(e, c.M));
   const packedFloats = (c: ClassPlan): number =>
-    c.transposed ? Math.ceil(c.M / e.NR) * e.NR * c.Kc : Math.ceil(c.M / e.MR) * e.MR * c.Kc;
-  const kept = keptBlock(e, w, key, groups * plans.reduce((a, c) => a + packedFloats(c), 0));
+    c.transposed ? roundUp(c.M, e.NR) * c.Kc : roundUp(c.M, rowsOf(c)) * c.Kc;
+  const kept = keptBlock(
+    e,
+    w,
+    `${key} ${plans.map(rowsOf).join(',')}`,
+    groups * plans.reduce((a, c) => a + packedFloats(c), 0),
+  );
   let keptAt = kept?.at ?? 0;
   // (a weight the scan copied in is the start of this call's scratch: no reset after it)
   if (scan.at === null) e.reset();
@@ -530,7 +541,6 @@ export function convScatterSubpixelWasm(
   for (const plan of plans) {
     const { first, taps, positions, phaseCount, qVol, nph, M, Kc, transposed, firstResidue } = plan;
     const nbc = nbcOf(plan);
-    const direct2x2 = storesPhases2x2(e, plans, m);
     // the stride-1 convolution's padding taps − 1 − m0, less what the padded copy has
     const padBegin = map3(taps, (t, d) => t - 1 - first[d]!.m0 - before[d]!);
     const { firstOutput } = plan;
@@ -547,6 +557,7 @@ export function convScatterSubpixelWasm(
         taps,
         firstResidue,
         phaseCount,
+        tileRows: rowsOf(plan),
       };
       if (kept && !kept.ready) {
         // packed whole once, then read in place by every call's GEMMs of this class and group
@@ -572,10 +583,11 @@ export function convScatterSubpixelWasm(
       let biasRows = 0;
       for (let b0 = 0; b0 < batch; b0 += nbc) {
         const nb = Math.min(nbc, batch - b0);
+        // a transposed class's A is its im2colᵀ: nb · qVol rows
+        const aRows = transposed ? tileRowsFor(e, nb * qVol) : rowsOf(plan);
         const need =
-          (transposed
-            ? nb * qVol + (2 * M) / e.NR + Math.ceil((nb * qVol) / e.MR) * e.MR * Kc
-            : M * nb * qVol) + (packedIn < 0 && !kept && !transposed ? packedFloats(plan) : 0);
+          (transposed ? nb * qVol + (2 * M) / e.NR + roundUp(nb * qVol, aRows) * Kc : M * nb * qVol) +
+          (packedIn < 0 && !kept && !transposed ? packedFloats(plan) : 0);
         if (wave.length > 0 && held + need > WAVE_FLOATS) {
           flush();
           packedIn = -1;
@@ -627,7 +639,7 @@ export function convScatterSubpixelWasm(
           const tables = scatterTables(e, plan, m, nb, cx, groups * cx * xPlane);
           // Cᵀ (b·q × (c, phase)) = im2colᵀ · Wᵀ stored straight into x (GEMM_C_KIND.scattered),
           // bias added after; A = im2colᵀ (b·q × (o, taps)) packed from a plain im2col (rows (o, taps))
-          const packedA = e.alloc(Math.ceil((nb * qVol) / e.MR) * e.MR * Kc);
+          const packedA = e.alloc(roundUp(nb * qVol, aRows) * Kc);
           const cv = e.record(SLICE);
           const r = { ...conv, columns: cols, columnStride: nb * qVol };
           writeSlice(e, cv, r);
@@ -648,6 +660,7 @@ export function convScatterSubpixelWasm(
             aSource: cols,
             aRowStride: 1,
             aColumnStride: nb * qVol,
+            tileRows: aRows,
           });
           e.fns.packA(rec);
         } else {
@@ -679,6 +692,7 @@ export function convScatterSubpixelWasm(
             cRowStride: nb * qVol,
             mode: bias ? GEMM_MODE.bias : GEMM_MODE.set,
             bias: biasRows,
+            tileRows: aRows,
           });
           if (direct2x2) {
             // the GEMM stores x itself: rows (c, py, px), columns (b, qy, qx)
