@@ -29,7 +29,7 @@ import {
 import type { ConvGeometry } from '../src/geometry/conv.js';
 import { geometryOf, prod, type Case } from './conv-cases.js';
 import { convGatherWasm, convScatterCol2imWasm } from '../src/kernels/wasm/conv.js';
-import { convScatterSubpixelWasm, subpixelApplies } from '../src/kernels/wasm/subpixel.js';
+import { convScatterSubpixelWasm, subpixelApplies, subpixelStats } from '../src/kernels/wasm/subpixel.js';
 import { threadTuning } from '../src/kernels/wasm/split.js';
 import { startThreads } from '../src/kernels/wasm/threads.js';
 import { WASM_VARIANTS, wasmSupport, wasmEngine, defaultEngine } from '../src/kernels/wasm/loader.js';
@@ -413,4 +413,25 @@ test('a kept weight made non-finite: the next call computes with exact borders',
     const [a, b] = [y.data[i]!, ref.data[i]!];
     assert.ok(a === b || Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b)), `element ${i}: ${a} vs ${b}`);
   }
+});
+
+test('one kept weight packed for two tile heights: a call that stores x from its GEMM (4-row tiles) and one that does not (5-row tiles on the relaxed build) each get their own packing', () => {
+  // convT k2 s2, 20 output channels: the class GEMM has 80 rows (c, phase), 5-row tiles where the
+  // build has them; an 8 × 8 input has rows of NR positions, so its GEMM stores x itself (GEMM
+  // phases2x2), which needs 4-row tiles; a 9 × 9 input does not. 80 rows pack to the same size
+  // in 4- and 5-row panels, so only the tile rows in the packing's key tell the two apart.
+  const w = randn([16, 20, 2, 2], { seed: 51 }).keepPacked(); // 5 KB: pool storage, which keeps packings
+  const plain = tensor(w.data, [...w.shape]);
+  const before = subpixelStats.gemmStores;
+  const packedBefore = storageStats().packedBytes;
+  for (const [i, size] of [8, 9, 8, 9].entries()) {
+    const x = randn([2, 16, size, size], { seed: 52 + i });
+    const got = convTranspose2d(x, w, { stride: 2 }).data;
+    const expected = convTranspose2d(x, plain, { stride: 2 }).data;
+    identical(got, expected, `call ${i + 1}, ${size} × ${size} input`);
+  }
+  assert.ok(storageStats().packedBytes > packedBefore, 'the weight keeps its packings');
+  assert.ok(subpixelStats.gemmStores > before, 'the 8 × 8 calls store x from their GEMM');
+  w.dispose();
+  plain.dispose();
 });
