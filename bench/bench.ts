@@ -591,6 +591,19 @@ interface Limits {
   fmaGflops: number;
   /** the median run of the FMA probe (runs saved before it was recorded lack it) */
   fmaMedianGflops?: number;
+  /**
+   * the FMA peak per thread by the number of threads running the probe at once, fastest and median
+   * run (runs saved before it was recorded lack it: their limit at t threads is t · fmaGflops)
+   */
+  fmaByThreads?: Record<string, { fastest: number; median: number }>;
+}
+
+/** The compute limit at t threads: t · the per-thread FMA peak measured with t threads running (fastest or median run). */
+function fmaLimit(lim: Limits, t: number, which: 'fastest' | 'median'): number | undefined {
+  const at = lim.fmaByThreads?.[t];
+  if (at) return t * at[which];
+  const one = which === 'fastest' ? lim.fmaGflops : lim.fmaMedianGflops;
+  return one === undefined ? undefined : t * one;
 }
 
 /**
@@ -604,6 +617,7 @@ async function measureMachineLimits(threads: number[]): Promise<Limits> {
   const copyGBs: Record<string, number> = {};
   let fmaGflops = 0;
   let fmaMedianGflops = 0;
+  const fmaByThreads: Record<string, { fastest: number; median: number }> = {};
   for (const t of [...new Set([1, ...threads])]) {
     await lib.setNumThreads(t);
     const e = defaultEngine();
@@ -611,16 +625,22 @@ async function measureMachineLimits(threads: number[]): Promise<Limits> {
     const m = measureLimits(e);
     for (const c of m.copyGBs) copyGBs[c.threads] = Math.max(copyGBs[c.threads] ?? 0, c.gbs);
     if (m.fmaGflops > fmaGflops) [fmaGflops, fmaMedianGflops] = [m.fmaGflops, m.fmaMedianGflops];
+    for (const f of m.fmaByThreads)
+      if (f.fastest > (fmaByThreads[f.threads]?.fastest ?? 0))
+        fmaByThreads[f.threads] = { fastest: f.fastest, median: f.median };
   }
+  // one thread's figures from the best one-thread probe of any pass
+  fmaByThreads[1] = { fastest: fmaGflops, median: fmaMedianGflops };
   await lib.setNumThreads(1);
-  return { copyGBs, fmaGflops, fmaMedianGflops };
+  return { copyGBs, fmaGflops, fmaMedianGflops, fmaByThreads };
 }
 
 /**
  * deconv's rate on each workload as a fraction of the limit that bounds it: a memory-bound
  * workload's GB/s over the copy bandwidth at that thread count, a compute-bound one's GFLOP/s over
- * threads × one thread's FMA peak; for compute-bound ones also over threads × the median run of
- * the FMA probe timed beside the case on as many threads (CaseResult.fmaAlongside): the same
+ * threads × the FMA peak per thread measured with that many threads running the probe (fmaLimit);
+ * for compute-bound ones also over threads × the probe's median run, and over threads × the median
+ * run of the probe timed beside the case on as many threads (CaseResult.fmaAlongside): the same
  * statistic as the workload's, under the machine's load of the same minute.
  */
 function limitReport(data: RunData, md: boolean): string {
@@ -638,6 +658,15 @@ function limitReport(data: RunData, md: boolean): string {
     `128-bit FMA peak, one thread: ${fmtRate(lim.fmaGflops)} GFLOP/s (8 f32x4 multiply-add chains, fastest run)${
       lim.fmaMedianGflops ? `; the same probe's median run ${fmtRate(lim.fmaMedianGflops)} GFLOP/s` : ''
     }`,
+    ...Object.entries(lim.fmaByThreads ?? {})
+      .filter(([t]) => t !== '1')
+      .map(
+        ([t, f]) =>
+          `128-bit FMA peak per thread with ${t} threads running the probe at once: ${fmtRate(f.fastest)} GFLOP/s (fastest run; ${(
+            (100 * f.fastest) /
+            lim.fmaGflops
+          ).toFixed(0)} % of one thread alone), median run ${fmtRate(f.median)} GFLOP/s`,
+      ),
   ];
   const med = lim.fmaMedianGflops;
   const alongside = data.results.some((c) => c.engine === 'deconv' && c.fmaAlongside);
@@ -657,15 +686,18 @@ function limitReport(data: RunData, md: boolean): string {
       const r = data.results.find((c) => c.engine === 'deconv' && c.threads === t && c.key === wl.key);
       if (r?.status !== 'ok' || r.medianMs === undefined) continue;
       const got = rate(wl, r.medianMs);
-      const limit = wl.bound === 'compute' ? t * lim.fmaGflops : lim.copyGBs[t];
+      const limit = wl.bound === 'compute' ? fmaLimit(lim, t, 'fastest') : lim.copyGBs[t];
       if (limit === undefined) continue;
+      const medLimit = fmaLimit(lim, t, 'median');
       rows.push([
         wl.key,
         String(t),
         `${fmtRate(got)} ${unit(wl)}`,
         `${fmtRate(limit)} ${unit(wl)}`,
         `${((100 * got) / limit).toFixed(0)} %`,
-        ...(med ? [wl.bound === 'compute' ? `${((100 * got) / (t * med)).toFixed(0)} %` : ''] : []),
+        ...(med
+          ? [wl.bound === 'compute' && medLimit ? `${((100 * got) / medLimit).toFixed(0)} %` : '']
+          : []),
         ...(alongside
           ? r.fmaAlongside
             ? [

@@ -2,8 +2,9 @@
  * The machine's own limits, measured on the engine the kernels run on (for the bench): copy
  * bandwidth with 1 and with every configured thread (memory.copy, one region per thread, bytes
  * read + written counted, as the bench counts a memory-bound workload's bytes) and the peak of
- * 128-bit fused multiply-adds on one thread (8 independent f32x4 chains), and runs of that probe
- * on every thread at once (fmaRuns: the bench times them beside each compute-bound case).
+ * 128-bit fused multiply-adds per thread (8 independent f32x4 chains) on one thread and on every
+ * thread at once, and runs of that probe (fmaRuns: the bench times them beside each compute-bound
+ * case).
  * Internal: not exported from the package entry.
  */
 import { PROBE } from './layout.js';
@@ -20,6 +21,12 @@ export interface MachineLimits {
    * reads about 10 % below the fastest, and it is the statistic the bench reports workloads by
    */
   fmaMedianGflops: number;
+  /**
+   * the same probe per thread with 1 and with every configured thread running it at once
+   * (GFLOP/s of each thread, fastest and median run): [1 thread, all threads]; two cores that share
+   * a clock, a cache or a power budget each reach less than one alone
+   */
+  fmaByThreads: { threads: number; fastest: number; median: number }[];
 }
 
 /**
@@ -109,10 +116,10 @@ export function fmaRuns(
   }
 }
 
-/** The multiply-add peak of one thread: the fastest and the median of fmaRuns; GFLOP/s. */
-function fmaProbe(e: WasmEngine): { peak: number; median: number } {
-  const g = fmaRuns(e);
-  return { peak: g[g.length - 1]!, median: g[g.length >> 1]! };
+/** The multiply-add peak per thread on `threads` threads: the fastest and the median of fmaRuns; GFLOP/s. */
+function fmaProbe(e: WasmEngine, threads = 1): { threads: number; fastest: number; median: number } {
+  const g = fmaRuns(e, threads);
+  return { threads, fastest: g[g.length - 1]!, median: g[g.length >> 1]! };
 }
 
 /** The limits on engine `e` (its worker pool must be started for the multi-thread probe). */
@@ -120,6 +127,8 @@ export function measureLimits(e: WasmEngine): MachineLimits {
   const n = threadsOf(e);
   const copyGBs = [{ threads: 1, gbs: copyProbe(e, 1) }];
   if (n > 1) copyGBs.push({ threads: n, gbs: copyProbe(e, n) });
-  const fma = fmaProbe(e);
-  return { copyGBs, fmaGflops: fma.peak, fmaMedianGflops: fma.median };
+  const fmaByThreads = [fmaProbe(e)];
+  if (n > 1) fmaByThreads.push(fmaProbe(e, n));
+  const one = fmaByThreads[0]!;
+  return { copyGBs, fmaGflops: one.fastest, fmaMedianGflops: one.median, fmaByThreads };
 }
