@@ -13,11 +13,11 @@ export const PYTHON = '/usr/bin/python3';
 export type Started =
   { type: 'ready'; version: string; notes: string[] } | { type: 'skipped'; reason: string };
 
-/** One engine process: `start` once, `run` one case at a time, `close` at the end. */
+/** One engine process: `start` once, `run` one case at a time, `close` at the end (resolves when it has exited). */
 export interface Worker {
   start(): Promise<Started>;
   run(cmd: Extract<Command, { type: 'run' }>): Promise<CaseResult>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Replies arrive in order; each request waits for the next one (or the process's exit). */
@@ -46,6 +46,7 @@ class ReplyQueue {
 }
 
 function worker(child: ChildProcess, sendCmd: (c: Command) => void, queue: ReplyQueue, what: string): Worker {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.on('exit', (code, signal) => queue.fail(new Error(`${what} exited (${code ?? signal})`)));
   child.on('error', (e) => queue.fail(e));
   const expect = async <T extends Reply['type']>(...types: T[]): Promise<Extract<Reply, { type: T }>> => {
@@ -60,12 +61,14 @@ function worker(child: ChildProcess, sendCmd: (c: Command) => void, queue: Reply
       return (await expect('result')).result;
     },
     close() {
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
       try {
         sendCmd({ type: 'close' });
       } catch {
         // already gone
       }
       setTimeout(() => child.kill(), 5000).unref();
+      return exited;
     },
   };
 }
