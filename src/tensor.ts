@@ -250,13 +250,12 @@ function checkInvariants(data: unknown, shape: unknown): void {
     fail('Tensor', 'data', data, 'must be a Float32Array or an Int32Array');
   }
   if (!Array.isArray(shape)) fail('Tensor', 'shape', shape, 'must be an array of non-negative integers');
-  let n = 1;
   for (let i = 0; i < shape.length; i++) {
     const s: unknown = shape[i];
     if (typeof s !== 'number' || !Number.isSafeInteger(s) || s < 0)
       fail('Tensor', `shape[${i}]`, s, 'must be a safe non-negative integer');
-    n *= s;
   }
+  const n = numel(shape as number[]);
   if (n !== data.length) {
     fail(
       'Tensor',
@@ -278,7 +277,11 @@ export function tensorSerial(t?: Tensor): number {
 /** Number of elements of `shape`. */
 export function numel(shape: readonly number[]): number {
   let n = 1;
-  for (const s of shape) n *= s;
+  // a zero size makes 0 even where the other sizes overflow (Infinity · 0 would be NaN)
+  for (const s of shape) {
+    if (s === 0) return 0;
+    n *= s;
+  }
   return n;
 }
 

@@ -904,3 +904,26 @@ test('readSafetensors refuses malformed files before reading any tensor', () => 
   throwsArg(() => writeSafetensors({ __metadata__: zeros([1]) }), 'tensors', '__metadata__');
   throwsArg(() => writeSafetensors({ a: [1, 2] as never }), 'tensors', 'must be a Tensor');
 });
+
+test('readSafetensors: a shape whose sizes overflow a double names that, and one with a 0 in it is an empty tensor', () => {
+  const withHeader = (h: string): Uint8Array => {
+    const json = new TextEncoder().encode(h);
+    return bytesOf(u64(json.length), h);
+  };
+  const huge = new Array<number>(21).fill(Number.MAX_SAFE_INTEGER);
+  // their product is Infinity: too many elements; with a 0 after them it was Infinity · 0 = NaN
+  // ("needs NaN bytes")
+  throwsArg(
+    () =>
+      readSafetensors(withHeader(JSON.stringify({ x: { dtype: 'F32', shape: huge, data_offsets: [0, 0] } }))),
+    'bytes',
+    'more elements than a tensor can hold',
+  );
+  const shape = [...huge, 0];
+  const read = readSafetensors(
+    withHeader(JSON.stringify({ x: { dtype: 'F32', shape, data_offsets: [0, 0] } })),
+  );
+  const x = read.x!;
+  assert.deepEqual([...x.shape], shape);
+  assert.equal(x.size, 0);
+});

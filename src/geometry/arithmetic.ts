@@ -303,6 +303,10 @@ export function to3(values: readonly number[], fill: number): [number, number, n
 /** ∏ of a list of sizes (1 for an empty list). */
 export function product(sizes: readonly number[]): number {
   let n = 1;
-  for (const s of sizes) n *= s;
+  // a zero size makes 0 even where the other sizes overflow (Infinity · 0 would be NaN)
+  for (const s of sizes) {
+    if (s === 0) return 0;
+    n *= s;
+  }
   return n;
 }

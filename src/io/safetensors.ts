@@ -23,7 +23,7 @@
  * requires), so no read goes outside the buffer.
  */
 import { DeconvError, fail, show } from '../errors.js';
-import { MAX_ELEMENTS, Tensor, allocate, checkLive } from '../tensor.js';
+import { MAX_ELEMENTS, Tensor, allocate, checkLive, numel } from '../tensor.js';
 import { checkOptions } from '../geometry/args.js';
 // the tensors readSafetensors hands out have their chained methods in any bundle
 import '../ops/chained.js';
@@ -145,8 +145,7 @@ function parseHeader(
         'bytes',
         `bytes: tensor ${show(name)} has dtype ${show(dtype)}, which is not supported (F32, F64, I32 and I64 are)`,
       );
-    let count = 1;
-    for (const s of shape as number[]) count *= s;
+    const count = numel(shape as number[]);
     if (count > MAX_ELEMENTS)
       bad(`${where} of shape ${show(shape)} has more elements than a tensor can hold`);
     const [begin, end] = offsets as [number, number];
