@@ -7,11 +7,10 @@
 export const MR: i32 = 4;
 /**
  * the wider tile: 5 × 8, ten accumulators, built only with relaxed SIMD (fused multiply-add), where
- * it runs 7–9 % faster than 4 × 8 (bench/RESULTS.md); 4 in the other builds
+ * it runs 7–9 % faster than 4 × 8 (bench/RESULTS.md); 4 in the other builds. The most rows a tile
+ * has in this build: scratch tiles are sized for it.
  */
 export const TILE_ROWS_WIDE: i32 = ASC_FEATURE_RELAXED_SIMD ? 5 : 4;
-/** the most rows a tile has in this build: scratch tiles are sized for it */
-export const MR_MAX: i32 = TILE_ROWS_WIDE;
 
 /** A record's tile rows: TILE_ROWS_WIDE when it asks for that, else MR. */
 export function tileRowsOf(field: i32): i32 {

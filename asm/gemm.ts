@@ -67,7 +67,7 @@ import {
 } from './params';
 import { packBIm2col, directRows, directColumn } from './im2col';
 import { packBWeights } from './subpixel';
-import { MR, MR_MAX, NR, KC, MC, NC, kcOf, mcOf, tileRowsOf } from './blocking';
+import { MR, TILE_ROWS_WIDE, NR, KC, MC, NC, kcOf, mcOf, tileRowsOf } from './blocking';
 export { MR, NR, KC, MC, NC, kcOf };
 
 export function field(p: usize, i: i32): i32 {
@@ -575,7 +575,7 @@ function edgeTile(
   tile: usize,
   tr: i32,
 ): void {
-  const tb = tile + <usize>(MR_MAX * NR * 4); // MR_MAX floats of padded bias
+  const tb = tile + <usize>(TILE_ROWS_WIDE * NR * 4); // TILE_ROWS_WIDE floats of padded bias
   if (mode == GEMM_MODE_ADD) {
     // C's valid part, zeros around it (the micro-kernel overwrites the whole tile otherwise)
     for (let r = 0; r < tr; r++) {

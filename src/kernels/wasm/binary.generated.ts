@@ -2,7 +2,7 @@
 // AssemblyScript 0.28.20; three builds of the same sources, base64.
 
 /** SHA-256 of asm/, the compiler options and the compiler version this module was built from. */
-export const sourceHash = '83a70d8d5c1c0a591d33d19441a53e54ee0c25984ca50a8c5bc60564d8d9305d';
+export const sourceHash = '1e3b19ca5b7599d1e648c6e0dd9342c88ec364ff56369e6a74c919bc1a7c39cd';
 
 export const wasmBase64: Readonly<Record<'relaxed' | 'simd' | 'scalar', string>> = {
   relaxed:
