@@ -4,6 +4,7 @@
  */
 import { DeconvError, fail, show, optionPath } from './errors.js';
 import { MAX_ELEMENTS, fitsOneTensor } from './limits.js';
+import { product } from './geometry/arithmetic.js';
 import type { TapeNode } from './autograd/tape.js';
 import { chainedOps as ops } from './chained-ops.js';
 import { Rng } from './random.js';
@@ -276,13 +277,7 @@ export function tensorSerial(t?: Tensor): number {
 
 /** Number of elements of `shape`. */
 export function numel(shape: readonly number[]): number {
-  let n = 1;
-  // a zero size makes 0 even where the other sizes overflow (Infinity · 0 would be NaN)
-  for (const s of shape) {
-    if (s === 0) return 0;
-    n *= s;
-  }
-  return n;
+  return product(shape);
 }
 
 /**
