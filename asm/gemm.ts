@@ -628,6 +628,91 @@ function storePhases2x2(t: usize, dst: usize, rowB: usize): void {
 }
 
 /**
+ * `tiles` whole 4-row tiles of a phases2x2 GEMM (storePhases2x2's layout), stored from the
+ * accumulators: tile t's A panel at a + t · 16 · kc, its x rows at dst + t · chB (one channel
+ * each); mode GEMM_MODE_SET or GEMM_MODE_BIAS (rows' bias from bias + 16 · t); B packed, or read
+ * in place when rows ≠ 0 (microSimdDirect). The tiles loop holds the k loops (V8 unrolls them).
+ */
+function phasesSimd4(
+  kc: i32,
+  a: usize,
+  b: usize,
+  rows: usize,
+  dst: usize,
+  chB: usize,
+  rowB: usize,
+  tiles: i32,
+  mode: i32,
+  bias: usize,
+): void {
+  for (let t = 0; t < tiles; t++) {
+    let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
+    if (mode == GEMM_MODE_BIAS) {
+      c00 = c01 = v128.load32_splat(bias);
+      c10 = c11 = v128.load32_splat(bias, 4);
+      c20 = c21 = v128.load32_splat(bias, 8);
+      c30 = c31 = v128.load32_splat(bias, 12);
+    } else {
+      c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = f32x4.splat(0);
+    }
+    if (rows) {
+      let r = rows;
+      for (let k = 0; k < kc; k++) {
+        const bp = b + <usize>load<i32>(r);
+        const b0 = v128.load(bp);
+        const b1 = v128.load(bp, 16);
+        let av = v128.load32_splat(a);
+        c00 = madd(av, b0, c00);
+        c01 = madd(av, b1, c01);
+        av = v128.load32_splat(a, 4);
+        c10 = madd(av, b0, c10);
+        c11 = madd(av, b1, c11);
+        av = v128.load32_splat(a, 8);
+        c20 = madd(av, b0, c20);
+        c21 = madd(av, b1, c21);
+        av = v128.load32_splat(a, 12);
+        c30 = madd(av, b0, c30);
+        c31 = madd(av, b1, c31);
+        a += 16;
+        r += 4;
+      }
+    } else {
+      let bp = b;
+      for (let k = 0; k < kc; k++) {
+        const b0 = v128.load(bp);
+        const b1 = v128.load(bp, 16);
+        let av = v128.load32_splat(a);
+        c00 = madd(av, b0, c00);
+        c01 = madd(av, b1, c01);
+        av = v128.load32_splat(a, 4);
+        c10 = madd(av, b0, c10);
+        c11 = madd(av, b1, c11);
+        av = v128.load32_splat(a, 8);
+        c20 = madd(av, b0, c20);
+        c21 = madd(av, b1, c21);
+        av = v128.load32_splat(a, 12);
+        c30 = madd(av, b0, c30);
+        c31 = madd(av, b1, c31);
+        a += 16;
+        bp += 32;
+      }
+    }
+    // rows (py, px): x row py gets rows (py, 0) and (py, 1) interleaved
+    v128.store(dst, v128.shuffle<f32>(c00, c10, 0, 4, 1, 5));
+    v128.store(dst, v128.shuffle<f32>(c00, c10, 2, 6, 3, 7), 16);
+    v128.store(dst, v128.shuffle<f32>(c01, c11, 0, 4, 1, 5), 32);
+    v128.store(dst, v128.shuffle<f32>(c01, c11, 2, 6, 3, 7), 48);
+    const d1 = dst + rowB;
+    v128.store(d1, v128.shuffle<f32>(c20, c30, 0, 4, 1, 5));
+    v128.store(d1, v128.shuffle<f32>(c20, c30, 2, 6, 3, 7), 16);
+    v128.store(d1, v128.shuffle<f32>(c21, c31, 0, 4, 1, 5), 32);
+    v128.store(d1, v128.shuffle<f32>(c21, c31, 2, 6, 3, 7), 48);
+    dst += chB;
+    bias += 16;
+  }
+}
+
+/**
  * The tiles of rows [ic, mEnd) of one NR-column panel of a GEMM_C_KIND_SCATTERED GEMM (params.ts):
  * each computed from zero in the first K block, else from its stored values, and stored row by
  * row at dst + its row offset; after the last K block with bias[0] added when bias ≠ 0. Whole
@@ -1080,6 +1165,23 @@ export function gemm(p: usize): void {
             const qy = q / cQx;
             const x0 = C + <usize>bq * cBatchB + <usize>qy * (cRowB << 1) + ((<usize>(q - qy * cQx)) << 3);
             // (4-row tiles: one channel's four phases; the caller packs A so)
+            if (ASC_FEATURE_SIMD && mode != GEMM_MODE_ADD) {
+              const aPanel = aBlock + ((<usize>ic * <usize>kc) << 2);
+              const tiles = (mEnd - ic) >> 2;
+              phasesSimd4(
+                kc,
+                aPanel,
+                bPanel,
+                rows,
+                x0 + <usize>(ic >> 2) * ldcB,
+                ldcB,
+                cRowB,
+                tiles,
+                mode,
+                bias + ((<usize>ic) << 2),
+              );
+              continue;
+            }
             for (let ir = ic; ir < mEnd; ir += MR) {
               intoTile(kc, aBlock, ir, bPanel, rows, tile, mode, bias + ((<usize>ir) << 2), MR);
               storePhases2x2(tile, x0 + <usize>(ir >> 2) * ldcB, cRowB);
