@@ -27,8 +27,13 @@ export const NR: i32 = 8;
 export const KC: i32 = 256;
 /** rows of A per L2 block */
 export const MC: i32 = 128;
-/** columns of B per packed block */
-export const NC: i32 = 1024;
+/**
+ * columns of B per packed block: C's block (M × NC) is revisited by every K block, and with
+ * M = 512 (W1/W7: 128 channels × 4 phases) 256 columns keep it at 512 KB, inside a 2 MB L2; 1024
+ * ran W1/b16 and W7/b16 4–7 % slower at 1T, 2–4 % at 2T (bench/RESULTS.md), the smaller batches
+ * the same
+ */
+export const NC: i32 = 256;
 /** i32 entries of a GEMM call's scratch (GEMM_SCRATCH): the im2col row table (7 per K row) and column table */
 export const SCRATCH_I32: i32 = KC * 7 + NR * 4;
 
