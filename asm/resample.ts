@@ -108,24 +108,25 @@ function pairs(row: usize, index: usize, weight: usize, o: i32, end: i32, out: u
 }
 
 /**
- * pairs() on [o, end) where the taps slide as ×2 upsampling's (RESAMPLE pairsBegin / pairsEnd):
- * outputs o and o + 1 read (x0, x1), outputs o + 2 and o + 3 read (x1, x2), with x0 at index[2o];
- * each pair is loaded once for its two outputs. The same multiplies and adds per output as pairs().
+ * pairs() on [o, end) where the taps slide as ×2 upsampling's with repeating weights (RESAMPLE
+ * pairsBegin / pairsEnd, src/kernels/wasm/resample.ts slidingPairs): outputs o and o + 1 read
+ * (x0, x1) with weights (a, b) and (b, a), outputs o + 2 and o + 3 read (x1, x2) the same way, x0
+ * at index[2o]. Each source element is multiplied by (a, b) once, Q = (a · x, b · x), and
+ * (out[o], out[o + 1]) = Q(x0) + swap(Q(x1)): the same products and sums per output as pairs().
  */
 function slidingPairs(row: usize, index: usize, weight: usize, o: i32, end: i32, out: usize): void {
+  if (o >= end) return;
+  const ab = v128.load(weight + ((<usize>(o << 1)) << 3)); // (a, b)
+  let x = row + ((<usize>f(index, o << 1)) << 2);
+  let q0 = f64x2.mul(ab, f64x2.splat(<f64>load<f32>(x)));
   for (; o < end; o += 4) {
-    const k = o << 1;
-    const x = row + ((<usize>f(index, k)) << 2);
-    const a = f64x2.promote_low_f32x4(v128.load64_zero(x)); // (x0, x1)
-    const b = f64x2.promote_low_f32x4(v128.load64_zero(x, 4)); // (x1, x2)
-    const w = weight + ((<usize>k) << 3);
-    const p0 = f64x2.mul(v128.load(w), a);
-    const p1 = f64x2.mul(v128.load(w, 16), a);
-    const p2 = f64x2.mul(v128.load(w, 32), b);
-    const p3 = f64x2.mul(v128.load(w, 48), b);
+    const q1 = f64x2.mul(ab, f64x2.splat(<f64>load<f32>(x, 4)));
+    const q2 = f64x2.mul(ab, f64x2.splat(<f64>load<f32>(x, 8)));
     const d = out + ((<usize>o) << 3);
-    v128.store(d, f64x2.add(v128.shuffle<i64>(p0, p1, 0, 2), v128.shuffle<i64>(p0, p1, 1, 3)));
-    v128.store(d, f64x2.add(v128.shuffle<i64>(p2, p3, 0, 2), v128.shuffle<i64>(p2, p3, 1, 3)), 16);
+    v128.store(d, f64x2.add(q0, v128.shuffle<i64>(q1, q1, 1, 0)));
+    v128.store(d, f64x2.add(q1, v128.shuffle<i64>(q2, q2, 1, 0)), 16);
+    q0 = q2;
+    x += 8;
   }
 }
 

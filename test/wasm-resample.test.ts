@@ -438,3 +438,25 @@ test('×2 two-tap taps slide: the horizontal pass loads four source values per f
     assert.deepEqual(slidingPairs(g.forward[2]), [1, 1 + 4 * Math.floor((n - 2) / 4)], `${mode} ×2`);
   }
 });
+
+test('×2 sliding taps whose weights stop repeating: the run ends there, and the values stay the reference', () => {
+  const g = interpolateGeometry('interpolate', randn([1, 1, 3, 13]), { mode: 'bilinear', scaleFactor: 2 });
+  const t2 = g.forward[2];
+  assert.deepEqual(slidingPairs(t2), [1, 25]);
+  // the same indices, output 10's weights (0.7, 0.3) instead of (0.25, 0.75): a run of
+  // repeating weights can reach output 9 at most, and is a multiple of 4 outputs long
+  const weight = Float64Array.from(t2.weight);
+  weight[20] = 0.7;
+  weight[21] = 0.3;
+  const odd = { ...t2, weight };
+  assert.deepEqual(slidingPairs(odd), [1, 9]);
+  const taps = [g.forward[0], g.forward[1], odd] as const;
+  const x = data(g.inputShape as number[], 5);
+  const ref = new Float32Array((g.outputShape as number[]).reduce((a, b) => a * b, 1));
+  resample(x, ref, g.planes, taps);
+  for (const v of supported) {
+    const out = nan(ref.length);
+    resampleWasm(wasmEngine(v)!, x, out, g.planes, taps);
+    same(out, ref, `[${v}] output 10 weighted (0.7, 0.3)`);
+  }
+});

@@ -112,19 +112,28 @@ export function resampleWasm(
  * The longest run [begin, end) of outputs of two-tap taps `t` (begin 0 or 1, a multiple of 4
  * outputs long) in which they slide as ×2 upsampling's: outputs begin + 2m and begin + 2m + 1
  * both read J + m and J + m + 1 (interpolate ×2, 'linear' family, alignCorners false: begin 1,
- * J 0). asm/resample.ts reads each pair once for both outputs there.
+ * J 0), with weights (a, b) and (b, a), the same a and b (bit for bit) over the whole run. There
+ * asm/resample.ts multiplies each source element by a and by b once, for the four outputs that
+ * use it (the same products and sums as the general pass).
  */
 export function slidingPairs(t: Taps): [number, number] {
   const ix = t.index;
+  const w = t.weight;
   const n = t.outSize;
   let best: [number, number] = [0, 0];
   for (let begin = 0; begin < 2; begin++) {
     const J = ix[2 * begin]!;
+    const a = w[2 * begin]!;
+    const b = w[2 * begin + 1]!;
+    const same = (k: number): boolean =>
+      Object.is(w[k], a) && Object.is(w[k + 1], b) && Object.is(w[k + 2], b) && Object.is(w[k + 3], a);
     let end = begin;
     for (; end + 4 <= n; end += 4) {
       const m = (end - begin) >> 1;
       const k = 2 * end;
       if (
+        !same(k) ||
+        !same(k + 4) ||
         ix[k] !== J + m ||
         ix[k + 1] !== J + m + 1 ||
         ix[k + 2] !== J + m ||
