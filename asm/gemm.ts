@@ -16,7 +16,7 @@
  * GEMM.tileRows, tileRowsFor in src/kernels/wasm/split.ts): ten accumulators, rows 0–3 of A from
  * one load and lane shuffles; it runs 7–9 % faster on whole GEMM calls, but only because V8 unrolls
  * its k loop, which it does for loops nested deep enough (its unroller allows (depth + 1) · 50
- * nodes), so its tiles loop lives in the kernel (microSimd5). Rows and arithmetic per element are
+ * nodes), so its tiles loop lives in the kernel (tiles5). Rows and arithmetic per element are
  * the same on either tile: results do not depend on it.
  *
  * B comes packed from a strided matrix, packed from im2col (im2col.ts, never stored whole), read in
@@ -84,59 +84,295 @@ function madd(a: v128, b: v128, c: v128): v128 {
 }
 
 /**
- * C[MR × NR] (mode) Ã · B̃ over kc steps; Ã: kc × MR (k-major), B̃: kc × NR (k-major).
- * ldc in bytes. mode: GEMM_MODE_SET, GEMM_MODE_ADD (load C first), GEMM_MODE_BIAS (start from bias[row]).
+ * Where the tiles of tiles4 / tiles5 go (and, in GEMM_MODE_ADD, what they start from). TO_ROWS:
+ * row r of tile t at c + (t · tr + r) · ldc. TO_TABLE (GEMM_C_KIND_SCATTERED): row r at c + the
+ * i32 byte offset at ro + 4 · (t · tr + r). TO_PHASES (GEMM_C_KIND_PHASES2X2, 4 rows: one
+ * channel's phases (py, px)): x row py of tile t at c + t · ldc + py · rowB gets rows (py, 0) and
+ * (py, 1) interleaved (storePhases2x2's layout).
  */
-function microSimd(kc: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i32, bias: usize): void {
-  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
-  if (mode == GEMM_MODE_ADD) {
-    c00 = v128.load(c);
-    c01 = v128.load(c, 16);
-    c10 = v128.load(c + ldc);
-    c11 = v128.load(c + ldc, 16);
-    c20 = v128.load(c + 2 * ldc);
-    c21 = v128.load(c + 2 * ldc, 16);
-    c30 = v128.load(c + 3 * ldc);
-    c31 = v128.load(c + 3 * ldc, 16);
-  } else if (mode == GEMM_MODE_BIAS) {
-    c00 = c01 = v128.load32_splat(bias);
-    c10 = c11 = v128.load32_splat(bias, 4);
-    c20 = c21 = v128.load32_splat(bias, 8);
-    c30 = c31 = v128.load32_splat(bias, 12);
-  } else {
-    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = f32x4.splat(0);
+const TO_ROWS = 0;
+const TO_TABLE = 1;
+const TO_PHASES = 2;
+
+/**
+ * `tiles` tiles of 4 × NR: tile t's A panel at a + t · 16 · kc (k-major), its C (mode) Ã · B̃ over
+ * kc steps, stored as `to` says (above). mode: GEMM_MODE_SET, GEMM_MODE_ADD (start from C) or
+ * GEMM_MODE_BIAS (start from bias[row], bias advancing 16 bytes a tile); with addBias, bv is added
+ * after the sum. B̃ packed (kc × NR, k-major) at b, or read in place when rows ≠ 0: row k of the
+ * micro-panel at b + rows[k] (bytes, im2col.ts directRows). Eight accumulators, two B vectors and
+ * one splat of A: 11 of V8's 16 xmm registers (one k step per iteration: unrolling it by hand lets
+ * the optimiser hoist the next step's loads and spill, measured 2× slower). The tiles loop around
+ * the k loop lets V8 unroll it (see the header).
+ */
+function tiles4(
+  kc: i32,
+  a: usize,
+  b: usize,
+  rows: usize,
+  c: usize,
+  ldc: usize,
+  mode: i32,
+  bias: usize,
+  tiles: i32,
+  to: i32,
+  ro: usize,
+  rowB: usize,
+  bv: f32,
+  addBias: bool,
+): void {
+  const b4 = f32x4.splat(bv);
+  for (let t = 0; t < tiles; t++) {
+    let d0 = c,
+      d1 = c + ldc,
+      d2 = c + 2 * ldc,
+      d3 = c + 3 * ldc;
+    if (to == TO_TABLE) {
+      d0 = c + <usize>load<i32>(ro);
+      d1 = c + <usize>load<i32>(ro, 4);
+      d2 = c + <usize>load<i32>(ro, 8);
+      d3 = c + <usize>load<i32>(ro, 12);
+    }
+    let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
+    if (mode == GEMM_MODE_ADD) {
+      c00 = v128.load(d0);
+      c01 = v128.load(d0, 16);
+      c10 = v128.load(d1);
+      c11 = v128.load(d1, 16);
+      c20 = v128.load(d2);
+      c21 = v128.load(d2, 16);
+      c30 = v128.load(d3);
+      c31 = v128.load(d3, 16);
+    } else if (mode == GEMM_MODE_BIAS) {
+      c00 = c01 = v128.load32_splat(bias);
+      c10 = c11 = v128.load32_splat(bias, 4);
+      c20 = c21 = v128.load32_splat(bias, 8);
+      c30 = c31 = v128.load32_splat(bias, 12);
+    } else {
+      c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = f32x4.splat(0);
+    }
+    if (rows) {
+      let r = rows;
+      for (let k = 0; k < kc; k++) {
+        const bp = b + <usize>load<i32>(r);
+        const b0 = v128.load(bp);
+        const b1 = v128.load(bp, 16);
+        let av = v128.load32_splat(a);
+        c00 = madd(av, b0, c00);
+        c01 = madd(av, b1, c01);
+        av = v128.load32_splat(a, 4);
+        c10 = madd(av, b0, c10);
+        c11 = madd(av, b1, c11);
+        av = v128.load32_splat(a, 8);
+        c20 = madd(av, b0, c20);
+        c21 = madd(av, b1, c21);
+        av = v128.load32_splat(a, 12);
+        c30 = madd(av, b0, c30);
+        c31 = madd(av, b1, c31);
+        a += 16;
+        r += 4;
+      }
+    } else {
+      let bp = b;
+      for (let k = 0; k < kc; k++) {
+        const b0 = v128.load(bp);
+        const b1 = v128.load(bp, 16);
+        let av = v128.load32_splat(a);
+        c00 = madd(av, b0, c00);
+        c01 = madd(av, b1, c01);
+        av = v128.load32_splat(a, 4);
+        c10 = madd(av, b0, c10);
+        c11 = madd(av, b1, c11);
+        av = v128.load32_splat(a, 8);
+        c20 = madd(av, b0, c20);
+        c21 = madd(av, b1, c21);
+        av = v128.load32_splat(a, 12);
+        c30 = madd(av, b0, c30);
+        c31 = madd(av, b1, c31);
+        a += 16;
+        bp += 32;
+      }
+    }
+    if (addBias) {
+      c00 = f32x4.add(c00, b4);
+      c01 = f32x4.add(c01, b4);
+      c10 = f32x4.add(c10, b4);
+      c11 = f32x4.add(c11, b4);
+      c20 = f32x4.add(c20, b4);
+      c21 = f32x4.add(c21, b4);
+      c30 = f32x4.add(c30, b4);
+      c31 = f32x4.add(c31, b4);
+    }
+    if (to == TO_PHASES) {
+      v128.store(c, v128.shuffle<f32>(c00, c10, 0, 4, 1, 5));
+      v128.store(c, v128.shuffle<f32>(c00, c10, 2, 6, 3, 7), 16);
+      v128.store(c, v128.shuffle<f32>(c01, c11, 0, 4, 1, 5), 32);
+      v128.store(c, v128.shuffle<f32>(c01, c11, 2, 6, 3, 7), 48);
+      v128.store(c + rowB, v128.shuffle<f32>(c20, c30, 0, 4, 1, 5));
+      v128.store(c + rowB, v128.shuffle<f32>(c20, c30, 2, 6, 3, 7), 16);
+      v128.store(c + rowB, v128.shuffle<f32>(c21, c31, 0, 4, 1, 5), 32);
+      v128.store(c + rowB, v128.shuffle<f32>(c21, c31, 2, 6, 3, 7), 48);
+      c += ldc;
+    } else {
+      v128.store(d0, c00);
+      v128.store(d0, c01, 16);
+      v128.store(d1, c10);
+      v128.store(d1, c11, 16);
+      v128.store(d2, c20);
+      v128.store(d2, c21, 16);
+      v128.store(d3, c30);
+      v128.store(d3, c31, 16);
+      if (to == TO_ROWS) c += 4 * ldc;
+    }
+    ro += 16;
+    bias += 16;
   }
-  // One k step per iteration: unrolling lets the optimiser hoist the next step's loads, which
-  // pushes V8 past its 16 xmm registers into spills (measured: 2× slower).
-  for (let k = 0; k < kc; k++) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    let av = v128.load32_splat(a);
-    c00 = madd(av, b0, c00);
-    c01 = madd(av, b1, c01);
-    av = v128.load32_splat(a, 4);
-    c10 = madd(av, b0, c10);
-    c11 = madd(av, b1, c11);
-    av = v128.load32_splat(a, 8);
-    c20 = madd(av, b0, c20);
-    c21 = madd(av, b1, c21);
-    av = v128.load32_splat(a, 12);
-    c30 = madd(av, b0, c30);
-    c31 = madd(av, b1, c31);
-    a += 16;
-    b += 32;
-  }
-  v128.store(c, c00);
-  v128.store(c, c01, 16);
-  v128.store(c + ldc, c10);
-  v128.store(c + ldc, c11, 16);
-  v128.store(c + 2 * ldc, c20);
-  v128.store(c + 2 * ldc, c21, 16);
-  v128.store(c + 3 * ldc, c30);
-  v128.store(c + 3 * ldc, c31, 16);
 }
 
-/** microSimd for the first four columns only (edge tiles with nr ≤ 4). */
+/**
+ * tiles4 with 5-row tiles (TILE_ROWS_WIDE in relaxed-SIMD builds; `to` TO_ROWS or TO_TABLE): ten
+ * accumulators, rows 0–3 of A from one load and lane shuffles, row 4 splatted (13 vector
+ * registers); a panel step is 5 floats. V8 unrolls the k loop because it is nested in the tiles
+ * loop (its unroller allows more nodes to deeper loops: a separate function per tile ran this
+ * kernel 7 % slower).
+ */
+function tiles5(
+  kc: i32,
+  a: usize,
+  b: usize,
+  rows: usize,
+  c: usize,
+  ldc: usize,
+  mode: i32,
+  bias: usize,
+  tiles: i32,
+  to: i32,
+  ro: usize,
+  bv: f32,
+  addBias: bool,
+): void {
+  const b4 = f32x4.splat(bv);
+  for (let t = 0; t < tiles; t++) {
+    let d0 = c,
+      d1 = c + ldc,
+      d2 = c + 2 * ldc,
+      d3 = c + 3 * ldc,
+      d4 = c + 4 * ldc;
+    if (to == TO_TABLE) {
+      d0 = c + <usize>load<i32>(ro);
+      d1 = c + <usize>load<i32>(ro, 4);
+      d2 = c + <usize>load<i32>(ro, 8);
+      d3 = c + <usize>load<i32>(ro, 12);
+      d4 = c + <usize>load<i32>(ro, 16);
+    }
+    let c00: v128,
+      c01: v128,
+      c10: v128,
+      c11: v128,
+      c20: v128,
+      c21: v128,
+      c30: v128,
+      c31: v128,
+      c40: v128,
+      c41: v128;
+    if (mode == GEMM_MODE_ADD) {
+      c00 = v128.load(d0);
+      c01 = v128.load(d0, 16);
+      c10 = v128.load(d1);
+      c11 = v128.load(d1, 16);
+      c20 = v128.load(d2);
+      c21 = v128.load(d2, 16);
+      c30 = v128.load(d3);
+      c31 = v128.load(d3, 16);
+      c40 = v128.load(d4);
+      c41 = v128.load(d4, 16);
+    } else if (mode == GEMM_MODE_BIAS) {
+      c00 = c01 = v128.load32_splat(bias);
+      c10 = c11 = v128.load32_splat(bias, 4);
+      c20 = c21 = v128.load32_splat(bias, 8);
+      c30 = c31 = v128.load32_splat(bias, 12);
+      c40 = c41 = v128.load32_splat(bias, 16);
+    } else {
+      c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = f32x4.splat(0);
+    }
+    if (rows) {
+      let r = rows;
+      for (let k = 0; k < kc; k++) {
+        const bp = b + <usize>load<i32>(r);
+        const b0 = v128.load(bp);
+        const b1 = v128.load(bp, 16);
+        const a4 = v128.load(a);
+        let av = i32x4.shuffle(a4, a4, 0, 0, 0, 0);
+        c00 = madd(av, b0, c00);
+        c01 = madd(av, b1, c01);
+        av = i32x4.shuffle(a4, a4, 1, 1, 1, 1);
+        c10 = madd(av, b0, c10);
+        c11 = madd(av, b1, c11);
+        av = i32x4.shuffle(a4, a4, 2, 2, 2, 2);
+        c20 = madd(av, b0, c20);
+        c21 = madd(av, b1, c21);
+        av = i32x4.shuffle(a4, a4, 3, 3, 3, 3);
+        c30 = madd(av, b0, c30);
+        c31 = madd(av, b1, c31);
+        av = v128.load32_splat(a, 16);
+        c40 = madd(av, b0, c40);
+        c41 = madd(av, b1, c41);
+        a += 20;
+        r += 4;
+      }
+    } else {
+      let bp = b;
+      for (let k = 0; k < kc; k++) {
+        const b0 = v128.load(bp);
+        const b1 = v128.load(bp, 16);
+        const a4 = v128.load(a);
+        let av = i32x4.shuffle(a4, a4, 0, 0, 0, 0);
+        c00 = madd(av, b0, c00);
+        c01 = madd(av, b1, c01);
+        av = i32x4.shuffle(a4, a4, 1, 1, 1, 1);
+        c10 = madd(av, b0, c10);
+        c11 = madd(av, b1, c11);
+        av = i32x4.shuffle(a4, a4, 2, 2, 2, 2);
+        c20 = madd(av, b0, c20);
+        c21 = madd(av, b1, c21);
+        av = i32x4.shuffle(a4, a4, 3, 3, 3, 3);
+        c30 = madd(av, b0, c30);
+        c31 = madd(av, b1, c31);
+        av = v128.load32_splat(a, 16);
+        c40 = madd(av, b0, c40);
+        c41 = madd(av, b1, c41);
+        a += 20;
+        bp += 32;
+      }
+    }
+    if (addBias) {
+      c00 = f32x4.add(c00, b4);
+      c01 = f32x4.add(c01, b4);
+      c10 = f32x4.add(c10, b4);
+      c11 = f32x4.add(c11, b4);
+      c20 = f32x4.add(c20, b4);
+      c21 = f32x4.add(c21, b4);
+      c30 = f32x4.add(c30, b4);
+      c31 = f32x4.add(c31, b4);
+      c40 = f32x4.add(c40, b4);
+      c41 = f32x4.add(c41, b4);
+    }
+    v128.store(d0, c00);
+    v128.store(d0, c01, 16);
+    v128.store(d1, c10);
+    v128.store(d1, c11, 16);
+    v128.store(d2, c20);
+    v128.store(d2, c21, 16);
+    v128.store(d3, c30);
+    v128.store(d3, c31, 16);
+    v128.store(d4, c40);
+    v128.store(d4, c41, 16);
+    if (to == TO_ROWS) c += 5 * ldc;
+    ro += 20;
+    bias += 20;
+  }
+}
+
+/** tiles4 for one tile, TO_ROWS, of the first four columns only (edge tiles with nr ≤ 4). */
 function microSimd4(kc: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i32, bias: usize): void {
   let c0: v128, c1: v128, c2: v128, c3: v128;
   if (mode == GEMM_MODE_ADD) {
@@ -165,233 +401,6 @@ function microSimd4(kc: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i32
   v128.store(c + ldc, c1);
   v128.store(c + 2 * ldc, c2);
   v128.store(c + 3 * ldc, c3);
-}
-
-/** microSimd with B read in place: row k of the micro-panel starts at b + rows[k] (bytes). */
-function microSimdDirect(
-  kc: i32,
-  a: usize,
-  b: usize,
-  rows: usize,
-  c: usize,
-  ldc: usize,
-  mode: i32,
-  bias: usize,
-): void {
-  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
-  if (mode == GEMM_MODE_ADD) {
-    c00 = v128.load(c);
-    c01 = v128.load(c, 16);
-    c10 = v128.load(c + ldc);
-    c11 = v128.load(c + ldc, 16);
-    c20 = v128.load(c + 2 * ldc);
-    c21 = v128.load(c + 2 * ldc, 16);
-    c30 = v128.load(c + 3 * ldc);
-    c31 = v128.load(c + 3 * ldc, 16);
-  } else if (mode == GEMM_MODE_BIAS) {
-    c00 = c01 = v128.load32_splat(bias);
-    c10 = c11 = v128.load32_splat(bias, 4);
-    c20 = c21 = v128.load32_splat(bias, 8);
-    c30 = c31 = v128.load32_splat(bias, 12);
-  } else {
-    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = f32x4.splat(0);
-  }
-  // B read in place: row k of the micro-panel at b + rows[k] (bytes), see im2col.ts directRows
-  for (let k = 0; k < kc; k++) {
-    const bp = b + <usize>load<i32>(rows);
-    const b0 = v128.load(bp);
-    const b1 = v128.load(bp, 16);
-    let av = v128.load32_splat(a);
-    c00 = madd(av, b0, c00);
-    c01 = madd(av, b1, c01);
-    av = v128.load32_splat(a, 4);
-    c10 = madd(av, b0, c10);
-    c11 = madd(av, b1, c11);
-    av = v128.load32_splat(a, 8);
-    c20 = madd(av, b0, c20);
-    c21 = madd(av, b1, c21);
-    av = v128.load32_splat(a, 12);
-    c30 = madd(av, b0, c30);
-    c31 = madd(av, b1, c31);
-    a += 16;
-    rows += 4;
-  }
-  v128.store(c, c00);
-  v128.store(c, c01, 16);
-  v128.store(c + ldc, c10);
-  v128.store(c + ldc, c11, 16);
-  v128.store(c + 2 * ldc, c20);
-  v128.store(c + 2 * ldc, c21, 16);
-  v128.store(c + 3 * ldc, c30);
-  v128.store(c + 3 * ldc, c31, 16);
-}
-
-/**
- * microSimd with 5-row tiles (TILE_ROWS_WIDE in relaxed-SIMD builds): 10 accumulators. A panel
- * step is 5 floats; V8 unrolls the k loop because it is nested in the tiles loop (its unroller
- * allows more nodes to deeper loops: a separate function per tile ran this kernel 7 % slower).
- */
-function microSimd5(
-  kc: i32,
-  a: usize,
-  bPanel: usize,
-  c: usize,
-  ldc: usize,
-  mode: i32,
-  bias: usize,
-  tiles: i32,
-): void {
-  for (let t = 0; t < tiles; t++) {
-    let b = bPanel;
-    let c00: v128,
-      c01: v128,
-      c10: v128,
-      c11: v128,
-      c20: v128,
-      c21: v128,
-      c30: v128,
-      c31: v128,
-      c40: v128,
-      c41: v128;
-    if (mode == GEMM_MODE_ADD) {
-      c00 = v128.load(c);
-      c01 = v128.load(c, 16);
-      c10 = v128.load(c + ldc);
-      c11 = v128.load(c + ldc, 16);
-      c20 = v128.load(c + 2 * ldc);
-      c21 = v128.load(c + 2 * ldc, 16);
-      c30 = v128.load(c + 3 * ldc);
-      c31 = v128.load(c + 3 * ldc, 16);
-      c40 = v128.load(c + 4 * ldc);
-      c41 = v128.load(c + 4 * ldc, 16);
-    } else if (mode == GEMM_MODE_BIAS) {
-      c00 = c01 = v128.load32_splat(bias);
-      c10 = c11 = v128.load32_splat(bias, 4);
-      c20 = c21 = v128.load32_splat(bias, 8);
-      c30 = c31 = v128.load32_splat(bias, 12);
-      c40 = c41 = v128.load32_splat(bias, 16);
-    } else {
-      c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = f32x4.splat(0);
-    }
-    for (let k = 0; k < kc; k++) {
-      const b0 = v128.load(b);
-      const b1 = v128.load(b, 16);
-      // rows 0–3 of A from one load and lane shuffles, row 4 splatted: 13 vector registers
-      const a4 = v128.load(a);
-      let av = i32x4.shuffle(a4, a4, 0, 0, 0, 0);
-      c00 = madd(av, b0, c00);
-      c01 = madd(av, b1, c01);
-      av = i32x4.shuffle(a4, a4, 1, 1, 1, 1);
-      c10 = madd(av, b0, c10);
-      c11 = madd(av, b1, c11);
-      av = i32x4.shuffle(a4, a4, 2, 2, 2, 2);
-      c20 = madd(av, b0, c20);
-      c21 = madd(av, b1, c21);
-      av = i32x4.shuffle(a4, a4, 3, 3, 3, 3);
-      c30 = madd(av, b0, c30);
-      c31 = madd(av, b1, c31);
-      av = v128.load32_splat(a, 16);
-      c40 = madd(av, b0, c40);
-      c41 = madd(av, b1, c41);
-      a += 20;
-      b += 32;
-    }
-    v128.store(c, c00);
-    v128.store(c, c01, 16);
-    v128.store(c + ldc, c10);
-    v128.store(c + ldc, c11, 16);
-    v128.store(c + 2 * ldc, c20);
-    v128.store(c + 2 * ldc, c21, 16);
-    v128.store(c + 3 * ldc, c30);
-    v128.store(c + 3 * ldc, c31, 16);
-    v128.store(c + 4 * ldc, c40);
-    v128.store(c + 4 * ldc, c41, 16);
-    c += 5 * ldc;
-    bias += 20;
-  }
-}
-
-/** microSimd5 with B read in place (see microSimdDirect). */
-function microSimdDirect5(
-  kc: i32,
-  a: usize,
-  b: usize,
-  rowsTable: usize,
-  c: usize,
-  ldc: usize,
-  mode: i32,
-  bias: usize,
-  tiles: i32,
-): void {
-  for (let t = 0; t < tiles; t++) {
-    let rows = rowsTable;
-    let c00: v128,
-      c01: v128,
-      c10: v128,
-      c11: v128,
-      c20: v128,
-      c21: v128,
-      c30: v128,
-      c31: v128,
-      c40: v128,
-      c41: v128;
-    if (mode == GEMM_MODE_ADD) {
-      c00 = v128.load(c);
-      c01 = v128.load(c, 16);
-      c10 = v128.load(c + ldc);
-      c11 = v128.load(c + ldc, 16);
-      c20 = v128.load(c + 2 * ldc);
-      c21 = v128.load(c + 2 * ldc, 16);
-      c30 = v128.load(c + 3 * ldc);
-      c31 = v128.load(c + 3 * ldc, 16);
-      c40 = v128.load(c + 4 * ldc);
-      c41 = v128.load(c + 4 * ldc, 16);
-    } else if (mode == GEMM_MODE_BIAS) {
-      c00 = c01 = v128.load32_splat(bias);
-      c10 = c11 = v128.load32_splat(bias, 4);
-      c20 = c21 = v128.load32_splat(bias, 8);
-      c30 = c31 = v128.load32_splat(bias, 12);
-      c40 = c41 = v128.load32_splat(bias, 16);
-    } else {
-      c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = f32x4.splat(0);
-    }
-    for (let k = 0; k < kc; k++) {
-      const bp = b + <usize>load<i32>(rows);
-      const b0 = v128.load(bp);
-      const b1 = v128.load(bp, 16);
-      // rows 0–3 of A from one load and lane shuffles, row 4 splatted: 13 vector registers
-      const a4 = v128.load(a);
-      let av = i32x4.shuffle(a4, a4, 0, 0, 0, 0);
-      c00 = madd(av, b0, c00);
-      c01 = madd(av, b1, c01);
-      av = i32x4.shuffle(a4, a4, 1, 1, 1, 1);
-      c10 = madd(av, b0, c10);
-      c11 = madd(av, b1, c11);
-      av = i32x4.shuffle(a4, a4, 2, 2, 2, 2);
-      c20 = madd(av, b0, c20);
-      c21 = madd(av, b1, c21);
-      av = i32x4.shuffle(a4, a4, 3, 3, 3, 3);
-      c30 = madd(av, b0, c30);
-      c31 = madd(av, b1, c31);
-      av = v128.load32_splat(a, 16);
-      c40 = madd(av, b0, c40);
-      c41 = madd(av, b1, c41);
-      a += 20;
-      rows += 4;
-    }
-    v128.store(c, c00);
-    v128.store(c, c01, 16);
-    v128.store(c + ldc, c10);
-    v128.store(c + ldc, c11, 16);
-    v128.store(c + 2 * ldc, c20);
-    v128.store(c + 2 * ldc, c21, 16);
-    v128.store(c + 3 * ldc, c30);
-    v128.store(c + 3 * ldc, c31, 16);
-    v128.store(c + 4 * ldc, c40);
-    v128.store(c + 4 * ldc, c41, 16);
-    c += 5 * ldc;
-    bias += 20;
-  }
 }
 
 /** The scalar micro-kernel: one row of the tile (tr rows) at a time (8 accumulators). */
@@ -515,8 +524,7 @@ function micro4(
   bias: usize,
 ): void {
   if (ASC_FEATURE_SIMD) {
-    if (rows) microSimdDirect(kc, a, b, rows, c, ldc, mode, bias);
-    else microSimd(kc, a, b, c, ldc, mode, bias);
+    tiles4(kc, a, b, rows, c, ldc, mode, bias, 1, TO_ROWS, 0, 0, 0, false);
   } else {
     if (rows) microScalarDirect(kc, a, b, rows, c, ldc, mode, bias, MR);
     else microScalar(kc, a, b, c, ldc, mode, bias, MR);
@@ -536,8 +544,7 @@ function micro(
   tr: i32,
 ): void {
   if (ASC_FEATURE_RELAXED_SIMD && tr == 5) {
-    if (rows) microSimdDirect5(kc, a, b, rows, c, ldc, mode, bias, 1);
-    else microSimd5(kc, a, b, c, ldc, mode, bias, 1);
+    tiles5(kc, a, b, rows, c, ldc, mode, bias, 1, TO_ROWS, 0, 0, false);
   } else micro4(kc, a, b, rows, c, ldc, mode, bias);
 }
 
@@ -628,95 +635,10 @@ function storePhases2x2(t: usize, dst: usize, rowB: usize): void {
 }
 
 /**
- * `tiles` whole 4-row tiles of a phases2x2 GEMM (storePhases2x2's layout), stored from the
- * accumulators: tile t's A panel at a + t · 16 · kc, its x rows at dst + t · chB (one channel
- * each); mode GEMM_MODE_SET or GEMM_MODE_BIAS (rows' bias from bias + 16 · t); B packed, or read
- * in place when rows ≠ 0 (microSimdDirect). The tiles loop holds the k loops (V8 unrolls them).
- */
-function phasesSimd4(
-  kc: i32,
-  a: usize,
-  b: usize,
-  rows: usize,
-  dst: usize,
-  chB: usize,
-  rowB: usize,
-  tiles: i32,
-  mode: i32,
-  bias: usize,
-): void {
-  for (let t = 0; t < tiles; t++) {
-    let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
-    if (mode == GEMM_MODE_BIAS) {
-      c00 = c01 = v128.load32_splat(bias);
-      c10 = c11 = v128.load32_splat(bias, 4);
-      c20 = c21 = v128.load32_splat(bias, 8);
-      c30 = c31 = v128.load32_splat(bias, 12);
-    } else {
-      c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = f32x4.splat(0);
-    }
-    if (rows) {
-      let r = rows;
-      for (let k = 0; k < kc; k++) {
-        const bp = b + <usize>load<i32>(r);
-        const b0 = v128.load(bp);
-        const b1 = v128.load(bp, 16);
-        let av = v128.load32_splat(a);
-        c00 = madd(av, b0, c00);
-        c01 = madd(av, b1, c01);
-        av = v128.load32_splat(a, 4);
-        c10 = madd(av, b0, c10);
-        c11 = madd(av, b1, c11);
-        av = v128.load32_splat(a, 8);
-        c20 = madd(av, b0, c20);
-        c21 = madd(av, b1, c21);
-        av = v128.load32_splat(a, 12);
-        c30 = madd(av, b0, c30);
-        c31 = madd(av, b1, c31);
-        a += 16;
-        r += 4;
-      }
-    } else {
-      let bp = b;
-      for (let k = 0; k < kc; k++) {
-        const b0 = v128.load(bp);
-        const b1 = v128.load(bp, 16);
-        let av = v128.load32_splat(a);
-        c00 = madd(av, b0, c00);
-        c01 = madd(av, b1, c01);
-        av = v128.load32_splat(a, 4);
-        c10 = madd(av, b0, c10);
-        c11 = madd(av, b1, c11);
-        av = v128.load32_splat(a, 8);
-        c20 = madd(av, b0, c20);
-        c21 = madd(av, b1, c21);
-        av = v128.load32_splat(a, 12);
-        c30 = madd(av, b0, c30);
-        c31 = madd(av, b1, c31);
-        a += 16;
-        bp += 32;
-      }
-    }
-    // rows (py, px): x row py gets rows (py, 0) and (py, 1) interleaved
-    v128.store(dst, v128.shuffle<f32>(c00, c10, 0, 4, 1, 5));
-    v128.store(dst, v128.shuffle<f32>(c00, c10, 2, 6, 3, 7), 16);
-    v128.store(dst, v128.shuffle<f32>(c01, c11, 0, 4, 1, 5), 32);
-    v128.store(dst, v128.shuffle<f32>(c01, c11, 2, 6, 3, 7), 48);
-    const d1 = dst + rowB;
-    v128.store(d1, v128.shuffle<f32>(c20, c30, 0, 4, 1, 5));
-    v128.store(d1, v128.shuffle<f32>(c20, c30, 2, 6, 3, 7), 16);
-    v128.store(d1, v128.shuffle<f32>(c21, c31, 0, 4, 1, 5), 32);
-    v128.store(d1, v128.shuffle<f32>(c21, c31, 2, 6, 3, 7), 48);
-    dst += chB;
-    bias += 16;
-  }
-}
-
-/**
  * The tiles of rows [ic, mEnd) of one NR-column panel of a GEMM_C_KIND_SCATTERED GEMM (params.ts):
  * each computed from zero in the first K block, else from its stored values, and stored row by
  * row at dst + its row offset; after the last K block with bias[0] added when bias ≠ 0. Whole
- * tiles go straight from the accumulators (scatterSimd4/5: without that copy through `tile` W3 ran
+ * tiles go straight from the accumulators (tiles4/5 TO_TABLE: without that copy through `tile` W3 ran
  * 8–12 % faster); the partial one, and every tile of the scalar build, through `tile`, its rows
  * past mEnd computed (A's packing is zero there), not stored.
  */
@@ -738,14 +660,16 @@ function scatterTiles(
   const last = kb + kc >= K;
   const bv: f32 = bias && last ? load<f32>(bias) : 0;
   let ir0 = ic;
-  if (ASC_FEATURE_SIMD && !rows) {
+  if (ASC_FEATURE_SIMD) {
     // the whole tiles straight from the accumulators, then the partial one through `tile`
     const whole = (mEnd - ic) / tr;
     const aPanel = aBlock + ((<usize>ic * <usize>kc) << 2);
     const ro = rowOffsets + ((<usize>ic) << 2);
+    const mode = kb == 0 ? GEMM_MODE_SET : GEMM_MODE_ADD;
+    const addBias = bias != 0 && last;
     if (ASC_FEATURE_RELAXED_SIMD && tr == 5)
-      scatterSimd5(kc, aPanel, bPanel, ro, dst, whole, kb == 0, bias != 0 && last, bv);
-    else scatterSimd4(kc, aPanel, bPanel, ro, dst, whole, kb == 0, bias != 0 && last, bv);
+      tiles5(kc, aPanel, bPanel, rows, dst, 0, mode, 0, whole, TO_TABLE, ro, bv, addBias);
+    else tiles4(kc, aPanel, bPanel, rows, dst, 0, mode, 0, whole, TO_TABLE, ro, 0, bv, addBias);
     ir0 = ic + whole * tr;
   }
   for (let ir = ir0; ir < mEnd; ir += tr) {
@@ -781,176 +705,6 @@ function scatterTiles(
           store<f32>(d + ((<usize>j) << 2), bias && last ? v + bv : v);
         }
     }
-  }
-}
-
-/**
- * `tiles` whole tiles of 4 rows of a GEMM_C_KIND_SCATTERED GEMM (scatterTiles' arithmetic, stored
- * from the accumulators: no scratch tile): tile t's A panel at a + t · 16 · kc, its rows' offsets at
- * ro + 16 · t; the accumulators start from zero (first K block) or the stored values, and after the
- * last block bv is added when addBias. The tiles loop holds the k loop (V8 unrolls it, as in
- * microSimd5).
- */
-function scatterSimd4(
-  kc: i32,
-  a: usize,
-  bPanel: usize,
-  ro: usize,
-  dst: usize,
-  tiles: i32,
-  first: bool,
-  addBias: bool,
-  bv: f32,
-): void {
-  const b4 = f32x4.splat(bv);
-  for (let t = 0; t < tiles; t++) {
-    const d0 = dst + <usize>load<i32>(ro);
-    const d1 = dst + <usize>load<i32>(ro, 4);
-    const d2 = dst + <usize>load<i32>(ro, 8);
-    const d3 = dst + <usize>load<i32>(ro, 12);
-    let b = bPanel;
-    let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
-    if (first) {
-      c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = f32x4.splat(0);
-    } else {
-      c00 = v128.load(d0);
-      c01 = v128.load(d0, 16);
-      c10 = v128.load(d1);
-      c11 = v128.load(d1, 16);
-      c20 = v128.load(d2);
-      c21 = v128.load(d2, 16);
-      c30 = v128.load(d3);
-      c31 = v128.load(d3, 16);
-    }
-    for (let k = 0; k < kc; k++) {
-      const b0 = v128.load(b);
-      const b1 = v128.load(b, 16);
-      let av = v128.load32_splat(a);
-      c00 = madd(av, b0, c00);
-      c01 = madd(av, b1, c01);
-      av = v128.load32_splat(a, 4);
-      c10 = madd(av, b0, c10);
-      c11 = madd(av, b1, c11);
-      av = v128.load32_splat(a, 8);
-      c20 = madd(av, b0, c20);
-      c21 = madd(av, b1, c21);
-      av = v128.load32_splat(a, 12);
-      c30 = madd(av, b0, c30);
-      c31 = madd(av, b1, c31);
-      a += 16;
-      b += 32;
-    }
-    if (addBias) {
-      c00 = f32x4.add(c00, b4);
-      c01 = f32x4.add(c01, b4);
-      c10 = f32x4.add(c10, b4);
-      c11 = f32x4.add(c11, b4);
-      c20 = f32x4.add(c20, b4);
-      c21 = f32x4.add(c21, b4);
-      c30 = f32x4.add(c30, b4);
-      c31 = f32x4.add(c31, b4);
-    }
-    v128.store(d0, c00);
-    v128.store(d0, c01, 16);
-    v128.store(d1, c10);
-    v128.store(d1, c11, 16);
-    v128.store(d2, c20);
-    v128.store(d2, c21, 16);
-    v128.store(d3, c30);
-    v128.store(d3, c31, 16);
-    ro += 16;
-  }
-}
-
-/** scatterSimd4 with tiles of 5 rows (microSimd5's A layout: rows 0–3 from one load). */
-function scatterSimd5(
-  kc: i32,
-  a: usize,
-  bPanel: usize,
-  ro: usize,
-  dst: usize,
-  tiles: i32,
-  first: bool,
-  addBias: bool,
-  bv: f32,
-): void {
-  const b4 = f32x4.splat(bv);
-  for (let t = 0; t < tiles; t++) {
-    const d0 = dst + <usize>load<i32>(ro);
-    const d1 = dst + <usize>load<i32>(ro, 4);
-    const d2 = dst + <usize>load<i32>(ro, 8);
-    const d3 = dst + <usize>load<i32>(ro, 12);
-    const d4 = dst + <usize>load<i32>(ro, 16);
-    let b = bPanel;
-    let c00: v128,
-      c01: v128,
-      c10: v128,
-      c11: v128,
-      c20: v128,
-      c21: v128,
-      c30: v128,
-      c31: v128,
-      c40: v128,
-      c41: v128;
-    if (first) {
-      c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = f32x4.splat(0);
-    } else {
-      c00 = v128.load(d0);
-      c01 = v128.load(d0, 16);
-      c10 = v128.load(d1);
-      c11 = v128.load(d1, 16);
-      c20 = v128.load(d2);
-      c21 = v128.load(d2, 16);
-      c30 = v128.load(d3);
-      c31 = v128.load(d3, 16);
-      c40 = v128.load(d4);
-      c41 = v128.load(d4, 16);
-    }
-    for (let k = 0; k < kc; k++) {
-      const b0 = v128.load(b);
-      const b1 = v128.load(b, 16);
-      const a4 = v128.load(a);
-      let av = i32x4.shuffle(a4, a4, 0, 0, 0, 0);
-      c00 = madd(av, b0, c00);
-      c01 = madd(av, b1, c01);
-      av = i32x4.shuffle(a4, a4, 1, 1, 1, 1);
-      c10 = madd(av, b0, c10);
-      c11 = madd(av, b1, c11);
-      av = i32x4.shuffle(a4, a4, 2, 2, 2, 2);
-      c20 = madd(av, b0, c20);
-      c21 = madd(av, b1, c21);
-      av = i32x4.shuffle(a4, a4, 3, 3, 3, 3);
-      c30 = madd(av, b0, c30);
-      c31 = madd(av, b1, c31);
-      av = v128.load32_splat(a, 16);
-      c40 = madd(av, b0, c40);
-      c41 = madd(av, b1, c41);
-      a += 20;
-      b += 32;
-    }
-    if (addBias) {
-      c00 = f32x4.add(c00, b4);
-      c01 = f32x4.add(c01, b4);
-      c10 = f32x4.add(c10, b4);
-      c11 = f32x4.add(c11, b4);
-      c20 = f32x4.add(c20, b4);
-      c21 = f32x4.add(c21, b4);
-      c30 = f32x4.add(c30, b4);
-      c31 = f32x4.add(c31, b4);
-      c40 = f32x4.add(c40, b4);
-      c41 = f32x4.add(c41, b4);
-    }
-    v128.store(d0, c00);
-    v128.store(d0, c01, 16);
-    v128.store(d1, c10);
-    v128.store(d1, c11, 16);
-    v128.store(d2, c20);
-    v128.store(d2, c21, 16);
-    v128.store(d3, c30);
-    v128.store(d3, c31, 16);
-    v128.store(d4, c40);
-    v128.store(d4, c41, 16);
-    ro += 20;
   }
 }
 
@@ -1168,18 +922,9 @@ export function gemm(p: usize): void {
             if (ASC_FEATURE_SIMD && mode != GEMM_MODE_ADD) {
               const aPanel = aBlock + ((<usize>ic * <usize>kc) << 2);
               const tiles = (mEnd - ic) >> 2;
-              phasesSimd4(
-                kc,
-                aPanel,
-                bPanel,
-                rows,
-                x0 + <usize>(ic >> 2) * ldcB,
-                ldcB,
-                cRowB,
-                tiles,
-                mode,
-                bias + ((<usize>ic) << 2),
-              );
+              const x = x0 + <usize>(ic >> 2) * ldcB;
+              const bRow = bias + ((<usize>ic) << 2);
+              tiles4(kc, aPanel, bPanel, rows, x, ldcB, mode, bRow, tiles, TO_PHASES, 0, cRowB, 0, false);
               continue;
             }
             for (let ir = ic; ir < mEnd; ir += MR) {
@@ -1197,8 +942,7 @@ export function gemm(p: usize): void {
             const cPtr = cCol + <usize>ic * ldcB;
             const aPanel = aBlock + ((<usize>ic * <usize>kc) << 2);
             const bRow = bias + ((<usize>ic) << 2);
-            if (rows) microSimdDirect5(kc, aPanel, bPanel, rows, cPtr, ldcB, mode, bRow, whole);
-            else microSimd5(kc, aPanel, bPanel, cPtr, ldcB, mode, bRow, whole);
+            tiles5(kc, aPanel, bPanel, rows, cPtr, ldcB, mode, bRow, whole, TO_ROWS, 0, 0, false);
             ir0 = ic + whole * 5;
           }
           for (let ir = ir0; ir < mEnd; ir += tr) {
