@@ -30,7 +30,7 @@ export const MC: i32 = 128;
 /**
  * columns of B per packed block: C's block (M × NC) is revisited by every K block, and with
  * M = 512 (W1/W7: 128 channels × 4 phases) 256 columns keep it at 512 KB, inside a 2 MB L2; 1024
- * ran W1/b16 and W7/b16 4–7 % slower at 1T, 2–4 % at 2T (bench/RESULTS.md), the smaller batches
+ * ran W1/b16 and W7/b16 1–8 % slower at 1T, 0–5 % at 2T (bench/RESULTS.md), the smaller batches
  * the same
  */
 export const NC: i32 = 256;

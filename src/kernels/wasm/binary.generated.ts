@@ -2,7 +2,7 @@
 // AssemblyScript 0.28.20; three builds of the same sources, base64.
 
 /** SHA-256 of asm/, the compiler options and the compiler version this module was built from. */
-export const sourceHash = 'daf0ad8e10b8664f514a4b4595376b8e35d0bab875e55256ae47a335034ff7b8';
+export const sourceHash = '1502ff6398e9a0f06921589d1842fe5a6c8d7ce204f8adbe263c9b9bfc0189bc';
 
 export const wasmBase64: Readonly<Record<'relaxed' | 'simd' | 'scalar', string>> = {
   relaxed:
