@@ -611,25 +611,18 @@ function edgeTile(
 /**
  * Moves a 4 × NR tile (row stride NR floats) of a phases2x2 GEMM into x (params.ts GEMM_C_KIND):
  * rows (py, px) = (0, 0), (0, 1), (1, 0), (1, 1) of one channel, columns NR adjacent positions of
- * one row; x row 2·qy + py at dst + py · rowB gets rows 2·py and 2·py + 1 interleaved.
+ * one row; x row 2·qy + py at dst + py · rowB gets rows 2·py and 2·py + 1 interleaved. The scalar
+ * build's store (and a SIMD build's for a GEMM_MODE_ADD record, which phases2x2 GEMMs, one K block
+ * each, never are): SIMD builds store from the accumulators (tiles4, TO_PHASES).
  */
 function storePhases2x2(t: usize, dst: usize, rowB: usize): void {
   for (let py: usize = 0; py < 2; py++) {
     const r0 = t + py * <usize>(2 * NR * 4);
     const r1 = r0 + <usize>(NR * 4);
     const d = dst + py * rowB;
-    if (ASC_FEATURE_SIMD) {
-      for (let h: usize = 0; h < <usize>(NR / 4); h++) {
-        const a = v128.load(r0 + (h << 4));
-        const b = v128.load(r1 + (h << 4));
-        v128.store(d + (h << 5), v128.shuffle<f32>(a, b, 0, 4, 1, 5));
-        v128.store(d + (h << 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7), 16);
-      }
-    } else {
-      for (let j: usize = 0; j < <usize>NR; j++) {
-        store<f32>(d + (j << 3), load<f32>(r0 + (j << 2)));
-        store<f32>(d + (j << 3), load<f32>(r1 + (j << 2)), 4);
-      }
+    for (let j: usize = 0; j < <usize>NR; j++) {
+      store<f32>(d + (j << 3), load<f32>(r0 + (j << 2)));
+      store<f32>(d + (j << 3), load<f32>(r1 + (j << 2)), 4);
     }
   }
 }
