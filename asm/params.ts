@@ -110,7 +110,11 @@ export const RESAMPLE_TAGS: i32 = 21;
 export const RESAMPLE_SLOTS: i32 = 22;
 export const RESAMPLE_PAIRS_BEGIN: i32 = 23;
 export const RESAMPLE_PAIRS_END: i32 = 24;
-export const RESAMPLE_FIELDS: i32 = 25;
+export const RESAMPLE_ROW_PAIRS_BEGIN: i32 = 25;
+export const RESAMPLE_ROW_PAIRS_END: i32 = 26;
+export const RESAMPLE_BAND: i32 = 27;
+export const RESAMPLE_BAND_PAIRS: i32 = 28;
+export const RESAMPLE_FIELDS: i32 = 29;
 
 /** UNPOOL: max unpooling, forward and backward. */
 export const UNPOOL_SRC: i32 = 0;

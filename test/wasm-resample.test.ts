@@ -460,3 +460,35 @@ test('×2 sliding taps whose weights stop repeating: the run ends there, and the
     same(out, ref, `[${v}] output 10 weighted (0.7, 0.3)`);
   }
 });
+
+test('×2 sliding rows: bands of kept products give the reference bit for bit, across band ends and column tails', () => {
+  // heights 40 and 70 → 80 and 140 output rows: the run of rows [1, 77) / [1, 137) spans 3 and 5
+  // bands of 16 row pairs (src/kernels/wasm/resample.ts BAND_PAIRS), the last one partial; widths
+  // 13 and 3 leave 2 and 2 columns to the scalar strip; scale 3 and bicubic do not slide
+  for (const [shape, options] of [
+    [[2, 3, 40, 13], { mode: 'bilinear', scaleFactor: 2 }],
+    [[1, 2, 70, 3], { mode: 'bilinear', scaleFactor: 2 }],
+    [[1, 2, 35, 8], { mode: 'bilinear', scaleFactor: [2, 3] }],
+    [[1, 2, 37, 6], { mode: 'bicubic', scaleFactor: 2 }],
+    [[1, 1, 34, 5, 4], { mode: 'trilinear', scaleFactor: 2 }],
+  ] as const) {
+    const g = interpolateGeometry('interpolate', randn([...shape]), options as InterpolateOptions);
+    const taps = g.forward;
+    if (options.mode === 'bilinear') {
+      const rows = taps[1].outSize;
+      assert.deepEqual(
+        slidingPairs(taps[1]),
+        [1, 1 + 4 * Math.floor((rows - 2) / 4)],
+        `${shape}: rows slide`,
+      );
+    }
+    const x = data(g.inputShape as number[], 11);
+    const ref = new Float32Array((g.outputShape as number[]).reduce((a, b) => a * b, 1));
+    resample(x, ref, g.planes, taps);
+    for (const v of supported) {
+      const out = nan(ref.length);
+      resampleWasm(wasmEngine(v)!, x, out, g.planes, taps);
+      same(out, ref, `[${v}] ${options.mode} ${JSON.stringify(options.scaleFactor)} ${shape}`);
+    }
+  }
+});

@@ -247,7 +247,10 @@ export const PAD = layout('PAD', 'zero-padded plane copy.', {
  * outputSize[2] f64 of row cache and accumulator), tags (slots i32, slots a power of 2),
  * [pairsBegin, pairsEnd): outputs of a two-tap dimension 2 whose taps slide as ×2 upsampling's
  * (outputs pairsBegin + 2m and pairsBegin + 2m + 1 both read J + m and J + m + 1; a multiple of 4
- * outputs long, empty when none do).
+ * outputs long, empty when none do). [rowPairsBegin, rowPairsEnd): the same along dimension 1, where
+ * every output of dimension 0 has one tap of weight 1 (empty otherwise); those rows are blended
+ * in bands of bandPairs output row pairs from band ((bandPairs + 1) · outputSize[2] f64: the
+ * dimension-2 passes of the bandPairs + 1 source rows a band reads).
  */
 export const RESAMPLE = layout('RESAMPLE', 'separable resampling (interpolate).', {
   src: 1,
@@ -265,6 +268,10 @@ export const RESAMPLE = layout('RESAMPLE', 'separable resampling (interpolate).'
   slots: 1,
   pairsBegin: 1,
   pairsEnd: 1,
+  rowPairsBegin: 1,
+  rowPairsEnd: 1,
+  band: 1,
+  bandPairs: 1,
 });
 
 /**

@@ -60,6 +60,13 @@ function doubles(index: Int32Array): boolean {
 }
 
 /**
+ * Output row pairs per band of the sliding rows (asm/resample.ts slidingRows): 16 pairs of rows
+ * read 17 source rows, whose dimension-2 passes (out2 f64 each: 17 KB at 128 outputs a row) stay
+ * in L1 beside the 32 output rows they blend into.
+ */
+const BAND_PAIRS = 16;
+
+/**
  * `dst[p, o0, o1, o2] = Σ w0·w1·w2 · src[p, i0, i1, i2]` over the tensor product of the taps of
  * `(o0, o1, o2)`, for each of `planes` contiguous planes (see kernels/ref/resample.ts); the values
  * of the reference, bit for bit (the sign of a zero included).
@@ -86,6 +93,10 @@ export function resampleWasm(
   const n = separable ? uniformTaps(t2) : 0;
   const slots = separable ? cacheSlots(t0, t1) : 0;
   const [pairsBegin, pairsEnd] = separable && n === 2 ? slidingPairs(t2) : [0, 0];
+  // rows blended from kept products (asm/resample.ts slidingRows) where dimension 0 only picks
+  const [rowPairsBegin, rowPairsEnd] =
+    separable && isNearest(t0) && uniformTaps(t1) === 2 ? slidingPairs(t1) : [0, 0];
+  const bandPairs = rowPairsEnd > rowPairsBegin ? BAND_PAIRS : 0;
   runByUnits(e, FN.resample, planes, 4 * dst.length, (p0, np) =>
     e.record(RESAMPLE, {
       src: sp + 4 * p0 * inPlane,
@@ -103,6 +114,10 @@ export function resampleWasm(
       slots,
       pairsBegin,
       pairsEnd,
+      rowPairsBegin,
+      rowPairsEnd,
+      band: bandPairs > 0 ? e.alloc(2 * (bandPairs + 1) * t2.outSize) : 0,
+      bandPairs,
     }),
   );
   e.copyOut(dp, dst);
