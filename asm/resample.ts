@@ -126,10 +126,13 @@ function slidingPairs(row: usize, index: usize, weight: usize, o: i32, end: i32,
   // eight outputs a step (V8 does not unroll this loop; its overhead was a third of the
   // instructions), then four
   for (; o + 8 <= end; o += 8) {
-    const q1 = f64x2.mul(ab, f64x2.splat(<f64>load<f32>(x, 4)));
-    const q2 = f64x2.mul(ab, f64x2.splat(<f64>load<f32>(x, 8)));
-    const q3 = f64x2.mul(ab, f64x2.splat(<f64>load<f32>(x, 12)));
-    const q4 = f64x2.mul(ab, f64x2.splat(<f64>load<f32>(x, 16)));
+    // x1 … x4 promoted two at a time, then each splat across a pair
+    const v12 = f64x2.promote_low_f32x4(v128.load64_zero(x, 4));
+    const v34 = f64x2.promote_low_f32x4(v128.load64_zero(x, 12));
+    const q1 = f64x2.mul(ab, v128.shuffle<f64>(v12, v12, 0, 0));
+    const q2 = f64x2.mul(ab, v128.shuffle<f64>(v12, v12, 1, 1));
+    const q3 = f64x2.mul(ab, v128.shuffle<f64>(v34, v34, 0, 0));
+    const q4 = f64x2.mul(ab, v128.shuffle<f64>(v34, v34, 1, 1));
     const d = out + ((<usize>o) << 3);
     v128.store(d, f64x2.add(q0, v128.shuffle<i64>(q1, q1, 1, 0)));
     v128.store(d, f64x2.add(q1, v128.shuffle<i64>(q2, q2, 1, 0)), 16);
