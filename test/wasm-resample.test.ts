@@ -450,16 +450,25 @@ test('×2 sliding taps whose weights stop repeating: the run ends there, and the
   weight[21] = 0.3;
   const odd = { ...t2, weight };
   assert.deepEqual(slidingPairs(odd), [1, 9]);
-  const taps = [g.forward[0], g.forward[1], odd] as const;
-  const x = data(g.inputShape as number[], 5);
+  matchesReference(g, [g.forward[0], g.forward[1], odd], 5, 'output 10 weighted (0.7, 0.3)');
+});
+
+/** resampleWasm on every build (outputs pre-filled with NaN) against the reference kernel. */
+function matchesReference(
+  g: InterpolateGeometry,
+  taps: InterpolateGeometry['forward'],
+  seed: number,
+  what: string,
+): void {
+  const x = data(g.inputShape as number[], seed);
   const ref = new Float32Array((g.outputShape as number[]).reduce((a, b) => a * b, 1));
   resample(x, ref, g.planes, taps);
   for (const v of supported) {
     const out = nan(ref.length);
     resampleWasm(wasmEngine(v)!, x, out, g.planes, taps);
-    same(out, ref, `[${v}] output 10 weighted (0.7, 0.3)`);
+    same(out, ref, `[${v}] ${what}`);
   }
-});
+}
 
 test('×2 sliding rows: bands of kept products give the reference bit for bit, across band ends and column tails', () => {
   // heights 40 and 70 → 80 and 140 output rows: the run of rows [1, 77) / [1, 137) spans 3 and 5
@@ -482,13 +491,6 @@ test('×2 sliding rows: bands of kept products give the reference bit for bit, a
         `${shape}: rows slide`,
       );
     }
-    const x = data(g.inputShape as number[], 11);
-    const ref = new Float32Array((g.outputShape as number[]).reduce((a, b) => a * b, 1));
-    resample(x, ref, g.planes, taps);
-    for (const v of supported) {
-      const out = nan(ref.length);
-      resampleWasm(wasmEngine(v)!, x, out, g.planes, taps);
-      same(out, ref, `[${v}] ${options.mode} ${JSON.stringify(options.scaleFactor)} ${shape}`);
-    }
+    matchesReference(g, taps, 11, `${options.mode} ${JSON.stringify(options.scaleFactor)} ${shape}`);
   }
 });
