@@ -276,41 +276,47 @@ function runWave(e: WasmEngine, wave: readonly WaveGemm[], per: readonly ThreadS
 function pairStores(e: WasmEngine, stores: readonly WaveGemm[]): WaveGemm[] {
   const field = (u: WaveGemm, k: keyof typeof PHASE.at, i = 0): number =>
     e.i32[(u.hs >> 2) + PHASE.at[k] + i]!;
-  const KEYS = ['channels', 'srcStride', 'dst', 'channelStride', 'batchStride', 'batchCount'] as const;
-  const TRIPLES = ['positions', 'xSize', 'stride', 'phaseCount'] as const;
-  // every field but the source and firstOutput along x
-  const key = (u: WaveGemm): string =>
-    [
-      ...KEYS.map((k) => field(u, k)),
-      ...TRIPLES.flatMap((k) => [0, 1, 2].map((i) => field(u, k, i))),
-      field(u, 'firstOutput', 0),
-      field(u, 'firstOutput', 1),
-    ].join(',');
+  const sameLayout = (u: WaveGemm, v: WaveGemm): boolean =>
+    PAIRED_FIELDS.every(([k, i]) => field(u, k, i) === field(v, k, i));
   const out: WaveGemm[] = [];
-  const waiting = new Map<string, WaveGemm>();
+  // unpaired candidates in wave order (a wave has a few classes: compared pairwise)
+  const waiting: WaveGemm[] = [];
   for (const u of stores) {
     if (field(u, 'phaseCount', 2) !== 1 || field(u, 'stride', 2) !== 2) {
       out.push(u);
       continue;
     }
-    const k = key(u);
     const f = field(u, 'firstOutput', 2);
-    const lower = waiting.get(`${k} ${f - 1}`);
-    const upper = waiting.get(`${k} ${f + 1}`);
-    const mate = lower ?? upper;
-    if (!mate) {
-      waiting.set(`${k} ${f}`, u);
+    const mateAt = (df: number): number =>
+      waiting.findIndex((v) => field(v, 'firstOutput', 2) === f + df && sameLayout(u, v));
+    let j = mateAt(-1);
+    const lower = j >= 0;
+    if (!lower) j = mateAt(1);
+    if (j < 0) {
+      waiting.push(u);
       continue;
     }
-    waiting.delete(`${k} ${lower ? f - 1 : f + 1}`);
+    const mate = waiting.splice(j, 1)[0]!;
     const [first, second] = lower ? [mate, u] : [u, mate];
     e.write(first.hs, PHASE, { pairSrc: field(second, 'src') });
     out.push({ ...first, storeBytes: first.storeBytes + second.storeBytes });
     subpixelStats.pairedStores++;
   }
-  out.push(...waiting.values());
+  out.push(...waiting);
   return out;
 }
+
+/** The PHASE fields two classes paired by pairStores share: every one but src and firstOutput along x. */
+const PAIRED_FIELDS: readonly (readonly [keyof typeof PHASE.at, number])[] = [
+  ...(['channels', 'srcStride', 'dst', 'channelStride', 'batchStride', 'batchCount'] as const).map(
+    (k) => [k, 0] as const,
+  ),
+  ...(['positions', 'xSize', 'stride', 'phaseCount'] as const).flatMap((k) =>
+    [0, 1, 2].map((i) => [k, i] as const),
+  ),
+  ['firstOutput', 0],
+  ['firstOutput', 1],
+];
 
 /**
  * Counters for tests: sub-pixel GEMMs that stored x themselves (GEMM_C_KIND.phases2x2), and
