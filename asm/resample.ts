@@ -9,7 +9,9 @@
  * order: row = Σ_k2 w2 · src along dimension 2 (in k2 order), then Σ_(k0, k1) (w0 · w1) · row (in
  * (k0, k1) order), rounded to float32 once. Like src/kernels/fast/resample.ts, each source row
  * needed is resampled along dimension 2 once into a float64 row cache (direct-mapped, slot
- * (i1 + 3 · i0) mod SLOTS), and each output row blends cached rows. The blend uses f64x2 lanes
+ * (i1 + 3 · i0) mod SLOTS), and each output row blends cached rows; rows whose dimension-1 taps
+slide as ×2 upsampling's blend the passes of a band of source rows instead, each multiplied by its
+two weights once (slidingRows). The blend uses f64x2 lanes
  * with a separate multiply and add, exactly the scalar operations per lane (never a fused
  * multiply-add). A sum starts from its first term (as the reference's from −0, the identity of
  * addition), and where the taps' sums start from +0 ('area', RESAMPLE_KIND_SEPARABLE_FROM_ZERO) +0

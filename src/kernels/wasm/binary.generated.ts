@@ -2,7 +2,7 @@
 // AssemblyScript 0.28.20; three builds of the same sources, base64.
 
 /** SHA-256 of asm/, the compiler options and the compiler version this module was built from. */
-export const sourceHash = '9fdbf3f6219da22cdf537c4522d09cabf1f7a725511d5cbaf46e8322c66b92a7';
+export const sourceHash = '7bef4fa061fc0480f7658475da2b4c72be5ae7dd922d2b6bbfb865eae0a0ff2c';
 
 export const wasmBase64: Readonly<Record<'relaxed' | 'simd' | 'scalar', string>> = {
   relaxed:
