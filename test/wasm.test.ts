@@ -17,7 +17,8 @@ import { geometryOf, prod, type Case } from './conv-cases.js';
 import { convGatherRef, convScatterRef, convWeightRef } from '../src/kernels/ref/conv.js';
 import { convGatherWasm, convScatterCol2imWasm, convWeightWasm } from '../src/kernels/wasm/conv.js';
 import { convScatterSubpixelWasm, subpixelApplies, subpixelStats } from '../src/kernels/wasm/subpixel.js';
-import { wasmConvTuning } from '../src/kernels/wasm/slice.js';
+import { im2colKind, wasmConvTuning } from '../src/kernels/wasm/slice.js';
+import { GEMM_B_KIND } from '../src/kernels/wasm/layout.js';
 import { threadTuning, tileRowsFor, tileTuning } from '../src/kernels/wasm/split.js';
 import { startThreads } from '../src/kernels/wasm/threads.js';
 import {
@@ -352,6 +353,29 @@ const CASES: [string, Case][] = [
     },
   ],
 ];
+
+test('an im2col operand is read in place up to directMaxBytes of x, packed beyond', () => {
+  const e = wasmEngine(supported[0]!)!;
+  // W1's sub-pixel operand: 256 channels of a padded 18 × 18 y (1296 bytes each), b1 and b16
+  const b1 = {
+    stride: [1, 1, 1],
+    ySize: [1, 16, 16],
+    channelStride: 324,
+    channels: 256,
+    batchCount: 1,
+  } as const;
+  assert.equal(im2colKind(e, b1), GEMM_B_KIND.direct, '330 KB');
+  assert.equal(im2colKind(e, { ...b1, batchCount: 16 }), GEMM_B_KIND.im2col, '5.3 MB');
+  const saved = wasmConvTuning.directMaxBytes;
+  try {
+    wasmConvTuning.directMaxBytes = 4 * 256 * 324;
+    assert.equal(im2colKind(e, b1), GEMM_B_KIND.direct, 'at the limit');
+    wasmConvTuning.directMaxBytes -= 4;
+    assert.equal(im2colKind(e, b1), GEMM_B_KIND.im2col, 'one float over');
+  } finally {
+    wasmConvTuning.directMaxBytes = saved;
+  }
+});
 
 for (const variant of supported) {
   test(`wasm kernels [${variant}] equal the reference on tail-hitting geometries`, () => {

@@ -34,25 +34,38 @@ export interface SliceRecord {
  * Switches for tests and measurements: directB false packs every im2col operand;
  * transposedSubpixel false keeps every sub-pixel class in the (c, phase)-rows orientation;
  * exactBorders true / false forces the sub-pixel split without padding taps on / off (subpixel.ts,
- * 'auto': where it pays).
+ * 'auto': where it pays). directMaxBytes: the most bytes of x an operand read in place may span;
+ * a larger one is packed, block by block, as the GEMM goes: each micro-panel read in place fetches
+ * its taps from all over x, which a packing pass streams in order. Measured on the Intel Xeon host
+ * in one process, alternating the two every few calls (bench/RESULTS.md): W1/b16 and W7/b16 at 1T,
+ * whose B spans 5.3 MB of padded y, ran 4–11 % faster packed in 15 of 16 rounds; W6 (1.2 MB of
+ * padded x) 3 % slower packed, W1/b1 (330 KB) the same; on the AMD EPYC W1/b16 had read 2–4 %
+ * faster in place.
  */
 export const wasmConvTuning: {
   directB: boolean;
+  directMaxBytes: number;
   transposedSubpixel: boolean;
   exactBorders: 'auto' | boolean;
-} = { directB: true, transposedSubpixel: true, exactBorders: 'auto' };
+} = { directB: true, directMaxBytes: 4 << 20, transposedSubpixel: true, exactBorders: 'auto' };
 
 /**
  * How the GEMM reads an im2col operand whose taps all lie inside x: in place when the stride along
- * x is 1 and output rows are whole micro-panels (NR columns never straddle two rows), else packed.
+ * x is 1, output rows are whole micro-panels (NR columns never straddle two rows) and the operand's
+ * channels and batch elements span at most directMaxBytes of x, else packed.
  */
 export function im2colKind(
   e: WasmEngine,
-  r: Pick<SliceRecord, 'stride' | 'ySize' | 'channelStride'>,
+  r: Pick<SliceRecord, 'stride' | 'ySize' | 'channelStride' | 'channels' | 'batchCount'>,
 ): number {
   // a channel stride that is a multiple of 128 bytes maps the rows to a fraction of the L1 sets
   const spread = r.channelStride % 32 !== 0;
-  return wasmConvTuning.directB && spread && r.stride[2] === 1 && r.ySize[2] % e.NR === 0
+  const bytes = 4 * r.channels * r.channelStride * r.batchCount;
+  return wasmConvTuning.directB &&
+    spread &&
+    r.stride[2] === 1 &&
+    r.ySize[2] % e.NR === 0 &&
+    bytes <= wasmConvTuning.directMaxBytes
     ? GEMM_B_KIND.direct
     : GEMM_B_KIND.im2col;
 }
